@@ -1,0 +1,41 @@
+# benchmon — the two commands:  `make run`  and  `make test`.
+# Needs only Python >= 3.11 with pip; everything else is installed from uv.lock.
+
+PYTHON     ?= python3
+UV_VERSION := 0.13.9
+TOOLS      := .tools
+UV         := $(TOOLS)/bin/uv
+VENV       := .venv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run test test-fast lint format bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.synced  ## install the locked dependencies into .venv
+
+run: install  ## embedded PostgreSQL + Dagster UI on http://127.0.0.1:3000, watching ./inbox
+	$(VENV)/bin/benchmon dev
+
+test: install  ## the whole test suite, on a real PostgreSQL and a real Dagster instance
+	$(VENV)/bin/pytest
+
+test-fast: install  ## everything except the end-to-end tests that start `dagster dev`
+	$(VENV)/bin/pytest -m "not e2e"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:  ## remove the environments (keeps .benchmon data)
+	rm -rf $(VENV) $(TOOLS)

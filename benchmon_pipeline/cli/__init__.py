@@ -1,0 +1,1 @@
+"""The `benchmon` command line."""

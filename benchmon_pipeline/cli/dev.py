@@ -1,0 +1,73 @@
+"""`benchmon dev`: database, migrations, Dagster UI and daemon, in one command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+from benchmon_pipeline.cli.environment import (
+    PROJECT_ROOT,
+    child_environment,
+    describe,
+    running_databases,
+)
+from benchmon_pipeline.ingest.inbox import FolderInbox
+from benchmon_pipeline.settings import load_settings
+
+STOP_GRACE_SECONDS = 30
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGINT to the whole process group, SIGKILL if it is still there after the grace time."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+@click.command()
+@click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+def dev(port: int, host: str) -> None:
+    """Start PostgreSQL (embedded unless BENCHMON_DATABASE_URL is set), migrate, and run
+    the Dagster UI with its daemon and the inbox sensor. Ctrl-C stops everything."""
+    # A shell that starts us in the background leaves SIGINT ignored, and children inherit
+    # that; handle it explicitly so Ctrl-C (or SIGINT from a supervisor) always works.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+    settings = load_settings()
+    with running_databases(settings) as databases:
+        env = child_environment(settings, databases)
+        FolderInbox(settings.inbox_root).ensure_layout()
+        workspace = PROJECT_ROOT / "workspace.yaml"
+        target = ["-w", str(workspace)] if workspace.exists() else [
+            "-m", "benchmon_pipeline.definitions"]
+        command = [sys.executable, "-m", "dagster", "dev", *target, "-h", host, "-p", str(port)]
+        click.echo(describe(databases), err=True)
+        click.echo(f"inbox: {settings.inbox_root / 'inbox'}", err=True)
+        click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C to stop)", err=True)
+        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, start_new_session=True)
+        try:
+            while process.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            click.echo("stopping Dagster …", err=True)
+        finally:
+            _stop(process)
+    if process.returncode not in (0, -signal.SIGINT, 130, None):
+        raise SystemExit(process.returncode)

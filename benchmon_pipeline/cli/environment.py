@@ -1,0 +1,68 @@
+"""The environment every process benchmon spawns inherits: one database, one instance."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from benchmon_pipeline.db import embedded
+from benchmon_pipeline.db.server import Databases, DatabaseUnavailable, prepare
+from benchmon_pipeline.db.urls import dagster_storage_url, redact
+from benchmon_pipeline.settings import (
+    DATABASE_URL_VAR,
+    HOME_VAR,
+    INBOX_ROOT_VAR,
+    Settings,
+    load_settings,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DAGSTER_STORAGE_VAR = "BENCHMON_DAGSTER_STORAGE_URL"
+
+
+@contextmanager
+def running_databases(
+    settings: Settings | None = None, *, migrate: bool = True
+) -> Iterator[Databases]:
+    """Databases ready and migrated; an embedded server started here is stopped on exit."""
+    settings = settings or load_settings()
+    started_here = not settings.database_url and not embedded.is_running(settings.pgdata)
+    if started_here:
+        click.echo(f"starting embedded PostgreSQL in {settings.pgdata} …", err=True)
+    try:
+        databases = prepare(settings, migrate=migrate)
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        yield databases
+    finally:
+        if started_here:
+            embedded.stop(settings.pgdata)
+            click.echo("embedded PostgreSQL stopped", err=True)
+
+
+def child_environment(settings: Settings, databases: Databases) -> dict[str, str]:
+    """os.environ plus what Dagster's processes need to find the same databases."""
+    dagster_home = settings.dagster_home
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    template = PROJECT_ROOT / "dagster.yaml"
+    if template.exists():
+        shutil.copyfile(template, dagster_home / "dagster.yaml")
+    return {
+        **os.environ,
+        HOME_VAR: str(settings.home),
+        DATABASE_URL_VAR: databases.results_url,
+        DAGSTER_STORAGE_VAR: dagster_storage_url(databases.dagster_url),
+        "DAGSTER_HOME": str(dagster_home),
+        INBOX_ROOT_VAR: str(settings.inbox_root),
+    }
+
+
+def describe(databases: Databases) -> str:
+    kind = "embedded" if databases.embedded else "external"
+    return f"results database ({kind}): {redact(databases.results_url)}"

@@ -1,0 +1,22 @@
+"""Entry point of the `benchmon` console script."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from benchmon_pipeline.cli.db import db
+from benchmon_pipeline.cli.dev import dev
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens underneath.")
+def cli(verbose: bool) -> None:
+    """benchmon: an honest history of benchmark and evaluation results."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(dev)
+cli.add_command(db)

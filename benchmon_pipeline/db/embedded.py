@@ -1,0 +1,63 @@
+"""The embedded PostgreSQL: a server from the `pgserver` wheel, data under BENCHMON_HOME.
+
+One process owns it (`benchmon dev`, or the test session): it starts the server, exports
+the URL to every process it spawns, and stops it on exit. We pass `cleanup_mode=None`
+so pgserver never stops a server behind our back (its reference counting leaks servers
+when a process is killed); stopping is explicit, through `stop()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import warnings
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def start(pgdata: Path) -> str:
+    """Start (or attach to) the server for `pgdata`; returns its libpq URL."""
+    with warnings.catch_warnings():  # pgserver warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import pgserver  # heavy import, only needed when we really embed
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    return server.get_uri()
+
+
+def stop(pgdata: Path) -> bool:
+    """Stop the server for `pgdata` if it is running; True if one was stopped."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver import _commands
+
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    user = "pgserver" if os.geteuid() == 0 else None
+    try:
+        _commands.pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60
+        )
+    except subprocess.CalledProcessError:
+        log.info("embedded PostgreSQL at %s was not running", pgdata)
+        return False
+    return True
+
+
+def is_running(pgdata: Path) -> bool:
+    """True if a server is running on `pgdata` (per its postmaster.pid)."""
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split("\n", 1)[0])
+    except (FileNotFoundError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # running as the pgserver user
+    return True

@@ -1,0 +1,1 @@
+"""Getting result files from an inbox into the transaction log."""

@@ -1,0 +1,1 @@
+"""Adapters: one module per result format, each turning parsed JSON into Results."""

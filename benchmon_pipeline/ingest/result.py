@@ -1,0 +1,103 @@
+"""A benchmark result as benchmon stores it, and its idempotency key.
+
+Plain Python, no Dagster: parsing, validation and hashing are tested directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+
+class InvalidResult(ValueError):
+    """A file or result that cannot be stored: what, where (JSON path), and a code."""
+
+    def __init__(self, error_code: str, message: str, json_path: str | None = None):
+        super().__init__(message)
+        self.error_code = error_code
+        self.message = message
+        self.json_path = json_path
+
+    def report(self) -> dict:
+        return {"error_code": self.error_code, "message": self.message, "json_path": self.json_path}
+
+
+@dataclass(frozen=True)
+class Result:
+    model_version: str
+    dataset_version: str
+    prompt_version: str
+    metrics: dict[str, float]
+    environment: str | None = None
+    model_provider: str | None = None
+    created_at: datetime | None = None
+    commit_sha: str | None = None
+    branch_name: str | None = None
+    run_id: str | None = None
+    triggered_by: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    duration_seconds: float | None = None
+    directions: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def with_defaults(self, *, environment: str, triggered_by: str) -> Result:
+        """Fill what the result did not state (design.md §7); never changes what it did."""
+        return replace(
+            self,
+            environment=self.environment or environment,
+            triggered_by=self.triggered_by or triggered_by,
+        )
+
+    def content_sha256(self) -> str:
+        """The idempotency key: a hash of everything the result itself states.
+
+        Canonical JSON (sorted keys, numbers as floats) over configuration, context,
+        metrics, tags and notes; nothing the server fills in (ingest time, source path).
+        """
+        stated = {
+            "model_version": self.model_version,
+            "dataset_version": self.dataset_version,
+            "prompt_version": self.prompt_version,
+            "environment": self.environment,
+            "model_provider": self.model_provider,
+            "commit_sha": self.commit_sha,
+            "branch_name": self.branch_name,
+            "run_id": self.run_id,
+            "created_at": self.created_at.astimezone(UTC).isoformat() if self.created_at else None,
+            "metrics": {k: float(v) for k, v in self.metrics.items()},
+            "tags": sorted(self.tags),
+            "notes": self.notes,
+            "duration_seconds": (
+                float(self.duration_seconds) if self.duration_seconds is not None else None
+            ),
+        }
+        canonical = json.dumps(stated, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def finite_metrics(raw: dict[str, object], json_path: str) -> tuple[dict[str, float], list[str]]:
+    """Keep the finite numbers; name every value dropped (design.md §7, non-finite values)."""
+    metrics: dict[str, float] = {}
+    warnings: list[str] = []
+    for name, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidResult(
+                "metric_not_a_number",
+                f"metric {name!r} is {json.dumps(value)[:80]}; metrics must be numbers",
+                f"{json_path}.{name}",
+            )
+        if not math.isfinite(value):
+            warnings.append(f"{json_path}.{name}: {value} is not finite and was not stored")
+            continue
+        metrics[name] = value
+    if not metrics:
+        raise InvalidResult(
+            "no_finite_metrics",
+            "the result has no finite metric value (NaN and ±Infinity are not stored)",
+            json_path,
+        )
+    return metrics, warnings

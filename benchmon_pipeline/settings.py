@@ -1,0 +1,49 @@
+"""Where benchmon keeps things, read once from the environment (design.md §7).
+
+Every process benchmon starts (the webserver, the daemon, run workers, tests) reads the
+same variables, so the process that starts the embedded database exports its URL and the
+others simply find it here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DATABASE_URL_VAR = "BENCHMON_DATABASE_URL"
+DAGSTER_DATABASE_URL_VAR = "BENCHMON_DAGSTER_DATABASE_URL"
+HOME_VAR = "BENCHMON_HOME"
+INBOX_ROOT_VAR = "BENCHMON_INBOX_ROOT"
+ENVIRONMENT_VAR = "BENCHMON_ENVIRONMENT"
+
+DEFAULT_DAGSTER_DATABASE = "benchmon_dagster"
+DEFAULT_RESULTS_DATABASE = "benchmon"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str | None
+    dagster_database_url: str | None
+    inbox_root: Path
+    environment: str
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster_home"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    return Settings(
+        home=Path(env.get(HOME_VAR) or ".benchmon").resolve(),
+        database_url=env.get(DATABASE_URL_VAR) or None,
+        dagster_database_url=env.get(DAGSTER_DATABASE_URL_VAR) or None,
+        inbox_root=Path(env.get(INBOX_ROOT_VAR) or ".").resolve(),
+        environment=env.get(ENVIRONMENT_VAR) or "local",
+    )
