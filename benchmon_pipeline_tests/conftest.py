@@ -1,0 +1,112 @@
+"""Real services for the whole test session: one PostgreSQL server, one Dagster instance.
+
+PostgreSQL is `BENCHMON_TEST_DATABASE_URL` / `BENCHMON_DATABASE_URL` when set (any
+database on a PostgreSQL 15+ server where we may CREATE DATABASE), else an embedded
+server started here and stopped at the end. The schema is migrated once into a template
+database; each test gets a fresh copy (`CREATE DATABASE … TEMPLATE`), because the log
+refuses deletes and tests must not see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+
+import dagster as dg
+import psycopg
+import pytest
+from psycopg import sql
+
+from benchmon_pipeline.db import embedded, migrations
+from benchmon_pipeline.db.server import ensure_database
+from benchmon_pipeline.db.urls import dagster_storage_url, libpq_url, with_database
+
+
+TEMPLATE_DB = "benchmon_test_template"
+DAGSTER_DB = "benchmon_test_dagster"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory) -> Iterator[str]:
+    """A URL of the session's PostgreSQL server (database `postgres`)."""
+    external = os.environ.get("BENCHMON_TEST_DATABASE_URL") or os.environ.get(
+        "BENCHMON_DATABASE_URL"
+    )
+    if external:
+        yield with_database(libpq_url(external), "postgres")
+        return
+    pgdata = tmp_path_factory.mktemp("pg") / "pgdata"
+    url = embedded.start(pgdata)
+    try:
+        yield with_database(url, "postgres")
+    finally:
+        embedded.stop(pgdata)
+
+
+def _drop(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def template_url(pg_server_url) -> str:
+    """The migrated template every test database is copied from."""
+    _drop(pg_server_url, TEMPLATE_DB)
+    url = with_database(pg_server_url, TEMPLATE_DB)
+    ensure_database(url)
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def fresh_database(pg_server_url, template_url):
+    """A factory of fresh, migrated databases, dropped after the test."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"bm_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(TEMPLATE_DB)
+                )
+            )
+        created.append(name)
+        return with_database(pg_server_url, name)
+
+    yield make
+    for name in created:
+        _drop(pg_server_url, name)
+
+
+@pytest.fixture
+def db_url(fresh_database) -> str:
+    """A fresh, migrated results database for this test."""
+    return fresh_database()
+
+
+@pytest.fixture
+def db(db_url) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def dagster_db_url(pg_server_url) -> str:
+    url = with_database(pg_server_url, DAGSTER_DB)
+    _drop(pg_server_url, DAGSTER_DB)
+    ensure_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def dagster_instance(dagster_db_url, tmp_path_factory) -> Iterator[dg.DagsterInstance]:
+    """The session's Dagster instance, stored in PostgreSQL like the real one."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    with dg.instance_for_test(
+        temp_dir=str(home),
+        overrides={"storage": {"postgres": {"postgres_url": dagster_storage_url(dagster_db_url)}}},
+    ) as instance:
+        yield instance

@@ -1,0 +1,28 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from benchmon_pipeline.definitions import defs
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def test_definitions_load_with_the_inbox_feeding_the_log():
+    graph = defs.resolve_asset_graph()
+    log = dg.AssetKey("benchmark_transactions")
+    assert dg.AssetKey("inbox") in graph.get(log).parent_keys
+    assert defs.resolve_job_def("ingest_inbox") is not None
+    assert defs.resolve_sensor_def("inbox_sensor") is not None
+
+
+def test_dagster_definitions_validate_passes(db_url):
+    env = {**os.environ, "BENCHMON_DATABASE_URL": db_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Validation successful" in done.stdout + done.stderr
