@@ -8,6 +8,7 @@ import click
 
 from benchmon_pipeline.cli.db import db
 from benchmon_pipeline.cli.dev import dev
+from benchmon_pipeline.cli.shell import shell
 
 
 @click.group()
@@ -20,3 +21,4 @@ def cli(verbose: bool) -> None:
 
 cli.add_command(dev)
 cli.add_command(db)
+db.add_command(shell)

@@ -1,0 +1,3 @@
+from benchmon_pipeline.cli.main import cli
+
+cli()

@@ -1,0 +1,36 @@
+"""`benchmon db shell`: psql on the results database, wherever it is."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import click
+
+from benchmon_pipeline.cli.environment import running_databases
+
+
+def _psql() -> str:
+    try:
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        bundled = POSTGRES_BIN_PATH / "psql"
+        if bundled.exists():
+            return str(bundled)
+    except ImportError:
+        pass
+    found = shutil.which("psql")
+    if not found:
+        raise click.ClickException("psql not found; install the PostgreSQL client")
+    return found
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.option("-c", "--command", "sql", help="Run one SQL command and exit.")
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+def shell(sql: str | None, psql_args: tuple[str, ...]) -> None:
+    """Open psql on the results database (extra arguments go to psql)."""
+    with running_databases() as databases:
+        args = [_psql(), databases.results_url, *(["-c", sql] if sql else []), *psql_args]
+        code = subprocess.call(args)
+    raise SystemExit(code)

@@ -1,0 +1,48 @@
+import os
+import subprocess
+import sys
+
+from benchmon_pipeline.db import migrations
+from benchmon_pipeline.db.embedded import is_running
+
+
+def benchmon(*args, env):
+    return subprocess.run([sys.executable, "-m", "benchmon_pipeline.cli", *args],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
+    return {**env, **extra}
+
+
+def test_upgrade_on_an_up_to_date_database_applies_nothing(db_url):
+    done = benchmon("db", "upgrade", env=_env(BENCHMON_DATABASE_URL=db_url))
+    assert done.returncode == 0, done.stderr
+    assert f"({len(migrations.discover())} migrations; 0 applied now)" in done.stdout
+
+
+def test_upgrade_starts_and_stops_the_embedded_server(tmp_path):
+    env = _env(BENCHMON_HOME=str(tmp_path))
+    first = benchmon("db", "upgrade", env=env)
+    assert first.returncode == 0, first.stderr
+    assert f"{len(migrations.discover())} applied now" in first.stdout
+    assert "embedded" in first.stdout
+    assert not is_running(tmp_path / "pgdata")
+
+    again = benchmon("db", "upgrade", env=env)
+    assert "0 applied now" in again.stdout
+    shell = benchmon("db", "shell", "-c", "SELECT count(*) FROM schema_migrations", "-tA",
+                     env=env)
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout.strip() == str(len(migrations.discover()))
+    assert not is_running(tmp_path / "pgdata")
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path):
+    url = "postgresql://nobody:secret@127.0.0.1:9/benchmon?connect_timeout=2"
+    done = benchmon("db", "upgrade", env=_env(BENCHMON_DATABASE_URL=url))
+    assert done.returncode != 0
+    assert "cannot connect to postgresql://nobody:***@127.0.0.1:9/benchmon" in done.stderr
+    assert "secret" not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
