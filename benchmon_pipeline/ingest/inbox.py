@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from benchmon_pipeline.ingest.result import InvalidResult
+
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp", "~")
-RESULT_SUFFIXES = (".json",)
+RESULT_SUFFIXES = (".json", ".js")  # .js: github-action-benchmark's data.js history
+SIDECAR_SUFFIX = ".benchmon.json"  # hints for the file beside it (e.g. a direction)
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,12 @@ class InboxFile:
         return f"{self.size}:{self.mtime_ns}"
 
 
-def _is_candidate(relative: PurePosixPath) -> bool:
+def is_candidate(relative: PurePosixPath) -> bool:
+    """A result file: not hidden, not temporary, not a sidecar or an error report."""
     if any(part.startswith(".") for part in relative.parts):
         return False
     name = relative.name
-    if name.endswith(TEMPORARY_SUFFIXES) or name.endswith(".error.json"):
+    if name.endswith((*TEMPORARY_SUFFIXES, ".error.json", SIDECAR_SUFFIX)):
         return False
     return name.endswith(RESULT_SUFFIXES)
 
@@ -65,6 +69,30 @@ class FolderInbox:
     def path_of(self, name: str) -> Path:
         return self.inbox_dir / PurePosixPath(name)
 
+    def uri(self, name: str) -> str:
+        return str(self.path_of(name))
+
+    def exists(self, name: str) -> bool:
+        path = self.path_of(name)
+        return path.exists() or path.is_symlink()
+
+    def read(self, name: str, max_bytes: int) -> bytes:
+        """The file's bytes, refusing links out of the inbox and files over `max_bytes`."""
+        path = self.path_of(name)
+        if path.is_symlink() and not path.resolve().is_relative_to(self.inbox_dir.resolve()):
+            raise InvalidResult("symlink_outside_inbox",
+                                f"{name} is a link to {path.resolve()}, outside the inbox; "
+                                "copy the file in instead")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InvalidResult("file_too_large",
+                                f"the file is {size:,} bytes; the limit is {max_bytes:,}")
+        return path.read_bytes()
+
+    def read_sidecar(self, name: str) -> bytes | None:
+        sidecar = self.path_of(name + SIDECAR_SUFFIX)
+        return sidecar.read_bytes() if sidecar.is_file() else None
+
     def ready_files(self, now: float | None = None) -> list[InboxFile]:
         """Result files whose last write is at least `settle_seconds` old, sorted by name."""
         now = time.time() if now is None else now
@@ -76,7 +104,7 @@ class FolderInbox:
             for filename in filenames:
                 path = Path(dirpath) / filename
                 relative = PurePosixPath(path.relative_to(self.inbox_dir).as_posix())
-                if not _is_candidate(relative):
+                if not is_candidate(relative):
                     continue
                 try:
                     stat = path.lstat()
@@ -94,13 +122,43 @@ class FolderInbox:
 
     def archive(self, name: str, when: datetime | None = None) -> Path:
         day = (when or datetime.now(UTC)).strftime("%Y-%m-%d")
-        return _move_without_overwrite(self.path_of(name), self.archive_dir / day / name)
+        return _move_with_sidecar(self.path_of(name), self.archive_dir / day / name)
 
     def quarantine(self, name: str, error: dict) -> Path:
-        target = _move_without_overwrite(self.path_of(name), self.quarantine_dir / name)
-        report = target.with_name(target.name.removesuffix(".json") + ".error.json")
+        target = _move_with_sidecar(self.path_of(name), self.quarantine_dir / name)
+        report = _error_report_path(target)
         report.write_text(json.dumps({"file": name, **error}, indent=2) + "\n", encoding="utf-8")
         return target
+
+    def quarantined(self) -> list[str]:
+        """Quarantined files (relative names), without their error reports."""
+        if not self.quarantine_dir.is_dir():
+            return []
+        return sorted(
+            p.relative_to(self.quarantine_dir).as_posix()
+            for p in self.quarantine_dir.rglob("*")
+            if (p.is_file() or p.is_symlink()) and not p.name.endswith(".error.json")
+        )
+
+    def replay(self, name: str) -> Path:
+        """Put a quarantined file back into the inbox and drop its error report."""
+        source = self.quarantine_dir / PurePosixPath(name)
+        target = _move_with_sidecar(source, self.path_of(name))
+        _error_report_path(source).unlink(missing_ok=True)
+        return target
+
+
+def _error_report_path(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".json") + ".error.json")
+
+
+def _move_with_sidecar(source: Path, target: Path) -> Path:
+    """Move a file and its `.benchmon.json` sidecar, if any, keeping them side by side."""
+    moved = _move_without_overwrite(source, target)
+    sidecar = source.with_name(source.name + SIDECAR_SUFFIX)
+    if sidecar.is_file():
+        _move_without_overwrite(sidecar, moved.with_name(moved.name + SIDECAR_SUFFIX))
+    return moved
 
 
 def _move_without_overwrite(source: Path, target: Path) -> Path:

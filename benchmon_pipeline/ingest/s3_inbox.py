@@ -1,0 +1,131 @@
+"""The S3 inbox: the folder layout under a bucket prefix, for MinIO, Ceph, R2 or AWS.
+
+`s3://<bucket>/<prefix>/inbox/` is watched; `archive/<date>/` and `quarantine/` are its
+siblings. S3 has no rename: a move is a copy, then a delete, done only after the
+database has committed (a crash between the two leaves the file in the inbox, and the
+next run finds its results already stored).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from benchmon_pipeline.ingest.inbox import InboxFile, is_candidate
+
+
+@dataclass(frozen=True)
+class S3Inbox:
+    client: Any  # a boto3 S3 client
+    bucket: str
+    prefix: str = ""
+    settle_seconds: float = 2.0
+
+    def _key(self, area: str, name: str = "") -> str:
+        root = self.prefix.strip("/")
+        return "/".join(p for p in (root, area, name) if p)
+
+    def uri(self, name: str) -> str:
+        return f"s3://{self.bucket}/{self._key('inbox', name)}"
+
+    def ensure_layout(self) -> None:
+        """Nothing to create: S3 prefixes exist as soon as a key uses them."""
+
+    def ready_files(self, now: float | None = None) -> list[InboxFile]:
+        now = time.time() if now is None else now
+        inbox = self._key("inbox") + "/"
+        found = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=inbox):
+            for obj in page.get("Contents", []):
+                name = obj["Key"][len(inbox):]
+                if not name or not is_candidate(PurePosixPath(name)):
+                    continue
+                modified = obj["LastModified"].timestamp()
+                if now - modified < self.settle_seconds:
+                    continue
+                found.append(InboxFile(name, obj["Size"], int(modified * 1e9)))
+        return sorted(found, key=lambda f: f.name)
+
+    def exists(self, name: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key("inbox", name))
+        except self.client.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def read(self, name: str, max_bytes: int) -> bytes:
+        key = self._key("inbox", name)
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(self.uri(name)) from exc
+            raise
+        if head["ContentLength"] > max_bytes:
+            from benchmon_pipeline.ingest.result import InvalidResult
+
+            raise InvalidResult("file_too_large", f"the file is {head['ContentLength']:,} "
+                                f"bytes; the limit is {max_bytes:,}")
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def read_sidecar(self, name: str) -> bytes | None:
+        try:
+            obj = self.client.get_object(Bucket=self.bucket,
+                                         Key=self._key("inbox", name + ".benchmon.json"))
+        except self.client.exceptions.NoSuchKey:
+            return None
+        return obj["Body"].read()
+
+    def environment_of(self, name: str) -> str | None:
+        parts = PurePosixPath(name).parts
+        return parts[0] if len(parts) > 1 else None
+
+    def _move(self, name: str, area: str, target_name: str) -> str:
+        source = self._key("inbox", name)
+        target = self._key(area, target_name)
+        self.client.copy_object(Bucket=self.bucket, Key=target,
+                                CopySource={"Bucket": self.bucket, "Key": source})
+        self.client.delete_object(Bucket=self.bucket, Key=source)
+        return f"s3://{self.bucket}/{target}"
+
+    def archive(self, name: str, when: datetime | None = None) -> str:
+        day = (when or datetime.now(UTC)).strftime("%Y-%m-%d")
+        return self._move(name, "archive", f"{day}/{name}")
+
+    def quarantine(self, name: str, error: dict) -> str:
+        target = self._move(name, "quarantine", name)
+        report_key = self._key("quarantine", name.removesuffix(".json") + ".error.json")
+        body = json.dumps({"file": name, **error}, indent=2) + "\n"
+        self.client.put_object(Bucket=self.bucket, Key=report_key, Body=body.encode(),
+                               ContentType="application/json")
+        return target
+
+    def quarantined(self) -> list[str]:
+        prefix = self._key("quarantine") + "/"
+        names = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                name = obj["Key"][len(prefix):]
+                if not name.endswith(".error.json"):
+                    names.append(name)
+        return sorted(names)
+
+    def replay(self, name: str) -> str:
+        """Put a quarantined file back into the inbox and drop its error report."""
+        source = self._key("quarantine", name)
+        target = self._key("inbox", name)
+        self.client.copy_object(Bucket=self.bucket, Key=target,
+                                CopySource={"Bucket": self.bucket, "Key": source})
+        self.client.delete_object(Bucket=self.bucket, Key=source)
+        self.client.delete_object(
+            Bucket=self.bucket,
+            Key=self._key("quarantine", name.removesuffix(".json") + ".error.json"))
+        return f"s3://{self.bucket}/{target}"
