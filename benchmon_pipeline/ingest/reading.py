@@ -1,38 +1,149 @@
-"""Read one result file into Results, or say exactly why it cannot be read."""
+"""Read one result file into Results, or say exactly why it cannot be read.
+
+The bytes are checked before anything trusts them (a link out of the inbox, size, UTF-8),
+then parsed as JSON — NaN/Infinity literals included, since lm-eval writes them — or as
+github-action-benchmark's `data.js` (`window.BENCHMARK_DATA = {...};`), and handed to the
+format detection. `parse_bytes` is the same path for bytes that never were a local file
+(an S3 object, stdin of `benchmon push`); `read_file` adds the filesystem checks and the
+optional sidecar `<file>.benchmon.json` next to the file.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
+import stat
 from pathlib import Path
+from typing import Any
 
-from benchmon_pipeline.ingest.formats import benchmon
-from benchmon_pipeline.ingest.result import InvalidResult, Result
+from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX, parse_document
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, Result
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_SIDECAR_BYTES = 64 * 1024
+_HISTORY_PREFIX = re.compile(r"\s*window\.BENCHMARK_DATA\s*=\s*")
+_HISTORY_SUFFIX = re.compile(r"\s*;?\s*")
 
 
-def read_results(path: Path, *, inside: Path, max_bytes: int = MAX_FILE_BYTES) -> list[Result]:
-    if path.is_symlink() and not path.resolve().is_relative_to(inside.resolve()):
-        raise InvalidResult("symlink_outside_inbox",
-                            f"{path.name} is a link to {path.resolve()}, outside the inbox; "
-                            "copy the file in instead")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InvalidResult("file_too_large",
-                            f"the file is {size:,} bytes; the limit is {max_bytes:,}")
-    raw = path.read_bytes()
+def is_sidecar(name: str) -> bool:
+    """Sidecars describe another file; the inbox lister must not ingest them as results."""
+    return name.endswith(SIDECAR_SUFFIX)
+
+
+def sidecar_names(name: str) -> tuple[str, ...]:
+    """Where a file's sidecar may be, in order: `x.json.benchmon.json`, `x.benchmon.json`."""
+    stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
+    return tuple(dict.fromkeys((name + SIDECAR_SUFFIX, stem + SIDECAR_SUFFIX)))
+
+
+def decode(raw: bytes) -> str:
     if not raw.strip():
         raise InvalidResult("empty_file", "the file is empty")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidResult("not_utf8", f"the file is not UTF-8 text (byte {exc.start} is "
                             f"0x{raw[exc.start]:02x}); save it as UTF-8") from exc
+
+
+def load_document(text: str) -> Any:
+    """JSON, or the JSON inside `window.BENCHMARK_DATA = …;`, with exact error positions."""
     try:
-        document = json.loads(text)
+        prefix = _HISTORY_PREFIX.match(text)
+        if not prefix:
+            return json.loads(text)
+        document, end = json.JSONDecoder().raw_decode(text, prefix.end())
+        tail = _HISTORY_SUFFIX.match(text, end)
+        if tail.end() != len(text):
+            raise json.JSONDecodeError("unexpected text after the data", text, tail.end())
+        return document
     except json.JSONDecodeError as exc:
         raise InvalidResult("invalid_json", f"not valid JSON: {exc.msg} at line {exc.lineno}, "
                             f"column {exc.colno}") from exc
     except RecursionError as exc:
         raise InvalidResult("too_deeply_nested", "the JSON is nested too deeply") from exc
-    return benchmon.parse(document)
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise InvalidResult("invalid_json", f"not valid JSON: {exc}"[:300]) from exc
+
+
+def parse_sidecar(raw: bytes, name: str) -> dict:
+    """A sidecar's JSON; any problem is reported as `invalid_sidecar` naming it."""
+    if len(raw) > MAX_SIDECAR_BYTES:
+        raise InvalidResult("invalid_sidecar", f"the sidecar {name} is larger than "
+                            f"{MAX_SIDECAR_BYTES:,} bytes")
+    try:
+        return load_document(decode(raw))
+    except InvalidResult as exc:
+        raise InvalidResult("invalid_sidecar", f"the sidecar {name}: {exc.message}",
+                            exc.json_path) from exc
+
+
+def parse_bytes(name: str, raw: bytes, *, sidecar: Any = None,
+                max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
+    """Parse a file's bytes (and its already-parsed sidecar) into a `ParsedFile`."""
+    if len(raw) > max_bytes:
+        raise InvalidResult("file_too_large",
+                            f"the file is {len(raw):,} bytes; the limit is {max_bytes:,}")
+    document = load_document(decode(raw))
+    try:
+        return parse_document(name, document, sidecar)
+    except InvalidResult:
+        raise
+    except RecursionError as exc:
+        raise InvalidResult("too_deeply_nested", "the JSON is nested too deeply") from exc
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        # A shape no adapter foresaw must cost one file, not the whole batch.
+        log.exception("unexpected error while reading %s", name)
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        raise InvalidResult("internal_error", f"benchmon could not read this file ({detail}); "
+                            "please report it, then replay the file after upgrading") from exc
+
+
+def _regular_file_inside(path: Path, inside: Path, what: str) -> Path:
+    resolved = path.resolve()
+    if not resolved.is_relative_to(inside.resolve()):
+        raise InvalidResult("symlink_outside_inbox",
+                            f"{what} {path.name} is a link to {resolved}, outside the inbox; "
+                            "copy the file in instead")
+    if not stat.S_ISREG(resolved.stat().st_mode):
+        raise InvalidResult("not_a_regular_file", f"{what} {path.name} is not a regular file")
+    return resolved
+
+
+def _read_limited(path: Path, max_bytes: int, code: str, what: str) -> bytes:
+    size = path.stat().st_size
+    if size <= max_bytes:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)  # the file may still grow; never read past this
+        size = len(raw)
+    if size > max_bytes:
+        raise InvalidResult(code, f"{what} is {size:,} bytes; the limit is {max_bytes:,}")
+    return raw
+
+
+def read_sidecar(path: Path, *, inside: Path) -> dict | None:
+    """The parsed sidecar next to `path`, if there is one."""
+    for candidate in sidecar_names(path.name):
+        sidecar = path.with_name(candidate)
+        if sidecar.exists() or sidecar.is_symlink():
+            resolved = _regular_file_inside(sidecar, inside, "the sidecar")
+            raw = _read_limited(resolved, MAX_SIDECAR_BYTES, "invalid_sidecar",
+                                f"the sidecar {candidate}")
+            return parse_sidecar(raw, candidate)
+    return None
+
+
+def read_file(path: Path, *, inside: Path, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
+    """Read an inbox file (and its sidecar): its format, results and warnings."""
+    resolved = _regular_file_inside(path, inside, "the file")
+    raw = _read_limited(resolved, max_bytes, "file_too_large", "the file")
+    sidecar = None if is_sidecar(path.name) else read_sidecar(path, inside=inside)
+    return parse_bytes(path.name, raw, sidecar=sidecar, max_bytes=max_bytes)
+
+
+def read_results(path: Path, *, inside: Path, max_bytes: int = MAX_FILE_BYTES) -> list[Result]:
+    """The results of one file; kept for callers that need neither format nor warnings."""
+    return read_file(path, inside=inside, max_bytes=max_bytes).results

@@ -43,6 +43,12 @@ class Result:
     duration_seconds: float | None = None
     directions: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # Metrics that describe the measurement rather than judge it (standard errors, rounds,
+    # iterations): stored with the other metrics, but never given a direction and never
+    # checked for regressions. Adapter-derived, like `directions` and `units`.
+    informational: tuple[str, ...] = ()
+    # The unit of a metric when the source file says it ("s", "ns", "req/s").
+    units: dict[str, str] = field(default_factory=dict)
 
     def with_defaults(self, *, environment: str, triggered_by: str) -> Result:
         """Fill what the result did not state (design.md §7); never changes what it did."""
@@ -57,6 +63,10 @@ class Result:
 
         Canonical JSON (sorted keys, numbers as floats) over configuration, context,
         metrics, tags and notes; nothing the server fills in (ingest time, source path).
+        `directions`, `informational`, `units` and `warnings` are left out on purpose: they
+        are how an adapter *reads* the measurements, not the measurements (even where they
+        are stored, like `metric_directions`). Hashing them would turn the same file, re-read
+        after an adapter improvement, into a second copy of the same result.
         """
         stated = {
             "model_version": self.model_version,
@@ -80,7 +90,11 @@ class Result:
 
 
 def finite_metrics(raw: dict[str, object], json_path: str) -> tuple[dict[str, float], list[str]]:
-    """Keep the finite numbers; name every value dropped (design.md §7, non-finite values)."""
+    """Keep the finite numbers; name every value dropped (design.md §7, non-finite values).
+
+    Kept for existing callers; the format adapters use `formats.metrics.MetricSet`, which
+    applies the same rule and also records directions and informational metrics.
+    """
     metrics: dict[str, float] = {}
     warnings: list[str] = []
     for name, value in raw.items():
@@ -101,3 +115,17 @@ def finite_metrics(raw: dict[str, object], json_path: str) -> tuple[dict[str, fl
             json_path,
         )
     return metrics, warnings
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """What one file holds: its detected format, its results, and every warning.
+
+    `warnings` lists the file-level warnings followed by each result's own (those are
+    also on `Result.warnings`), each prefixed with the JSON path it concerns, so the
+    ledger can record them without walking the results.
+    """
+
+    format: str
+    results: list[Result]
+    warnings: list[str] = field(default_factory=list)

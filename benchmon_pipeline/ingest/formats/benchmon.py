@@ -1,30 +1,54 @@
 """benchmon's own format: one result object, a list of them, or {"results": [...]}.
 
-See examples/sample_benchmark_results.json. Configuration fields are required; context
-fields (environment, commit_sha, branch_name, run_id, triggered_by, tags, notes,
-duration_seconds, created_at) are optional and may also be given once at the top level
-of a {"results": [...]} document, where they apply to every result that lacks them.
+See examples/sample_benchmark_results.json and docs/schema/benchmon-result.schema.json.
+Configuration fields are required; context fields (environment, commit_sha, branch_name,
+run_id, triggered_by, tags, notes, duration_seconds, created_at, directions) are optional
+and may also be given once at the top level of a {"results": [...]} document, where they
+apply to every result that lacks them. Unknown fields are ignored with a warning, because a
+misspelt "enviroment" would otherwise silently put a result in the wrong environment.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime
+import json
 from typing import Any
 
-from benchmon_pipeline.ingest.result import InvalidResult, Result, finite_metrics
+from benchmon_pipeline.ingest.formats import fields
+from benchmon_pipeline.ingest.formats.fields import child
+from benchmon_pipeline.ingest.formats.metrics import MetricSet
+from benchmon_pipeline.ingest.result import InvalidResult, Result
 
+FORMAT = "benchmon"
 CONFIGURATION_FIELDS = ("model_version", "dataset_version", "prompt_version")
 TEXT_FIELDS = ("environment", "model_provider", "commit_sha", "branch_name", "run_id",
                "triggered_by", "notes")
-CONTEXT_FIELDS = (*TEXT_FIELDS, "tags", "duration_seconds", "created_at")
-MAX_TEXT = {"notes": 10_000}
-DEFAULT_MAX_TEXT = 500
+CONTEXT_FIELDS = (*TEXT_FIELDS, "tags", "duration_seconds", "created_at", "directions")
+# Every field a result object may have, and every field of a {"results": [...]} document:
+# the published JSON Schema lists exactly these (a test keeps them in step).
+RESULT_FIELDS = (*CONFIGURATION_FIELDS, *CONTEXT_FIELDS, "metrics")
+DOCUMENT_FIELDS = ("results", *CONTEXT_FIELDS)
+MAX_TEXT = fields.MAX_TEXT
+DEFAULT_MAX_TEXT = fields.DEFAULT_MAX_TEXT
+
+
+def looks_like(document: Any) -> bool:
+    """An object naming a configuration field or metrics, a list, or {"results": [...]}."""
+    if isinstance(document, list):
+        return True
+    if not isinstance(document, dict):
+        return False
+    return any(name in document for name in ("results", *CONFIGURATION_FIELDS, "metrics"))
 
 
 def parse(document: Any) -> list[Result]:
+    """The results of a benchmon document (warnings are on each result)."""
+    return adapt(document)[0]
+
+
+def adapt(document: Any, direction: str | None = None) -> tuple[list[Result], list[str]]:
+    """(results, file-level warnings) of a benchmon document."""
     if isinstance(document, list):
-        items, shared, base = document, {}, "$"
+        items, shared, base, warnings = document, {}, "$", []
     elif isinstance(document, dict) and "results" in document:
         if not isinstance(document["results"], list):
             raise InvalidResult("wrong_type", '"results" must be a list of result objects',
@@ -32,77 +56,67 @@ def parse(document: Any) -> list[Result]:
         items = document["results"]
         shared = {k: document[k] for k in CONTEXT_FIELDS if k in document}
         base = "$.results"
+        warnings = _unknown(document, DOCUMENT_FIELDS, "$")
     elif isinstance(document, dict):
-        return [_result({**document}, "$")]
+        return [_result({**document}, "$")], []
     else:
         raise InvalidResult("wrong_type", "expected a result object, a list of results, "
                             'or {"results": [...]}', "$")
     if not items:
         raise InvalidResult("no_results", "the file holds no results", base)
-    return [_result({**shared, **item} if isinstance(item, dict) else item, f"{base}[{i}]")
-            for i, item in enumerate(items)]
+    results = [_result({**shared, **item} if isinstance(item, dict) else item, child(base, i))
+               for i, item in enumerate(items)]
+    return results, warnings
 
 
-def _text(item: dict, name: str, path: str, required: bool = False) -> str | None:
-    value = item.get(name)
-    if value is None:
-        if required:
-            raise InvalidResult("missing_field", f"required field {name!r} is missing",
-                                f"{path}.{name}")
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidResult("wrong_type", f"{name!r} must be a non-empty string",
-                            f"{path}.{name}")
-    limit = MAX_TEXT.get(name, DEFAULT_MAX_TEXT)
-    if len(value) > limit:
-        raise InvalidResult("too_long", f"{name!r} is {len(value)} characters; the limit is "
-                            f"{limit}", f"{path}.{name}")
-    return value
+def _unknown(item: dict, known: tuple[str, ...], path: str) -> list[str]:
+    return [f"{child(path, name)}: unknown field {name!r} was ignored"
+            for name in item if name not in known]
 
 
-def _timestamp(value: Any, path: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            return datetime.fromtimestamp(value, UTC)
-        if isinstance(value, str):
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except (ValueError, OverflowError, OSError):
-        pass
-    raise InvalidResult("bad_timestamp", f"created_at {value!r} is not an ISO-8601 timestamp "
-                        "or epoch seconds", path)
+def _metrics(item: dict, path: str) -> MetricSet:
+    if "metrics" not in item:
+        raise InvalidResult("missing_field", "required field 'metrics' is missing",
+                            f"{path}.metrics")
+    raw = item["metrics"]
+    if not isinstance(raw, dict):
+        raise InvalidResult("wrong_type", "'metrics' must be an object of {name: number}",
+                            f"{path}.metrics")
+    directions = item.get("directions") or {}
+    if not isinstance(directions, dict):
+        raise InvalidResult("wrong_type", "'directions' must be an object of "
+                            '{metric: "higher" | "lower"}', f"{path}.directions")
+    metrics = MetricSet(f"{path}.metrics")
+    for name, value in raw.items():
+        where = child(f"{path}.metrics", name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidResult("metric_not_a_number", f"metric {name!r} is "
+                                f"{json.dumps(value)[:80]}; metrics must be numbers", where)
+        stated = directions.get(name)
+        if stated is not None:
+            stated = fields.direction(stated, name, child(f"{path}.directions", name))
+        metrics.add(name, fields.number(value, name, where), where, direction=stated)
+    metrics.warnings.extend(f"{child(f'{path}.directions', name)}: no metric {name!r}; "
+                            "direction ignored" for name in directions if name not in raw)
+    return metrics
 
 
 def _result(item: Any, path: str) -> Result:
     if not isinstance(item, dict):
         raise InvalidResult("wrong_type", "a result must be a JSON object", path)
-    config = {name: _text(item, name, path, required=True) for name in CONFIGURATION_FIELDS}
-    context = {name: _text(item, name, path) for name in TEXT_FIELDS}
-    if "metrics" not in item:
-        raise InvalidResult("missing_field", "required field 'metrics' is missing",
-                            f"{path}.metrics")
-    if not isinstance(item["metrics"], dict):
-        raise InvalidResult("wrong_type", "'metrics' must be an object of {name: number}",
-                            f"{path}.metrics")
-    metrics, warnings = finite_metrics(item["metrics"], f"{path}.metrics")
-    tags = item.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise InvalidResult("wrong_type", "'tags' must be a list of strings", f"{path}.tags")
-    duration = item.get("duration_seconds")
-    if duration is not None and (
-        isinstance(duration, bool) or not isinstance(duration, int | float)
-        or not math.isfinite(duration) or duration < 0
-    ):
-        raise InvalidResult("wrong_type", "'duration_seconds' must be a non-negative number",
-                            f"{path}.duration_seconds")
+    config = {name: fields.text(item.get(name), name, child(path, name), required=True)
+              for name in CONFIGURATION_FIELDS}
+    context = {name: fields.text(item.get(name), name, child(path, name))
+               for name in TEXT_FIELDS}
+    metrics = _metrics(item, path)
+    found = metrics.fields()
+    found["warnings"] = (*_unknown(item, RESULT_FIELDS, path), *found["warnings"])
     return Result(
         **config,
         **context,
-        metrics=metrics,
-        created_at=_timestamp(item.get("created_at"), f"{path}.created_at"),
-        tags=tuple(tags),
-        duration_seconds=duration,
-        warnings=tuple(warnings),
+        **found,
+        created_at=fields.timestamp(item.get("created_at"), f"{path}.created_at"),
+        tags=fields.tags(item.get("tags") or [], f"{path}.tags"),
+        duration_seconds=fields.duration(item.get("duration_seconds"),
+                                         f"{path}.duration_seconds"),
     )

@@ -1,0 +1,132 @@
+"""Google Benchmark JSON (`--benchmark_format=json` / `--benchmark_out`).
+
+One result per benchmark run name. Times are converted to nanoseconds whatever
+`time_unit` says, so one series keeps one unit even if the unit flag changes; they are
+lower-is-better. With `--benchmark_repetitions` the aggregate rows (mean, median,
+stddev, cv) become metrics of their base run (`real_time_median` …) instead of results of
+their own, and the repetitions are summarised by the mean, so a configuration gets one
+result per file, not one per repetition.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from benchmon_pipeline.ingest.formats import fields
+from benchmon_pipeline.ingest.formats.fields import child
+from benchmon_pipeline.ingest.formats.metrics import MetricSet
+from benchmon_pipeline.ingest.result import InvalidResult, Result
+
+FORMAT = "google_benchmark"
+PROVIDER = "google-benchmark"
+TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+TIMES = ("real_time", "cpu_time")
+# Row fields that are not user counters.
+NOT_COUNTERS = {"name", "run_name", "run_type", "family_index", "per_family_instance_index",
+                "repetitions", "repetition_index", "threads", "iterations", "real_time",
+                "cpu_time", "time_unit", "aggregate_name", "aggregate_unit", "error_occurred",
+                "error_message", "label", "big_o", "rms", "cpu_coefficient",
+                "real_coefficient", "skipped", "skip_message"}
+SPREAD = ("stddev", "cv")  # aggregates that describe noise, not the counter itself
+
+
+def looks_like(document: Any) -> bool:
+    return (isinstance(document, dict) and isinstance(document.get("context"), dict)
+            and isinstance(document.get("benchmarks"), list))
+
+
+def _rows(benchmarks: list, warnings: list[str]) -> dict[str, dict[str, list]]:
+    """Rows grouped by run name: {'iteration': [(path, row)], 'aggregate': [...]}."""
+    runs: dict[str, dict[str, list]] = {}
+    for i, row in enumerate(benchmarks):
+        path = child("$.benchmarks", i)
+        if not isinstance(row, dict):
+            raise InvalidResult("wrong_type", "a benchmark must be an object", path)
+        if row.get("error_occurred") or row.get("skipped"):
+            message = row.get("error_message") or row.get("skip_message") or "no message"
+            warnings.append(f"{path}: the benchmark reported an error ({fields.show(message)})"
+                            " and was not stored")
+            continue
+        name = row.get("run_name") or row.get("name")
+        fields.text(name, "model_version", child(path, "name"), required=True)
+        kind = "aggregate" if row.get("run_type") == "aggregate" else "iteration"
+        runs.setdefault(name, {"iteration": [], "aggregate": []})[kind].append((path, row))
+    return runs
+
+
+def _scale(row: dict, path: str) -> float:
+    unit = row.get("time_unit", "ns")
+    if not isinstance(unit, str) or unit not in TO_NS:
+        raise InvalidResult("bad_unit", f"time_unit {fields.show(unit)} is not one of "
+                            f"{', '.join(TO_NS)}", child(path, "time_unit"))
+    return TO_NS[unit]
+
+
+def _add_row(metrics: MetricSet, row: dict, path: str, suffix: str, spread: bool) -> None:
+    """The times and counters of one row; `suffix` is '' or '_<aggregate>'."""
+    ratio = row.get("aggregate_unit") == "percentage" or suffix == "_cv"
+    scale = 1.0 if ratio else _scale(row, path)
+    for key, value in row.items():
+        if key in NOT_COUNTERS and key not in TIMES:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue  # labels and other strings
+        where = child(path, key)
+        if key in TIMES:
+            metrics.add(f"{key}{suffix}", fields.number(value, key, where) * scale, where,
+                        direction="lower", unit=None if ratio else "ns")
+        else:
+            metrics.add(f"{key}{suffix}", fields.number(value, key, where), where,
+                        informational=spread)
+
+
+def _mean_of(rows: list, path: str, metrics: MetricSet) -> None:
+    """Repetitions without a mean aggregate: store their mean, and say so."""
+    for key in TIMES:
+        values = [fields.number(r.get(key), key, p) * _scale(r, p) for p, r in rows
+                  if isinstance(r.get(key), int | float)]
+        if values:
+            metrics.add(key, math.fsum(values) / len(values), path, direction="lower",
+                        unit="ns")
+    metrics.warnings.append(f"{path}: {len(rows)} repetitions without a mean aggregate; "
+                            "their mean was stored")
+
+
+def _result(name: str, rows: dict[str, list], context: dict) -> Result:
+    iterations, aggregates = rows["iteration"], rows["aggregate"]
+    path = (iterations or aggregates)[0][0]
+    metrics = MetricSet(path)
+    by_name = {str(r.get("aggregate_name")): (p, r) for p, r in aggregates}
+    if len(iterations) == 1:
+        _add_row(metrics, iterations[0][1], iterations[0][0], "", spread=False)
+        metrics.add("iterations", fields.number(iterations[0][1].get("iterations"),
+                    "iterations", path), child(path, "iterations"), informational=True)
+    elif "mean" in by_name:
+        _add_row(metrics, by_name["mean"][1], by_name["mean"][0], "", spread=False)
+    elif iterations:
+        _mean_of(iterations, path, metrics)
+    if len(iterations) > 1:
+        metrics.add("repetitions", float(len(iterations)), path, informational=True)
+    for aggregate, (agg_path, row) in by_name.items():
+        if aggregate.lower() in ("bigo", "rms"):
+            metrics.warnings.append(f"{agg_path}: complexity aggregate {aggregate} not stored")
+            continue
+        _add_row(metrics, row, agg_path, f"_{aggregate}", spread=aggregate in SPREAD)
+    return Result(model_version=name, dataset_version="default", prompt_version="default",
+                  model_provider=PROVIDER, **context, **metrics.fields())
+
+
+def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], list[str]]:
+    context_obj = document["context"]
+    host = fields.text(context_obj.get("host_name"), "notes", "$.context.host_name")
+    context = {
+        "created_at": fields.timestamp(context_obj.get("date"), "$.context.date"),
+        "notes": fields.notes([f"host: {host}" if host else ""], "$.context"),
+    }
+    warnings: list[str] = []
+    runs = _rows(document["benchmarks"], warnings)
+    if not runs:
+        raise InvalidResult("no_results", "the file holds no benchmark results (none, or only "
+                            "ones that reported an error)", "$.benchmarks")
+    return [_result(name, rows, context) for name, rows in runs.items()], warnings

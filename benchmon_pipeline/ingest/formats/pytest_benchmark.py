@@ -1,0 +1,102 @@
+"""pytest-benchmark JSON (`--benchmark-json`, `--benchmark-autosave`), 2.x to 5.x.
+
+One result per benchmark. The statistics are seconds per call, so lower is better, except
+`ops` (calls per second); `rounds` and `iterations` say how the numbers were obtained and
+are kept as informational metrics. Legacy 2.x files lack `ops`/`total`/`data`: we emit
+what is there rather than inventing values.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from benchmon_pipeline.ingest.formats import fields
+from benchmon_pipeline.ingest.formats.fields import child
+from benchmon_pipeline.ingest.formats.metrics import MetricSet
+from benchmon_pipeline.ingest.result import InvalidResult, Result
+
+FORMAT = "pytest_benchmark"
+PROVIDER = "pytest-benchmark"
+SECONDS = ("min", "max", "mean", "median", "stddev", "iqr")
+INFORMATIONAL = ("rounds", "iterations")
+
+
+def looks_like(document: Any) -> bool:
+    """`benchmarks` beside `machine_info`, or benchmarks that carry `stats` objects."""
+    if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
+        return False
+    if "machine_info" in document:
+        return True
+    first = document["benchmarks"][0] if document["benchmarks"] else None
+    return isinstance(first, dict) and isinstance(first.get("stats"), dict)
+
+
+def _object(value: Any, path: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidResult("wrong_type", "expected an object", path)
+    return value
+
+
+def _params(bench: dict, path: str) -> str:
+    params = bench.get("params")
+    if params in (None, {}):
+        return "default"
+    compact = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return fields.check_text(compact, "prompt_version", child(path, "params"))
+
+
+def _metrics(stats: dict, path: str) -> MetricSet:
+    metrics = MetricSet(path)
+    for name in (*SECONDS, "ops", *INFORMATIONAL):
+        where = child(path, name)
+        value = fields.number(stats.get(name), name, where)
+        if name in SECONDS:
+            metrics.add(name, value, where, direction="lower", unit="s")
+        elif name == "ops":
+            metrics.add(name, value, where, direction="higher", unit="1/s")
+        else:
+            metrics.add(name, value, where, informational=True)
+    return metrics
+
+
+def _result(bench: Any, path: str, context: dict) -> Result:
+    if not isinstance(bench, dict):
+        raise InvalidResult("wrong_type", "a benchmark must be an object", path)
+    name_key = "fullname" if bench.get("fullname") is not None else "name"
+    stats = bench.get("stats")
+    if not isinstance(stats, dict):
+        raise InvalidResult("missing_field" if stats is None else "wrong_type",
+                            "a benchmark needs a 'stats' object", child(path, "stats"))
+    group = fields.text(bench.get("group"), "dataset_version", child(path, "group"))
+    return Result(
+        model_version=fields.text(bench.get(name_key), "model_version", child(path, name_key),
+                                  required=True),
+        dataset_version=group or "default",
+        prompt_version=_params(bench, path),
+        model_provider=PROVIDER,
+        **context,
+        **_metrics(stats, child(path, "stats")).fields(),
+    )
+
+
+def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], list[str]]:
+    commit = _object(document.get("commit_info"), "$.commit_info")
+    machine = _object(document.get("machine_info"), "$.machine_info")
+    node = fields.text(machine.get("node"), "notes", "$.machine_info.node")
+    context = {
+        "created_at": fields.timestamp(document.get("datetime"), "$.datetime"),
+        "commit_sha": fields.text(commit.get("id"), "commit_sha", "$.commit_info.id"),
+        "branch_name": fields.text(commit.get("branch"), "branch_name",
+                                   "$.commit_info.branch"),
+        "notes": fields.notes([
+            f"machine: {node}" if node else "",
+            "dirty working tree" if commit.get("dirty") is True else "",
+        ], "$.machine_info"),
+    }
+    benchmarks = document["benchmarks"]
+    if not benchmarks:
+        raise InvalidResult("no_results", "the file holds no benchmarks", "$.benchmarks")
+    return [_result(b, child("$.benchmarks", i), context) for i, b in enumerate(benchmarks)], []

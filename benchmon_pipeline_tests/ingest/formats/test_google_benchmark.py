@@ -1,0 +1,71 @@
+"""Google Benchmark files: times in nanoseconds, lower is better; aggregates fold in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from benchmon_pipeline.ingest.formats.detect import parse_document
+from benchmon_pipeline_tests.ingest.formats.real_files import by_model, read_real
+
+
+def test_fib_file_maps_iterations_and_times():
+    parsed = read_real("google_benchmark/gab-example_fib.json")
+    assert parsed.format == "google_benchmark"
+    results = by_model(parsed.results)
+    fib10 = results["fib_10"]
+    assert (fib10.dataset_version, fib10.prompt_version) == ("default", "default")
+    assert fib10.model_provider == "google-benchmark"
+    assert fib10.metrics == {"real_time": 2.1498980114547953e02,
+                             "cpu_time": 2.1365507206163295e02, "iterations": 3070566}
+    assert fib10.directions == {"real_time": "lower", "cpu_time": "lower"}
+    assert fib10.informational == ("iterations",)
+    assert fib10.units == {"real_time": "ns", "cpu_time": "ns"}
+    assert fib10.created_at == datetime(2019, 11, 29, 21, 26, 59, tzinfo=UTC)
+    assert fib10.notes == "host: Corgi.local"
+    assert results["fib_20"].metrics["real_time"] == 2.7455600415007055e04
+
+
+def _row(name, real, cpu, unit="us", **extra):
+    return {"name": name, "run_name": name.split("_mean")[0], "run_type": "iteration",
+            "iterations": 1000, "real_time": real, "cpu_time": cpu, "time_unit": unit, **extra}
+
+
+def test_units_are_converted_and_aggregates_become_metrics_of_their_run():
+    agg = {"run_name": "BM_sort/1024", "run_type": "aggregate", "time_unit": "us",
+           "iterations": 3}
+    document = {
+        "context": {"date": "2024-05-01T12:00:00+02:00", "host_name": "ci"},
+        "benchmarks": [
+            _row("BM_sort/1024", 10.0, 9.0, items_per_second=1e6),
+            _row("BM_sort/1024", 12.0, 11.0, items_per_second=9e5),
+            {**agg, "name": "BM_sort/1024_mean", "aggregate_name": "mean", "real_time": 11.0,
+             "cpu_time": 10.0, "items_per_second": 9.5e5},
+            {**agg, "name": "BM_sort/1024_stddev", "aggregate_name": "stddev",
+             "real_time": 1.0, "cpu_time": 1.0, "items_per_second": 5e4},
+            {**agg, "name": "BM_sort/1024_cv", "aggregate_name": "cv",
+             "aggregate_unit": "percentage", "real_time": 0.09, "cpu_time": 0.1},
+            _row("BM_copy", 2.0, 2.0, unit="ms"),
+            {"name": "BM_fail", "run_name": "BM_fail", "run_type": "iteration",
+             "error_occurred": True, "error_message": "out of memory", "iterations": 0,
+             "real_time": 0, "cpu_time": 0, "time_unit": "ns"},
+        ],
+    }
+    parsed = parse_document("bench.json", document)
+    results = by_model(parsed.results)
+    assert set(results) == {"BM_sort/1024", "BM_copy"}  # one per run; the failure skipped
+    assert parsed.warnings == [
+        "$.benchmarks[6]: the benchmark reported an error (\"out of memory\") and was not stored"]
+    sort = results["BM_sort/1024"]
+    assert sort.metrics["real_time"] == pytest.approx(11_000.0)  # the mean, us → ns
+    assert sort.metrics["real_time_stddev"] == pytest.approx(1_000.0)
+    assert sort.metrics["real_time_cv"] == 0.09  # a ratio: not scaled
+    assert sort.metrics["items_per_second"] == 9.5e5
+    assert sort.metrics["repetitions"] == 2
+    assert sort.directions["real_time"] == "lower"
+    assert sort.directions["real_time_stddev"] == "lower"
+    assert "items_per_second" not in sort.directions  # user counter: name rule downstream
+    assert {"repetitions", "items_per_second_stddev"} <= set(sort.informational)
+    assert sort.created_at == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+    assert results["BM_copy"].metrics["cpu_time"] == 2_000_000.0  # ms → ns

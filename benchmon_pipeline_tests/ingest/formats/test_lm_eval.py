@@ -1,0 +1,154 @@
+"""lm-evaluation-harness files, asserted field by field as formats.md maps them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from benchmon_pipeline.ingest.formats.detect import parse_document
+from benchmon_pipeline.ingest.result import InvalidResult
+from benchmon_pipeline_tests.ingest.formats.real_files import read_real
+
+
+def test_rwkv_lambada_maps_configuration_metrics_and_directions():
+    parsed = read_real("lm_eval/rwkv7-1.5b-world_lambada.json")
+    assert parsed.format == "lm_eval"
+    assert parsed.warnings == []
+    (result,) = parsed.results
+    assert result.model_version == "fla-hub/rwkv7-1.5B-world"  # model_name
+    assert result.model_provider == "hf"  # config.model
+    assert result.dataset_version == "lambada_openai@1.0"
+    assert result.prompt_version == "0-shot"
+    assert result.metrics == {
+        "perplexity": 4.136982815151818,
+        "perplexity_stderr": 0.08865873813063398,
+        "acc": 0.6931884339219871,
+        "acc_stderr": 0.006425006782127488,
+    }
+    assert result.directions == {"perplexity": "lower", "acc": "higher"}
+    assert set(result.informational) == {"perplexity_stderr", "acc_stderr"}
+    assert result.created_at == datetime.fromtimestamp(1741719397.9163563, UTC)
+    assert result.commit_sha == "0f7cf736"
+    assert result.duration_seconds == pytest.approx(157.2142551485449)  # was a string
+    assert result.tags == ()
+    assert "pretrained=fla-hub/rwkv7-1.5B-world" in result.notes
+    assert result.environment is None  # left to the inbox path / BENCHMON_ENVIRONMENT
+
+
+def test_model_falls_back_to_pretrained_in_model_args_string_or_dict():
+    parsed = _minimal(model_args="pretrained=org/model-a,dtype=float32")
+    assert parsed.results[0].model_version == "org/model-a"
+    parsed = _minimal(model_args={"pretrained": "org/model-b", "dtype": "bfloat16"})
+    assert parsed.results[0].model_version == "org/model-b"
+
+
+def test_filters_stderr_and_na_and_chat_template():
+    document = {
+        "results": {"gsm8k": {
+            "alias": "gsm8k",
+            "exact_match,strict-match": 0.25,
+            "exact_match_stderr,strict-match": "N/A",
+            "exact_match,flexible-extract": 0.5,
+            "exact_match_stderr,flexible-extract": 0.01,
+            "sample_len": 1319,
+        }},
+        "versions": {"gsm8k": 3},
+        "n-shot": {"gsm8k": 5},
+        "higher_is_better": {"gsm8k": {"exact_match": True}},
+        "config": {"model": "vllm", "model_args": "pretrained=org/m"},
+        "chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}",
+    }
+    (result,) = parse_document("results.json", document).results
+    assert result.dataset_version == "gsm8k@3"
+    assert result.prompt_version == "5-shot-chat"
+    assert result.metrics == {"exact_match/strict-match": 0.25,
+                              "exact_match/flexible-extract": 0.5,
+                              "exact_match_stderr/flexible-extract": 0.01}
+    assert result.directions == {"exact_match/strict-match": "higher",
+                                 "exact_match/flexible-extract": "higher"}
+    assert result.informational == ("exact_match_stderr/flexible-extract",)
+
+
+def test_gemma_groups_are_tagged_results_and_nothing_is_counted_twice():
+    parsed = read_real("lm_eval/gemma-2-2b_mmlu-groups.json")
+    results = parsed.results
+    datasets = [r.dataset_version.split("@")[0] for r in results]
+    assert len(results) == 78 == len(set(datasets))  # each task once, groups included
+    groups = {r.dataset_version for r in results if "group" in r.tags}
+    assert groups == {"mmlu@2", "mmlu_humanities@2", "mmlu_other@2",
+                      "mmlu_social_sciences@2", "mmlu_stem@2"}
+    by_task = {r.dataset_version: r for r in results}
+    mmlu = by_task["mmlu@2"]
+    assert mmlu.metrics == {"acc": 0.4960831790343256, "acc_stderr": 0.004070332881020179}
+    assert mmlu.directions == {"acc": "higher"}
+    assert mmlu.prompt_version == "0-shot"  # groups have no n-shot; all subtasks are 0-shot
+    subtask = by_task["mmlu_formal_logic@1.0"]
+    assert subtask.tags == () and subtask.metrics["acc"] == 0.373015873015873
+    assert len([d for d in datasets if d.startswith("mmlu_")]) == 57 + 4
+    cola = by_task["cola@1.0"]
+    assert cola.metrics["mcc"] == -0.09135789183062824  # negative, and kept
+    assert cola.directions == {"mcc": "higher"}
+    lambada = by_task["lambada_openai@1.0"]
+    assert lambada.directions == {"perplexity": "lower", "acc": "higher"}
+    mrpc = by_task["mrpc@1.0"]
+    assert set(mrpc.metrics) == {"acc", "acc_stderr", "f1", "f1_stderr"}
+    assert {r.model_version for r in results} == {"google/gemma-2-2b"}
+    assert {r.commit_sha for r in results} == {"28fe95e"}
+    assert by_task["qqp@2.0"].metrics["f1"] == 0.4478797692541241
+
+
+def test_gpt4o_mini_with_only_infinity_and_nan_is_refused_with_that_reason():
+    with pytest.raises(InvalidResult) as caught:
+        read_real("lm_eval/gpt-4o-mini_tgpred_nan-inf.json")
+    error = caught.value
+    assert error.error_code == "no_finite_metrics"
+    assert error.json_path == "$.results.polymer_tg_prediction"
+    assert "mae is inf" in error.message and "mae_stderr is nan" in error.message
+
+
+def test_a_task_with_one_finite_value_keeps_it_and_warns_about_the_rest():
+    document = {"results": {"t": {"mae,none": float("inf"), "rmse,none": 2.0}},
+                "versions": {"t": 1}, "higher_is_better": {"t": {"mae": False, "rmse": False}},
+                "model_name": "m"}
+    parsed = parse_document("r.json", document)
+    assert parsed.results[0].metrics == {"rmse": 2.0}
+    assert parsed.warnings == ['$.results.t["mae,none"]: inf is not finite and was not stored']
+
+
+def _minimal(**config):
+    return parse_document("r.json", {"results": {"t": {"acc,none": 0.5}},
+                                     "versions": {"t": 1.0}, "config": config})
+
+
+def test_lm_eval_0_3_keys_without_filter():
+    document = {"results": {"hellaswag": {"acc": 0.5, "acc_stderr": 0.01, "acc_norm": 0.6}},
+                "versions": {"hellaswag": 0},
+                "config": {"model": "hf-causal", "model_args": "pretrained=EleutherAI/gpt-j-6B",
+                           "num_fewshot": 0}}
+    (result,) = parse_document("r.json", document).results
+    assert result.model_version == "EleutherAI/gpt-j-6B"
+    assert result.dataset_version == "hellaswag@0"
+    assert result.prompt_version == "default"  # 0.3 files have no n-shot table
+    assert result.metrics == {"acc": 0.5, "acc_stderr": 0.01, "acc_norm": 0.6}
+    assert result.directions == {}  # no higher_is_better: the name rule decides later
+    assert result.created_at is None
+
+
+@pytest.mark.parametrize(("change", "code", "path"), [
+    ({"results": {"t": {"acc,none": 0.5, "acc": 0.4}}}, "duplicate_metric", "$.results.t.acc"),
+    ({"results": {"t": ["acc", 0.5]}}, "wrong_type", "$.results.t"),
+    ({"results": {}}, "no_results", "$.results"),
+    ({"results": {"t": {"alias": "t"}}}, "no_finite_metrics", "$.results.t"),
+    ({"date": "soon"}, "bad_timestamp", "$.date"),
+    ({"total_evaluation_time_seconds": "long"}, "wrong_type",
+     "$.total_evaluation_time_seconds"),
+    ({"model_name": None, "config": {"model": "hf"}}, "missing_field", "$.model_name"),
+    ({"versions": []}, "wrong_type", "$.versions"),
+])
+def test_bad_lm_eval_files(change, code, path):
+    document = {"results": {"t": {"acc,none": 0.5}}, "versions": {"t": 1},
+                "model_name": "m", **change}
+    with pytest.raises(InvalidResult) as caught:
+        parse_document("r.json", document)
+    assert (caught.value.error_code, caught.value.json_path) == (code, path)
