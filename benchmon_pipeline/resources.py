@@ -1,5 +1,4 @@
-"""Dagster resources: the results database and the inbox, configured from the environment."""
-
+"""Dagster resources: the results database and the inboxes, configured from the environment."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -7,9 +6,13 @@ from pathlib import Path
 
 import dagster as dg
 import psycopg
+from dagster_aws.s3 import S3Resource
 
 from benchmon_pipeline.ingest.inbox import FolderInbox
+from benchmon_pipeline.ingest.s3_inbox import S3Inbox
 from benchmon_pipeline.settings import load_settings
+
+DEFAULT_BATCH_SIZE = 1000
 
 
 class PostgresResource(dg.ConfigurableResource):
@@ -42,8 +45,35 @@ class InboxResource(dg.ConfigurableResource):
 
     root: str = ""
     settle_seconds: float = 2.0
-    batch_size: int = 500
+    batch_size: int = DEFAULT_BATCH_SIZE
 
     def folder(self) -> FolderInbox:
         root = Path(self.root) if self.root else load_settings().inbox_root
         return FolderInbox(root.resolve(), settle_seconds=self.settle_seconds)
+
+
+class S3InboxResource(dg.ConfigurableResource):
+    """The bucket inbox: `s3://<bucket>/<prefix>/inbox/`, with `archive/`, `quarantine/`.
+
+    Credentials come the usual AWS ways (AWS_ACCESS_KEY_ID…, a profile, an instance
+    role); `endpoint_url` points at MinIO, Ceph, R2 or any S3-compatible server.
+    """
+
+    bucket: str = ""
+    prefix: str = ""
+    endpoint_url: str = ""
+    region_name: str = ""
+    settle_seconds: float = 2.0
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+    @classmethod
+    def from_environment(cls) -> "S3InboxResource":
+        settings = load_settings()
+        return cls(bucket=settings.s3_bucket, prefix=settings.s3_prefix,
+                   endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region)
+
+    def inbox(self) -> S3Inbox:
+        client = S3Resource(
+            endpoint_url=self.endpoint_url or None, region_name=self.region_name or None
+        ).get_client()
+        return S3Inbox(client, self.bucket, self.prefix, settle_seconds=self.settle_seconds)

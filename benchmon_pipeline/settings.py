@@ -16,6 +16,9 @@ DAGSTER_DATABASE_URL_VAR = "BENCHMON_DAGSTER_DATABASE_URL"
 HOME_VAR = "BENCHMON_HOME"
 INBOX_ROOT_VAR = "BENCHMON_INBOX_ROOT"
 ENVIRONMENT_VAR = "BENCHMON_ENVIRONMENT"
+S3_BUCKET_VAR = "BENCHMON_S3_BUCKET"
+S3_PREFIX_VAR = "BENCHMON_S3_PREFIX"
+S3_ENDPOINT_VAR = "BENCHMON_S3_ENDPOINT_URL"
 
 DEFAULT_DAGSTER_DATABASE = "benchmon_dagster"
 DEFAULT_RESULTS_DATABASE = "benchmon"
@@ -28,6 +31,10 @@ class Settings:
     dagster_database_url: str | None
     inbox_root: Path
     environment: str
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
 
     @property
     def pgdata(self) -> Path:
@@ -46,4 +53,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dagster_database_url=env.get(DAGSTER_DATABASE_URL_VAR) or None,
         inbox_root=Path(env.get(INBOX_ROOT_VAR) or ".").resolve(),
         environment=env.get(ENVIRONMENT_VAR) or "local",
+        s3_bucket=env.get(S3_BUCKET_VAR, ""),
+        s3_prefix=env.get(S3_PREFIX_VAR, ""),
+        s3_endpoint_url=env.get(S3_ENDPOINT_VAR, ""),
+        s3_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
     )

@@ -13,7 +13,6 @@ import os
 import uuid
 from collections.abc import Iterator
 
-
 import dagster as dg
 import psycopg
 import pytest
@@ -22,7 +21,6 @@ from psycopg import sql
 from benchmon_pipeline.db import embedded, migrations
 from benchmon_pipeline.db.server import ensure_database
 from benchmon_pipeline.db.urls import dagster_storage_url, libpq_url, with_database
-
 
 TEMPLATE_DB = "benchmon_test_template"
 DAGSTER_DB = "benchmon_test_dagster"
@@ -110,3 +108,31 @@ def dagster_instance(dagster_db_url, tmp_path_factory) -> Iterator[dg.DagsterIns
         overrides={"storage": {"postgres": {"postgres_url": dagster_storage_url(dagster_db_url)}}},
     ) as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto in server mode) on 127.0.0.1, for the session."""
+    from moto.server import ThreadedMotoServer
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        os.environ.setdefault(name, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint):
+    """A fresh bucket on the session's S3 server: (client, bucket name, endpoint)."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    bucket = f"bm-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+    return client, bucket, s3_endpoint

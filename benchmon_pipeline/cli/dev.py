@@ -12,6 +12,7 @@ import click
 
 from benchmon_pipeline.cli.environment import (
     PROJECT_ROOT,
+    as_click_error,
     child_environment,
     describe,
     running_databases,
@@ -51,7 +52,7 @@ def dev(port: int, host: str) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     settings = load_settings()
-    with running_databases(settings) as databases:
+    with as_click_error(), running_databases(settings) as databases:
         env = child_environment(settings, databases)
         FolderInbox(settings.inbox_root).ensure_layout()
         workspace = PROJECT_ROOT / "workspace.yaml"

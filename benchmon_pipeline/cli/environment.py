@@ -27,23 +27,33 @@ DAGSTER_STORAGE_VAR = "BENCHMON_DAGSTER_STORAGE_URL"
 
 @contextmanager
 def running_databases(
-    settings: Settings | None = None, *, migrate: bool = True
+    settings: Settings | None = None, *, migrate: bool = True, quiet: bool = False
 ) -> Iterator[Databases]:
-    """Databases ready and migrated; an embedded server started here is stopped on exit."""
+    """Databases ready and migrated; an embedded server started here is stopped on exit.
+
+    Raises `DatabaseUnavailable` when the server cannot be reached (commands turn it
+    into a clear error with `as_click_error`).
+    """
     settings = settings or load_settings()
     started_here = not settings.database_url and not embedded.is_running(settings.pgdata)
-    if started_here:
+    if started_here and not quiet:
         click.echo(f"starting embedded PostgreSQL in {settings.pgdata} …", err=True)
     try:
-        databases = prepare(settings, migrate=migrate)
-    except DatabaseUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
-    try:
-        yield databases
+        yield prepare(settings, migrate=migrate)
     finally:
         if started_here:
             embedded.stop(settings.pgdata)
-            click.echo("embedded PostgreSQL stopped", err=True)
+            if not quiet:
+                click.echo("embedded PostgreSQL stopped", err=True)
+
+
+@contextmanager
+def as_click_error() -> Iterator[None]:
+    """A database that cannot be reached is a one-line error, not a traceback."""
+    try:
+        yield
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def child_environment(settings: Settings, databases: Databases) -> dict[str, str]:

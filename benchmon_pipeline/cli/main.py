@@ -8,6 +8,8 @@ import click
 
 from benchmon_pipeline.cli.db import db
 from benchmon_pipeline.cli.dev import dev
+from benchmon_pipeline.cli.inbox import inbox
+from benchmon_pipeline.cli.push import push
 from benchmon_pipeline.cli.shell import shell
 
 
@@ -21,4 +23,6 @@ def cli(verbose: bool) -> None:
 
 cli.add_command(dev)
 cli.add_command(db)
+cli.add_command(push)
+cli.add_command(inbox)
 db.add_command(shell)

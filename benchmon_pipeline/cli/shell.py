@@ -7,7 +7,7 @@ import subprocess
 
 import click
 
-from benchmon_pipeline.cli.environment import running_databases
+from benchmon_pipeline.cli.environment import as_click_error, running_databases
 
 
 def _psql() -> str:
@@ -30,7 +30,7 @@ def _psql() -> str:
 @click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
 def shell(sql: str | None, psql_args: tuple[str, ...]) -> None:
     """Open psql on the results database (extra arguments go to psql)."""
-    with running_databases() as databases:
+    with as_click_error(), running_databases() as databases:
         args = [_psql(), databases.results_url, *(["-c", sql] if sql else []), *psql_args]
         code = subprocess.call(args)
     raise SystemExit(code)

@@ -24,6 +24,10 @@ def start(pgdata: Path) -> str:
         import pgserver  # heavy import, only needed when we really embed
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    if not is_running(pgdata):
+        # pgserver caches one handle per data dir and would hand back the handle of a
+        # server we stopped earlier in this process instead of starting it again.
+        pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     return server.get_uri()
 

@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from benchmon_pipeline.ingest.batch import ingest_batch
-from benchmon_pipeline.resources import InboxResource, PostgresResource
+from benchmon_pipeline.ingest.batch import CHUNK_FILES, BatchReport, Inbox, ingest_batch
+from benchmon_pipeline.ingest.ledger import DUPLICATE, INGESTED, QUARANTINED
+from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
 from benchmon_pipeline.settings import load_settings
 
 inbox_files = dg.AssetSpec(
@@ -15,7 +16,11 @@ inbox_files = dg.AssetSpec(
 
 class IngestConfig(dg.Config):
     files: list[str] = []
-    """Paths relative to the inbox folder, as the inbox sensor lists them."""
+    """Names relative to the inbox (folder or bucket prefix), as the sensors list them."""
+    inbox: str = "folder"
+    """Which inbox the files are in: "folder" or "s3"."""
+    chunk_files: int = CHUNK_FILES
+    """Files per database transaction: results and ledger rows commit chunk by chunk."""
 
 @dg.asset(
     deps=[inbox_files],
@@ -23,35 +28,67 @@ class IngestConfig(dg.Config):
     kinds={"postgres"},
     owners=["team:benchmon"],
     description="Append-only log of every result ever reported (benchmark_transactions).",
+    retry_policy=dg.RetryPolicy(
+        max_retries=5, delay=1, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    ),
 )
 def benchmark_transactions(
     context: dg.AssetExecutionContext,
     config: IngestConfig,
     postgres: PostgresResource,
     inbox: InboxResource,
+    s3_inbox: S3InboxResource,
 ) -> dg.MaterializeResult:
+    if config.inbox == "s3":
+        return ingest_and_report(context, s3_inbox.inbox(), "s3", config, postgres)
+    if config.inbox != "folder":
+        raise dg.Failure(f'unknown inbox {config.inbox!r}: use "folder" or "s3"')
     folder = inbox.folder()
     folder.ensure_layout()
+    return ingest_and_report(context, folder, "folder", config, postgres)
+
+
+def ingest_and_report(
+    context: dg.AssetExecutionContext,
+    inbox: Inbox,
+    inbox_kind: str,
+    config: IngestConfig,
+    postgres: PostgresResource,
+) -> dg.MaterializeResult:
+    """Run the batch, log its story, and describe it in the materialization's metadata."""
+    files = config.files
+
+    def progress(report: BatchReport) -> None:
+        context.log.info(f"{report.seen}/{len(files)} files: {report.summary()}")
+
     report = ingest_batch(
-        config.files,
-        folder,
+        files,
+        inbox,
         postgres.connect,
+        inbox_kind=inbox_kind,
         default_environment=load_settings().environment,
+        dagster_run_id=context.run.run_id,
+        chunk_files=config.chunk_files,
+        progress=progress if len(files) > config.chunk_files else None,
     )
-    for warning in report.warnings:
-        context.log.warning(warning)
-    for name, error in report.quarantined.items():
-        context.log.warning(f"quarantined {name}: [{error['error_code']}] {error['message']}")
-    context.log.info(
-        f"{len(report.ingested)} file(s) ingested, {len(report.quarantined)} quarantined, "
-        f"{len(report.transaction_ids)} result(s) appended"
-    )
+    for outcome in report.outcomes:
+        for warning in outcome.warnings:
+            context.log.warning(f"{outcome.name}: {warning}")
+        if outcome.error:
+            context.log.warning(
+                f"quarantined {outcome.name}: [{outcome.error['error_code']}] "
+                f"{outcome.error['message']}"
+            )
+    context.log.info(report.summary())
+    quarantined = {o.name: o.error for o in report.outcomes if o.error}
     return dg.MaterializeResult(
         metadata={
             "files_seen": report.seen,
-            "files_ingested": len(report.ingested),
-            "files_quarantined": len(report.quarantined),
-            "rows_appended": len(report.transaction_ids),
-            "quarantined": dg.MetadataValue.json(report.quarantined),
+            "files_ingested": report.count(INGESTED),
+            "files_duplicate": report.count(DUPLICATE),
+            "files_quarantined": report.count(QUARANTINED),
+            "files_already_handled": len(report.missing),
+            "rows_appended": report.rows_appended,
+            "quarantined": dg.MetadataValue.json(quarantined),
         }
     )

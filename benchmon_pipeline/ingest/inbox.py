@@ -7,6 +7,7 @@ only after the database has committed what it holds, and never over another file
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from benchmon_pipeline.ingest.result import InvalidResult
+from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX
+from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, read_file, sidecar_names
+from benchmon_pipeline.ingest.result import ParsedFile
 
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp", "~")
 RESULT_SUFFIXES = (".json", ".js")  # .js: github-action-benchmark's data.js history
-SIDECAR_SUFFIX = ".benchmon.json"  # hints for the file beside it (e.g. a direction)
 
 
 @dataclass(frozen=True)
@@ -67,31 +69,29 @@ class FolderInbox:
             folder.mkdir(parents=True, exist_ok=True)
 
     def path_of(self, name: str) -> Path:
-        return self.inbox_dir / PurePosixPath(name)
+        return self.inbox_dir / name  # names use '/', as on every platform we run on
 
     def uri(self, name: str) -> str:
         return str(self.path_of(name))
 
     def exists(self, name: str) -> bool:
-        path = self.path_of(name)
-        return path.exists() or path.is_symlink()
+        return os.path.lexists(self.path_of(name))
 
-    def read(self, name: str, max_bytes: int) -> bytes:
-        """The file's bytes, refusing links out of the inbox and files over `max_bytes`."""
-        path = self.path_of(name)
-        if path.is_symlink() and not path.resolve().is_relative_to(self.inbox_dir.resolve()):
-            raise InvalidResult("symlink_outside_inbox",
-                                f"{name} is a link to {path.resolve()}, outside the inbox; "
-                                "copy the file in instead")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InvalidResult("file_too_large",
-                                f"the file is {size:,} bytes; the limit is {max_bytes:,}")
-        return path.read_bytes()
+    def parse(self, name: str, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
+        """Read and parse a waiting file (links out of the inbox refused, sidecar used)."""
+        return read_file(self.path_of(name), inside=self.inbox_dir, max_bytes=max_bytes)
 
-    def read_sidecar(self, name: str) -> bytes | None:
-        sidecar = self.path_of(name + SIDECAR_SUFFIX)
-        return sidecar.read_bytes() if sidecar.is_file() else None
+    def fingerprint(self, name: str) -> tuple[str | None, int | None]:
+        """sha256 and size of a file that could not be parsed, for the ledger (best effort:
+        a link or anything but a regular file is not followed)."""
+        path = self.path_of(name)
+        try:
+            if path.is_symlink() or not path.is_file():
+                return None, None
+            raw = path.read_bytes()
+        except OSError:
+            return None, None
+        return hashlib.sha256(raw).hexdigest(), len(raw)
 
     def ready_files(self, now: float | None = None) -> list[InboxFile]:
         """Result files whose last write is at least `settle_seconds` old, sorted by name."""
@@ -140,6 +140,13 @@ class FolderInbox:
             if (p.is_file() or p.is_symlink()) and not p.name.endswith(".error.json")
         )
 
+    def error_report(self, name: str) -> dict | None:
+        report = _error_report_path(self.quarantine_dir / PurePosixPath(name))
+        try:
+            return json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
     def replay(self, name: str) -> Path:
         """Put a quarantined file back into the inbox and drop its error report."""
         source = self.quarantine_dir / PurePosixPath(name)
@@ -155,17 +162,23 @@ def _error_report_path(path: Path) -> Path:
 def _move_with_sidecar(source: Path, target: Path) -> Path:
     """Move a file and its `.benchmon.json` sidecar, if any, keeping them side by side."""
     moved = _move_without_overwrite(source, target)
-    sidecar = source.with_name(source.name + SIDECAR_SUFFIX)
-    if sidecar.is_file():
-        _move_without_overwrite(sidecar, moved.with_name(moved.name + SIDECAR_SUFFIX))
+    for sidecar_name in sidecar_names(source.name):
+        sidecar = source.with_name(sidecar_name)
+        if os.path.isfile(sidecar):
+            suffix = sidecar_name[len(source.stem):]  # ".json.benchmon.json" or ".benchmon.json"
+            _move_without_overwrite(sidecar, moved.with_name(moved.stem + suffix))
     return moved
 
 
 def _move_without_overwrite(source: Path, target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not os.path.isdir(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
     candidate, n = target, 1
-    while candidate.exists() or candidate.is_symlink():
+    while os.path.lexists(candidate):
         candidate = target.with_name(f"{target.stem}.{n}{target.suffix}")
         n += 1
-    shutil.move(source, candidate)
+    try:
+        os.rename(source, candidate)  # same file system: atomic
+    except OSError:
+        shutil.move(source, candidate)  # another file system: copy, then delete
     return candidate

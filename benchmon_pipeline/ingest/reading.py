@@ -10,10 +10,14 @@ optional sidecar `<file>.benchmon.json` next to the file.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
+import os
 import re
 import stat
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +93,7 @@ def parse_bytes(name: str, raw: bytes, *, sidecar: Any = None,
                             f"the file is {len(raw):,} bytes; the limit is {max_bytes:,}")
     document = load_document(decode(raw))
     try:
-        return parse_document(name, document, sidecar)
+        parsed = parse_document(name, document, sidecar)
     except InvalidResult:
         raise
     except RecursionError as exc:
@@ -100,23 +104,31 @@ def parse_bytes(name: str, raw: bytes, *, sidecar: Any = None,
         detail = f"{type(exc).__name__}: {exc}"[:300]
         raise InvalidResult("internal_error", f"benchmon could not read this file ({detail}); "
                             "please report it, then replay the file after upgrading") from exc
+    return replace(parsed, size=len(raw), sha256=hashlib.sha256(raw).hexdigest())
 
 
-def _regular_file_inside(path: Path, inside: Path, what: str) -> Path:
-    resolved = path.resolve()
-    if not resolved.is_relative_to(inside.resolve()):
+@functools.lru_cache(maxsize=64)
+def _real_folder(inside: str) -> str:
+    return os.path.join(os.path.realpath(inside), "")
+
+
+def _regular_file_inside(path: Path, inside: Path, what: str) -> tuple[str, int]:
+    """The real path and size of a regular file inside `inside` (links may not leave it)."""
+    resolved = os.path.realpath(path)
+    if not resolved.startswith(_real_folder(str(inside))):
         raise InvalidResult("symlink_outside_inbox",
                             f"{what} {path.name} is a link to {resolved}, outside the inbox; "
                             "copy the file in instead")
-    if not stat.S_ISREG(resolved.stat().st_mode):
+    info = os.stat(resolved)
+    if not stat.S_ISREG(info.st_mode):
         raise InvalidResult("not_a_regular_file", f"{what} {path.name} is not a regular file")
-    return resolved
+    return resolved, info.st_size
 
 
-def _read_limited(path: Path, max_bytes: int, code: str, what: str) -> bytes:
-    size = path.stat().st_size
+def _read_limited(found: tuple[str, int], max_bytes: int, code: str, what: str) -> bytes:
+    path, size = found
     if size <= max_bytes:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)  # the file may still grow; never read past this
         size = len(raw)
     if size > max_bytes:
@@ -128,7 +140,7 @@ def read_sidecar(path: Path, *, inside: Path) -> dict | None:
     """The parsed sidecar next to `path`, if there is one."""
     for candidate in sidecar_names(path.name):
         sidecar = path.with_name(candidate)
-        if sidecar.exists() or sidecar.is_symlink():
+        if os.path.lexists(sidecar):
             resolved = _regular_file_inside(sidecar, inside, "the sidecar")
             raw = _read_limited(resolved, MAX_SIDECAR_BYTES, "invalid_sidecar",
                                 f"the sidecar {candidate}")

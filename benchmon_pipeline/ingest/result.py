@@ -129,3 +129,5 @@ class ParsedFile:
     format: str
     results: list[Result]
     warnings: list[str] = field(default_factory=list)
+    size: int = 0
+    sha256: str = ""  # of the file's bytes, for the ingest ledger

@@ -8,6 +8,7 @@ next run finds its results already stored).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -15,7 +16,15 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX
 from benchmon_pipeline.ingest.inbox import InboxFile, is_candidate
+from benchmon_pipeline.ingest.reading import (
+    MAX_FILE_BYTES,
+    parse_bytes,
+    parse_sidecar,
+    sidecar_names,
+)
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,14 @@ class S3Inbox:
             raise
         return True
 
-    def read(self, name: str, max_bytes: int) -> bytes:
+    def _get(self, key: str) -> bytes | None:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except self.client.exceptions.NoSuchKey:
+            return None
+
+    def parse(self, name: str, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
+        """Fetch and parse a waiting object, with its sidecar object if there is one."""
         key = self._key("inbox", name)
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=key)
@@ -69,30 +85,48 @@ class S3Inbox:
                 raise FileNotFoundError(self.uri(name)) from exc
             raise
         if head["ContentLength"] > max_bytes:
-            from benchmon_pipeline.ingest.result import InvalidResult
-
             raise InvalidResult("file_too_large", f"the file is {head['ContentLength']:,} "
                                 f"bytes; the limit is {max_bytes:,}")
-        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        raw = self._get(key)
+        if raw is None:
+            raise FileNotFoundError(self.uri(name))
+        sidecar = None
+        for sidecar_name in sidecar_names(name):
+            sidecar_raw = self._get(self._key("inbox", sidecar_name))
+            if sidecar_raw is not None:
+                sidecar = parse_sidecar(sidecar_raw, sidecar_name)
+                break
+        base = PurePosixPath(name).name
+        return parse_bytes(base, raw, sidecar=sidecar, max_bytes=max_bytes)
 
-    def read_sidecar(self, name: str) -> bytes | None:
-        try:
-            obj = self.client.get_object(Bucket=self.bucket,
-                                         Key=self._key("inbox", name + ".benchmon.json"))
-        except self.client.exceptions.NoSuchKey:
-            return None
-        return obj["Body"].read()
+    def fingerprint(self, name: str) -> tuple[str | None, int | None]:
+        """sha256 and size of an object that could not be parsed, for the ledger."""
+        raw = self._get(self._key("inbox", name))
+        if raw is None:
+            return None, None
+        return hashlib.sha256(raw).hexdigest(), len(raw)
 
     def environment_of(self, name: str) -> str | None:
         parts = PurePosixPath(name).parts
         return parts[0] if len(parts) > 1 else None
 
-    def _move(self, name: str, area: str, target_name: str) -> str:
-        source = self._key("inbox", name)
-        target = self._key(area, target_name)
+    def _move_key(self, source: str, target: str) -> None:
         self.client.copy_object(Bucket=self.bucket, Key=target,
                                 CopySource={"Bucket": self.bucket, "Key": source})
         self.client.delete_object(Bucket=self.bucket, Key=source)
+
+    def _move(self, name: str, area: str, target_name: str, source_area: str = "inbox") -> str:
+        """Copy then delete, the file and its sidecar (if any)."""
+        target = self._key(area, target_name)
+        self._move_key(self._key(source_area, name), target)
+        names = sidecar_names(name)
+        stem = names[-1].removesuffix(SIDECAR_SUFFIX)  # the name without its extension
+        for sidecar_name in names:
+            sidecar_key = self._key(source_area, sidecar_name)
+            if self._get(sidecar_key) is not None:
+                target_stem = target_name[: len(target_name) - len(name)] + stem
+                self._move_key(sidecar_key,
+                               self._key(area, target_stem + sidecar_name[len(stem):]))
         return f"s3://{self.bucket}/{target}"
 
     def archive(self, name: str, when: datetime | None = None) -> str:
@@ -118,14 +152,17 @@ class S3Inbox:
                     names.append(name)
         return sorted(names)
 
+    def error_report(self, name: str) -> dict | None:
+        raw = self._get(self._key("quarantine", name.removesuffix(".json") + ".error.json"))
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            return None
+
     def replay(self, name: str) -> str:
         """Put a quarantined file back into the inbox and drop its error report."""
-        source = self._key("quarantine", name)
-        target = self._key("inbox", name)
-        self.client.copy_object(Bucket=self.bucket, Key=target,
-                                CopySource={"Bucket": self.bucket, "Key": source})
-        self.client.delete_object(Bucket=self.bucket, Key=source)
+        target = self._move(name, "inbox", name, source_area="quarantine")
         self.client.delete_object(
             Bucket=self.bucket,
             Key=self._key("quarantine", name.removesuffix(".json") + ".error.json"))
-        return f"s3://{self.bucket}/{target}"
+        return target

@@ -101,7 +101,7 @@ class DevServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-            raise AssertionError(f"benchmon dev did not stop within {timeout}s of Ctrl-C")
+            raise AssertionError(f"benchmon dev did not stop within {timeout}s") from None
 
     def descendants(self) -> list[psutil.Process]:
         return psutil.Process(self.process.pid).children(recursive=True)

@@ -50,18 +50,23 @@ def test_hidden_temporary_and_foreign_files_are_ignored(dagster_instance, tmp_pa
     assert _tick(dagster_instance, tmp_path).run_requests == []
 
 
-def test_batch_holds_many_files_and_respects_the_batch_size(dagster_instance, tmp_path):
-    for i in range(7):
-        drop_file(tmp_path, f"env{i % 2}/r{i}.json", "{}")
-    result = _tick(dagster_instance, tmp_path, batch_size=5)
-    assert len(result.run_requests) == 1
-    files = result.run_requests[0].run_config["ops"]["benchmark_transactions"]["config"]["files"]
-    assert len(files) == 5
-    rest = _tick(dagster_instance, tmp_path, cursor=result.cursor, batch_size=5)
-    rest_files = rest.run_requests[0].run_config["ops"]["benchmark_transactions"]["config"]["files"]
-    assert sorted(files + rest_files) == sorted(
-        f"env{i % 2}/r{i}.json" for i in range(7)
-    )
+def test_batches_respect_the_batch_size_and_runs_per_tick(dagster_instance, tmp_path):
+    from benchmon_pipeline.ingest.sensors import RUNS_PER_TICK
+
+    total = 3 * (RUNS_PER_TICK + 1)
+    for i in range(total):
+        drop_file(tmp_path, f"env{i % 2}/r{i:02d}.json", "{}")
+    first = _tick(dagster_instance, tmp_path, batch_size=3)
+    batches = [r.run_config["ops"]["benchmark_transactions"]["config"]["files"]
+               for r in first.run_requests]
+    assert [len(b) for b in batches] == [3] * RUNS_PER_TICK
+    assert len({r.run_key for r in first.run_requests}) == RUNS_PER_TICK
+
+    rest = _tick(dagster_instance, tmp_path, cursor=first.cursor, batch_size=3)
+    rest_files = [f for r in rest.run_requests
+                  for f in r.run_config["ops"]["benchmark_transactions"]["config"]["files"]]
+    assert sorted(sum(batches, []) + rest_files) == sorted(
+        f"env{i % 2}/r{i:02d}.json" for i in range(total))
 
 
 def test_a_changed_file_is_requested_again(dagster_instance, tmp_path):
@@ -74,3 +79,20 @@ def test_a_changed_file_is_requested_again(dagster_instance, tmp_path):
     os.utime(path, (past + 1, past + 1))
     again = _tick(dagster_instance, tmp_path, cursor=first.cursor)
     assert len(again.run_requests) == 1
+
+
+def test_files_of_a_finished_run_still_in_the_inbox_are_requested_again(dagster_instance,
+                                                                        tmp_path):
+    drop_file(tmp_path, "a.json", "{}")
+    first = _tick(dagster_instance, tmp_path)
+    (request,) = first.run_requests
+    assert _tick(dagster_instance, tmp_path, cursor=first.cursor).run_requests == []
+
+    # The run that should have handled the file failed (killed, database gone…).
+    dagster_instance.create_run_for_job(
+        defs.resolve_job_def("ingest_inbox"), run_config=request.run_config,
+        tags={"dagster/run_key": request.run_key}, status=dg.DagsterRunStatus.FAILURE)
+    retry = _tick(dagster_instance, tmp_path, cursor=first.cursor)
+    (again,) = retry.run_requests
+    assert again.run_config == request.run_config
+    assert again.run_key != request.run_key

@@ -1,0 +1,175 @@
+"""How fast result files get from an inbox into the log, and what a backlog costs.
+
+(a) FILES result files dropped into the inbox of a running `benchmon dev` (real Dagster
+    instance, daemon, sensor, run workers) until every result is in the log;
+(b) the in-process ingest rate (read + parse + append + fold + ledger + move, the code the
+    runs execute) next to raw COPY of the same rows into the same table;
+(c) peak RSS of one sensor tick plus one ingest run with a small vs a large backlog.
+
+    python benchmarks/bench_ingest.py            # 10,000 files
+    python benchmarks/bench_ingest.py --quick    # a few hundred, well under a minute
+
+Uses the server of BENCHMON_DATABASE_URL when set, else a temporary embedded PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from support import fresh_database, raw_copy, raw_rows, server, verdict
+
+from benchmon_pipeline.ingest.batch import ingest_batch
+from benchmon_pipeline.ingest.inbox import FolderInbox
+from benchmon_pipeline.ingest.reading import parse_bytes
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def write_files(folder: Path, count: int, offset: int = 0) -> None:
+    """`count` result files, each one result of one of 100 configurations."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(offset, offset + count):
+        result = {
+            "model_version": f"org/model-{i % 10}", "dataset_version": f"set-{i % 5}",
+            "prompt_version": f"prompt-v{i % 2}", "environment": "ci", "branch_name": "main",
+            "commit_sha": f"{i:040x}", "run_id": f"run-{i}", "created_at": 1_790_000_000 + i,
+            "metrics": {"f1": 0.8 + (i % 100) / 1000, "precision": 0.9, "recall": 0.7,
+                        "latency_ms": 400 + i % 50},
+        }
+        (folder / f"result-{i:06d}.json").write_text(json.dumps(result))
+    old = time.time() - 60  # settled
+    for path in folder.iterdir():
+        os.utime(path, (old, old))
+
+
+def count(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM benchmark_transactions").fetchone()[0]
+
+
+@contextmanager
+def connector(url):
+    with psycopg.connect(url) as conn:
+        yield conn
+
+
+def in_process(server_url: str, files: int, work: Path) -> tuple[float, float]:
+    """(ingest results/s, raw COPY rows/s) over the same results."""
+    root = work / "inprocess"
+    write_files(root / "inbox", files)
+    inbox = FolderInbox(root, settle_seconds=0)
+    names = [f.name for f in inbox.ready_files()]
+    results = [r.with_defaults(environment="local", triggered_by="inbox") for name in names
+               for r in parse_bytes(name, inbox.path_of(name).read_bytes()).results]
+    rows = raw_rows(results)
+
+    url = fresh_database(server_url, "benchmon_bench_ingest")
+    start = time.perf_counter()
+    report = ingest_batch(names, inbox, lambda: connector(url), inbox_kind="folder",
+                          default_environment="local")
+    ingest_seconds = time.perf_counter() - start
+    if not report.rows_appended == files == count(url):
+        raise SystemExit(f"ingest lost results: {report.summary()}")
+
+    copy_url = fresh_database(server_url, "benchmon_bench_copy")
+    with psycopg.connect(copy_url) as conn:
+        start = time.perf_counter()
+        raw_copy(conn, rows)
+        copy_seconds = time.perf_counter() - start
+    return files / ingest_seconds, files / copy_seconds
+
+
+def peak_rss_mb(server_url: str, backlog: int, work: Path) -> float:
+    """Peak RSS of a fresh process doing one sensor tick and one ingest run."""
+    root = work / f"rss-{backlog}"
+    write_files(root / "inbox", backlog)
+    url = fresh_database(server_url, f"benchmon_bench_rss_{backlog}")
+    done = subprocess.run([sys.executable, __file__, "--rss-probe", str(root), url],
+                          capture_output=True, text=True, check=True, cwd=PROJECT)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def rss_probe(root: str, url: str) -> None:
+    """One sensor tick's planning and its first ingest run, then print peak RSS in MB."""
+    from benchmon_pipeline.ingest.sensors import plan_batches
+    from benchmon_pipeline.resources import DEFAULT_BATCH_SIZE
+
+    inbox = FolderInbox(Path(root), settle_seconds=0)
+    batches, _ = plan_batches(None, inbox.ready_files(), DEFAULT_BATCH_SIZE, time.time())
+    ingest_batch(batches[0][0], inbox, lambda: connector(url), inbox_kind="folder",
+                 default_environment="local")
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # noqa: T201
+
+
+def end_to_end(server_url: str, files: int, work: Path) -> float:
+    """Seconds from FILES files appearing in a watched inbox to all of them in the log."""
+    from benchmon_pipeline_tests.e2e.devserver import DevServer, wait_for
+
+    url = fresh_database(server_url, "benchmon_bench_e2e")
+    dagster_url = fresh_database(server_url, "benchmon_bench_e2e_dagster")
+    root = work / "e2e"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
+    env.update(BENCHMON_DATABASE_URL=url, BENCHMON_DAGSTER_DATABASE_URL=dagster_url,
+               BENCHMON_HOME=str(work / "home"), BENCHMON_INBOX_ROOT=str(root))
+    dev = DevServer(env, work / "dev.log")
+    staging = root / "staging"
+    write_files(staging, files)
+    dev.start()
+    try:
+        start = time.perf_counter()
+        os.rename(staging, root / "inbox" / "drop")  # all files appear at once
+        wait_for(lambda: count(url) >= files, 600, f"{files} results in the log", every=0.2)
+        return time.perf_counter() - start
+    finally:
+        dev.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    parser.add_argument("--rss-probe", nargs=2, metavar=("ROOT", "URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_probe:
+        rss_probe(*args.rss_probe)
+        return
+    files = 300 if args.quick else 10_000
+    small, large = (100, 1_000) if args.quick else (1_000, 10_000)
+    work = Path(tempfile.mkdtemp(prefix="benchmon-bench-ingest-"))
+    print(f"bench_ingest: {files:,} files; backlogs {small:,} vs {large:,}"
+          f"{' (quick)' if args.quick else ''}")
+    try:
+        with server(os.environ.get("BENCHMON_DATABASE_URL")) as server_url:
+            ingest_rate, copy_rate = in_process(server_url, files, work)
+            ratio = ingest_rate / copy_rate
+            print(f"(b) in-process ingest: {ingest_rate:,.0f} results/s; raw COPY "
+                  f"{copy_rate:,.0f} rows/s; ratio {ratio:.2f} "
+                  f"[target ≥ 10,000/s and ≥ 0.50: "
+                  f"{verdict(ingest_rate >= 10_000 and ratio >= 0.5)}]")
+            rss_small = peak_rss_mb(server_url, small, work)
+            rss_large = peak_rss_mb(server_url, large, work)
+            growth = rss_large / rss_small
+            print(f"(c) peak RSS, one tick + one run: {rss_small:.0f} MB with {small:,} waiting,"
+                  f" {rss_large:.0f} MB with {large:,}; ratio {growth:.2f} "
+                  f"[target: does not grow with the backlog (≤ 1.10): {verdict(growth <= 1.10)}]")
+            seconds = end_to_end(server_url, files, work)
+            print(f"(a) end to end through Dagster (sensor + daemon + runs): {files:,} files in "
+                  f"{seconds:.1f} s = {files / seconds:,.0f} files/s; "
+                  f"{seconds / (files / ingest_rate):.1f}× the in-process time "
+                  f"[target < 60 s: {verdict(seconds < 60)}]")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""The history rule: are the newest results worse than this series' own recent past?
+
+For one configuration × metric, oldest result first:
+
+1. Put the values on a scale where the noise is roughly symmetric (log for positive
+   latency/time/cost/memory metrics) and turn them so that "bigger" means "worse".
+2. Compare the newest result with the trailing `window` results before it: a robust z
+   (median; winsorized, MAD-fenced σ; a small-sample allowance). With repeated samples in a
+   result (several runs of one commit), a Mann–Whitney rank test of its samples instead.
+3. The run: how many of the newest results in a row sit on the bad side of the reference
+   taken just before the run began (so the run does not contaminate its own yardstick).
+   The run's evidence is Stouffer's sum of the z's, each capped at `clip_z` so that no single
+   result, however extreme, can confirm a regression by itself, divided by √run.
+4. ERROR when a run of at least `confirm_results` (K) results carries evidence beyond
+   `threshold_z`; WARN when only the newest result does (the first breach). When many series
+   are judged together the p-values go through Benjamini–Hochberg (fdr.py) first.
+
+Nothing is judged until `min_history` results precede the newest one. The rule keeps no
+state: it re-reads the history each time, so a re-run of a check gives the same answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from benchmon_pipeline.regressions.directions import HIGHER, resolve_direction, uses_log_scale
+from benchmon_pipeline.regressions.fdr import bh_significant
+from benchmon_pipeline.regressions.robust import RobustReference, median
+from benchmon_pipeline.regressions.significance import (
+    mann_whitney_greater,
+    normal_isf,
+    normal_sf,
+)
+from benchmon_pipeline.regressions.verdicts import ERROR, WARN, Verdict, change
+
+Result = float | Sequence[float]  # one value, or the repeated samples of one result
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    """The knobs of the history rule; the defaults were tuned on benchmarks/bench_detection.py
+    (see docs/regressions.md for what each one trades)."""
+
+    window: int = 60  # results in the trailing reference
+    min_history: int = 10  # results needed before the first verdict
+    threshold_z: float = 3.9  # evidence needed, in normal-equivalent σ (one-sided p ≈ 4.8e-5)
+    confirm_results: int = 2  # K: an ERROR needs at least this many bad results in a row
+    clip_z: float = 3.0  # the most one result can add to a run's evidence
+    run_floor_z: float = 0.0  # a result stays in the run while its z is at least this
+    max_run: int = 10  # the longest run looked back on
+    min_repeats: int = 3  # samples in one result before the rank test replaces the z
+    fdr_level: float | None = None  # BH level; None = the single-test level of threshold_z
+
+    def __post_init__(self) -> None:
+        if self.min_history < 2 or self.window < self.min_history:
+            raise ValueError("need 2 ≤ min_history ≤ window")
+        if self.confirm_results < 1 or self.max_run < self.confirm_results:
+            raise ValueError("need 1 ≤ confirm_results ≤ max_run")
+        if self.clip_z <= 0 or self.threshold_z <= 0:
+            raise ValueError("threshold_z and clip_z must be positive")
+        if self.min_repeats < 2:
+            raise ValueError("min_repeats must be at least 2")
+        if self.fdr_level is not None and not 0 < self.fdr_level < 1:
+            raise ValueError("fdr_level must be between 0 and 1")
+
+    @property
+    def level(self) -> float:
+        """The BH level: with one series tested alone, the same as `threshold_z`."""
+        return self.fdr_level if self.fdr_level is not None else normal_sf(self.threshold_z)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the history says about the newest result of one series, before BH."""
+
+    configuration: Hashable
+    metric: str
+    direction: str
+    scale: str  # "log" | "linear"
+    current: float
+    reference: float | None  # median of the reference, in the metric's units
+    reference_size: int
+    run_length: int
+    z_first: float | None  # the newest result alone (and short runs), uncapped
+    z_confirmed: float | None  # the best run of ≥ K results, capped per result
+    method: str  # "robust-z" | "mann-whitney"
+    not_judged: str | None = None  # why there is no verdict, when there is none
+
+    @property
+    def p_first(self) -> float | None:
+        return None if self.z_first is None else normal_sf(self.z_first)
+
+    @property
+    def p_confirmed(self) -> float | None:
+        return None if self.z_confirmed is None else normal_sf(self.z_confirmed)
+
+
+def gather_evidence(results: Sequence[Result], *, metric: str, direction: str | None = None,
+                    configuration: Hashable = None,
+                    settings: HistorySettings | None = None) -> Evidence:
+    """Judge the newest of `results` (oldest first) against the ones before it."""
+    settings = settings or HistorySettings()
+    direction = resolve_direction(metric, stated=direction)
+    tail = results[-(settings.window + settings.max_run):]
+    if not len(tail):
+        raise ValueError("there is no result to judge")
+    try:
+        samples, raw = None, [float(result) for result in tail]
+    except TypeError:  # some results carry repeated samples
+        samples = [_samples(result) for result in tail]
+        raw = [median(values) for values in samples]
+    log = uses_log_scale(metric, direction, ()) and all(
+        value > 0 for value in (raw if samples is None else _flat(samples)))
+    sign = -1.0 if direction == HIGHER else 1.0  # turned so that bigger is worse
+
+    def turn(values: Sequence[float]) -> list[float]:
+        if log:
+            return [sign * math.log(value) for value in values]
+        return [-value for value in values] if sign < 0 else list(values)
+
+    def unturn(value: float) -> float:
+        return math.exp(sign * value) if log else sign * value
+
+    worse = turn(raw)
+    worse_samples = None if samples is None else [turn(values) for values in samples]
+    base = dict(configuration=configuration, metric=metric, direction=direction,
+                scale="log" if log else "linear", current=raw[-1])
+    before = len(worse) - 1
+    if before < settings.min_history:
+        return Evidence(**base, reference=None, reference_size=before, run_length=0,
+                        z_first=None, z_confirmed=None, method="robust-z",
+                        not_judged=f"{before} earlier result(s); {settings.min_history} needed "
+                                   "before the history rule judges")
+
+    def rank_tested(i: int) -> bool:
+        return worse_samples is not None and len(worse_samples[i]) >= settings.min_repeats
+
+    z_first = z_confirmed = None
+    run, reference_center, reference_size = 0, 0.0, 0
+    for n in range(1, settings.max_run + 1):
+        end = len(worse) - n
+        start = max(0, end - settings.window)
+        if end - start < settings.min_history:
+            break
+        reference = RobustReference.of(worse[start:end])
+        zs = []
+        for i in range(end, len(worse)):
+            if rank_tested(i):
+                pooled = _flat(worse_samples[start:end])
+                zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
+            else:
+                zs.append(reference.z(worse[i]))
+        if n == 1:
+            z_first = zs[0]
+            reference_center, reference_size = reference.center, reference.size
+        if min(zs) < settings.run_floor_z:
+            break
+        run = n
+        reference_center, reference_size = reference.center, reference.size
+        evidence = sum(min(z, settings.clip_z) for z in zs) / math.sqrt(n)
+        if n >= settings.confirm_results:
+            z_confirmed = evidence if z_confirmed is None else max(z_confirmed, evidence)
+        else:
+            z_first = max(z_first, evidence)
+    return Evidence(**base, reference=unturn(reference_center), reference_size=reference_size,
+                    run_length=run, z_first=z_first, z_confirmed=z_confirmed,
+                    method="mann-whitney" if rank_tested(len(worse) - 1) else "robust-z")
+
+
+def _flat(nested: Sequence[Sequence[float]]) -> list[float]:
+    return [value for values in nested for value in values]
+
+
+def _samples(result: Result) -> list[float]:
+    if isinstance(result, float | int):
+        return [float(result)]
+    samples = [float(v) for v in result]
+    if not samples:
+        raise ValueError("a result with repeated samples needs at least one")
+    return samples
+
+
+def decide(evidence: Sequence[Evidence], settings: HistorySettings | None = None
+           ) -> list[Verdict]:
+    """Verdicts for series judged together: BH over their p-values, then the severity."""
+    settings = settings or HistorySettings()
+    confirmed = bh_significant([e.p_confirmed for e in evidence], settings.level)
+    first = bh_significant([e.p_first for e in evidence], settings.level)
+    verdicts = []
+    for item, is_confirmed, is_first in zip(evidence, confirmed, first, strict=True):
+        severity = ERROR if is_confirmed else WARN if is_first else None
+        z = _strongest(item)
+        delta, percent = change(item.current, item.reference)
+        verdicts.append(Verdict(
+            rule="history", configuration=item.configuration, metric=item.metric,
+            direction=item.direction, current=item.current, reference=item.reference,
+            delta=delta, percent=percent, passed=severity is None, severity=severity,
+            reason=_reason(item, severity, settings), p_value=None if z is None else
+            normal_sf(z), z=z, run_length=item.run_length,
+            reference_size=item.reference_size, scale=item.scale))
+    return verdicts
+
+
+def _reason(item: Evidence, severity: str | None, settings: HistorySettings) -> str:
+    if item.not_judged:
+        return f"not judged: {item.not_judged}"
+    worse = "lower" if item.direction == HIGHER else "higher"
+    against = (f"the median of the {item.reference_size} results before "
+               f"({'log scale, ' if item.scale == 'log' else ''}{worse} is worse)")
+    if severity == ERROR:
+        return (f"{item.run_length} results in a row worse than {against}: evidence "
+                f"{item.z_confirmed:.1f} σ ≥ {settings.threshold_z:g} after BH; confirmed "
+                f"(K = {settings.confirm_results})")
+    if severity == WARN:
+        return (f"the newest result is {item.z_first:.1f} σ worse than {against}: first "
+                f"breach, not confirmed until {settings.confirm_results} results in a row")
+    return f"within the noise of {against} ({_strongest(item):+.1f} σ)"
+
+
+def _strongest(item: Evidence) -> float | None:
+    """The verdict's z: the stronger of the first-breach and the confirmed evidence."""
+    found = [z for z in (item.z_first, item.z_confirmed) if z is not None]
+    return max(found) if found else None
+
+
+def judge_newest(results: Sequence[Result], *, metric: str, direction: str | None = None,
+                 configuration: Hashable = None,
+                 settings: HistorySettings | None = None) -> Verdict:
+    """One series on its own (a family of one: BH changes nothing)."""
+    evidence = gather_evidence(results, metric=metric, direction=direction,
+                               configuration=configuration, settings=settings)
+    return decide([evidence], settings)[0]

@@ -1,0 +1,127 @@
+"""Faults that must end with every unique result stored exactly once and every file
+accounted for: a worker killed with SIGKILL mid-batch, PostgreSQL restarting mid-run."""
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import dagster as dg
+import psycopg
+import pytest
+
+from benchmon_pipeline.db import embedded, migrations
+from benchmon_pipeline.db.server import ensure_database
+from benchmon_pipeline.db.urls import with_database
+from benchmon_pipeline.definitions import defs
+from benchmon_pipeline.ingest.inbox import FolderInbox
+from benchmon_pipeline.ingest.sensors import inbox_sensor
+from benchmon_pipeline.resources import InboxResource, PostgresResource
+from benchmon_pipeline_tests.e2e.devserver import wait_for
+from benchmon_pipeline_tests.helpers import drop_file
+
+FILES, DUPLICATES, CHUNK = 600, 60, 20
+
+
+def _drop_results(root) -> int:
+    """FILES files, the last DUPLICATES repeating earlier contents; returns unique count."""
+    for i in range(FILES):
+        n = i if i < FILES - DUPLICATES else i - (FILES - DUPLICATES)
+        drop_file(root, f"batch/r{i:04d}.json", {
+            "model_version": f"model-{n % 7}", "dataset_version": "d", "prompt_version": "p",
+            "run_id": f"run-{n}", "metrics": {"f1": n / FILES, "latency_ms": 100 + n}})
+    return FILES - DUPLICATES
+
+
+def _ledger_count(url) -> int:
+    try:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            return conn.execute("SELECT count(*) FROM ingested_files").fetchone()[0]
+    except psycopg.OperationalError:
+        return 0
+
+
+def _assert_exactly_once(url, root, unique):
+    with psycopg.connect(url) as conn:
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT content_sha256) FROM benchmark_transactions"
+        ).fetchone()
+        accounted = {row[0].rsplit("/", 1)[1] for row in conn.execute(
+            "SELECT uri FROM ingested_files WHERE status IN ('ingested', 'duplicate')")}
+    assert (total, distinct) == (unique, unique)
+    assert accounted == {f"r{i:04d}.json" for i in range(FILES)}, "a file has no ledger row"
+    assert list((root / "inbox").rglob("*.json")) == []
+    assert len(list((root / "archive").rglob("*.json"))) == FILES
+
+
+def _config(names):
+    return {"files": names, "inbox": "folder", "chunk_files": CHUNK}
+
+
+def test_worker_killed_mid_batch_then_the_sensor_runs_again(db_url, dagster_instance, tmp_path):
+    unique = _drop_results(tmp_path)
+    names = [f.name for f in FolderInbox(tmp_path).ready_files()]
+    worker = subprocess.Popen([
+        sys.executable, "-m", "benchmon_pipeline_tests.ingest.run_ingest_job", db_url,
+        str(tmp_path), json.dumps(_config(names))])
+    wait_for(lambda: _ledger_count(db_url) >= 3 * CHUNK, 120, "a few committed chunks",
+             every=0.05)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    left = len(list((tmp_path / "inbox").rglob("*.json")))
+    assert 0 < left < FILES, "the kill must land mid-batch"
+
+    tick = inbox_sensor(dg.build_sensor_context(
+        instance=dagster_instance, definitions=defs,
+        resources={"inbox": InboxResource(root=str(tmp_path))}))
+    (request,) = tick.run_requests
+    config = request.run_config["ops"]["benchmark_transactions"]["config"]
+    assert len(config["files"]) == left
+    result = defs.resolve_job_def("ingest_inbox").execute_in_process(
+        run_config={"ops": {"benchmark_transactions": {"config": {**config, "chunk_files": CHUNK}}}},
+        instance=dagster_instance,
+        resources={"postgres": PostgresResource(database_url=db_url),
+                   "inbox": InboxResource(root=str(tmp_path))})
+    assert result.success
+    _assert_exactly_once(db_url, tmp_path, unique)
+
+
+@pytest.fixture
+def private_server(tmp_path):
+    """A results database on a PostgreSQL server of this test's own, to stop and restart."""
+    pgdata = tmp_path / "pg" / "pgdata"
+    url = with_database(embedded.start(pgdata), "benchmon")
+    ensure_database(url)
+    migrations.upgrade(url)
+    yield pgdata, url
+    embedded.stop(pgdata)
+
+
+def test_postgres_restarting_mid_run(private_server, dagster_instance, tmp_path):
+    pgdata, url = private_server
+    root = tmp_path / "work"
+    unique = _drop_results(root)
+    names = [f.name for f in FolderInbox(root).ready_files()]
+    outcome = {}
+
+    def run():
+        outcome["result"] = defs.resolve_job_def("ingest_inbox").execute_in_process(
+            run_config={"ops": {"benchmark_transactions": {"config": _config(names)}}},
+            instance=dagster_instance, raise_on_error=False,
+            resources={"postgres": PostgresResource(database_url=url),
+                       "inbox": InboxResource(root=str(root))})
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    wait_for(lambda: _ledger_count(url) >= 2 * CHUNK, 120, "a few committed chunks", every=0.05)
+    assert embedded.stop(pgdata)
+    time.sleep(1.5)
+    assert embedded.start(pgdata)
+    worker.join(180)
+    result = outcome["result"]
+    assert result.success
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert retries, "the outage must have been noticed and retried"
+    _assert_exactly_once(url, root, unique)
