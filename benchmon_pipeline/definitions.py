@@ -6,11 +6,26 @@ from benchmon_pipeline.ingest.assets import benchmark_transactions, inbox_files
 from benchmon_pipeline.ingest.jobs import ingest_job
 from benchmon_pipeline.ingest.sensors import inbox_sensor, s3_inbox_sensor
 from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
+from benchmon_pipeline.snapshots.assets import benchmark_snapshots
+from benchmon_pipeline.trends.assets import daily_performance_trends
+from benchmon_pipeline.trends.jobs import trends_job
+from benchmon_pipeline.trends.schedules import refresh_recent_trends
+from benchmon_pipeline.trends.sensors import trend_late_data_sensor
+
+# Declarative automation (benchmark_snapshots is eager) needs a running automation sensor;
+# Dagster's default one starts stopped.
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "benchmon_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=5,
+)
 
 defs = dg.Definitions(
-    assets=[inbox_files, benchmark_transactions],
-    jobs=[ingest_job],
-    sensors=[inbox_sensor, s3_inbox_sensor],
+    assets=[inbox_files, benchmark_transactions, benchmark_snapshots, daily_performance_trends],
+    jobs=[ingest_job, trends_job],
+    schedules=[refresh_recent_trends],
+    sensors=[inbox_sensor, s3_inbox_sensor, trend_late_data_sensor, automation_sensor],
     resources={
         "postgres": PostgresResource(),
         "inbox": InboxResource(),

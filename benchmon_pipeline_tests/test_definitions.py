@@ -10,10 +10,15 @@ from benchmon_pipeline.definitions import defs
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-def test_definitions_load_with_the_inbox_feeding_the_log():
+def test_definitions_load_with_the_lineage_inbox_log_snapshots_trends():
     graph = defs.resolve_asset_graph()
-    log = dg.AssetKey("benchmark_transactions")
-    assert dg.AssetKey("inbox") in graph.get(log).parent_keys
+    chain = ["inbox", "benchmark_transactions", "benchmark_snapshots",
+             "daily_performance_trends"]
+    for parent, child in zip(chain, chain[1:], strict=False):
+        assert dg.AssetKey(parent) in graph.get(dg.AssetKey(child)).parent_keys, child
+    for key in chain[1:]:
+        node = graph.get(dg.AssetKey(key))
+        assert "postgres" in node.kinds and node.group_name and node.owners, key
     assert defs.resolve_job_def("ingest_inbox") is not None
     assert defs.resolve_sensor_def("inbox_sensor") is not None
 

@@ -1,0 +1,1 @@
+"""Snapshot versions per configuration, folded from the log."""

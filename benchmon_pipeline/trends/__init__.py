@@ -1,0 +1,1 @@
+"""Daily trend tables, one Dagster partition per UTC day."""
