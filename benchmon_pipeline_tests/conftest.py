@@ -136,3 +136,31 @@ def s3_bucket(s3_endpoint):
     bucket = f"bm-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=bucket)
     return client, bucket, s3_endpoint
+
+
+@pytest.fixture(scope="session")
+def running_dev(pg_server_url, template_url, dagster_db_url, tmp_path_factory):
+    """`benchmon dev` for the session: its own results database, the session's Dagster
+    storage, a daemon running every sensor. Stopped (and checked gone) at the end."""
+    from benchmon_pipeline_tests.e2e.devserver import DevServer, still_alive
+
+    name = f"bm_e2e_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(TEMPLATE_DB)))
+    home = tmp_path_factory.mktemp("dev")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
+    env.update(BENCHMON_DATABASE_URL=with_database(pg_server_url, name),
+               BENCHMON_DAGSTER_DATABASE_URL=dagster_db_url,
+               BENCHMON_HOME=str(home / "home"), BENCHMON_INBOX_ROOT=str(home / "root"))
+    server = DevServer(env, home / "dev.log")
+    server.start()
+    server.results_url = env["BENCHMON_DATABASE_URL"]
+    server.inbox_root = home / "root"
+    children = server.descendants()
+    try:
+        yield server
+    finally:
+        server.stop()
+        assert still_alive(children) == [], "benchmon dev left processes behind"
+        _drop(pg_server_url, name)

@@ -11,6 +11,7 @@ from benchmon_pipeline.cli.dev import dev
 from benchmon_pipeline.cli.inbox import inbox
 from benchmon_pipeline.cli.push import push
 from benchmon_pipeline.cli.shell import shell
+from benchmon_pipeline.cli.trends import trends
 
 
 @click.group()
@@ -25,4 +26,5 @@ cli.add_command(dev)
 cli.add_command(db)
 cli.add_command(push)
 cli.add_command(inbox)
+cli.add_command(trends)
 db.add_command(shell)

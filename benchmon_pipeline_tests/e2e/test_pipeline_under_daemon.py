@@ -1,0 +1,98 @@
+"""Under a real daemon, with no manual step: files in the inbox → log → snapshots →
+the trend partitions of their days; and a CLI backfill is one run."""
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+
+from benchmon_pipeline_tests.e2e.devserver import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def _drop(root, name, result):
+    path = root / "inbox" / name
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(result))
+    tmp.rename(path)  # appears complete; the sensor ignores *.tmp
+
+
+def _count(url, query, *params):
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, params).fetchone()[0]
+
+
+def _materialized_partitions(server, asset):
+    data = server.graphql(
+        """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) {
+             ... on AssetNode { assetMaterializations(limit: 100) { partition runId } } } }""",
+        {"key": {"path": [asset]}})
+    return {(m["partition"], m["runId"])
+            for m in data["assetNodeOrError"]["assetMaterializations"]}
+
+
+def test_dropped_files_reach_snapshots_and_trends_without_a_manual_step(running_dev):
+    today = datetime.now(UTC).date().isoformat()
+    base = {"dataset_version": "set", "prompt_version": "p", "branch_name": "main",
+            "environment": "ci"}
+    _drop(running_dev.inbox_root, "today.json",
+          {**base, "model_version": "e2e-model", "metrics": {"f1": 0.9}})
+    _drop(running_dev.inbox_root, "old.json",
+          {**base, "model_version": "e2e-model", "run_id": "old",
+           "created_at": "2026-01-05T10:00:00Z", "metrics": {"f1": 0.7}})
+    url = running_dev.results_url
+
+    wait_for(lambda: _count(url, "SELECT count(*) FROM benchmark_snapshots"
+                                 " WHERE model_version = 'e2e-model'") >= 1,
+             90, "a snapshot version")
+    wait_for(lambda: {p for p, _ in _materialized_partitions(running_dev,
+                                                               "benchmark_snapshots")},
+             90, "benchmark_snapshots materialized by the automation sensor")
+    wait_for(lambda: {today, "2026-01-05"} <= {
+        p for p, _ in _materialized_partitions(running_dev, "daily_performance_trends")},
+             120, "the trend partitions of both days")
+    assert _count(url, "SELECT sample_count FROM daily_performance_trends WHERE day = %s"
+                       " AND model_version = 'e2e-model' AND metric = 'f1'", today) == 1
+    assert _count(url, "SELECT mean FROM daily_performance_trends WHERE day = '2026-01-05'"
+                       " AND model_version = 'e2e-model'") == 0.7
+
+
+def test_cli_backfill_of_a_range_is_one_run(running_dev):
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmon_pipeline.cli", "trends", "backfill",
+         "--from", "2025-12-01", "--to", "2025-12-31", "--url", running_dev.url],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    backfill_id = done.stdout.split()[1]
+    assert "31 day(s)" in done.stdout
+
+    def runs():
+        data = running_dev.graphql(
+            """query($id: String!) { runsOrError(filter: {tags: [{key: "dagster/backfill",
+                 value: $id}]}) { ... on Runs { results { runId status } } } }""",
+            {"id": backfill_id})
+        return data["runsOrError"]["results"]
+
+    finished = wait_for(lambda: [r for r in runs() if r["status"] in ("SUCCESS", "FAILURE")],
+                        120, "the backfill's run")
+    time.sleep(2)
+    assert len(runs()) == 1
+    assert finished[0]["status"] == "SUCCESS"
+    partitions = {p for p, run in _materialized_partitions(running_dev,
+                                                           "daily_performance_trends")
+                  if run == finished[0]["runId"]}
+    assert partitions == {f"2025-12-{d:02d}" for d in range(1, 32)}
+
+
+def test_backfill_without_a_running_ui_is_a_clear_error():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmon_pipeline.cli", "trends", "backfill",
+         "--from", "2025-12-01", "--to", "2025-12-02", "--url", "http://127.0.0.1:9"],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "cannot reach the Dagster UI" in done.stderr
