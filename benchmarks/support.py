@@ -39,13 +39,14 @@ def server(url: str | None) -> Iterator[str]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def fresh_database(server_url: str, name: str) -> str:
-    """A new, migrated database on the server (dropped first if it exists)."""
+def fresh_database(server_url: str, name: str, migrate: bool = True) -> str:
+    """A new database on the server (dropped first if it exists), migrated by default."""
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     url = with_database(server_url, name)
     ensure_database(url)
-    migrations.upgrade(url)
+    if migrate:
+        migrations.upgrade(url)
     return url
 
 

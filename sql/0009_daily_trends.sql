@@ -142,36 +142,40 @@ COMMENT ON FUNCTION refresh_daily_trends(date, date) IS
 -- v_performance_trends keeps the design's meaning (per day and model: run counts and
 -- averages of the main metrics) but reads the trend tables instead of the raw log;
 -- performance_trends() (0006) still answers the same question from the log.
+-- Written so that a filter on day and model_version reaches the counts table's index
+-- and each configuration-day's metrics are read by primary key.
 DROP VIEW v_performance_trends;
 CREATE VIEW v_performance_trends WITH (security_invoker = true) AS
-WITH runs AS (
-    SELECT day, model_version, environment, branch_name, sum(result_count) AS run_count,
-           sum(mean_duration_seconds * result_count)
-             / nullif(sum(result_count) FILTER (WHERE mean_duration_seconds IS NOT NULL), 0)
-             AS avg_duration_seconds
-      FROM daily_configuration_counts
-     GROUP BY 1, 2, 3, 4
-), metrics AS (
-    SELECT day, model_version, environment, branch_name,
-           (sum(mean * sample_count) FILTER (WHERE metric IN ('f1', 'f1_score'))
-             / nullif(sum(sample_count) FILTER (WHERE metric IN ('f1', 'f1_score')), 0))::numeric AS avg_f1,
-           (sum(mean * sample_count) FILTER (WHERE metric = 'precision')
-             / nullif(sum(sample_count) FILTER (WHERE metric = 'precision'), 0))::numeric AS avg_precision,
-           (sum(mean * sample_count) FILTER (WHERE metric = 'recall')
-             / nullif(sum(sample_count) FILTER (WHERE metric = 'recall'), 0))::numeric AS avg_recall,
-           (sum(mean * sample_count) FILTER (WHERE metric = 'accuracy')
-             / nullif(sum(sample_count) FILTER (WHERE metric = 'accuracy'), 0))::numeric AS avg_accuracy,
-           (sum(mean * sample_count) FILTER (WHERE metric = 'latency_ms')
-             / nullif(sum(sample_count) FILTER (WHERE metric = 'latency_ms'), 0))::numeric AS avg_latency_ms
-      FROM daily_performance_trends
-     WHERE metric IN ('f1', 'f1_score', 'precision', 'recall', 'accuracy', 'latency_ms')
-     GROUP BY 1, 2, 3, 4
-)
-SELECT r.day, r.model_version, r.environment, nullif(r.branch_name, '') AS branch_name,
-       r.run_count::bigint AS run_count, m.avg_f1, m.avg_precision, m.avg_recall,
-       m.avg_accuracy, m.avg_latency_ms, r.avg_duration_seconds
-  FROM runs r
-  LEFT JOIN metrics m USING (day, model_version, environment, branch_name);
+SELECT c.day, c.model_version, c.environment, nullif(c.branch_name, '') AS branch_name,
+       sum(c.result_count)::bigint AS run_count,
+       (sum(m.f1_sum) / nullif(sum(m.f1_n), 0))::numeric AS avg_f1,
+       (sum(m.precision_sum) / nullif(sum(m.precision_n), 0))::numeric AS avg_precision,
+       (sum(m.recall_sum) / nullif(sum(m.recall_n), 0))::numeric AS avg_recall,
+       (sum(m.accuracy_sum) / nullif(sum(m.accuracy_n), 0))::numeric AS avg_accuracy,
+       (sum(m.latency_sum) / nullif(sum(m.latency_n), 0))::numeric AS avg_latency_ms,
+       sum(c.mean_duration_seconds * c.result_count)
+         / nullif(sum(c.result_count) FILTER (WHERE c.mean_duration_seconds IS NOT NULL), 0)
+         AS avg_duration_seconds
+  FROM daily_configuration_counts c
+ CROSS JOIN LATERAL (
+    SELECT sum(t.mean * t.sample_count) FILTER (WHERE t.metric IN ('f1', 'f1_score')) AS f1_sum,
+           sum(t.sample_count) FILTER (WHERE t.metric IN ('f1', 'f1_score')) AS f1_n,
+           sum(t.mean * t.sample_count) FILTER (WHERE t.metric = 'precision') AS precision_sum,
+           sum(t.sample_count) FILTER (WHERE t.metric = 'precision') AS precision_n,
+           sum(t.mean * t.sample_count) FILTER (WHERE t.metric = 'recall') AS recall_sum,
+           sum(t.sample_count) FILTER (WHERE t.metric = 'recall') AS recall_n,
+           sum(t.mean * t.sample_count) FILTER (WHERE t.metric = 'accuracy') AS accuracy_sum,
+           sum(t.sample_count) FILTER (WHERE t.metric = 'accuracy') AS accuracy_n,
+           sum(t.mean * t.sample_count) FILTER (WHERE t.metric = 'latency_ms') AS latency_sum,
+           sum(t.sample_count) FILTER (WHERE t.metric = 'latency_ms') AS latency_n
+      FROM daily_performance_trends t
+     WHERE (t.day, t.model_version, t.dataset_version, t.prompt_version, t.environment,
+            t.branch_name)
+         = (c.day, c.model_version, c.dataset_version, c.prompt_version, c.environment,
+            c.branch_name)
+       AND t.metric IN ('f1', 'f1_score', 'precision', 'recall', 'accuracy', 'latency_ms')
+ ) m
+ GROUP BY c.day, c.model_version, c.environment, c.branch_name;
 
 GRANT SELECT ON daily_performance_trends, daily_configuration_counts, v_performance_trends
     TO benchmon_writer, benchmon_reader;

@@ -1,0 +1,177 @@
+"""How fast the daily trend tables are built and read, and how fast files become snapshots.
+
+Over LOG_ROWS results spread across DAYS days (raw COPY into the log, made before any
+clock starts), measured in the same run:
+  * the DAYS-day backfill as ONE Dagster run (refresh_trends job, single-run policy);
+  * one day-partition refresh, as a Dagster run;
+  * a 30-day trend query for one model from the trend table (v_performance_trends) next
+    to the same question asked of the raw log (performance_trends()).
+Then FILES result files dropped into a running `benchmon dev` until every result is
+folded into a current snapshot (end to end: sensor, daemon, runs).
+
+    python benchmarks/bench_trends.py            # 1,000,000 rows over 365 days; 10,000 files
+    python benchmarks/bench_trends.py --quick    # small sizes (smoke test)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import psycopg
+from support import fresh_database, raw_copy, server, verdict
+
+from benchmon_pipeline.db.urls import dagster_storage_url
+from benchmon_pipeline.definitions import defs
+from benchmon_pipeline.resources import PostgresResource
+from benchmon_pipeline.trends.ranges import RANGE_END_TAG, RANGE_START_TAG
+
+MODELS = [f"org/model-{m:02d}" for m in range(20)]
+
+
+def fill_log(url: str, rows: int, days: int, last_day: date) -> None:
+    """`rows` results over `days` days ending `last_day`, 20 models × 5 datasets."""
+    rng = random.Random(7)
+    start = datetime.combine(last_day - timedelta(days=days - 1), datetime.min.time(), UTC)
+    batch: list[tuple] = []
+    with psycopg.connect(url) as conn:
+        for i in range(rows):
+            model = MODELS[i % len(MODELS)]
+            created = start + timedelta(seconds=rng.randrange(days * 86_400))
+            metrics = {"f1": rng.uniform(0.6, 0.95), "precision": rng.uniform(0.6, 0.95),
+                       "recall": rng.uniform(0.6, 0.95), "latency_ms": rng.lognormvariate(6, 0.3)}
+            batch.append((created, None, "main", model, "bench", f"set-{i % 5}", "p1", "ci",
+                          json.dumps(metrics), None, [], None, f"run-{i}", "bench",
+                          hashlib.sha256(str(i).encode()).hexdigest(), "bench", "{}"))
+            if len(batch) == 50_000:
+                raw_copy(conn, batch)
+                batch.clear()
+        if batch:
+            raw_copy(conn, batch)
+
+
+def run_trends(url: str, instance, **tags) -> tuple[float, float]:
+    """(seconds of the whole in-process Dagster run, seconds of the asset's step)."""
+    start = time.perf_counter()
+    result = defs.resolve_job_def("refresh_trends").execute_in_process(
+        instance=instance, resources={"postgres": PostgresResource(database_url=url)}, **tags)
+    seconds = time.perf_counter() - start
+    if not result.success:
+        raise SystemExit("the trend run failed")
+    (step,) = [e for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
+    return seconds, step.event_specific_data.duration_ms / 1000
+
+
+def query_ms(url: str, query: str, params: tuple, repeat: int = 50) -> float:
+    with psycopg.connect(url) as conn:
+        for _ in range(3):
+            conn.execute(query, params, prepare=True).fetchall()
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            conn.execute(query, params, prepare=True).fetchall()
+            times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def snapshots_end_to_end(server_url: str, files: int, work: Path) -> float:
+    """Seconds from FILES files appearing in the inbox to every result folded."""
+    from bench_ingest import write_files
+
+    from benchmon_pipeline_tests.e2e.devserver import DevServer, wait_for
+
+    url = fresh_database(server_url, "benchmon_bench_trends_e2e")
+    dagster_url = fresh_database(server_url, "benchmon_bench_trends_e2e_dagster")
+    root = work / "e2e"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
+    env.update(BENCHMON_DATABASE_URL=url, BENCHMON_DAGSTER_DATABASE_URL=dagster_url,
+               BENCHMON_HOME=str(work / "home"), BENCHMON_INBOX_ROOT=str(root))
+
+    def all_current() -> bool:
+        with psycopg.connect(url) as conn:
+            stored, unfolded = conn.execute(
+                """SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+                       SELECT 1 FROM fold_applied a WHERE a.xact_id = t.xact_id
+                          AND a.through_seq >= t.seq))
+                     FROM benchmark_transactions t""").fetchone()
+        return stored >= files and unfolded == 0
+
+    write_files(root / "staging", files)
+    dev = DevServer(env, work / "dev.log")
+    dev.start()
+    try:
+        start = time.perf_counter()
+        os.rename(root / "staging", root / "inbox" / "drop")
+        wait_for(all_current, 600, "every result folded into a current snapshot", every=0.2)
+        return time.perf_counter() - start
+    finally:
+        dev.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    args = parser.parse_args()
+    logging.getLogger("dagster").setLevel(logging.WARNING)  # the figures, not the run logs
+    rows, days, files = (20_000, 30, 200) if args.quick else (1_000_000, 365, 10_000)
+    today = datetime.now(UTC).date()
+    work = Path(tempfile.mkdtemp(prefix="benchmon-bench-trends-"))
+    print(f"bench_trends: {rows:,} log rows over {days} days; {files:,} files"
+          f"{' (quick)' if args.quick else ''}")
+    try:
+        with server(os.environ.get("BENCHMON_DATABASE_URL")) as server_url, \
+                dg.instance_for_test(temp_dir=str(work), overrides={"storage": {"postgres": {
+                    "postgres_url": dagster_storage_url(fresh_database(
+                        server_url, "benchmon_bench_trends_dagster", migrate=False))}}},
+                ) as instance:  # stored in PostgreSQL, as `benchmon dev`'s instance is
+            url = fresh_database(server_url, "benchmon_bench_trends")
+            start = time.perf_counter()
+            fill_log(url, rows, days, today)
+            print(f"log filled by raw COPY in {time.perf_counter() - start:.1f} s")
+
+            first = (today - timedelta(days=days - 1)).isoformat()
+            backfill, backfill_step = run_trends(
+                url, instance, tags={RANGE_START_TAG: first, RANGE_END_TAG: today.isoformat()})
+            print(f"{days}-day backfill as one Dagster run: {backfill:.2f} s "
+                  f"(the refresh step: {backfill_step:.2f} s) [target < 10 s: "
+                  f"{verdict(backfill < 10)}]")
+            timings = [run_trends(url, instance,
+                                  partition_key=(today - timedelta(days=d)).isoformat())
+                       for d in (1, 2, 3)]
+            run_s = statistics.median(t[0] for t in timings)
+            step_s = statistics.median(t[1] for t in timings)
+            print(f"one partition refresh (median of 3): {step_s:.3f} s in the asset's step; "
+                  f"{run_s:.3f} s for the whole in-process run with Dagster's start-up "
+                  f"[target < 1 s: {verdict(step_s < 1)}]")
+
+            since = datetime.combine(today - timedelta(days=29), datetime.min.time(), UTC)
+            model = MODELS[3]
+            from_table = query_ms(url, "SELECT * FROM v_performance_trends WHERE model_version"
+                                       " = %s AND day >= %s", (model, since.date()))
+            from_log = query_ms(url, "SELECT * FROM performance_trends(%s, %s)", (model, since),
+                                repeat=10)
+            print(f"30-day trend for one model: trend table {from_table:.2f} ms, raw log "
+                  f"{from_log:.2f} ms, {from_log / from_table:.1f}× faster "
+                  f"[target < 10 ms and ≥ 10×: "
+                  f"{verdict(from_table < 10 and from_log / from_table >= 10)}]")
+
+            seconds = snapshots_end_to_end(server_url, files, work)
+            print(f"{files:,} files → every snapshot current, end to end under the daemon: "
+                  f"{seconds:.1f} s [target < 60 s: {verdict(seconds < 60)}]")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
