@@ -16,40 +16,39 @@ HIGHER = "higher"
 LOWER = "lower"
 DIRECTIONS = (HIGHER, LOWER)
 
-# Stems, so that "latencies", "runtime", "errors" and "losses" are caught too.
-LOWER_IS_BETTER_STEMS = ("latenc", "duration", "time", "cost", "error", "loss", "perplexity",
-                         "memory")
-# Acronyms are matched as whole words only: "mae" must not fire inside "gemma".
-LOWER_IS_BETTER_WORDS = ("mae", "rmse")
+# The name rule, word for word as sql/0006_regressions.sql's metric_direction_by_name()
+# applies it, so the database's baseline functions and these rules never disagree: split
+# camelCase humps and non-alphanumerics into words; a word that is one of these (plural
+# -s/-es allowed) or ends in "time" (runtime, walltime) makes the metric lower-is-better.
+LOWER_IS_BETTER_WORDS = ("latency", "duration", "time", "cost", "error", "loss", "perplexity",
+                         "memory", "mae", "rmse")
 # Positive, right-skewed quantities whose changes are multiplicative (a slowdown scales every
 # run): compared on a log scale, where their noise is close to symmetric.
-LOG_SCALE_STEMS = ("latenc", "duration", "time", "cost", "memory")
+LOG_SCALE_WORDS = ("latency", "duration", "time", "cost", "memory")
 
-_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
-
-
-def _numerator_words(name: str) -> list[str]:
-    """The lower-case words of `name` before "per" or "/" (camelCase humps count as words).
-
-    In `tokens_per_second` time is the unit of a rate, and a rate of things per unit of time
-    is a throughput (higher is better); in `cost_per_hour` the cost comes first and decides.
-    """
-    words = [word.lower() for word in _WORD.findall(name.split("/", 1)[0])]
-    return words[:words.index("per")] if "per" in words else words
+_HUMP = re.compile(r"([a-z0-9])([A-Z])")
+_SEPARATOR = re.compile(r"[^a-z0-9]+")
 
 
-def _matches(name: str, stems: Iterable[str], words: Iterable[str] = ()) -> bool:
-    parts = _numerator_words(name)
-    return any(stem in part for part in parts for stem in stems) or any(
-        word in parts for word in words)
+def _word_rule(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"^(" + "|".join(words) + r")(s|es)?$|.time$")
+
+
+_LOWER_IS_BETTER = _word_rule(LOWER_IS_BETTER_WORDS)
+_LOG_SCALE = _word_rule(LOG_SCALE_WORDS)
+
+
+def _matches(name: str, rule: re.Pattern[str]) -> bool:
+    words = _SEPARATOR.split(_HUMP.sub(r"\1_\2", name).lower())
+    return any(rule.search(word) for word in words)
 
 
 @lru_cache(maxsize=4096)
 def direction_from_name(metric: str) -> str:
     """The name rule of design.md §7: latency, duration, time, cost, error, loss, perplexity,
-    memory, mae, rmse → lower is better; anything else → higher is better."""
-    lower = _matches(metric, LOWER_IS_BETTER_STEMS, LOWER_IS_BETTER_WORDS)
-    return LOWER if lower else HIGHER
+    memory, mae, rmse → lower is better; anything else → higher is better (see above for
+    what counts as a word)."""
+    return LOWER if _matches(metric, _LOWER_IS_BETTER) else HIGHER
 
 
 def resolve_direction(metric: str, *, override: str | None = None, stated: str | None = None,
@@ -79,4 +78,4 @@ def uses_log_scale(metric: str, direction: str, values: Iterable[float]) -> bool
 
 @lru_cache(maxsize=4096)
 def _log_scale_name(metric: str) -> bool:
-    return _matches(metric, LOG_SCALE_STEMS)
+    return _matches(metric, _LOG_SCALE)

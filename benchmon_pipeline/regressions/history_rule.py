@@ -2,8 +2,9 @@
 
 For one configuration × metric, oldest result first:
 
-1. Put the values on a scale where the noise is roughly symmetric (log for positive
-   latency/time/cost/memory metrics) and turn them so that "bigger" means "worse".
+1. Put the values on a scale where the noise is roughly symmetric (scales.py: log for
+   positive latency/time/cost/memory metrics, arcsine-square-root for proportions) and
+   turn them so that "bigger" means "worse".
 2. Compare the newest result with the trailing `window` results before it: a robust z
    (median; winsorized, MAD-fenced σ; a small-sample allowance). With repeated samples in a
    result (several runs of one commit), a Mann–Whitney rank test of its samples instead.
@@ -25,9 +26,11 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from benchmon_pipeline.regressions.directions import HIGHER, resolve_direction, uses_log_scale
+from benchmon_pipeline.regressions.directions import HIGHER, resolve_direction
 from benchmon_pipeline.regressions.fdr import bh_significant
+from benchmon_pipeline.regressions.observations import by_series, observations, results_of
 from benchmon_pipeline.regressions.robust import RobustReference, median
+from benchmon_pipeline.regressions.scales import LINEAR, choose_scale, from_scale, to_scale
 from benchmon_pipeline.regressions.significance import (
     mann_whitney_greater,
     normal_isf,
@@ -45,13 +48,13 @@ class HistorySettings:
 
     window: int = 60  # results in the trailing reference
     min_history: int = 10  # results needed before the first verdict
-    threshold_z: float = 3.9  # evidence needed, in normal-equivalent σ (one-sided p ≈ 4.8e-5)
-    confirm_results: int = 2  # K: an ERROR needs at least this many bad results in a row
-    clip_z: float = 3.0  # the most one result can add to a run's evidence
-    run_floor_z: float = 0.0  # a result stays in the run while its z is at least this
-    max_run: int = 10  # the longest run looked back on
+    threshold_z: float = 3.6  # evidence needed alone, in normal-equivalent σ (p ≈ 1.6e-4)
+    confirm_results: int = 3  # K: an ERROR needs at least this many bad results in a row
+    clip_z: float = 2.5  # the most one result can add to a run's evidence
+    run_floor_z: float = 0.5  # a result stays in the run while its z is at least this
+    max_run: int = 5  # the longest run looked back on
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
-    fdr_level: float | None = None  # BH level; None = the single-test level of threshold_z
+    fdr_level: float | None = None  # BH level; None: the one-sided p of threshold_z
 
     def __post_init__(self) -> None:
         if self.min_history < 2 or self.window < self.min_history:
@@ -64,6 +67,11 @@ class HistorySettings:
             raise ValueError("min_repeats must be at least 2")
         if self.fdr_level is not None and not 0 < self.fdr_level < 1:
             raise ValueError("fdr_level must be between 0 and 1")
+        if self.clip_z * math.sqrt(self.confirm_results) < normal_isf(self.level):
+            # a run of K results can carry at most clip_z·√K: K would silently become larger
+            raise ValueError(f"with clip_z {self.clip_z:g} a run of {self.confirm_results} "
+                             f"results can never reach {normal_isf(self.level):.2f} σ; raise "
+                             "clip_z or confirm_results")
 
     @property
     def level(self) -> float:
@@ -78,7 +86,7 @@ class Evidence:
     configuration: Hashable
     metric: str
     direction: str
-    scale: str  # "log" | "linear"
+    scale: str  # "log" | "proportion" | "linear"
     current: float
     reference: float | None  # median of the reference, in the metric's units
     reference_size: int
@@ -111,22 +119,21 @@ def gather_evidence(results: Sequence[Result], *, metric: str, direction: str | 
     except TypeError:  # some results carry repeated samples
         samples = [_samples(result) for result in tail]
         raw = [median(values) for values in samples]
-    log = uses_log_scale(metric, direction, ()) and all(
-        value > 0 for value in (raw if samples is None else _flat(samples)))
+    scale = choose_scale(metric, direction, raw if samples is None else _flat(samples))
     sign = -1.0 if direction == HIGHER else 1.0  # turned so that bigger is worse
 
     def turn(values: Sequence[float]) -> list[float]:
-        if log:
-            return [sign * math.log(value) for value in values]
-        return [-value for value in values] if sign < 0 else list(values)
+        if scale == LINEAR:
+            return [-value for value in values] if sign < 0 else list(values)
+        return [sign * to_scale(value, scale) for value in values]
 
     def unturn(value: float) -> float:
-        return math.exp(sign * value) if log else sign * value
+        return from_scale(sign * value, scale)
 
     worse = turn(raw)
     worse_samples = None if samples is None else [turn(values) for values in samples]
-    base = dict(configuration=configuration, metric=metric, direction=direction,
-                scale="log" if log else "linear", current=raw[-1])
+    base = dict(configuration=configuration, metric=metric, direction=direction, scale=scale,
+                current=raw[-1])
     before = len(worse) - 1
     if before < settings.min_history:
         return Evidence(**base, reference=None, reference_size=before, run_length=0,
@@ -191,7 +198,7 @@ def decide(evidence: Sequence[Evidence], settings: HistorySettings | None = None
     verdicts = []
     for item, is_confirmed, is_first in zip(evidence, confirmed, first, strict=True):
         severity = ERROR if is_confirmed else WARN if is_first else None
-        z = _strongest(item)
+        z = {ERROR: item.z_confirmed, WARN: item.z_first}.get(severity, _strongest(item))
         delta, percent = change(item.current, item.reference)
         verdicts.append(Verdict(
             rule="history", configuration=item.configuration, metric=item.metric,
@@ -207,16 +214,21 @@ def _reason(item: Evidence, severity: str | None, settings: HistorySettings) -> 
     if item.not_judged:
         return f"not judged: {item.not_judged}"
     worse = "lower" if item.direction == HIGHER else "higher"
-    against = (f"the median of the {item.reference_size} results before "
-               f"({'log scale, ' if item.scale == 'log' else ''}{worse} is worse)")
+    on = "" if item.scale == LINEAR else f"{item.scale} scale, "
+    against = f"the median of the {item.reference_size} results before ({on}{worse} is worse)"
     if severity == ERROR:
-        return (f"{item.run_length} results in a row worse than {against}: evidence "
-                f"{item.z_confirmed:.1f} σ ≥ {settings.threshold_z:g} after BH; confirmed "
-                f"(K = {settings.confirm_results})")
+        return (f"{item.run_length} results in a row worse than {against}: "
+                f"{item.z_confirmed:.1f} σ (p = {item.p_confirmed:.1e}), significant after "
+                f"Benjamini–Hochberg at {settings.level:.1e}; confirmed (K = "
+                f"{settings.confirm_results})")
     if severity == WARN:
-        return (f"the newest result is {item.z_first:.1f} σ worse than {against}: first "
-                f"breach, not confirmed until {settings.confirm_results} results in a row")
-    return f"within the noise of {against} ({_strongest(item):+.1f} σ)"
+        return (f"the newest result is {item.z_first:.1f} σ (p = {item.p_first:.1e}) worse "
+                f"than {against}: first breach, not confirmed until "
+                f"{settings.confirm_results} results in a row")
+    z = _strongest(item)
+    if z is not None and z < 0:
+        return f"better than {against} ({-z:.1f} σ)"
+    return f"within the noise of {against} ({z:+.1f} σ)"
 
 
 def _strongest(item: Evidence) -> float | None:
@@ -232,3 +244,22 @@ def judge_newest(results: Sequence[Result], *, metric: str, direction: str | Non
     evidence = gather_evidence(results, metric=metric, direction=direction,
                                configuration=configuration, settings=settings)
     return decide([evidence], settings)[0]
+
+
+def check_history(data, settings: HistorySettings | None = None) -> list[Verdict]:
+    """Every (configuration, metric) series in `data` judged on its newest result, all of
+    them together (one BH family), as one run of the history check does.
+
+    `data`: a DataFrame or records of (configuration, metric, created_at, value[, direction]
+    [, sample_group]) — see observations.py. The verdicts come sorted by configuration and
+    metric (by their text), whatever order the rows came in.
+    """
+    settings = settings or HistorySettings()
+    evidence = []
+    series = by_series(observations(data))
+    for key in sorted(series, key=lambda k: (str(k[0]), k[1])):
+        rows = series[key]
+        direction = next((row.direction for row in rows if row.direction), None)
+        evidence.append(gather_evidence(results_of(rows), metric=key[1], direction=direction,
+                                        configuration=key[0], settings=settings))
+    return decide(evidence, settings)

@@ -30,8 +30,9 @@ class Threshold:
     """How much worse than the baseline is a regression.
 
     `absolute` is in the metric's units (0.05 F1 points); `relative` is a fraction of the
-    baseline (0.10 = 10 %). Give one or both; with both, `require` says whether reaching
-    either is enough (default) or both are needed.
+    baseline (0.10 = 10 %; never reached when the baseline is 0, like
+    detect_metric_regressions() in SQL). Give one or both; with both, `require` says whether
+    reaching either is enough (default, as in SQL) or both are needed.
     """
 
     absolute: float | None = None
@@ -61,10 +62,16 @@ class Threshold:
 def exact(value: float | int | str | Decimal) -> Decimal:
     """The decimal a number was written as (0.85 → Decimal('0.85'), not 0.84999…)."""
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, str):
-        return Decimal(value)
-    return Decimal(repr(float(value)) if isinstance(value, float) else value)
+        found = value
+    elif isinstance(value, str):
+        found = Decimal(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        found = Decimal(value)
+    else:  # float, NumPy scalars: the shortest repr is the number as it was written
+        found = Decimal(repr(float(value)))
+    if not found.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return found
 
 
 def exact_change(current: float, baseline: float) -> tuple[float, float | None]:
@@ -88,8 +95,9 @@ def breaches(current: float, baseline: float, direction: str, threshold: Thresho
     reached = []
     if threshold.absolute is not None:
         reached.append(worse >= exact(threshold.absolute))
-    if threshold.relative is not None:
-        reached.append(worse >= exact(threshold.relative) * abs(exact(baseline)))
+    if threshold.relative is not None:  # a share of nothing judges nothing (as in SQL)
+        reached.append(exact(baseline) != 0
+                       and worse >= exact(threshold.relative) * abs(exact(baseline)))
     return any(reached) if threshold.require == EITHER else all(reached)
 
 

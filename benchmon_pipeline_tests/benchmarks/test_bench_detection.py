@@ -1,0 +1,28 @@
+"""benchmarks/bench_detection.py --quick completes and prints its table for every rule."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_detection.py"
+RULES = ["ours", "ours, alone", "github-action-benchmark", "conbench"]
+
+
+@pytest.mark.bench
+def test_quick_run_prints_the_table_for_every_rule():
+    done = subprocess.run([sys.executable, str(SCRIPT), "--quick"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    header = "| rule                    | detected ≤ 5 | median results to detection |"
+    assert header in out, out
+    cells = r" +\| +([0-9.]+) % +\| ([0-9.]+|> [0-9]+) +\| ([0-9.]+) +\|$"
+    for rule in RULES:
+        row = re.search(rf"^\| {re.escape(rule)}{cells}", out, re.MULTILINE)
+        assert row, f"no overall row for {rule!r} in\n{out}"
+    assert len(re.findall(r"^  \[(?:MET|NOT MET)\] ", out, re.MULTILINE)) == 5, out

@@ -1,0 +1,187 @@
+"""The history rule: minimum history, direction, log scale, confirmation, ranks, BH."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from benchmon_pipeline.regressions import (
+    ERROR,
+    WARN,
+    Evidence,
+    HistorySettings,
+    check_history,
+    decide,
+    gather_evidence,
+    judge_newest,
+)
+from benchmon_pipeline.regressions.significance import mann_whitney_greater, normal_isf
+
+
+def noise(n: int = 60, center: float = 100.0, sd: float = 1.0, seed: int = 1) -> list[float]:
+    rng = random.Random(seed)
+    return [center + sd * rng.gauss(0.0, 1.0) for _ in range(n)]
+
+
+def test_no_verdict_before_the_minimum_history():
+    settings = HistorySettings(min_history=10)
+    short = judge_newest([100.0] * 9 + [50.0], metric="throughput", settings=settings)
+    assert short.passed and short.severity is None
+    assert short.reference is None and short.z is None and short.p_value is None
+    assert short.reason.startswith("not judged: 9 earlier result(s); 10 needed")
+    judged = judge_newest(noise(10) + [50.0], metric="throughput", settings=settings)
+    assert judged.reference_size == 10 and judged.severity == WARN
+
+
+def test_a_step_warns_at_once_and_errors_after_k_results_in_a_row():
+    # 8 σ lower on a higher-is-better metric, after a result on the good side (a bad-side
+    # one just before the step would rightly join the run)
+    history, bad = noise() + [101.0], 92.0
+    settings = HistorySettings(confirm_results=3)
+    seen = [judge_newest(history + [bad] * n, metric="throughput", settings=settings)
+            for n in (1, 2, 3, 4)]
+    assert [v.severity for v in seen] == [WARN, WARN, ERROR, ERROR]
+    assert [v.run_length for v in seen] == [1, 2, 3, 4]
+    assert seen[2].reference == pytest.approx(statistics_median(history[-60:]))
+    assert seen[2].delta == pytest.approx(bad - statistics_median(history[-60:]))
+    assert seen[2].p_value < HistorySettings().level
+    # an ERROR reports the run's (capped) evidence, a WARN the newest result's own
+    evidence = gather_evidence(history + [bad] * 3, metric="throughput", settings=settings)
+    assert seen[2].z == evidence.z_confirmed < evidence.z_first
+    assert seen[0].z == gather_evidence(history + [bad], metric="throughput").z_first
+
+
+def test_k_is_configurable():
+    history = noise()
+    two = HistorySettings(confirm_results=2, clip_z=3.0)
+    assert judge_newest(history + [92.0] * 2, metric="throughput", settings=two).severity \
+        == ERROR
+
+
+def test_one_outlier_never_confirms_however_extreme():
+    verdict = judge_newest(noise() + [1e6, 100.0, 100.2], metric="latency_ms")
+    assert verdict.severity is None
+    first = judge_newest(noise() + [1e6], metric="latency_ms")
+    assert first.severity == WARN and first.run_length == 1
+
+
+def test_direction_decides_what_worse_means():
+    history = noise(center=200.0, sd=4.0)
+    up = [history + [240.0] * 3, "latency_ms", ERROR]
+    down = [history + [160.0] * 3, "latency_ms", None]
+    for results, metric, expected in (up, down):
+        assert judge_newest(results, metric=metric).severity == expected
+    # the same rise on a higher-is-better metric is an improvement
+    assert judge_newest(history + [240.0] * 3, metric="throughput").severity is None
+    better = judge_newest(history + [240.0] * 3, metric="throughput")
+    assert better.reason.startswith("better than")
+
+
+def test_latency_is_judged_on_a_log_scale():
+    rng = random.Random(7)
+    skewed = [100.0 * math.exp(0.5 * rng.gauss(0.0, 1.0)) for _ in range(60)]
+    usual_tail = 100.0 * math.exp(0.5 * 2.5)  # 2.5 σ out on the log scale
+    as_latency = judge_newest(skewed + [usual_tail], metric="latency_ms")
+    as_linear = judge_newest(skewed + [usual_tail], metric="widgets", direction="lower")
+    assert (as_latency.scale, as_linear.scale) == ("log", "linear")
+    assert as_latency.z == pytest.approx(2.5, abs=0.5)
+    assert as_latency.severity is None  # within a log-normal's right tail…
+    assert as_linear.severity == WARN  # …which a linear scale mistakes for a breach
+
+
+def test_log_scale_is_dropped_when_a_value_is_not_positive():
+    verdict = judge_newest([0.0] + noise(center=5.0), metric="latency_ms")
+    assert verdict.scale == "linear"
+
+
+def test_repeated_samples_use_the_rank_test():
+    history = noise()
+    newest = [97.0, 96.5, 96.8, 97.2]  # all below every reference value
+    evidence = gather_evidence(history + [newest], metric="throughput")
+    assert evidence.method == "mann-whitney"
+    # turned so that bigger is worse: the samples' negatives against the reference's
+    expected = normal_isf(mann_whitney_greater([-v for v in newest], [-v for v in history]))
+    assert evidence.z_first == pytest.approx(expected)
+    assert judge_newest(history + [newest], metric="throughput").severity == WARN
+
+
+def test_a_constant_history_makes_any_worsening_news():
+    verdicts = [judge_newest([1.0] * 30 + [0.99] * n, metric="accuracy") for n in (1, 3)]
+    assert [v.severity for v in verdicts] == [WARN, ERROR]
+    # float rounding is not change
+    assert judge_newest([0.3] * 30 + [0.1 + 0.2], metric="accuracy").severity is None
+
+
+def _evidence(z_confirmed: float | None, z_first: float | None = 0.0,
+              name: str = "m") -> Evidence:
+    return Evidence(configuration=name, metric="f1", direction="higher", scale="linear",
+                    current=1.0, reference=1.0, reference_size=60, run_length=3,
+                    z_first=z_first, z_confirmed=z_confirmed, method="robust-z")
+
+
+def test_benjamini_hochberg_across_series_judged_together():
+    settings = HistorySettings()
+    signal = _evidence(3.7)  # p ≈ 1.1e-4, below the single-test level 1.6e-4
+    assert decide([signal], settings)[0].severity == ERROR
+    family = [signal] + [_evidence(0.0, name=f"null{i}") for i in range(9)]
+    assert decide(family, settings)[0].severity is None  # needs p ≤ level / 10 now
+    strong = decide([_evidence(5.0)] + family[1:], settings)
+    assert strong[0].severity == ERROR and all(v.passed for v in strong[1:])
+
+
+def test_check_history_on_a_dataframe():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = []
+    for i, (f1, latency) in enumerate(zip(noise(40, 0.8, 0.005, seed=2),
+                                          noise(40, 120.0, 3.0, seed=3), strict=True)):
+        when = start + timedelta(hours=i)
+        bad = i >= 37
+        for config in (("m1", "d", "p", "ci"), ("m2", "d", "p", "ci")):
+            slow = latency * (1.5 if bad and config[0] == "m2" else 1.0)
+            rows += [(config, "f1", when, f1, None), (config, "latency_ms", when, slow, None)]
+    rows.reverse()  # order of rows does not matter
+    frame = pd.DataFrame(rows, columns=["configuration", "metric", "created_at", "value",
+                                        "direction"])
+    verdicts = check_history(frame)
+    assert [(v.configuration[0], v.metric) for v in verdicts] == [
+        ("m1", "f1"), ("m1", "latency_ms"), ("m2", "f1"), ("m2", "latency_ms")]
+    assert [v.severity for v in verdicts] == [None, None, None, ERROR]
+    assert verdicts[3].percent == pytest.approx(50.0, abs=10.0)
+
+
+def test_check_history_honours_a_stated_direction_and_drops_non_finite_values():
+    start = datetime(2026, 1, 1)
+    rows = [{"configuration": "c", "metric": "time_score", "created_at": start +
+             timedelta(days=i), "value": v, "direction": "higher"}
+            for i, v in enumerate(noise(30) + [float("nan"), 110.0, 110.0, 110.0])]
+    (verdict,) = check_history(rows)
+    assert verdict.direction == "higher" and verdict.severity is None  # a rise is good here
+    assert verdict.reference_size == 32  # 30 + two of the rises; the NaN is not a result
+
+
+@pytest.mark.parametrize("kwargs", [{"min_history": 1}, {"window": 5, "min_history": 10},
+                                    {"confirm_results": 0}, {"max_run": 2,
+                                                             "confirm_results": 3},
+                                    {"fdr_level": 1.5}, {"clip_z": 0},
+                                    {"confirm_results": 2}])  # 2.5·√2 < 3.6: K would be 3
+def test_invalid_settings_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        HistorySettings(**kwargs)
+
+
+def statistics_median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2
+
+
+def test_proportions_are_judged_on_the_arcsine_square_root_scale():
+    rates = [0.02 + 0.004 * ((i * 7) % 5 - 2) for i in range(40)]  # 0.012 … 0.028
+    verdict = judge_newest(rates + [0.05] * 3, metric="error_rate")
+    assert verdict.scale == "proportion"
+    assert verdict.severity == ERROR
+    assert verdict.reference == pytest.approx(0.02)  # mapped back to a rate exactly
+    assert judge_newest(rates + [1.5], metric="error_rate").scale == "linear"
