@@ -21,12 +21,16 @@ SNAPSHOT_SCHEMA = dg.TableSchema(columns=[
 ])
 
 
-def _last_event_id(context: dg.AssetExecutionContext) -> int:
+def _last_event_id(context: dg.AssetExecutionContext, database: str) -> int:
+    """The last snapshot event the previous materialization reported, if it was about the
+    same database (an instance may have been pointed at another one since)."""
     event = context.instance.get_latest_materialization_event(context.asset_key)
     if event is None or event.asset_materialization is None:
         return 0
-    value = event.asset_materialization.metadata.get("last_event_id")
-    return int(value.value) if value is not None else 0
+    metadata = event.asset_materialization.metadata
+    same = metadata.get("database") is not None and metadata["database"].value == database
+    value = metadata.get("last_event_id")
+    return int(value.value) if same and value is not None else 0
 
 
 @dg.asset(
@@ -46,8 +50,11 @@ def _last_event_id(context: dg.AssetExecutionContext) -> int:
 def benchmark_snapshots(
     context: dg.AssetExecutionContext, postgres: PostgresResource
 ) -> dg.MaterializeResult:
-    since = _last_event_id(context)
     with postgres.connect() as conn:
+        database = "{}/{}".format(*conn.execute(
+            "SELECT current_database(), oid FROM pg_database"
+            " WHERE datname = current_database()").fetchone())
+        since = _last_event_id(context, database)
         created = fold_new_results(conn, actor=f"dagster:{context.run.run_id[:8]}")
         conn.commit()
         changes = changes_since(conn, since)
@@ -69,5 +76,6 @@ def benchmark_snapshots(
         "versions_created": new_versions,
         "folded_by_this_run": len(created),
         "last_event_id": changes[-1]["event_id"] if changes else since,
+        "database": database,
         "changes": dg.MetadataValue.md(markdown_table(changes)),
     })

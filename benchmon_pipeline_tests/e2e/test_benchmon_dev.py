@@ -57,7 +57,8 @@ def test_run_command_on_embedded_postgres_survives_a_restart(tmp_path):
 
     server.start()
     try:
-        assert [r["runId"] for r in server.runs()] == [r["runId"] for r in runs]
+        # every run from before the restart is still listed (automation may have added more)
+        assert {r["runId"] for r in runs} <= {r["runId"] for r in server.runs()}
         with psycopg.connect(_embedded_url(home)) as conn:
             assert conn.execute("SELECT count(*) FROM benchmark_transactions").fetchone() == (1,)
     finally:
