@@ -15,7 +15,6 @@ Uses the server of BENCHMON_DATABASE_URL when set, else a temporary embedded Pos
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -27,30 +26,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-from support import fresh_database, raw_copy, raw_rows, server, verdict
+from support import (
+    drop_and_wait,
+    fresh_database,
+    raw_copy,
+    raw_rows,
+    server,
+    verdict,
+    write_files,
+)
 
 from benchmon_pipeline.ingest.batch import ingest_batch
 from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.ingest.reading import parse_bytes
 
 PROJECT = Path(__file__).resolve().parents[1]
-
-
-def write_files(folder: Path, count: int, offset: int = 0) -> None:
-    """`count` result files, each one result of one of 100 configurations."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(offset, offset + count):
-        result = {
-            "model_version": f"org/model-{i % 10}", "dataset_version": f"set-{i % 5}",
-            "prompt_version": f"prompt-v{i % 2}", "environment": "ci", "branch_name": "main",
-            "commit_sha": f"{i:040x}", "run_id": f"run-{i}", "created_at": 1_790_000_000 + i,
-            "metrics": {"f1": 0.8 + (i % 100) / 1000, "precision": 0.9, "recall": 0.7,
-                        "latency_ms": 400 + i % 50},
-        }
-        (folder / f"result-{i:06d}.json").write_text(json.dumps(result))
-    old = time.time() - 60  # settled
-    for path in folder.iterdir():
-        os.utime(path, (old, old))
 
 
 def count(url: str) -> int:
@@ -114,25 +104,8 @@ def rss_probe(root: str, url: str) -> None:
 
 def end_to_end(server_url: str, files: int, work: Path) -> float:
     """Seconds from FILES files appearing in a watched inbox to all of them in the log."""
-    from benchmon_pipeline_tests.e2e.devserver import DevServer, wait_for
-
-    url = fresh_database(server_url, "benchmon_bench_e2e")
-    dagster_url = fresh_database(server_url, "benchmon_bench_e2e_dagster")
-    root = work / "e2e"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
-    env.update(BENCHMON_DATABASE_URL=url, BENCHMON_DAGSTER_DATABASE_URL=dagster_url,
-               BENCHMON_HOME=str(work / "home"), BENCHMON_INBOX_ROOT=str(root))
-    dev = DevServer(env, work / "dev.log")
-    staging = root / "staging"
-    write_files(staging, files)
-    dev.start()
-    try:
-        start = time.perf_counter()
-        os.rename(staging, root / "inbox" / "drop")  # all files appear at once
-        wait_for(lambda: count(url) >= files, 600, f"{files} results in the log", every=0.2)
-        return time.perf_counter() - start
-    finally:
-        dev.stop()
+    return drop_and_wait(server_url, files, work, "benchmon_bench_e2e",
+                         lambda url: count(url) >= files, "every result in the log")
 
 
 def main() -> None:

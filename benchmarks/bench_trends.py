@@ -30,7 +30,7 @@ from pathlib import Path
 
 import dagster as dg
 import psycopg
-from support import fresh_database, raw_copy, server, verdict
+from support import drop_and_wait, fresh_database, raw_copy, server, timed_ms, verdict
 
 from benchmon_pipeline.db.urls import dagster_storage_url
 from benchmon_pipeline.definitions import defs
@@ -75,30 +75,13 @@ def run_trends(url: str, instance, **tags) -> tuple[float, float]:
 
 def query_ms(url: str, query: str, params: tuple, repeat: int = 50) -> float:
     with psycopg.connect(url) as conn:
-        for _ in range(3):
-            conn.execute(query, params, prepare=True).fetchall()
-        times = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            conn.execute(query, params, prepare=True).fetchall()
-            times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        return timed_ms(conn, query, params, repeat)
 
 
 def snapshots_end_to_end(server_url: str, files: int, work: Path) -> float:
     """Seconds from FILES files appearing in the inbox to every result folded."""
-    from bench_ingest import write_files
 
-    from benchmon_pipeline_tests.e2e.devserver import DevServer, wait_for
-
-    url = fresh_database(server_url, "benchmon_bench_trends_e2e")
-    dagster_url = fresh_database(server_url, "benchmon_bench_trends_e2e_dagster")
-    root = work / "e2e"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
-    env.update(BENCHMON_DATABASE_URL=url, BENCHMON_DAGSTER_DATABASE_URL=dagster_url,
-               BENCHMON_HOME=str(work / "home"), BENCHMON_INBOX_ROOT=str(root))
-
-    def all_current() -> bool:
+    def all_current(url: str) -> bool:
         with psycopg.connect(url) as conn:
             stored, unfolded = conn.execute(
                 """SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
@@ -107,16 +90,8 @@ def snapshots_end_to_end(server_url: str, files: int, work: Path) -> float:
                      FROM benchmark_transactions t""").fetchone()
         return stored >= files and unfolded == 0
 
-    write_files(root / "staging", files)
-    dev = DevServer(env, work / "dev.log")
-    dev.start()
-    try:
-        start = time.perf_counter()
-        os.rename(root / "staging", root / "inbox" / "drop")
-        wait_for(all_current, 600, "every result folded into a current snapshot", every=0.2)
-        return time.perf_counter() - start
-    finally:
-        dev.stop()
+    return drop_and_wait(server_url, files, work, "benchmon_bench_trends_e2e", all_current,
+                         "every result folded into a current snapshot")
 
 
 def main() -> None:

@@ -23,7 +23,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import tempfile
 import time
 import uuid
@@ -33,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from support import timed_ms
 
 from benchmon_pipeline.db import embedded, migrations
 from benchmon_pipeline.db.server import ensure_database
@@ -111,18 +111,6 @@ def raw_copy(conn: psycopg.Connection, rows: list[tuple]) -> None:
             f"COPY benchmark_transactions ({', '.join(RAW_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-
-
-def timed_ms(conn: psycopg.Connection, query: str, params: tuple, repeat: int) -> float:
-    """Median wall time of one execute + fetch, in ms, warm, prepared."""
-    for _ in range(5):
-        conn.execute(query, params, prepare=True).fetchall()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        conn.execute(query, params, prepare=True).fetchall()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def verdict(ok: bool) -> str:

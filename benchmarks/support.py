@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import statistics
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,6 +67,59 @@ def raw_copy(conn: psycopg.Connection, rows: list[tuple]) -> None:
             f"COPY benchmark_transactions ({', '.join(RAW_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def write_files(folder: Path, count: int, offset: int = 0) -> None:
+    """`count` result files, each one result of one of 100 configurations."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(offset, offset + count):
+        result = {
+            "model_version": f"org/model-{i % 10}", "dataset_version": f"set-{i % 5}",
+            "prompt_version": f"prompt-v{i % 2}", "environment": "ci", "branch_name": "main",
+            "commit_sha": f"{i:040x}", "run_id": f"run-{i}", "created_at": 1_790_000_000 + i,
+            "metrics": {"f1": 0.8 + (i % 100) / 1000, "precision": 0.9, "recall": 0.7,
+                        "latency_ms": 400 + i % 50},
+        }
+        (folder / f"result-{i:06d}.json").write_text(json.dumps(result))
+    old = time.time() - 60  # settled
+    for path in folder.iterdir():
+        os.utime(path, (old, old))
+
+
+def timed_ms(conn: psycopg.Connection, query: str, params: tuple, repeat: int) -> float:
+    """Median wall time of one execute + fetch, in ms, warm, prepared."""
+    for _ in range(5):
+        conn.execute(query, params, prepare=True).fetchall()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        conn.execute(query, params, prepare=True).fetchall()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def drop_and_wait(server_url: str, files: int, work: Path, name: str,
+                  ready: Callable[[str], bool], what: str) -> float:
+    """Start `benchmon dev` on fresh databases, make FILES files appear in its inbox at
+    once, and return the seconds until `ready(results_url)`."""
+    from benchmon_pipeline_tests.e2e.devserver import DevServer, wait_for
+
+    url = fresh_database(server_url, name)
+    dagster_url = fresh_database(server_url, f"{name}_dagster", migrate=False)
+    root = work / name
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
+    env.update(BENCHMON_DATABASE_URL=url, BENCHMON_DAGSTER_DATABASE_URL=dagster_url,
+               BENCHMON_HOME=str(work / f"{name}_home"), BENCHMON_INBOX_ROOT=str(root))
+    write_files(root / "staging", files)
+    dev = DevServer(env, work / f"{name}.log")
+    dev.start()
+    try:
+        start = time.perf_counter()
+        os.rename(root / "staging", root / "inbox" / "drop")  # all files appear at once
+        wait_for(lambda: ready(url), 600, what, every=0.2)
+        return time.perf_counter() - start
+    finally:
+        dev.stop()
 
 
 def verdict(ok: bool) -> str:
