@@ -142,7 +142,7 @@ def s3_bucket(s3_endpoint):
 def running_dev(pg_server_url, template_url, dagster_db_url, tmp_path_factory):
     """`benchmon dev` for the session: its own results database, the session's Dagster
     storage, a daemon running every sensor. Stopped (and checked gone) at the end."""
-    from benchmon_pipeline_tests.e2e.devserver import DevServer, still_alive
+    from benchmon_pipeline_tests.e2e.devserver import DevServer, started_for, still_alive
 
     name = f"bm_e2e_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
@@ -163,4 +163,5 @@ def running_dev(pg_server_url, template_url, dagster_db_url, tmp_path_factory):
     finally:
         server.stop()
         assert still_alive(children) == [], "benchmon dev left processes behind"
+        assert started_for(home / "home") == [], "benchmon dev left processes behind"
         _drop(pg_server_url, name)

@@ -7,8 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import click
+import psutil
 
 from benchmon_pipeline.cli.environment import (
     PROJECT_ROOT,
@@ -23,6 +25,9 @@ from benchmon_pipeline.settings import load_settings
 STOP_GRACE_SECONDS = 30
 
 
+SESSION_VAR = "BENCHMON_DEV_SESSION"
+
+
 def _stop(process: subprocess.Popen) -> None:
     """SIGINT to the whole process group, SIGKILL if it is still there after the grace time."""
     if process.poll() is not None:
@@ -35,6 +40,29 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
     except ProcessLookupError:
         pass
+
+
+def session_processes(session: str) -> list[psutil.Process]:
+    """Every live process started for this `benchmon dev` session, found by the marker in
+    its environment: Dagster's code servers run in process groups of their own and can
+    outlive their parent."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.pid != os.getpid() and proc.environ().get(SESSION_VAR) == session:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def _stop_stragglers(session: str) -> None:
+    stragglers = session_processes(session)
+    for proc in stragglers:
+        proc.terminate()
+    _, alive = psutil.wait_procs(stragglers, timeout=10)
+    for proc in alive:
+        proc.kill()
 
 
 def _interrupt(_signum, _frame):
@@ -62,7 +90,9 @@ def dev(port: int, host: str) -> None:
         click.echo(describe(databases), err=True)
         click.echo(f"inbox: {settings.inbox_root / 'inbox'}", err=True)
         click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C to stop)", err=True)
-        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, start_new_session=True)
+        session = uuid.uuid4().hex
+        process = subprocess.Popen(command, env={**env, SESSION_VAR: session}, cwd=PROJECT_ROOT,
+                                   start_new_session=True)
         try:
             while process.poll() is None:
                 time.sleep(0.5)
@@ -70,5 +100,6 @@ def dev(port: int, host: str) -> None:
             click.echo("stopping Dagster …", err=True)
         finally:
             _stop(process)
+            _stop_stragglers(session)
     if process.returncode not in (0, -signal.SIGINT, 130, None):
         raise SystemExit(process.returncode)

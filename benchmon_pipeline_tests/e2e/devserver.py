@@ -116,3 +116,15 @@ def still_alive(processes: list[psutil.Process]) -> list[str]:
         except psutil.NoSuchProcess:
             continue
     return alive
+
+
+def started_for(home) -> list[str]:
+    """Live processes whose environment says they belong to this BENCHMON_HOME."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get("BENCHMON_HOME") == str(home):
+                found.append(f"{proc.pid} {' '.join(proc.cmdline())[:100]}")
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from benchmon_pipeline.db.embedded import is_running
-from benchmon_pipeline_tests.e2e.devserver import DevServer, still_alive, wait_for
+from benchmon_pipeline_tests.e2e.devserver import DevServer, started_for, still_alive, wait_for
 from benchmon_pipeline_tests.helpers import FIXTURES
 
 pytestmark = pytest.mark.e2e
@@ -54,6 +54,7 @@ def test_run_command_on_embedded_postgres_survives_a_restart(tmp_path):
     assert still_alive(children) == []
     assert not postmaster.is_running() or postmaster.status() == psutil.STATUS_ZOMBIE
     assert not is_running(home / "pgdata")
+    assert started_for(home) == [], "a process started by benchmon dev outlived it"
 
     server.start()
     try:
@@ -64,3 +65,5 @@ def test_run_command_on_embedded_postgres_survives_a_restart(tmp_path):
     finally:
         server.stop()
     assert not is_running(home / "pgdata")
+    assert started_for(home) == [], "a process started by benchmon dev outlived it"
+
