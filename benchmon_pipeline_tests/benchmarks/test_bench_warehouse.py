@@ -9,7 +9,7 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_warehouse.py"
 FIGURES = [
-    "batch ingest path (append_results: key check + COPY + fold): ",
+    "batch ingest path (append_results: COPY + fold): ",
     "raw COPY into benchmark_transactions: ",
     "batch / raw COPY: ",
     "fold of the raw-COPY rows (snapshots asset path): ",
