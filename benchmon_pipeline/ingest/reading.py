@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX, parse_document
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, Result
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,3 @@ def read_file(path: Path, *, inside: Path, max_bytes: int = MAX_FILE_BYTES) -> P
     sidecar = None if is_sidecar(path.name) else read_sidecar(path, inside=inside)
     return parse_bytes(path.name, raw, sidecar=sidecar, max_bytes=max_bytes)
 
-
-def read_results(path: Path, *, inside: Path, max_bytes: int = MAX_FILE_BYTES) -> list[Result]:
-    """The results of one file; kept for callers that need neither format nor warnings."""
-    return read_file(path, inside=inside, max_bytes=max_bytes).results

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from benchmon_pipeline.ingest import reading
-from benchmon_pipeline.ingest.reading import is_sidecar, parse_bytes, read_file, read_results
+from benchmon_pipeline.ingest.reading import is_sidecar, parse_bytes, read_file
 from benchmon_pipeline.ingest.result import InvalidResult
 from benchmon_pipeline_tests.helpers import FIXTURES
 
@@ -204,7 +204,9 @@ def test_an_adapter_bug_costs_one_file_not_the_batch(inbox, monkeypatch):
     assert "TypeError: unforeseen shape" in error.message
 
 
-def test_read_results_still_returns_the_results(inbox):
+def test_read_file_returns_the_format_and_the_results(inbox):
     (inbox / "r.json").write_bytes(SAMPLE)
-    (result,) = read_results(inbox / "r.json", inside=inbox)
+    parsed = read_file(inbox / "r.json", inside=inbox)
+    assert parsed.format == "benchmon"
+    (result,) = parsed.results
     assert result.model_version == "medgemma-v1.2"
