@@ -5,7 +5,10 @@ import dagster as dg
 from benchmon_pipeline.ingest.assets import benchmark_transactions, inbox_files
 from benchmon_pipeline.ingest.jobs import ingest_job
 from benchmon_pipeline.ingest.sensors import inbox_sensor, s3_inbox_sensor
-from benchmon_pipeline.regressions.checks import baseline_regressions
+from benchmon_pipeline.regressions.checks import regression_checks
+from benchmon_pipeline.regressions.resources import RegressionRulesResource
+from benchmon_pipeline.regressions.webhook import WebhookResource
+from benchmon_pipeline.reports.assets import regression_report
 from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
 from benchmon_pipeline.snapshots.assets import benchmark_snapshots
 from benchmon_pipeline.trends.assets import daily_performance_trends
@@ -23,8 +26,9 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[inbox_files, benchmark_transactions, benchmark_snapshots, daily_performance_trends],
-    asset_checks=[baseline_regressions],
+    assets=[inbox_files, benchmark_transactions, benchmark_snapshots, daily_performance_trends,
+            regression_report],
+    asset_checks=regression_checks,
     jobs=[ingest_job, trends_job],
     schedules=[refresh_recent_trends],
     sensors=[inbox_sensor, s3_inbox_sensor, trend_late_data_sensor, automation_sensor],
@@ -32,5 +36,7 @@ defs = dg.Definitions(
         "postgres": PostgresResource(),
         "inbox": InboxResource(),
         "s3_inbox": S3InboxResource.from_environment(),
+        "regression_rules": RegressionRulesResource.from_environment(),
+        "webhook": WebhookResource(),
     },
 )

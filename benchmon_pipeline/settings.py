@@ -19,6 +19,7 @@ ENVIRONMENT_VAR = "BENCHMON_ENVIRONMENT"
 S3_BUCKET_VAR = "BENCHMON_S3_BUCKET"
 S3_PREFIX_VAR = "BENCHMON_S3_PREFIX"
 S3_ENDPOINT_VAR = "BENCHMON_S3_ENDPOINT_URL"
+WEBHOOK_URL_VAR = "BENCHMON_WEBHOOK_URL"  # regression alerts; a secret (Slack's URL is a token)
 
 DEFAULT_DAGSTER_DATABASE = "benchmon_dagster"
 DEFAULT_RESULTS_DATABASE = "benchmon"
@@ -35,6 +36,7 @@ class Settings:
     s3_prefix: str = ""
     s3_endpoint_url: str = ""
     s3_region: str = ""
+    webhook_url: str = ""
 
     @property
     def pgdata(self) -> Path:
@@ -57,4 +59,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         s3_prefix=env.get(S3_PREFIX_VAR, ""),
         s3_endpoint_url=env.get(S3_ENDPOINT_VAR, ""),
         s3_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+        webhook_url=env.get(WEBHOOK_URL_VAR, "").strip(),
     )

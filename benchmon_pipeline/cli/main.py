@@ -6,10 +6,12 @@ import logging
 
 import click
 
+from benchmon_pipeline.cli.alerts import alerts
 from benchmon_pipeline.cli.db import db
 from benchmon_pipeline.cli.dev import dev
 from benchmon_pipeline.cli.inbox import inbox
 from benchmon_pipeline.cli.push import push
+from benchmon_pipeline.cli.regressions import regressions
 from benchmon_pipeline.cli.shell import shell
 from benchmon_pipeline.cli.trends import trends
 
@@ -27,4 +29,6 @@ cli.add_command(db)
 cli.add_command(push)
 cli.add_command(inbox)
 cli.add_command(trends)
+cli.add_command(regressions)
+cli.add_command(alerts)
 db.add_command(shell)

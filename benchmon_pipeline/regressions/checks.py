@@ -1,35 +1,173 @@
-"""Regression checks on `benchmark_snapshots`, shown on the asset's Checks tab and as
-badges in the lineage graph."""
+"""Regression checks on `benchmark_snapshots`, shown on the asset's Checks tab and as badges
+in the lineage graph. They ride along with every materialization of the asset.
+
+Each check evaluates its rule over the database (evaluation.py), records what it found in
+`regression_alerts` (an alert opens once and stays open while the finding persists), sends
+the newly opened alerts to the webhook, and returns WARN or ERROR with a metadata table of
+the offending configurations and metrics.
+"""
+
+from collections.abc import Sequence
+from decimal import Decimal
 
 import dagster as dg
 
-from benchmon_pipeline.regressions.baseline_check import find_baseline_regressions, markdown
+from benchmon_pipeline.regressions.alerts import record_findings
+from benchmon_pipeline.regressions.evaluation import Evaluation, evaluate
+from benchmon_pipeline.regressions.findings import (
+    BASELINE,
+    HISTORY,
+    MISSING_METRIC,
+    STALE,
+    TRADEOFF,
+    Finding,
+)
+from benchmon_pipeline.regressions.markdown import findings_table, summary_line
+from benchmon_pipeline.regressions.resources import (
+    RegressionRulesResource,
+    blocking_from_environment,
+)
+from benchmon_pipeline.regressions.verdicts import ERROR
+from benchmon_pipeline.regressions.webhook import WebhookResource, notify_pending
 from benchmon_pipeline.resources import PostgresResource
 from benchmon_pipeline.snapshots.assets import benchmark_snapshots
 
+BLOCKING = blocking_from_environment()
+TABLE_LIMIT = 100  # rows in the metadata table; the markdown says how many more
 
-@dg.asset_check(
-    asset=benchmark_snapshots,
-    name="baseline_regressions",
-    description=(
-        "Current version vs the configuration's baseline, per metric, in the metric's "
-        "direction, against its absolute/relative thresholds (metric_definitions, "
-        "metric_overrides; a drop equal to the threshold counts). WARN on a first breach, "
-        "ERROR when it persists over consecutive versions."
-    ),
-)
-def baseline_regressions(postgres: PostgresResource) -> dg.AssetCheckResult:
+FINDINGS_SCHEMA = dg.TableSchema(columns=[
+    dg.TableColumn("severity", "string"), dg.TableColumn("rule", "string"),
+    dg.TableColumn("model_version", "string"), dg.TableColumn("dataset_version", "string"),
+    dg.TableColumn("prompt_version", "string"), dg.TableColumn("environment", "string"),
+    dg.TableColumn("metric", "string"), dg.TableColumn("direction", "string"),
+    dg.TableColumn("current", "float"), dg.TableColumn("reference", "float"),
+    dg.TableColumn("delta", "float"), dg.TableColumn("percent", "float"),
+    dg.TableColumn("commit", "string"), dg.TableColumn("branch", "string"),
+    dg.TableColumn("consecutive", "int", description="results in a row on the bad side"),
+    dg.TableColumn("reason", "string"),
+])
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value) if isinstance(value, Decimal) else value
+
+
+def findings_metadata_table(findings: Sequence[Finding]) -> dg.TableMetadataValue:
+    return dg.MetadataValue.table(schema=FINDINGS_SCHEMA, records=[dg.TableRecord({
+        "severity": f.severity, "rule": f.rule, "model_version": f.model_version,
+        "dataset_version": f.dataset_version, "prompt_version": f.prompt_version,
+        "environment": f.environment, "metric": f.metric, "direction": f.direction,
+        "current": _float(f.current), "reference": _float(f.reference),
+        "delta": _float(f.delta), "percent": _float(f.percent), "commit": f.commit_sha,
+        "branch": f.branch_name, "consecutive": f.run_length, "reason": f.reason,
+    }) for f in findings[:TABLE_LIMIT]])
+
+
+def run_check(context: dg.AssetCheckExecutionContext, postgres: PostgresResource,
+              rules_resource: RegressionRulesResource, webhook: WebhookResource,
+              rules: Sequence[str], alerting: Sequence[str],
+              passed_text: str) -> dg.AssetCheckResult:
+    """Evaluate `rules`, record the findings of the `alerting` ones as alerts, notify."""
     with postgres.connect() as conn:
-        findings = find_baseline_regressions(conn)
-    errors = [f for f in findings if f.severity == "ERROR"]
+        evaluation = evaluate(conn, rules, settings=rules_resource.settings())
+        opened = record_findings(conn, alerting, evaluation.of(*alerting))
+        conn.commit()
+        notified = notify_pending(conn, webhook)
+        conn.commit()
+    findings = evaluation.of(*alerting)
+    for line in evaluation.not_judged[:20]:
+        context.log.debug(line)
+    context.log.info(f"{summary_line(findings)} {len(opened)} alert(s) opened, "
+                     f"{notified} sent to the webhook.")
     return dg.AssetCheckResult(
         passed=not findings,
-        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
-        metadata={
-            "regressions": len(findings),
-            "confirmed": len(errors),
-            "configurations": len({(f.model_version, f.dataset_version, f.prompt_version,
-                                    f.environment) for f in findings}),
-            "details": dg.MetadataValue.md(markdown(findings)),
-        },
+        severity=(dg.AssetCheckSeverity.ERROR if any(f.severity == ERROR for f in findings)
+                  else dg.AssetCheckSeverity.WARN),
+        metadata=_metadata(evaluation, findings, len(opened), passed_text),
     )
+
+
+def _metadata(evaluation: Evaluation, findings: list[Finding], opened: int,
+              passed_text: str) -> dict:
+    judged = max((evaluation.judged.get(rule, 0) for rule in evaluation.rules), default=0)
+    details = findings_table(findings) if findings else passed_text
+    metadata = {
+        "findings": len(findings),
+        "errors": sum(f.severity == ERROR for f in findings),
+        "judged": judged,
+        "configurations": len({f.configuration for f in findings}),
+        "alerts_opened": opened,
+        "offending": findings_metadata_table(findings),
+        "details": dg.MetadataValue.md(details),
+    }
+    if evaluation.not_judged:
+        metadata["not_judged_yet"] = len(evaluation.not_judged)
+    if TRADEOFF in evaluation.rules:  # said here, not alerted on twice
+        metadata["tradeoffs"] = len(evaluation.tradeoffs)
+        if evaluation.tradeoffs:
+            metadata["tradeoff_details"] = dg.MetadataValue.md("\n".join(
+                f"- **{' / '.join(t.configuration)}**: {t.description}"
+                for t in evaluation.tradeoffs))
+    return metadata
+
+
+def build_regression_checks(blocking: bool = False) -> list[dg.AssetChecksDefinition]:
+    """The three checks; `blocking` makes an ERROR from the baseline or history check stop
+    the assets downstream of `benchmark_snapshots` in the same run (BENCHMON_BLOCKING_CHECKS)."""
+
+    @dg.asset_check(
+        asset=benchmark_snapshots,
+        name="baseline_regressions",
+        blocking=blocking,
+        description=(
+            "Current version vs the configuration's baseline, per metric, in the metric's "
+            "direction, against its absolute/relative thresholds (metric_definitions, "
+            "metric_overrides; a drop equal to the threshold counts). WARN on a first breach, "
+            "ERROR when it persists over K consecutive versions. Trade-offs (one metric better, "
+            "another worse beyond its threshold) are listed in the metadata."
+        ),
+    )
+    def baseline_regressions(context: dg.AssetCheckExecutionContext, postgres: PostgresResource,
+                             regression_rules: RegressionRulesResource,
+                             webhook: WebhookResource) -> dg.AssetCheckResult:
+        return run_check(context, postgres, regression_rules, webhook, [BASELINE, TRADEOFF],
+                         [BASELINE], "No metric is worse than its baseline beyond its threshold.")
+
+    @dg.asset_check(
+        asset=benchmark_snapshots,
+        name="history_regressions",
+        blocking=blocking,
+        description=(
+            "Newest results of each configuration's tracked branch vs its trailing window: "
+            "robust z (median, MAD-fenced scale) or a rank test over repeated samples, on a log "
+            "scale for latency/cost/time, after a minimum history, with Benjamini–Hochberg across "
+            "every series judged. WARN on the first breach, ERROR when K results in a row carry "
+            "the evidence."
+        ),
+    )
+    def history_regressions(context: dg.AssetCheckExecutionContext, postgres: PostgresResource,
+                            regression_rules: RegressionRulesResource,
+                            webhook: WebhookResource) -> dg.AssetCheckResult:
+        return run_check(context, postgres, regression_rules, webhook, [HISTORY], [HISTORY],
+                         "No series is worse than its own recent history.")
+
+    @dg.asset_check(
+        asset=benchmark_snapshots,
+        name="missing_or_stale_data",
+        description=(
+            "A configuration that reported regularly and has been silent for several of its own "
+            "typical intervals, or a metric its recent results carried and its newest results "
+            "lack. WARN first, ERROR when the silence is long or K results in a row lack it."
+        ),
+    )
+    def missing_or_stale_data(context: dg.AssetCheckExecutionContext, postgres: PostgresResource,
+                              regression_rules: RegressionRulesResource,
+                              webhook: WebhookResource) -> dg.AssetCheckResult:
+        return run_check(context, postgres, regression_rules, webhook, [STALE, MISSING_METRIC],
+                         [STALE, MISSING_METRIC],
+                         "Every configuration reports at its usual rhythm with all its metrics.")
+
+    return [baseline_regressions, history_regressions, missing_or_stale_data]
+
+
+regression_checks = build_regression_checks(BLOCKING)

@@ -96,3 +96,45 @@ def test_backfill_without_a_running_ui_is_a_clear_error():
         capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "cannot reach the Dagster UI" in done.stderr
+
+
+def _check_executions(server, check):
+    data = server.graphql(
+        """query($key: AssetKeyInput!, $name: String!) {
+             assetCheckExecutions(assetKey: $key, checkName: $name, limit: 20) {
+               runId status evaluation { success severity
+                 metadataEntries { label ... on IntMetadataEntry { intValue } } } } }""",
+        {"key": {"path": ["benchmark_snapshots"]}, "name": check})
+    return data["assetCheckExecutions"]
+
+
+def test_a_regression_dropped_into_the_inbox_fails_the_check_in_the_ui(running_dev):
+    base = {"model_version": "e2e-regressing", "dataset_version": "set", "prompt_version": "p",
+            "environment": "ci", "branch_name": "main"}
+    url = running_dev.results_url
+    _drop(running_dev.inbox_root, "good.json", {**base, "run_id": "1", "metrics": {"f1": 0.9}})
+    wait_for(lambda: _count(url, "SELECT count(*) FROM benchmark_snapshots"
+                                 " WHERE model_version = 'e2e-regressing'") == 1,
+             90, "version 1")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT set_baseline('e2e-regressing', 'set', 'p', 'ci', 1, 'e2e', NULL)")
+    _drop(running_dev.inbox_root, "bad.json", {**base, "run_id": "2", "metrics": {"f1": 0.8}})
+
+    def failed_execution():
+        for execution in _check_executions(running_dev, "baseline_regressions"):
+            evaluation = execution["evaluation"]
+            if evaluation and not evaluation["success"]:
+                return execution
+        return None
+
+    execution = wait_for(failed_execution, 120,
+                         "baseline_regressions run by the automation, failing")
+    assert execution["status"] == "FAILED"
+    assert execution["evaluation"]["severity"] == "WARN"
+    numbers = {m["label"]: m.get("intValue") for m in execution["evaluation"]["metadataEntries"]}
+    assert numbers["findings"] >= 1 and "offending" in numbers
+    wait_for(lambda: _count(url, "SELECT count(*) FROM regression_alerts WHERE model_version"
+                                 " = 'e2e-regressing' AND status = 'open'") == 1,
+             30, "one open alert")
+    wait_for(lambda: _materialized_partitions(running_dev, "regression_report"), 120,
+             "the report refreshed by the automation")

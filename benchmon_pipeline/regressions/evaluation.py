@@ -1,0 +1,360 @@
+"""Run the regression rules over what the database holds, and say what is wrong as Findings.
+
+One entry point, `evaluate(conn, rules, scope, settings)`, for the Dagster checks (one rule
+each, tracked scope), the alerts table (through the checks) and the CI gate (every rule, a
+model/environment filter, perhaps a pull request's branch). The statistics live in the rule
+modules beside this one; this module only reads (reading.py) and translates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+import psycopg
+
+from benchmon_pipeline.regressions.confirmation import (
+    DEFAULT_CONFIRM_RESULTS,
+    check_confirm_results,
+    severity_for_run,
+)
+from benchmon_pipeline.regressions.findings import (
+    BASELINE,
+    HISTORY,
+    MISSING_METRIC,
+    RULES,
+    STALE,
+    TRADEOFF,
+    Finding,
+)
+from benchmon_pipeline.regressions.history_rule import HistorySettings, decide, gather_evidence
+from benchmon_pipeline.regressions.reading import (
+    CONFIGURATION,
+    Scope,
+    baseline_pairs,
+    database_now,
+    recent_results,
+)
+from benchmon_pipeline.regressions.staleness import (
+    StalenessSettings,
+    disappeared_metrics,
+    stale_configurations,
+)
+from benchmon_pipeline.regressions.thresholds import Threshold, compare_to_baseline
+from benchmon_pipeline.regressions.tradeoffs import TradeOff, find_tradeoffs
+from benchmon_pipeline.regressions.verdicts import ERROR, Verdict
+
+
+@dataclass(frozen=True)
+class RegressionSettings:
+    """The knobs of every rule. Confirmation everywhere: WARN on the first breach, ERROR once
+    K results (versions, for the baseline rule) in a row breach — `confirm_results` for the
+    baseline and missing-metric rules, `history_confirm_results` for the history rule, whose
+    K results must also carry enough evidence together (history_rule.py)."""
+
+    confirm_results: int = DEFAULT_CONFIRM_RESULTS
+    history_confirm_results: int = 3
+    history_window: int = 60
+    history_min_results: int = 10
+    history_threshold_z: float = 3.6
+    stale_warn_after: float = 3.0
+    stale_error_after: float = 6.0
+    min_improvement_percent: float = 0.0  # trade-offs: the least improvement worth naming
+
+    def __post_init__(self) -> None:
+        check_confirm_results(self.confirm_results)
+        self.history_settings()  # fails early, with its own message, on a bad combination
+        self.staleness_settings()
+
+    def history_settings(self) -> HistorySettings:
+        return HistorySettings(window=self.history_window,
+                               min_history=self.history_min_results,
+                               threshold_z=self.history_threshold_z,
+                               confirm_results=self.history_confirm_results,
+                               max_run=max(5, self.history_confirm_results))
+
+    def staleness_settings(self) -> StalenessSettings:
+        return StalenessSettings(warn_after=self.stale_warn_after,
+                                 error_after=self.stale_error_after,
+                                 confirm_results=self.confirm_results,
+                                 retired_after=max(30, self.confirm_results + 1))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What one evaluation found. `judged[rule]` counts what the rule looked at (metric
+    series, or configurations for the staleness rule), so "0 findings" can be told apart
+    from "nothing to judge"."""
+
+    rules: tuple[str, ...]
+    scope: Scope
+    findings: list[Finding]
+    judged: dict[str, int] = field(default_factory=dict)
+    tradeoffs: list[TradeOff] = field(default_factory=list)
+    not_judged: list[str] = field(default_factory=list)  # why some series were skipped
+
+    def of(self, *rules: str) -> list[Finding]:
+        return [f for f in self.findings if f.rule in rules]
+
+    def at_least(self, severity: str) -> list[Finding]:
+        """The findings at `severity` or worse (ERROR > WARN)."""
+        wanted = {ERROR} if severity == ERROR else {"WARN", ERROR}
+        return [f for f in self.findings if f.severity in wanted]
+
+    @property
+    def worst(self) -> str | None:
+        severities = {f.severity for f in self.findings}
+        return ERROR if ERROR in severities else "WARN" if severities else None
+
+
+def evaluate(conn: psycopg.Connection, rules: Iterable[str] = RULES, scope: Scope | None = None,
+             settings: RegressionSettings | None = None,
+             now: datetime | None = None) -> Evaluation:
+    """Judge `scope` with `rules` (any of findings.RULES) and return what is wrong."""
+    settings = settings or RegressionSettings()
+    scope = scope or Scope()
+    rules = tuple(dict.fromkeys(rules))
+    unknown = [rule for rule in rules if rule not in RULES]
+    if unknown:
+        raise ValueError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}")
+    findings: list[Finding] = []
+    judged: dict[str, int] = {}
+    tradeoffs: list[TradeOff] = []
+    not_judged: list[str] = []
+
+    if BASELINE in rules or TRADEOFF in rules:
+        verdicts, context = _baseline_verdicts(conn, scope, settings)
+        judged[BASELINE] = judged[TRADEOFF] = len(verdicts)
+        if BASELINE in rules:
+            findings += [_finding(v, context) for v in verdicts if not v.passed]
+        if TRADEOFF in rules:
+            tradeoffs = find_tradeoffs(verdicts,
+                                       min_improvement_percent=settings.min_improvement_percent)
+            findings += [_tradeoff_finding(t, context) for t in tradeoffs]
+
+    if {HISTORY, STALE, MISSING_METRIC} & set(rules):
+        history = settings.history_settings()
+        recent = recent_results(conn, scope, per_configuration=history.window + history.max_run,
+                                per_branch=history.max_run)
+        if HISTORY in rules:
+            found, count, skipped = _history_findings(recent, scope, history)
+            findings += found
+            judged[HISTORY] = count
+            not_judged += skipped
+        if STALE in rules:
+            found, count = _stale_findings(recent, scope, settings,
+                                           now or database_now(conn))
+            findings += found
+            judged[STALE] = count
+        if MISSING_METRIC in rules:
+            found, count = _missing_metric_findings(recent, scope, settings)
+            findings += found
+            judged[MISSING_METRIC] = count
+
+    findings.sort(key=lambda f: (f.rule != BASELINE, f.severity != ERROR, f.configuration,
+                                 f.metric))
+    return Evaluation(rules, scope, findings, judged, tradeoffs, not_judged)
+
+
+# The baseline rule --------------------------------------------------------------------------
+
+def _baseline_verdicts(conn, scope: Scope, settings: RegressionSettings
+                       ) -> tuple[list[Verdict], dict]:
+    pairs = baseline_pairs(conn, scope, previous=settings.confirm_results - 1)
+    verdicts, context = [], {}
+    for row in pairs.itertuples(index=False):
+        if row.abs_threshold is None and row.rel_threshold is None:
+            continue  # metric_definitions says: not judged against a baseline
+        configuration = tuple(getattr(row, name) for name in CONFIGURATION)
+        previous = []
+        for value in row.previous_values or ():  # newest first; a gap ends the run
+            if value is None:
+                break
+            previous.append(value)
+        verdict = compare_to_baseline(
+            row.current_value, row.baseline_value, metric=row.metric,
+            threshold=Threshold(absolute=row.abs_threshold, relative=row.rel_threshold),
+            direction=row.direction, configuration=configuration,
+            previous=previous[::-1], confirm_results=settings.confirm_results)
+        verdicts.append(verdict)
+        context[(configuration, row.metric)] = {
+            "commit_sha": row.commit_sha, "branch_name": row.branch_name,
+            "exact": (row.current_value, row.baseline_value)}
+        context[configuration] = context[(configuration, row.metric)]
+    return verdicts, context
+
+
+def _finding(verdict: Verdict, context: dict) -> Finding:
+    about = context.get((verdict.configuration, verdict.metric), {})
+    current, reference = about.get("exact", (verdict.current, verdict.reference))
+    delta = None if reference is None else current - reference
+    percent = (None if reference in (None, 0) else
+               _round(Decimal(100) * Decimal(delta) / abs(Decimal(reference))))
+    return Finding(
+        rule=verdict.rule, **dict(zip(CONFIGURATION, verdict.configuration, strict=True)),
+        metric=verdict.metric, severity=verdict.severity, reason=verdict.reason,
+        direction=verdict.direction, current=current, reference=reference, delta=delta,
+        percent=percent, commit_sha=about.get("commit_sha"),
+        branch_name=about.get("branch_name"), run_length=max(verdict.run_length, 1))
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+def _tradeoff_finding(tradeoff: TradeOff, context: dict) -> Finding:
+    about = context.get(tradeoff.configuration, {})
+    return Finding(
+        rule=TRADEOFF, **dict(zip(CONFIGURATION, tradeoff.configuration, strict=True)),
+        metric=", ".join(change.metric for change in tradeoff.worsened), severity="WARN",
+        reason=tradeoff.description, commit_sha=about.get("commit_sha"),
+        branch_name=about.get("branch_name"))
+
+
+# The history rule ---------------------------------------------------------------------------
+
+def _series(recent: pd.DataFrame):
+    """(configuration, metric) → the rows of that series, oldest first (tracked, then the
+    branch's results), as the frame already orders them."""
+    if recent.empty:
+        return {}
+    return dict(iter(recent.groupby([*CONFIGURATION, "metric"], sort=True)))
+
+
+def _results(rows: pd.DataFrame) -> list[float | list[float]]:
+    """A series' results, oldest first. Consecutive results of one commit are repeated
+    samples of one result (re-runs), judged with the rank test when there are enough."""
+    results: list[float | list[float]] = []
+    previous_commit = None
+    for commit, value in zip(rows["commit_sha"], rows["value"], strict=True):
+        if not math.isfinite(value):
+            continue
+        if commit is not None and commit == previous_commit:
+            last = results[-1]
+            results[-1] = [*last, value] if isinstance(last, list) else [last, value]
+        else:
+            results.append(value)
+        previous_commit = commit
+    return results
+
+
+def _history_findings(recent: pd.DataFrame, scope: Scope, settings: HistorySettings
+                      ) -> tuple[list[Finding], int, list[str]]:
+    evidence, newest = [], {}
+    for (*configuration, metric), rows in _series(recent).items():
+        configuration = tuple(configuration)
+        if scope.branch and not rows["on_branch"].any():
+            continue  # the branch has no result for this series: nothing to judge
+        results = _results(rows)
+        if not results:
+            continue
+        evidence.append(gather_evidence(results, metric=metric,
+                                        direction=rows["direction"].iloc[-1],
+                                        configuration=configuration, settings=settings))
+        newest[(configuration, metric)] = rows.iloc[-1]
+    verdicts = decide(evidence, settings)
+    skipped = [f"{' / '.join(e.configuration)} {e.metric}: {e.not_judged}"
+               for e in evidence if e.not_judged]
+    findings = []
+    for verdict in verdicts:
+        if verdict.passed:
+            continue
+        row = newest[(verdict.configuration, verdict.metric)]
+        findings.append(Finding(
+            rule=HISTORY, **dict(zip(CONFIGURATION, verdict.configuration, strict=True)),
+            metric=verdict.metric, severity=verdict.severity, reason=verdict.reason,
+            direction=verdict.direction, current=verdict.current,
+            reference=verdict.reference, delta=verdict.delta,
+            percent=None if verdict.percent is None else round(verdict.percent, 2),
+            commit_sha=row["commit_sha"], branch_name=row["branch_name"],
+            run_length=max(verdict.run_length, 1)))
+    return findings, len(evidence) - len(skipped), skipped
+
+
+# Missing and stale data ----------------------------------------------------------------------
+
+def _observations(recent: pd.DataFrame) -> pd.DataFrame:
+    frame = recent[[*CONFIGURATION, "metric", "created_at", "value"]].copy()
+    frame.insert(0, "configuration", list(zip(*(frame[c] for c in CONFIGURATION),
+                                             strict=True)))
+    return frame[["configuration", "metric", "created_at", "value"]]
+
+
+def _newest_by_configuration(recent: pd.DataFrame) -> dict[tuple, pd.Series]:
+    if recent.empty:
+        return {}
+    last = recent.groupby(list(CONFIGURATION), sort=False).tail(1)
+    return {tuple(row[c] for c in CONFIGURATION): row for _, row in last.iterrows()}
+
+
+def _stale_findings(recent: pd.DataFrame, scope: Scope, settings: RegressionSettings,
+                    now: datetime) -> tuple[list[Finding], int]:
+    if scope.branch or recent.empty:
+        return [], 0  # a pull request's branch has no rhythm of its own to break
+    judged = stale_configurations(_observations(recent), now, settings.staleness_settings())
+    newest = _newest_by_configuration(recent)
+    findings = [Finding(
+        rule=STALE, **dict(zip(CONFIGURATION, item.configuration, strict=True)), metric="",
+        severity=item.severity, reason=item.reason,
+        commit_sha=newest[item.configuration]["commit_sha"],
+        branch_name=newest[item.configuration]["branch_name"])
+        for item in judged if not item.passed]
+    return findings, len(judged)
+
+
+def _missing_metric_findings(recent: pd.DataFrame, scope: Scope, settings: RegressionSettings
+                             ) -> tuple[list[Finding], int]:
+    if recent.empty:
+        return [], 0
+    staleness = settings.staleness_settings()
+    if scope.branch:
+        return _missing_on_branch(recent, staleness.confirm_results)
+    missing = disappeared_metrics(_observations(recent), staleness)
+    newest = _newest_by_configuration(recent)
+    findings = [Finding(
+        rule=MISSING_METRIC, **dict(zip(CONFIGURATION, item.configuration, strict=True)),
+        metric=item.metric, severity=item.severity, reason=item.reason,
+        commit_sha=newest[item.configuration]["commit_sha"],
+        branch_name=newest[item.configuration]["branch_name"], run_length=item.absent_from)
+        for item in missing]
+    return findings, len(newest)
+
+
+def _missing_on_branch(recent: pd.DataFrame, confirm_results: int
+                       ) -> tuple[list[Finding], int]:
+    """A pull request's results that lack a metric the tracked branch's newest result has."""
+    findings, judged = [], 0
+    for configuration, rows in recent.groupby(list(CONFIGURATION), sort=True):
+        branch = rows[rows["on_branch"]]
+        tracked = rows[~rows["on_branch"]]
+        if branch.empty or tracked.empty:
+            continue
+        judged += 1
+        expected = set(tracked[tracked["id"] == tracked["id"].iloc[-1]]["metric"])
+        results = [set(group["metric"]) for _, group in branch.groupby("id", sort=False)]
+        newest = branch.iloc[-1]
+        for metric in sorted(expected - results[-1]):
+            absent = 0
+            while absent < len(results) and metric not in results[-1 - absent]:
+                absent += 1
+            findings.append(Finding(
+                rule=MISSING_METRIC, **dict(zip(CONFIGURATION, configuration, strict=True)),
+                metric=metric, severity=severity_for_run(absent, confirm_results),
+                reason=(f"the tracked branch's newest result has {metric}; the newest "
+                        f"{absent} result(s) of branch {newest['branch_name']} lack it"),
+                commit_sha=newest["commit_sha"], branch_name=newest["branch_name"],
+                run_length=absent))
+    return findings, judged
+
+
+def describe_counts(evaluation: Evaluation, rules: Sequence[str] | None = None) -> str:
+    """'baseline: 2 of 40 series, history: 0 of 38 series' — for logs and reports."""
+    parts = []
+    for rule in rules or evaluation.rules:
+        found = len(evaluation.of(rule))
+        parts.append(f"{rule}: {found} finding(s) in {evaluation.judged.get(rule, 0)} judged")
+    return "; ".join(parts)

@@ -1,0 +1,69 @@
+"""Findings as GitHub-flavoured markdown: the checks' details in the Dagster UI, the CI
+gate's report (a PR comment or $GITHUB_STEP_SUMMARY) and the regression report asset."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from benchmon_pipeline.regressions.findings import Finding
+from benchmon_pipeline.regressions.verdicts import ERROR
+
+BADGE = {ERROR: "🔴 ERROR", "WARN": "🟡 WARN"}
+DEFAULT_LIMIT = 200  # rows; a table longer than this is unreadable in a comment anyway
+
+
+def number(value) -> str:
+    """A value as it was written (Decimal keeps 0.85 as 0.85), floats to 6 significant
+    digits."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def change(finding: Finding) -> str:
+    """'−0.05 (−5.56 %)': the delta in the metric's units and in percent."""
+    if finding.delta is None:
+        return ""
+    delta = number(finding.delta)
+    delta = delta if delta.startswith("-") else f"+{delta}"
+    if finding.percent is None:
+        return delta
+    return f"{delta} ({float(finding.percent):+.2f} %)"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def findings_table(findings: Sequence[Finding], limit: int = DEFAULT_LIMIT) -> str:
+    """One row per finding, the worst first as the caller sorted them."""
+    if not findings:
+        return ""
+    lines = ["| severity | rule | model | dataset | prompt | environment | metric | current "
+             "| reference | change | commit | branch | why |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for f in findings[:limit]:
+        metric = f"{f.metric} ({f.direction} is better)" if f.direction and f.metric else f.metric
+        lines.append("| " + " | ".join(_cell(part) for part in (
+            BADGE.get(f.severity, f.severity), f.rule, f.model_version, f.dataset_version,
+            f.prompt_version, f.environment, metric, number(f.current), number(f.reference),
+            change(f), (f.commit_sha or "")[:12], f.branch_name or "", f.reason)) + " |")
+    if len(findings) > limit:
+        lines.append(f"\n… and {len(findings) - limit} more (`benchmon regressions --format "
+                     "json` lists them all).")
+    return "\n".join(lines)
+
+
+def summary_line(findings: Sequence[Finding]) -> str:
+    errors = sum(f.severity == ERROR for f in findings)
+    warnings = len(findings) - errors
+    configurations = len({f.configuration for f in findings})
+    if not findings:
+        return "No regression found."
+    return (f"{errors} ERROR, {warnings} WARN in {configurations} "
+            f"configuration{'s' if configurations != 1 else ''}.")

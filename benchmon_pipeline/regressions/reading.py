@@ -1,0 +1,238 @@
+"""What the regression rules read from the database, as pandas DataFrames.
+
+Two scopes (design.md §7):
+
+- the tracked scope (`Scope(branch=None)`): each configuration's tracked-branch results —
+  what production's snapshots are made of;
+- a branch scope (`Scope(branch="feature-x")`, a pull request): that branch's newest
+  results, judged against the tracked branch's baseline and history. A branch's results never
+  move the tracked snapshots, so they are read from the log.
+
+The thresholds and directions come from the database's own precedence (metric_direction(),
+metric_overrides, metric_definitions; the same CASE as detect_metric_regressions() in
+sql/0006_regressions.sql), so a check and a SQL user never disagree on what is worse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import psycopg
+from psycopg.rows import dict_row
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which configurations to judge (None = all) and on which branch (None = tracked)."""
+
+    model_version: str | None = None
+    dataset_version: str | None = None
+    prompt_version: str | None = None
+    environment: str | None = None
+    branch: str | None = None
+
+    def params(self) -> dict:
+        return {"model": self.model_version, "dataset": self.dataset_version,
+                "prompt": self.prompt_version, "environment": self.environment,
+                "branch": self.branch}
+
+    def describe_filters(self) -> str:
+        """'model m, environment ci' or 'every configuration'."""
+        parts = [f"{name} {value}" for name, value in (
+            ("model", self.model_version), ("dataset", self.dataset_version),
+            ("prompt", self.prompt_version), ("environment", self.environment))
+            if value is not None]
+        return ", ".join(parts) or "every configuration"
+
+    def describe(self) -> str:
+        where = self.describe_filters()
+        return f"{where}, branch {self.branch}" if self.branch else f"{where}, tracked branches"
+
+
+CONFIGURATION = ("model_version", "dataset_version", "prompt_version", "environment")
+
+
+def _in_scope(alias: str) -> str:
+    return (f"(%(model)s::text IS NULL OR {alias}.model_version = %(model)s) "
+            f"AND (%(dataset)s::text IS NULL OR {alias}.dataset_version = %(dataset)s) "
+            f"AND (%(prompt)s::text IS NULL OR {alias}.prompt_version = %(prompt)s) "
+            f"AND (%(environment)s::text IS NULL OR {alias}.environment = %(environment)s)")
+
+
+def _same_configuration(left: str, right: str) -> str:
+    return (f"({left}.model_version, {left}.dataset_version, {left}.prompt_version, "
+            f"{left}.environment) = ({right}.model_version, {right}.dataset_version, "
+            f"{right}.prompt_version, {right}.environment)")
+
+
+# The newest result judged, per configuration: the current snapshot (tracked scope) …
+_TRACKED_CURRENT = f"""
+current AS (
+    SELECT s.model_version, s.dataset_version, s.prompt_version, s.environment,
+           s.metrics, t.metric_directions, t.commit_sha, t.branch_name,
+           s.snapshot_version AS current_version, b.snapshot_version AS baseline_version,
+           b.metrics AS baseline_metrics,
+           -- the versions between the baseline and the current one, newest first: how long
+           -- a breach has persisted
+           ARRAY(SELECT p.metrics FROM benchmark_snapshots p
+                  WHERE {_same_configuration('p', 's')}
+                    AND p.snapshot_version < s.snapshot_version
+                    AND p.snapshot_version > b.snapshot_version
+                  ORDER BY p.snapshot_version DESC
+                  LIMIT %(previous)s) AS previous_metrics
+      FROM benchmark_snapshots s
+      JOIN benchmark_snapshots b ON {_same_configuration('b', 's')} AND b.is_baseline
+      JOIN benchmark_transactions t ON t.id = s.transaction_id
+     WHERE s.is_current AND {_in_scope('s')}
+)"""
+
+# … or the branch's newest result, against the tracked baseline (the tracked current
+# version when no baseline is marked).
+_BRANCH_CURRENT = f"""
+branch_results AS (
+    SELECT t.*, row_number() OVER (
+               PARTITION BY t.model_version, t.dataset_version, t.prompt_version, t.environment
+               ORDER BY t.created_at DESC, t.seq DESC) AS age
+      FROM benchmark_transactions t
+     WHERE t.branch_name = %(branch)s AND {_in_scope('t')}
+), current AS (
+    SELECT r.model_version, r.dataset_version, r.prompt_version, r.environment,
+           r.metrics, r.metric_directions, r.commit_sha, r.branch_name,
+           NULL::integer AS current_version, b.snapshot_version AS baseline_version,
+           b.metrics AS baseline_metrics,
+           ARRAY(SELECT p.metrics FROM branch_results p
+                  WHERE {_same_configuration('p', 'r')} AND p.age > 1
+                  ORDER BY p.age LIMIT %(previous)s) AS previous_metrics
+      FROM branch_results r
+      JOIN LATERAL (
+          SELECT s.snapshot_version, s.metrics FROM benchmark_snapshots s
+           WHERE {_same_configuration('s', 'r')} AND (s.is_baseline OR s.is_current)
+           ORDER BY s.is_baseline DESC LIMIT 1) b ON true
+     WHERE r.age = 1
+)"""
+
+_PAIRS = """
+SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
+       c.current_version, c.baseline_version, c.commit_sha, c.branch_name,
+       m.key AS metric, m.value::numeric AS current_value,
+       (c.baseline_metrics -> m.key)::numeric AS baseline_value,
+       ARRAY(SELECT (p -> m.key)::numeric FROM unnest(c.previous_metrics) AS p)
+           AS previous_values,
+       metric_direction(m.key, c.metric_directions ->> m.key, c.model_version,
+                        c.dataset_version, c.prompt_version, c.environment) AS direction,
+       CASE WHEN o.metric IS NOT NULL THEN o.abs_threshold
+            WHEN d.name IS NOT NULL THEN d.abs_threshold END AS abs_threshold,
+       CASE WHEN o.metric IS NOT NULL THEN o.rel_threshold
+            WHEN d.name IS NOT NULL THEN d.rel_threshold
+            ELSE 0.05 END AS rel_threshold
+  FROM current c
+ CROSS JOIN jsonb_each(c.metrics) AS m
+  LEFT JOIN metric_overrides o
+    ON (o.model_version, o.dataset_version, o.prompt_version, o.environment, o.metric)
+     = (c.model_version, c.dataset_version, c.prompt_version, c.environment, m.key)
+  LEFT JOIN metric_definitions d ON d.name = m.key
+ WHERE c.baseline_metrics ? m.key
+ ORDER BY c.model_version, c.dataset_version, c.prompt_version, c.environment, m.key
+"""
+
+
+def baseline_pairs(conn: psycopg.Connection, scope: Scope, previous: int) -> pd.DataFrame:
+    """Per configuration × metric: the newest value, the baseline value, up to `previous`
+    earlier values (newest first, NULL where a version lacked the metric), the direction,
+    the thresholds (NULL = not judged that way), and the newest result's commit and branch."""
+    current = _BRANCH_CURRENT if scope.branch else _TRACKED_CURRENT
+    query = f"WITH {current} {_PAIRS}"
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(query, {**scope.params(), "previous": max(previous, 0)}).fetchall()
+    return pd.DataFrame(rows, columns=[
+        *CONFIGURATION, "current_version", "baseline_version", "commit_sha", "branch_name",
+        "metric", "current_value", "baseline_value", "previous_values", "direction",
+        "abs_threshold", "rel_threshold"])
+
+
+# Recent results, one row per metric value. The tracked scope reads each current
+# configuration's newest `per_configuration` tracked results; a branch scope reads the
+# same tracked history plus the branch's newest `per_branch` results (on_branch = true).
+_RECENT = f"""
+WITH configurations AS (
+    SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
+           coalesce(tb.branch_name, 'main') AS tracked
+      FROM (SELECT DISTINCT s.model_version, s.dataset_version, s.prompt_version,
+                   s.environment
+              FROM benchmark_snapshots s
+             WHERE %(branch)s::text IS NULL AND s.is_current AND {_in_scope('s')}
+            UNION
+            SELECT DISTINCT t.model_version, t.dataset_version, t.prompt_version,
+                   t.environment
+              FROM benchmark_transactions t
+             WHERE t.branch_name = %(branch)s AND {_in_scope('t')}) AS c
+      LEFT JOIN tracked_branches tb ON {_same_configuration('tb', 'c')}
+), results AS (
+    SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment, r.*
+      FROM configurations c
+     CROSS JOIN LATERAL (
+         SELECT t.id, t.seq, t.created_at, t.commit_sha, t.branch_name, t.metrics,
+                t.metric_directions, false AS on_branch
+           FROM benchmark_transactions t
+          WHERE {_same_configuration('t', 'c')}
+            AND (t.branch_name IS NULL OR t.branch_name = c.tracked)
+          ORDER BY t.created_at DESC, t.seq DESC
+          LIMIT %(per_configuration)s) AS r
+    UNION ALL
+    SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment, r.*
+      FROM configurations c
+     CROSS JOIN LATERAL (
+         SELECT t.id, t.seq, t.created_at, t.commit_sha, t.branch_name, t.metrics,
+                t.metric_directions, true AS on_branch
+           FROM benchmark_transactions t
+          WHERE {_same_configuration('t', 'c')} AND t.branch_name = %(branch)s
+            AND %(branch)s::text IS DISTINCT FROM c.tracked
+          ORDER BY t.created_at DESC, t.seq DESC
+          LIMIT %(per_branch)s) AS r
+), values AS (
+    SELECT r.model_version, r.dataset_version, r.prompt_version, r.environment, r.id,
+           r.seq, r.created_at, r.commit_sha, r.branch_name, r.on_branch, m.key AS metric,
+           m.value::float8 AS value, r.metric_directions ->> m.key AS stated
+      FROM results r
+     CROSS JOIN jsonb_each(r.metrics) AS m
+), directions AS (
+    -- one metric_direction() call per series, not per value
+    SELECT d.model_version, d.dataset_version, d.prompt_version, d.environment, d.metric,
+           metric_direction(d.metric, d.stated, d.model_version, d.dataset_version,
+                            d.prompt_version, d.environment) AS direction
+      FROM (SELECT DISTINCT ON (model_version, dataset_version, prompt_version, environment,
+                                metric)
+                   model_version, dataset_version, prompt_version, environment, metric,
+                   stated
+              FROM values
+             ORDER BY model_version, dataset_version, prompt_version, environment, metric,
+                      stated IS NULL, created_at DESC) AS d
+)
+SELECT v.model_version, v.dataset_version, v.prompt_version, v.environment, v.id, v.seq,
+       v.created_at, v.commit_sha, v.branch_name, v.on_branch, v.metric, v.value,
+       d.direction
+  FROM values v
+  JOIN directions d USING (model_version, dataset_version, prompt_version, environment, metric)
+ ORDER BY v.model_version, v.dataset_version, v.prompt_version, v.environment,
+          v.on_branch, v.created_at, v.seq, v.metric
+"""
+
+RECENT_COLUMNS = [*CONFIGURATION, "id", "seq", "created_at", "commit_sha", "branch_name",
+                  "on_branch", "metric", "value", "direction"]
+
+
+def recent_results(conn: psycopg.Connection, scope: Scope, per_configuration: int,
+                   per_branch: int = 0) -> pd.DataFrame:
+    """Recent results per configuration, one row per metric value, oldest first (tracked
+    results before the branch's). Values are floats: the statistics need no exactness."""
+    params = {**scope.params(), "per_configuration": per_configuration,
+              "per_branch": per_branch if scope.branch else 0}
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(_RECENT, params).fetchall()
+    return pd.DataFrame(rows, columns=RECENT_COLUMNS)
+
+
+def database_now(conn: psycopg.Connection):
+    """The database's clock: the one every created_at default came from."""
+    return conn.execute("SELECT now()").fetchone()[0]

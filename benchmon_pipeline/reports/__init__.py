@@ -1,0 +1,1 @@
+"""Reports: what the pipeline tells people, downstream of the checks."""

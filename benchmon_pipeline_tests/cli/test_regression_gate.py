@@ -1,0 +1,93 @@
+"""`benchmon regressions` as a CI job runs it: a real subprocess, a real database, its exit
+codes and its markdown report."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from benchmon_pipeline.cli.regressions import EXIT_DATABASE_UNAVAILABLE, EXIT_REGRESSION
+from benchmon_pipeline_tests.warehouse.calls import CONFIG, set_baseline
+
+START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def gate(*args, db_url, **extra):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("BENCHMON_", "DAGSTER_", "GITHUB_"))}
+    env.update(BENCHMON_DATABASE_URL=db_url, **extra)
+    return subprocess.run([sys.executable, "-m", "benchmon_pipeline.cli", "regressions", *args],
+                          env=env, capture_output=True, text=True, timeout=180)
+
+
+def push(conn, metrics, *, hours, branch="main", commit=None):
+    conn.execute(
+        "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, created_at => %s,"
+        " commit_sha => %s, branch_name => %s)",
+        (*CONFIG, json.dumps(metrics), START + timedelta(hours=hours), commit, branch))
+
+
+def test_the_gate_passes_warns_and_fails_with_its_exit_codes(db_url, tmp_path):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        push(conn, {"f1": 0.90, "latency_ms": 400}, hours=0)
+        set_baseline(conn, CONFIG, 1)
+        push(conn, {"f1": 0.91, "latency_ms": 390}, hours=1)
+    clean = gate("--fail-on", "warn", db_url=db_url)
+    assert clean.returncode == 0, clean.stderr
+    assert "✅ passed" in clean.stdout and "No regression found." in clean.stdout
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        push(conn, {"f1": 0.85, "latency_ms": 390}, hours=2, commit="deadbeef")
+    summary = tmp_path / "step_summary.md"
+    warned = gate("--fail-on", "error", db_url=db_url, GITHUB_STEP_SUMMARY=str(summary))
+    assert warned.returncode == 0, "one breach is a WARN: --fail-on error passes"
+    assert "🟡 WARN" in warned.stdout and "| f1 (higher is better) | 0.85 | 0.9 | -0.05 (-5.56 %) |" in warned.stdout
+    assert summary.read_text() .startswith("## benchmon regression gate: ✅ passed")
+    failed = gate("--fail-on", "warn", "--model", CONFIG[0], db_url=db_url)
+    assert failed.returncode == EXIT_REGRESSION
+    assert "❌ failed" in failed.stdout and "deadbeef" in failed.stdout
+    assert "regression gate failed: 0 ERROR, 1 WARN" in failed.stderr
+    other = gate("--fail-on", "warn", "--model", "some-other-model", db_url=db_url)
+    assert other.returncode == 0, "the filter leaves the regressed model out"
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        push(conn, {"f1": 0.84, "latency_ms": 390}, hours=3)
+    confirmed = gate("--format", "json", db_url=db_url)
+    assert confirmed.returncode == EXIT_REGRESSION, "persisted: ERROR fails --fail-on error"
+    report = json.loads(confirmed.stdout)
+    assert not report["passed"]
+    assert [(f["rule"], f["metric"], f["severity"]) for f in report["findings"]] == [
+        ("baseline", "f1", "ERROR")]
+    assert gate("--fail-on", "never", db_url=db_url).returncode == 0
+
+
+def test_a_pull_request_branch_is_judged_against_the_tracked_baseline(db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for i in range(15):
+            push(conn, {"f1": 0.90 + (i % 3) / 1000, "latency_ms": 400 + i % 4}, hours=i)
+        set_baseline(conn, CONFIG, 15)
+        push(conn, {"f1": 0.899, "latency_ms": 900}, hours=16, branch="feature-x", commit="pr1")
+    tracked = gate("--fail-on", "warn", db_url=db_url)
+    assert tracked.returncode == 0, "the PR never moved the tracked snapshots"
+    pr = gate("--fail-on", "warn", "--format", "json", db_url=db_url,
+              GITHUB_HEAD_REF="feature-x")
+    assert pr.returncode == EXIT_REGRESSION, pr.stderr
+    report = json.loads(pr.stdout)
+    assert report["branch"] == "feature-x"
+    found = {(f["rule"], f["metric"]) for f in report["findings"]}
+    assert found == {("baseline", "latency_ms"), ("history", "latency_ms")}
+    assert all(f["commit_sha"] == "pr1" for f in report["findings"])
+    assert gate("--branch", "main", "--fail-on", "warn", db_url=db_url).returncode == 0
+
+
+def test_usage_errors_and_an_unreachable_database(db_url):
+    bad = gate("--rules", "baseline,nonsense", db_url=db_url)
+    assert bad.returncode == 2 and "unknown rule(s) nonsense" in bad.stderr
+    setting = gate(db_url=db_url, BENCHMON_CONFIRM_RESULTS="two")
+    assert setting.returncode == 2 and "BENCHMON_CONFIRM_RESULTS='two'" in setting.stderr
+    down = gate(db_url="postgresql://nobody@127.0.0.1:9/nowhere")
+    assert down.returncode == EXIT_DATABASE_UNAVAILABLE
+    assert "database unavailable" in down.stderr
