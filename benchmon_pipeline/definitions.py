@@ -25,7 +25,11 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
     minimum_interval_seconds=5,
 )
 
+# Every step of a run in the run worker's own process: our steps wait on PostgreSQL, not on
+# CPU, and a subprocess per step (the default) costs a Python + Dagster start each — on a
+# 2-core machine seconds per check, per run.
 defs = dg.Definitions(
+    executor=dg.in_process_executor,
     assets=[inbox_files, benchmark_transactions, benchmark_snapshots, daily_performance_trends,
             regression_report],
     asset_checks=regression_checks,
