@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-import pandas as pd
 import psycopg
 
 from benchmon_pipeline.regressions.confirmation import (
@@ -34,7 +33,9 @@ from benchmon_pipeline.regressions.findings import (
 from benchmon_pipeline.regressions.history_rule import HistorySettings, decide, gather_evidence
 from benchmon_pipeline.regressions.reading import (
     CONFIGURATION,
+    RecentValue,
     Scope,
+    Series,
     baseline_pairs,
     database_now,
     recent_results,
@@ -217,45 +218,38 @@ def _tradeoff_finding(tradeoff: TradeOff, context: dict) -> Finding:
 
 # The history rule ---------------------------------------------------------------------------
 
-def _series(recent: pd.DataFrame):
-    """(configuration, metric) → the rows of that series, oldest first (tracked, then the
-    branch's results), as the frame already orders them."""
-    if recent.empty:
-        return {}
-    return dict(iter(recent.groupby([*CONFIGURATION, "metric"], sort=True)))
-
-
-def _results(rows: pd.DataFrame) -> list[float | list[float]]:
+def _results(values: Sequence[RecentValue]) -> list[float | list[float]]:
     """A series' results, oldest first. Consecutive results of one commit are repeated
     samples of one result (re-runs), judged with the rank test when there are enough."""
     results: list[float | list[float]] = []
     previous_commit = None
-    for commit, value in zip(rows["commit_sha"], rows["value"], strict=True):
-        if not math.isfinite(value):
+    for item in values:
+        if not math.isfinite(item.value):
             continue
-        if commit is not None and commit == previous_commit:
+        if item.commit_sha is not None and item.commit_sha == previous_commit:
             last = results[-1]
-            results[-1] = [*last, value] if isinstance(last, list) else [last, value]
+            results[-1] = ([*last, item.value] if isinstance(last, list)
+                           else [last, item.value])
         else:
-            results.append(value)
-        previous_commit = commit
+            results.append(item.value)
+        previous_commit = item.commit_sha
     return results
 
 
-def _history_findings(recent: pd.DataFrame, scope: Scope, settings: HistorySettings
+def _history_findings(recent: list[Series], scope: Scope, settings: HistorySettings
                       ) -> tuple[list[Finding], int, list[str]]:
     evidence, newest = [], {}
-    for (*configuration, metric), rows in _series(recent).items():
-        configuration = tuple(configuration)
-        if scope.branch and not rows["on_branch"].any():
+    for series in recent:
+        if scope.branch and not series.values[-1].on_branch:
             continue  # the branch has no result for this series: nothing to judge
-        results = _results(rows)
+        results = _results(series.values)
         if not results:
             continue
-        evidence.append(gather_evidence(results, metric=metric,
-                                        direction=rows["direction"].iloc[-1],
-                                        configuration=configuration, settings=settings))
-        newest[(configuration, metric)] = rows.iloc[-1]
+        evidence.append(gather_evidence(results, metric=series.metric,
+                                        direction=series.direction,
+                                        configuration=series.configuration,
+                                        settings=settings))
+        newest[(series.configuration, series.metric)] = series.values[-1]
     verdicts = decide(evidence, settings)
     skipped = [f"{' / '.join(e.configuration)} {e.metric}: {e.not_judged}"
                for e in evidence if e.not_judged]
@@ -263,52 +257,60 @@ def _history_findings(recent: pd.DataFrame, scope: Scope, settings: HistorySetti
     for verdict in verdicts:
         if verdict.passed:
             continue
-        row = newest[(verdict.configuration, verdict.metric)]
+        last = newest[(verdict.configuration, verdict.metric)]
         findings.append(Finding(
             rule=HISTORY, **dict(zip(CONFIGURATION, verdict.configuration, strict=True)),
             metric=verdict.metric, severity=verdict.severity, reason=verdict.reason,
             direction=verdict.direction, current=verdict.current,
             reference=verdict.reference, delta=verdict.delta,
             percent=None if verdict.percent is None else round(verdict.percent, 2),
-            commit_sha=row["commit_sha"], branch_name=row["branch_name"],
+            commit_sha=last.commit_sha, branch_name=last.branch_name,
             run_length=max(verdict.run_length, 1)))
     return findings, len(evidence) - len(skipped), skipped
 
 
 # Missing and stale data ----------------------------------------------------------------------
 
-def _observations(recent: pd.DataFrame) -> pd.DataFrame:
-    frame = recent[[*CONFIGURATION, "metric", "created_at", "value"]].copy()
-    frame.insert(0, "configuration", list(zip(*(frame[c] for c in CONFIGURATION),
-                                             strict=True)))
-    return frame[["configuration", "metric", "created_at", "value"]]
+def _observations(recent: list[Series], one_per_result: bool = False) -> list[tuple]:
+    """(configuration, metric, created_at, value) rows of the tracked results; with
+    `one_per_result`, only when they were (all the staleness rule looks at)."""
+    if one_per_result:
+        seen = {(v.configuration, v.created_at) for series in recent for v in series.values
+                if not v.on_branch}
+        return [(configuration, "", created_at, 0.0) for configuration, created_at in seen]
+    return [(v.configuration, v.metric, v.created_at, v.value)
+            for series in recent for v in series.values if not v.on_branch]
 
 
-def _newest_by_configuration(recent: pd.DataFrame) -> dict[tuple, pd.Series]:
-    if recent.empty:
-        return {}
-    last = recent.groupby(list(CONFIGURATION), sort=False).tail(1)
-    return {tuple(row[c] for c in CONFIGURATION): row for _, row in last.iterrows()}
+def _newest_by_configuration(recent: list[Series]) -> dict[tuple, RecentValue]:
+    newest: dict[tuple, RecentValue] = {}
+    for series in recent:
+        last = series.values[-1]
+        known = newest.get(series.configuration)
+        if known is None or (last.created_at, last.seq) > (known.created_at, known.seq):
+            newest[series.configuration] = last
+    return newest
 
 
-def _stale_findings(recent: pd.DataFrame, scope: Scope, settings: RegressionSettings,
+def _stale_findings(recent: list[Series], scope: Scope, settings: RegressionSettings,
                     now: datetime) -> tuple[list[Finding], int]:
-    if scope.branch or recent.empty:
+    if scope.branch or not recent:
         return [], 0  # a pull request's branch has no rhythm of its own to break
-    judged = stale_configurations(_observations(recent), now, settings.staleness_settings())
+    judged = stale_configurations(_observations(recent, one_per_result=True), now,
+                                  settings.staleness_settings())
     newest = _newest_by_configuration(recent)
     findings = [Finding(
         rule=STALE, **dict(zip(CONFIGURATION, item.configuration, strict=True)), metric="",
         severity=item.severity, reason=item.reason,
-        commit_sha=newest[item.configuration]["commit_sha"],
-        branch_name=newest[item.configuration]["branch_name"])
+        commit_sha=newest[item.configuration].commit_sha,
+        branch_name=newest[item.configuration].branch_name)
         for item in judged if not item.passed]
     return findings, len(judged)
 
 
-def _missing_metric_findings(recent: pd.DataFrame, scope: Scope, settings: RegressionSettings
-                             ) -> tuple[list[Finding], int]:
-    if recent.empty:
+def _missing_metric_findings(recent: list[Series], scope: Scope,
+                             settings: RegressionSettings) -> tuple[list[Finding], int]:
+    if not recent:
         return [], 0
     staleness = settings.staleness_settings()
     if scope.branch:
@@ -318,25 +320,31 @@ def _missing_metric_findings(recent: pd.DataFrame, scope: Scope, settings: Regre
     findings = [Finding(
         rule=MISSING_METRIC, **dict(zip(CONFIGURATION, item.configuration, strict=True)),
         metric=item.metric, severity=item.severity, reason=item.reason,
-        commit_sha=newest[item.configuration]["commit_sha"],
-        branch_name=newest[item.configuration]["branch_name"], run_length=item.absent_from)
+        commit_sha=newest[item.configuration].commit_sha,
+        branch_name=newest[item.configuration].branch_name, run_length=item.absent_from)
         for item in missing]
     return findings, len(newest)
 
 
-def _missing_on_branch(recent: pd.DataFrame, confirm_results: int
+def _missing_on_branch(recent: list[Series], confirm_results: int
                        ) -> tuple[list[Finding], int]:
     """A pull request's results that lack a metric the tracked branch's newest result has."""
+    tracked: dict[tuple, dict] = {}  # configuration → result id → metrics, oldest first
+    branch: dict[tuple, dict] = {}
+    for series in recent:
+        for v in series.values:
+            side = branch if v.on_branch else tracked
+            side.setdefault(v.configuration, {}).setdefault(
+                (v.created_at, v.seq, v.id), (v, set()))[1].add(v.metric)
     findings, judged = [], 0
-    for configuration, rows in recent.groupby(list(CONFIGURATION), sort=True):
-        branch = rows[rows["on_branch"]]
-        tracked = rows[~rows["on_branch"]]
-        if branch.empty or tracked.empty:
+    for configuration in sorted(branch):
+        if configuration not in tracked:
             continue
         judged += 1
-        expected = set(tracked[tracked["id"] == tracked["id"].iloc[-1]]["metric"])
-        results = [set(group["metric"]) for _, group in branch.groupby("id", sort=False)]
-        newest = branch.iloc[-1]
+        expected = tracked[configuration][max(tracked[configuration])][1]
+        ordered = [branch[configuration][key] for key in sorted(branch[configuration])]
+        results = [metrics for _, metrics in ordered]
+        newest = ordered[-1][0]
         for metric in sorted(expected - results[-1]):
             absent = 0
             while absent < len(results) and metric not in results[-1 - absent]:
@@ -345,8 +353,8 @@ def _missing_on_branch(recent: pd.DataFrame, confirm_results: int
                 rule=MISSING_METRIC, **dict(zip(CONFIGURATION, configuration, strict=True)),
                 metric=metric, severity=severity_for_run(absent, confirm_results),
                 reason=(f"the tracked branch's newest result has {metric}; the newest "
-                        f"{absent} result(s) of branch {newest['branch_name']} lack it"),
-                commit_sha=newest["commit_sha"], branch_name=newest["branch_name"],
+                        f"{absent} result(s) of branch {newest.branch_name} lack it"),
+                commit_sha=newest.commit_sha, branch_name=newest.branch_name,
                 run_length=absent))
     return findings, judged
 

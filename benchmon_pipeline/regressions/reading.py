@@ -16,6 +16,10 @@ sql/0006_regressions.sql), so a check and a SQL user never disagree on what is w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
+from typing import NamedTuple
 
 import pandas as pd
 import psycopg
@@ -154,6 +158,7 @@ def baseline_pairs(conn: psycopg.Connection, scope: Scope, previous: int) -> pd.
 # Recent results, one row per metric value. The tracked scope reads each current
 # configuration's newest `per_configuration` tracked results; a branch scope reads the
 # same tracked history plus the branch's newest `per_branch` results (on_branch = true).
+# Rows come grouped by series (configuration, metric), oldest first, tracked before branch.
 _RECENT = f"""
 WITH configurations AS (
     SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
@@ -190,47 +195,77 @@ WITH configurations AS (
             AND %(branch)s::text IS DISTINCT FROM c.tracked
           ORDER BY t.created_at DESC, t.seq DESC
           LIMIT %(per_branch)s) AS r
-), values AS (
-    SELECT r.model_version, r.dataset_version, r.prompt_version, r.environment, r.id,
-           r.seq, r.created_at, r.commit_sha, r.branch_name, r.on_branch, m.key AS metric,
-           m.value::float8 AS value, r.metric_directions ->> m.key AS stated
-      FROM results r
-     CROSS JOIN jsonb_each(r.metrics) AS m
-), directions AS (
-    -- one metric_direction() call per series, not per value
-    SELECT d.model_version, d.dataset_version, d.prompt_version, d.environment, d.metric,
-           metric_direction(d.metric, d.stated, d.model_version, d.dataset_version,
-                            d.prompt_version, d.environment) AS direction
-      FROM (SELECT DISTINCT ON (model_version, dataset_version, prompt_version, environment,
-                                metric)
-                   model_version, dataset_version, prompt_version, environment, metric,
-                   stated
-              FROM values
-             ORDER BY model_version, dataset_version, prompt_version, environment, metric,
-                      stated IS NULL, created_at DESC) AS d
 )
-SELECT v.model_version, v.dataset_version, v.prompt_version, v.environment, v.id, v.seq,
-       v.created_at, v.commit_sha, v.branch_name, v.on_branch, v.metric, v.value,
-       d.direction
-  FROM values v
-  JOIN directions d USING (model_version, dataset_version, prompt_version, environment, metric)
- ORDER BY v.model_version, v.dataset_version, v.prompt_version, v.environment,
-          v.on_branch, v.created_at, v.seq, v.metric
+SELECT r.model_version, r.dataset_version, r.prompt_version, r.environment, m.key,
+       r.on_branch, r.created_at, r.seq, r.id, r.commit_sha, r.branch_name,
+       m.value::float8, r.metric_directions ->> m.key
+  FROM results r
+ CROSS JOIN jsonb_each(r.metrics) AS m
+ ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
 """
 
-RECENT_COLUMNS = [*CONFIGURATION, "id", "seq", "created_at", "commit_sha", "branch_name",
-                  "on_branch", "metric", "value", "direction"]
+# One metric_direction() call per series (the database's precedence), not per value.
+_DIRECTIONS = """
+SELECT metric_direction(u.metric, u.stated, u.model_version, u.dataset_version,
+                        u.prompt_version, u.environment)
+  FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+       WITH ORDINALITY AS u(model_version, dataset_version, prompt_version, environment,
+                            metric, stated, position)
+ ORDER BY u.position
+"""
+
+
+class RecentValue(NamedTuple):
+    """One metric value of one recent result."""
+
+    configuration: tuple[str, str, str, str]
+    metric: str
+    on_branch: bool
+    created_at: datetime
+    seq: int
+    id: object
+    commit_sha: str | None
+    branch_name: str | None
+    value: float
+
+
+@dataclass(frozen=True)
+class Series:
+    """One configuration × metric: its recent values, oldest first (tracked, then the
+    branch's), and its direction."""
+
+    configuration: tuple[str, str, str, str]
+    metric: str
+    direction: str
+    values: list[RecentValue]
 
 
 def recent_results(conn: psycopg.Connection, scope: Scope, per_configuration: int,
-                   per_branch: int = 0) -> pd.DataFrame:
-    """Recent results per configuration, one row per metric value, oldest first (tracked
-    results before the branch's). Values are floats: the statistics need no exactness."""
+                   per_branch: int = 0) -> list[Series]:
+    """Recent results per configuration and metric. Values are floats: the statistics need
+    no exactness."""
     params = {**scope.params(), "per_configuration": per_configuration,
               "per_branch": per_branch if scope.branch else 0}
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(_RECENT, params).fetchall()
-    return pd.DataFrame(rows, columns=RECENT_COLUMNS)
+    series: list[Series] = []
+    stated: list[str | None] = []
+    with conn.transaction():
+        conn.execute("SET LOCAL work_mem = '64MB'")  # one in-memory sort, not a merge on disk
+        rows = conn.execute(_RECENT, params).fetchall()
+    for (*configuration, metric), group in groupby(rows, key=itemgetter(0, 1, 2, 3, 4)):
+        configuration = tuple(configuration)
+        values, said = [], None
+        for row in group:
+            values.append(RecentValue(configuration, metric, *row[5:12]))
+            said = row[12] or said  # the newest stated direction wins
+        series.append(Series(configuration, metric, "", values))
+        stated.append(said)
+    if series:
+        columns = [[s.configuration[i] for s in series] for i in range(4)]
+        directions = conn.execute(_DIRECTIONS, (*columns, [s.metric for s in series],
+                                                stated)).fetchall()
+        series = [Series(s.configuration, s.metric, direction, s.values)
+                  for s, (direction,) in zip(series, directions, strict=True)]
+    return series
 
 
 def database_now(conn: psycopg.Connection):
