@@ -128,7 +128,11 @@ def run(url: str, rows: int, n_configs: int, batch_size: int, upsert_sample: int
     batch_time = raw_time = 0.0
     batch_rows = raw_rows_total = 0
     made = 0
-    with psycopg.connect(url) as conn:
+    # Autocommit, so that each `conn.transaction()` below is a transaction of its own, as
+    # each chunk of an ingest run is (on a connection that is already in a transaction it
+    # would only be a savepoint: the whole fill was one transaction, sealed only at its
+    # end, and every fold read all the rows the transaction had appended so far).
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET synchronous_commit = on")
         turn = 0
         while made < rows:

@@ -86,6 +86,29 @@ def write_files(folder: Path, count: int, offset: int = 0) -> None:
         os.utime(path, (old, old))
 
 
+def write_run_files(folder: Path, files: int, per_file: int, offset: int = 0) -> None:
+    """`files` result files, each one run holding `per_file` results: one model on
+    `per_file` datasets, the run's context (commit, branch, run id, time) stated once in
+    benchmon's `{"results": [...]}` form — the shape of an lm-eval run over several tasks
+    or a pytest-benchmark file of several benchmarks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(offset, offset + files):
+        run = {
+            "environment": "ci", "branch_name": "main", "commit_sha": f"{i:040x}",
+            "run_id": f"run-{i}", "created_at": 1_790_000_000 + i,
+            "results": [{
+                "model_version": f"org/model-{i % 10}", "dataset_version": f"set-{j}",
+                "prompt_version": f"prompt-v{i % 2}",
+                "metrics": {"f1": 0.8 + (i * per_file + j) % 100 / 1000, "precision": 0.9,
+                            "recall": 0.7, "latency_ms": 400 + (i + j) % 50},
+            } for j in range(per_file)],
+        }
+        (folder / f"run-{i:06d}.json").write_text(json.dumps(run))
+    old = time.time() - 60  # settled
+    for path in folder.iterdir():
+        os.utime(path, (old, old))
+
+
 def timed_ms(conn: psycopg.Connection, query: str, params: tuple, repeat: int) -> float:
     """Median wall time of one execute + fetch, in ms, warm, prepared."""
     for _ in range(5):

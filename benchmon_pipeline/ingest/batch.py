@@ -1,24 +1,35 @@
 """Ingest a batch of inbox files: the one code path the sensors' runs and `benchmon push` use.
 
-Per chunk of files: read and parse every file (a file that cannot be used becomes a
-quarantine outcome, never an exception), then one database transaction appends every
-result (idempotent: keyed by content hash) and writes a ledger row per file; only after
-it commits are files moved — to `archive/<date>/`, or to `quarantine/` with their error
-report. A crash anywhere leaves files in the inbox, and the next run finds their results
-already stored (`duplicate`), so nothing is lost and nothing is stored twice.
+Files are read and parsed (parsing.py: a file that cannot be used becomes a quarantine
+outcome, never an exception), then one database transaction appends the results of a
+group of files (idempotent: keyed by content hash) and writes a ledger row per file; only
+after it commits are those files moved — to `archive/<date>/`, or to `quarantine/` with
+their error report. A crash anywhere leaves files in the inbox, and the next run finds
+their results already stored (`duplicate`), so nothing is lost and nothing is stored twice.
+
+A transaction holds at most `chunk_files` files, and is closed early once it holds
+RESULTS_PER_TRANSACTION results. Files are read in parts of about PART_RESULTS results.
+When the batch is big enough to repay starting them, reader processes (readers.py) parse
+parts while this process stores and moves; this process reads parts itself whenever it
+would otherwise wait. Parsing is Python work, so threads could not overlap it. Readers run
+at most a few parts ahead, so memory does not grow with the backlog; reading early changes
+nothing about when files move: only after the transaction that holds them committed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import partial
 
 import psycopg
 
-from benchmon_pipeline.ingest.inbox import InboxFile
+from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.ingest.ledger import (
     DUPLICATE,
     INGESTED,
@@ -26,26 +37,30 @@ from benchmon_pipeline.ingest.ledger import (
     FileOutcome,
     record,
 )
+from benchmon_pipeline.ingest.parsing import (
+    Inbox,
+    Parsed,
+    parse_file,
+    quarantine_outcome,
+    read_part,
+)
+from benchmon_pipeline.ingest.readers import ReaderPool
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile
-from benchmon_pipeline.warehouse.append import append_results
+from benchmon_pipeline.ingest.result import LOG_COLUMNS, InvalidResult, ParsedFile, log_row
+from benchmon_pipeline.warehouse.append import append_pieces
 
 log = logging.getLogger(__name__)
+_SOURCE = list(LOG_COLUMNS).index("source")
 
-CHUNK_FILES = 500
+CHUNK_FILES = 500  # files per transaction, at most …
+RESULTS_PER_TRANSACTION = 5_000  # … and a transaction of many-result files commits early
+READ_FILES = 100  # files per part (the unit of reading, here or in a reader), at most …
+PART_RESULTS = 500  # … and about this many results
+# A reader process takes ~0.1–0.3 s to start: worth it only for more reading than that.
+READERS_WORTH_SECONDS = 0.2
+READER_DEPTH = 8  # parts a reader may hold: enough to read on while a transaction commits
 
-
-class Inbox(Protocol):
-    """What a batch needs of an inbox (FolderInbox and S3Inbox both provide it)."""
-
-    def uri(self, name: str) -> str: ...
-    def exists(self, name: str) -> bool: ...
-    def parse(self, name: str, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile: ...
-    def fingerprint(self, name: str) -> tuple[str | None, int | None]: ...
-    def environment_of(self, name: str) -> str | None: ...
-    def archive(self, name: str) -> object: ...
-    def quarantine(self, name: str, error: dict) -> object: ...
-    def ready_files(self, now: float | None = None) -> list[InboxFile]: ...
+__all__ = ["CHUNK_FILES", "BatchReport", "Inbox", "ingest_batch", "parse_file", "store"]
 
 
 @dataclass
@@ -70,28 +85,6 @@ class BatchReport:
                 f"{len(self.missing)} already handled; {self.rows_appended} result(s) appended")
 
 
-def _quarantine_outcome(inbox: Inbox, name: str, error: InvalidResult) -> FileOutcome:
-    sha256, size = inbox.fingerprint(name)
-    return FileOutcome(name, inbox.uri(name), QUARANTINED, sha256=sha256, size=size,
-                       error=error.report())
-
-
-def parse_file(inbox: Inbox, name: str, *, default_environment: str, triggered_by: str,
-               max_bytes: int = MAX_FILE_BYTES) -> tuple[FileOutcome, ParsedFile | None]:
-    """Read one file: a pending outcome with its parsed results, or a quarantine outcome."""
-    try:
-        parsed = inbox.parse(name, max_bytes)
-    except InvalidResult as exc:
-        return _quarantine_outcome(inbox, name, exc), None
-    environment = inbox.environment_of(name) or default_environment
-    results = [r.with_defaults(environment=environment, triggered_by=triggered_by)
-               for r in parsed.results]
-    parsed = ParsedFile(parsed.format, results, parsed.warnings, parsed.size, parsed.sha256)
-    outcome = FileOutcome(name, inbox.uri(name), INGESTED, format=parsed.format,
-                          sha256=parsed.sha256, size=parsed.size, warnings=parsed.warnings)
-    return outcome, parsed
-
-
 def store(conn: psycopg.Connection, inbox_kind: str,
           files: Sequence[tuple[FileOutcome, ParsedFile | None]],
           dagster_run_id: str | None, actor: str | None) -> None:
@@ -99,16 +92,36 @@ def store(conn: psycopg.Connection, inbox_kind: str,
 
     Fills in each outcome's transaction ids and final status (ingested / duplicate).
     """
-    results, sources, owners = [], [], []
-    for outcome, parsed in files:
-        if parsed is None:
-            continue
-        for result in parsed.results:
-            results.append(result)
-            sources.append(outcome.uri)
-            owners.append(outcome)
+    _store_parts(conn, inbox_kind, [list(files)], dagster_run_id, actor)
+
+
+def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Parsed],
+                 dagster_run_id: str | None, actor: str | None) -> Parsed:
+    """`store` for files that arrive in parts: each part's results are streamed into the
+    log as soon as it is read (append_pieces), so the database inserts them while the next
+    part is being parsed. Returns every file stored."""
+    files: Parsed = []
+    owners: list[FileOutcome] = []
+
+    def pieces() -> Iterator[tuple[list[str], list[tuple]]]:
+        for part in parts:
+            files.extend(part)
+            keys, rows = [], []
+            for outcome, parsed in part:
+                if parsed is None:
+                    continue
+                n = len(parsed.results)
+                file_keys = (parsed.keys if len(parsed.keys) == n
+                             else [r.content_sha256() for r in parsed.results])
+                keys.extend(file_keys)
+                rows.extend(parsed.rows if n and len(parsed.rows) == n
+                            and parsed.rows[0][_SOURCE] == outcome.uri
+                            else map(log_row, parsed.results, file_keys, [outcome.uri] * n))
+                owners.extend([outcome] * n)
+            yield keys, rows
+
     with conn.transaction():
-        appended = append_results(conn, results, sources, actor=actor)
+        appended = append_pieces(conn, pieces(), actor=actor)
         for outcome in (o for o, parsed in files if parsed is not None):
             outcome.transaction_ids, outcome.results_new = [], 0
         for owner, result in zip(owners, appended, strict=True):
@@ -118,11 +131,89 @@ def store(conn: psycopg.Connection, inbox_kind: str,
             if parsed is not None:
                 outcome.status = INGESTED if outcome.results_new else DUPLICATE
         record(conn, inbox_kind, [o for o, _ in files], dagster_run_id)
+    return files
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def default_workers(inbox: Inbox) -> int:
+    """The most reader processes a batch may start: one per core beyond two (≤ 4). One
+    core is this process's, which parses while the database inserts what it streamed; one
+    is the database's. On two cores a reader has no core of its own: measured, it only
+    added work (pickling) and contention. None for an inbox that cannot be sent to another
+    process (an S3 client — its reads wait on the network, not on a core)."""
+    cores = os.cpu_count() or 1
+    if not isinstance(inbox, FolderInbox):
+        return 0
+    return max(0, min(cores - 2, 4))
+
+
+class _Reading:
+    """Hands out parts as they are read, in the order they complete (which files share a
+    transaction does not matter). A part is about PART_RESULTS results (at most READ_FILES
+    files, judged by the results per file seen so far). Parts are read in this process
+    until the reading left is worth starting readers (judged by the time per file so far);
+    from then on readers take parts, and this process reads one itself whenever none is
+    ready."""
+
+    def __init__(self, read: Callable[[Sequence[str]], tuple[Parsed, list[str]]],
+                 names: Sequence[str], most_files: int, workers: int):
+        self._read = read
+        self._names = deque(names)
+        self._most_files = max(1, min(most_files, READ_FILES))
+        self._workers = workers
+        self._pool: ReaderPool | None = None
+        self._files_read, self._results_read, self._seconds_reading = 0, 0, 0.0
+
+    def _take(self) -> list[str]:
+        size = self._most_files
+        if self._results_read:
+            per_file = self._results_read / self._files_read
+            size = max(1, min(size, round(PART_RESULTS / per_file)))
+        return [self._names.popleft() for _ in range(min(size, len(self._names)))]
+
+    def _count(self, part: Sequence[str], answer: tuple[Parsed, list[str]]) -> None:
+        self._files_read += len(part)
+        self._results_read += sum(len(parsed.results) for _, parsed in answer[0] if parsed)
+
+    def _read_here(self) -> tuple[Parsed, list[str]]:
+        part = self._take()
+        started = time.perf_counter()
+        answer = self._read(part)
+        self._seconds_reading += time.perf_counter() - started
+        self._count(part, answer)
+        if (self._workers and self._pool is None and self._names
+                and self._seconds_reading / self._files_read * len(self._names)
+                >= READERS_WORTH_SECONDS):
+            self._pool = ReaderPool(self._workers, READER_DEPTH)
+        return answer
+
+    def _top_up(self) -> None:
+        while self._pool is not None and self._names and self._pool.has_room():
+            part = self._take()
+            self._pool.submit(self._read, part)
+            self._files_read += len(part)  # (results are counted when the answer comes)
+
+    def _from_pool(self, wait: bool) -> tuple[Parsed, list[str]] | None:
+        ready, answer = self._pool.result(wait=wait)
+        if not ready:
+            return None
+        self._results_read += sum(len(parsed.results) for _, parsed in answer[0] if parsed)
+        self._top_up()
+        return answer
+
+    def next(self) -> tuple[Parsed, list[str]] | None:
+        """A part read, or None once every part has been handed out."""
+        self._top_up()
+        if self._pool is not None and (answer := self._from_pool(wait=False)) is not None:
+            return answer
+        if self._names:
+            return self._read_here()
+        if self._pool is not None and self._pool.pending:
+            return self._from_pool(wait=True)
+        return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
 
 
 def ingest_batch(
@@ -137,30 +228,57 @@ def ingest_batch(
     max_bytes: int = MAX_FILE_BYTES,
     chunk_files: int = CHUNK_FILES,
     progress: Callable[[BatchReport], None] | None = None,
+    workers: int | None = None,
 ) -> BatchReport:
+    """Ingest `names`. `workers`: the most reader processes to start (default
+    `default_workers()`; 0 reads everything in this process)."""
     report = BatchReport()
-    with connect() as conn:
-        for chunk in _chunks(list(names), chunk_files):
-            files = []
-            for name in chunk:
-                if not inbox.exists(name):
-                    report.missing.append(name)  # moved by an earlier run
-                    continue
-                files.append(parse_file(inbox, name, default_environment=default_environment,
-                                        triggered_by=triggered_by, max_bytes=max_bytes))
-            try:
-                store(conn, inbox_kind, files, dagster_run_id, triggered_by)
-            except psycopg.OperationalError:
-                raise  # the database went away: the run's retry policy takes over
-            except psycopg.Error as exc:
-                log.warning("a chunk was refused by the database (%s); retrying file by file",
-                            exc)
-                files = _store_one_by_one(conn, inbox, inbox_kind, files, dagster_run_id,
-                                          triggered_by)
-            _move(inbox, files)
-            report.outcomes.extend(outcome for outcome, _ in files)
-            if progress:
-                progress(report)
+    read = partial(read_part, inbox, default_environment=default_environment,
+                   triggered_by=triggered_by, max_bytes=max_bytes)
+    reading = _Reading(read, names, chunk_files,
+                       default_workers(inbox) if workers is None else workers)
+    try:
+        with connect() as conn:
+            upcoming = reading.next()
+            while upcoming is not None:
+                group: Parsed = []  # the files of one transaction, as they are read
+
+                def parts(group: Parsed) -> Iterator[Parsed]:
+                    """Parts for one transaction: up to chunk_files names, or fewer once
+                    RESULTS_PER_TRANSACTION results are held."""
+                    nonlocal upcoming
+                    held = results = 0
+                    while upcoming is not None:
+                        part_files, missing = upcoming
+                        if held and held + len(part_files) + len(missing) > chunk_files:
+                            return  # `upcoming` opens the next transaction
+                        report.missing.extend(missing)
+                        group.extend(part_files)
+                        held += len(part_files) + len(missing)
+                        results += sum(len(p.results) for _, p in part_files if p)
+                        upcoming = reading.next()
+                        yield part_files
+                        if held >= chunk_files or results >= RESULTS_PER_TRANSACTION:
+                            return
+
+                stream = parts(group)
+                try:
+                    _store_parts(conn, inbox_kind, stream, dagster_run_id, triggered_by)
+                except psycopg.OperationalError:
+                    raise  # the database went away: the run's retry policy takes over
+                except psycopg.Error as exc:
+                    for _ in stream:  # the rest of this transaction's files
+                        pass
+                    log.warning("a chunk was refused by the database (%s); retrying file by "
+                                "file", exc)
+                    group = _store_one_by_one(conn, inbox, inbox_kind, group, dagster_run_id,
+                                              triggered_by)
+                _move(inbox, group)
+                report.outcomes.extend(outcome for outcome, _ in group)
+                if progress:
+                    progress(report)
+    finally:
+        reading.close()
     return report
 
 
@@ -176,7 +294,7 @@ def _store_one_by_one(conn, inbox, inbox_kind, files, dagster_run_id, actor):
             error = InvalidResult("rejected_by_database",
                                   f"the database refused this file's results: "
                                   f"{str(exc).splitlines()[0]}")
-            outcome = _quarantine_outcome(inbox, outcome.name, error)
+            outcome = quarantine_outcome(inbox, outcome.name, error)
             store(conn, inbox_kind, [(outcome, None)], dagster_run_id, actor)
             parsed = None
         stored.append((outcome, parsed))
@@ -194,3 +312,4 @@ def _move(inbox: Inbox, files) -> None:
                 inbox.archive(outcome.name)
         except FileNotFoundError:
             log.info("%s was moved by another run meanwhile", outcome.name)
+

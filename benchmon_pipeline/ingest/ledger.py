@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-import psycopg
+if TYPE_CHECKING:  # reader processes import this module and need no database driver
+    import psycopg
 
 INGESTED, DUPLICATE, QUARANTINED = "ingested", "duplicate", "quarantined"
 

@@ -17,7 +17,6 @@ import logging
 import os
 import re
 import stat
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +103,8 @@ def parse_bytes(name: str, raw: bytes, *, sidecar: Any = None,
         detail = f"{type(exc).__name__}: {exc}"[:300]
         raise InvalidResult("internal_error", f"benchmon could not read this file ({detail}); "
                             "please report it, then replay the file after upgrading") from exc
-    return replace(parsed, size=len(raw), sha256=hashlib.sha256(raw).hexdigest())
+    return ParsedFile(parsed.format, parsed.results, parsed.warnings, size=len(raw),
+                      sha256=hashlib.sha256(raw).hexdigest())
 
 
 @functools.lru_cache(maxsize=64)
@@ -112,46 +112,79 @@ def _real_folder(inside: str) -> str:
     return os.path.join(os.path.realpath(inside), "")
 
 
-def _regular_file_inside(path: Path, inside: Path, what: str) -> tuple[str, int]:
-    """The real path and size of a regular file inside `inside` (links may not leave it)."""
+def _regular_file_inside(path: Path | str, inside: Path | str, what: str,
+                         folders: dict[str, str] | None = None) -> tuple[str, int]:
+    """The real path and size of a regular file inside `inside` (links may not leave it).
+
+    `folders` caches the real path of each folder for the caller's batch: a regular file
+    (not a link) is inside exactly when its folder is, so one `lstat` per file replaces
+    resolving every component of its path.
+    """
+    if folders is not None:
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode):
+            folder, base = os.path.split(path)
+            real = folders.get(folder)
+            if real is None:
+                real = folders[folder] = os.path.join(os.path.realpath(folder), "")
+            if real.startswith(_real_folder(str(inside))):
+                return real + base, info.st_size
     resolved = os.path.realpath(path)
     if not resolved.startswith(_real_folder(str(inside))):
         raise InvalidResult("symlink_outside_inbox",
-                            f"{what} {path.name} is a link to {resolved}, outside the inbox; "
-                            "copy the file in instead")
+                            f"{what} {os.path.basename(path)} is a link to {resolved}, outside "
+                            "the inbox; copy the file in instead")
     info = os.stat(resolved)
     if not stat.S_ISREG(info.st_mode):
-        raise InvalidResult("not_a_regular_file", f"{what} {path.name} is not a regular file")
+        raise InvalidResult("not_a_regular_file",
+                            f"{what} {os.path.basename(path)} is not a regular file")
     return resolved, info.st_size
 
 
 def _read_limited(found: tuple[str, int], max_bytes: int, code: str, what: str) -> bytes:
     path, size = found
     if size <= max_bytes:
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)  # the file may still grow; never read past this
+        # Ask for the size stat gave plus one byte: one read(2) when the file is as stat
+        # said (asking for max_bytes + 1 at once would allocate 100 MB per file). If it
+        # grew meanwhile, read on — never past the limit.
+        with open(path, "rb", buffering=0) as handle:
+            raw = handle.read(size + 1)
+            while len(raw) > size and len(raw) <= max_bytes:
+                more = handle.read(max_bytes + 1 - len(raw))
+                if not more:
+                    break
+                raw += more
         size = len(raw)
     if size > max_bytes:
         raise InvalidResult(code, f"{what} is {size:,} bytes; the limit is {max_bytes:,}")
     return raw
 
 
-def read_sidecar(path: Path, *, inside: Path) -> dict | None:
+def read_sidecar(path: Path | str, *, inside: Path | str,
+                 folders: dict[str, str] | None = None) -> dict | None:
     """The parsed sidecar next to `path`, if there is one."""
-    for candidate in sidecar_names(path.name):
-        sidecar = path.with_name(candidate)
+    folder, name = os.path.split(path)
+    for candidate in sidecar_names(name):
+        sidecar = os.path.join(folder, candidate)
         if os.path.lexists(sidecar):
-            resolved = _regular_file_inside(sidecar, inside, "the sidecar")
-            raw = _read_limited(resolved, MAX_SIDECAR_BYTES, "invalid_sidecar",
-                                f"the sidecar {candidate}")
+            try:
+                resolved = _regular_file_inside(sidecar, inside, "the sidecar", folders)
+                raw = _read_limited(resolved, MAX_SIDECAR_BYTES, "invalid_sidecar",
+                                    f"the sidecar {candidate}")
+            except FileNotFoundError:  # removed (or a link to nothing): as if never there
+                continue
             return parse_sidecar(raw, candidate)
     return None
 
 
-def read_file(path: Path, *, inside: Path, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
-    """Read an inbox file (and its sidecar): its format, results and warnings."""
-    resolved = _regular_file_inside(path, inside, "the file")
-    raw = _read_limited(resolved, max_bytes, "file_too_large", "the file")
-    sidecar = None if is_sidecar(path.name) else read_sidecar(path, inside=inside)
-    return parse_bytes(path.name, raw, sidecar=sidecar, max_bytes=max_bytes)
+def read_file(path: Path | str, *, inside: Path | str, max_bytes: int = MAX_FILE_BYTES,
+              folders: dict[str, str] | None = None) -> ParsedFile:
+    """Read an inbox file (and its sidecar): its format, results and warnings.
 
+    `folders`: a dict the caller keeps for one batch, caching folders' real paths.
+    """
+    resolved = _regular_file_inside(path, inside, "the file", folders)
+    raw = _read_limited(resolved, max_bytes, "file_too_large", "the file")
+    name = os.path.basename(path)
+    sidecar = None if is_sidecar(name) else read_sidecar(path, inside=inside, folders=folders)
+    return parse_bytes(name, raw, sidecar=sidecar, max_bytes=max_bytes)

@@ -8,8 +8,25 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field, replace
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+# json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False), without
+# building a new encoder per call (json.dumps does that whenever an option is given).
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False).encode
+_json = json.JSONEncoder().encode  # json.dumps(value) with its defaults, the same way
+
+# The log's columns a result fills, in the order of Result.log_row(), with their types;
+# the server fills ingested_at, seq and xact_id (warehouse/append.py COPYs these).
+LOG_COLUMNS = {
+    "id": "uuid", "created_at": "timestamptz", "commit_sha": "text", "branch_name": "text",
+    "model_version": "text", "model_provider": "text", "dataset_version": "text",
+    "prompt_version": "text", "environment": "text", "metrics": "jsonb",
+    "duration_seconds": "numeric", "tags": "text[]", "notes": "text", "run_id": "text",
+    "triggered_by": "text", "content_sha256": "text", "source": "text",
+    "metric_directions": "jsonb",
+}
 
 
 class InvalidResult(ValueError):
@@ -52,11 +69,15 @@ class Result:
 
     def with_defaults(self, *, environment: str, triggered_by: str) -> Result:
         """Fill what the result did not state (design.md §7); never changes what it did."""
-        return replace(
-            self,
-            environment=self.environment or environment,
-            triggered_by=self.triggered_by or triggered_by,
-        )
+        if self.environment and self.triggered_by:
+            return self
+        # dataclasses.replace() runs __init__ over every field (several µs per result on
+        # the ingest path); a copy of the fields with two of them filled is the same value.
+        filled = object.__new__(Result)
+        filled.__dict__.update(self.__dict__,
+                               environment=self.environment or environment,
+                               triggered_by=self.triggered_by or triggered_by)
+        return filled
 
     def content_sha256(self) -> str:
         """The idempotency key: a hash of everything the result itself states.
@@ -85,8 +106,20 @@ class Result:
                 float(self.duration_seconds) if self.duration_seconds is not None else None
             ),
         }
-        canonical = json.dumps(stated, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return hashlib.sha256(_canonical_json(stated).encode()).hexdigest()
+
+
+def log_row(result: Result, key: str, source: str | None) -> tuple:
+    """`result` as a row of the log (LOG_COLUMNS), under a new id, with `key` its
+    content_sha256(). created_at is None when the result states none: the appending
+    transaction's time fills it in (warehouse/append.py)."""
+    r = result
+    return (
+        uuid.uuid4(), r.created_at, r.commit_sha, r.branch_name, r.model_version,
+        r.model_provider, r.dataset_version, r.prompt_version, r.environment,
+        _json(r.metrics), r.duration_seconds, list(r.tags), r.notes, r.run_id,
+        r.triggered_by, key, source, _json(r.directions) if r.directions else "{}",
+    )
 
 
 def finite_metrics(raw: dict[str, object], json_path: str) -> tuple[dict[str, float], list[str]]:
@@ -131,3 +164,8 @@ class ParsedFile:
     warnings: list[str] = field(default_factory=list)
     size: int = 0
     sha256: str = ""  # of the file's bytes, for the ingest ledger
+    # Each result's content_sha256() and log_row(), in order, when the reader made them
+    # already (the ingest batch does, possibly in a reader process); empty: not made. They
+    # belong to `results`: a copy with other results must leave them out.
+    keys: tuple[str, ...] = ()
+    rows: tuple[tuple, ...] = ()

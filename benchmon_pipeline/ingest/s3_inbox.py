@@ -75,8 +75,10 @@ class S3Inbox:
         except self.client.exceptions.NoSuchKey:
             return None
 
-    def parse(self, name: str, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
-        """Fetch and parse a waiting object, with its sidecar object if there is one."""
+    def parse(self, name: str, max_bytes: int = MAX_FILE_BYTES,
+              cache: dict | None = None) -> ParsedFile:
+        """Fetch and parse a waiting object, with its sidecar object if there is one.
+        (`cache` is for inboxes that remember things per chunk; S3 has nothing to keep.)"""
         key = self._key("inbox", name)
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=key)

@@ -16,27 +16,15 @@ log the fast path is about twice as fast (benchmarks/bench_warehouse.py).
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 import psycopg
 
-from benchmon_pipeline.ingest.result import Result
+from benchmon_pipeline.ingest.result import LOG_COLUMNS, Result, log_row
 
-# The log's columns a result fills, with their types; the server fills ingested_at, seq
-# and xact_id.
-_COLUMNS = {
-    "id": "uuid", "created_at": "timestamptz", "commit_sha": "text", "branch_name": "text",
-    "model_version": "text", "model_provider": "text", "dataset_version": "text",
-    "prompt_version": "text", "environment": "text", "metrics": "jsonb",
-    "duration_seconds": "numeric", "tags": "text[]", "notes": "text", "run_id": "text",
-    "triggered_by": "text", "content_sha256": "text", "source": "text",
-    "metric_directions": "jsonb",
-}
+_COLUMNS = LOG_COLUMNS
 _LIST = ", ".join(_COLUMNS)
 
 _KNOWN = "SELECT content_sha256, id FROM benchmark_transactions WHERE content_sha256 = ANY(%s)"
@@ -69,19 +57,41 @@ def append_results(
     sources: Sequence[str | None],
     *,
     actor: str | None = None,
+    keys: Sequence[str] | None = None,
+    rows: Sequence[tuple] | None = None,
 ) -> list[AppendOutcome]:
     """Append `results` (read from `sources`, one per result) and fold them.
 
     Runs in the caller's transaction (a savepoint inside it, or its own transaction on
     an autocommit connection); nothing is visible to others before that commits.
     `actor` is recorded on the snapshot events the fold writes (default: the session
-    user). Outcomes are in the order of `results`.
+    user). `keys`: each result's `content_sha256()` when the caller has them already, and
+    `rows` its `log_row()` (the ingest batch makes both while parsing). Outcomes are in
+    the order of `results`.
     """
     if len(results) != len(sources):
         raise ValueError(f"{len(results)} results but {len(sources)} sources")
     if not results:
         return []
-    keys = [r.content_sha256() for r in results]
+    if keys is None:
+        keys = [r.content_sha256() for r in results]
+    elif len(keys) != len(results):
+        raise ValueError(f"{len(results)} results but {len(keys)} keys")
+    if rows is None:
+        rows = list(map(log_row, results, keys, sources))
+    elif len(rows) != len(results):
+        raise ValueError(f"{len(results)} results but {len(rows)} rows")
+    return append_pieces(conn, [(keys, rows)], actor=actor)
+
+
+def append_pieces(conn: psycopg.Connection, pieces: Iterable[tuple[Sequence[str],
+                                                                    Sequence[tuple]]],
+                  *, actor: str | None = None) -> list[AppendOutcome]:
+    """`append_results` for results that arrive in pieces of (keys, log rows): each piece
+    is taken from `pieces` only once the COPY is open and streamed into it at once, so the
+    database inserts it while the caller makes the next piece (parsing files, say) — two
+    cores at work instead of one after the other. Outcomes are in the order of the keys."""
+    all_keys: list[str] = []
     with conn.transaction(), conn.cursor() as cur:
         # Optimistic: COPY everything and let the UNIQUE constraint say whether any key was
         # stored before. The common batch is all new, and probing the unique index once per
@@ -90,37 +100,47 @@ def append_results(
         known: dict[str, UUID] = {}
         now = cur.execute("SELECT now()").fetchone()[0]  # created_at when not stated
         fresh: dict[str, tuple] = {}  # first occurrence of each new key, in order
-        for r, key, source in zip(results, keys, sources, strict=True):
-            if key not in known and key not in fresh:
-                fresh[key] = _row(uuid.uuid4(), r, key, source, now)
-        if fresh:
-            try:
-                with conn.transaction():
-                    _copy(cur, "benchmark_transactions", _LIST, fresh.values())
-            except psycopg.errors.UniqueViolation:  # some were stored before (or concurrently)
-                stored = _insert_skipping_duplicates(cur, list(fresh.values()))
-                for key in fresh.keys() - stored:
-                    del fresh[key]
-                known.update(cur.execute(_KNOWN, (sorted(set(keys) - stored),)).fetchall())
+        pieces = iter(pieces)
+
+        def take(piece) -> list[tuple]:
+            """Record a piece; its rows not seen before in this call, ready for the COPY."""
+            keys, rows = piece
+            all_keys.extend(keys)
+            new = []
+            for key, row in zip(keys, rows, strict=True):
+                if key not in fresh:
+                    row = fresh[key] = row if row[1] is not None else (row[0], now, *row[2:])
+                    new.append(row)
+            return new
+
+        try:
+            with conn.transaction(), cur.copy(f"COPY benchmark_transactions ({_LIST})"
+                                              " FROM STDIN") as copy:
+                for piece in pieces:
+                    for row in take(piece):
+                        copy.write_row(row)
+        except psycopg.errors.UniqueViolation:  # some were stored before (or concurrently)
+            for piece in pieces:  # (a COPY the server ended early left some unread)
+                take(piece)
+            stored = _insert_skipping_duplicates(cur, list(fresh.values()))
+            for key in fresh.keys() - stored:
+                del fresh[key]
+            known.update(cur.execute(_KNOWN, (sorted(set(all_keys) - stored),)).fetchall())
+        if not all_keys:
+            return []
         cur.execute("SELECT count(*) FROM fold_transactions(own_rows_only => true, actor => %s)",
                     (actor,))
     outcomes = []
-    for key in keys:
-        if key in fresh:
-            outcomes.append(AppendOutcome(fresh.pop(key)[0], key, inserted=True))
+    first: dict[str, UUID] = {}  # the id each key got earlier in this batch
+    for key in all_keys:
+        row = fresh.pop(key, None)
+        if row is not None:
+            outcomes.append(AppendOutcome(row[0], key, inserted=True))
+            first[key] = row[0]
         else:  # stored before, or a repeat of a result earlier in this batch
-            first = next((o.transaction_id for o in outcomes if o.content_sha256 == key), None)
-            outcomes.append(AppendOutcome(known.get(key) or first, key, inserted=False))
+            outcomes.append(AppendOutcome(known.get(key) or first.get(key), key,
+                                          inserted=False))
     return outcomes
-
-
-def _row(id_: UUID, r: Result, key: str, source: str | None, now: datetime) -> tuple:
-    return (
-        id_, r.created_at or now, r.commit_sha, r.branch_name, r.model_version,
-        r.model_provider, r.dataset_version, r.prompt_version, r.environment,
-        json.dumps(r.metrics), r.duration_seconds, list(r.tags), r.notes, r.run_id,
-        r.triggered_by, key, source, json.dumps(r.directions),
-    )
 
 
 def _copy(cur: psycopg.Cursor, table: str, columns: str, rows) -> None:

@@ -88,6 +88,8 @@ def _metrics(item: dict, path: str) -> MetricSet:
                             '{metric: "higher" | "lower"}', f"{path}.directions")
     metrics = MetricSet(f"{path}.metrics")
     for name, value in raw.items():
+        if name not in directions and metrics.add_plain(name, value):
+            continue
         where = child(f"{path}.metrics", name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidResult("metric_not_a_number", f"metric {name!r} is "
@@ -101,13 +103,21 @@ def _metrics(item: dict, path: str) -> MetricSet:
     return metrics
 
 
+def _text(item: dict, name: str, path: str, *, required: bool = False) -> str | None:
+    """`fields.text` of item[name], with the JSON path built only when it is needed."""
+    value = item.get(name)
+    if value is None and not required:
+        return None
+    if fields.plain_text(value, name, required=required):
+        return value
+    return fields.text(value, name, child(path, name), required=required)
+
+
 def _result(item: Any, path: str) -> Result:
     if not isinstance(item, dict):
         raise InvalidResult("wrong_type", "a result must be a JSON object", path)
-    config = {name: fields.text(item.get(name), name, child(path, name), required=True)
-              for name in CONFIGURATION_FIELDS}
-    context = {name: fields.text(item.get(name), name, child(path, name))
-               for name in TEXT_FIELDS}
+    config = {name: _text(item, name, path, required=True) for name in CONFIGURATION_FIELDS}
+    context = {name: _text(item, name, path) for name in TEXT_FIELDS}
     metrics = _metrics(item, path)
     found = metrics.fields()
     found["warnings"] = (*_unknown(item, RESULT_FIELDS, path), *found["warnings"])

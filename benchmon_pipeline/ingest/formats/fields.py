@@ -63,6 +63,15 @@ def check_text(value: str, name: str, path: str, limit: int | None = None) -> st
     return value
 
 
+def plain_text(value: Any, name: str, *, required: bool = False) -> bool:
+    """True when `text(value, name, …)` (no explicit limit) would return `value` as it is:
+    an ASCII str within the limit, without NUL, not blank when required. The common case,
+    decided without building the JSON path that only an error message needs."""
+    return (type(value) is str and len(value) <= MAX_TEXT.get(name, DEFAULT_MAX_TEXT)
+            and value.isascii() and "\x00" not in value
+            and (not required or bool(value.strip())))
+
+
 def text(value: Any, name: str, path: str, *, required: bool = False,
          limit: int | None = None) -> str | None:
     """An optional (or required, non-blank) string field."""

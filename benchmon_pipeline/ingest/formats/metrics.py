@@ -53,6 +53,21 @@ class MetricSet:
         if unit:
             self.units[name] = check_text(unit, "unit", path, 100)
 
+    def add_plain(self, name: str, value: object) -> bool:
+        """Add a finite number under a plain ASCII name exactly as `add()` would, and say so;
+        False (nothing added) means `add()` must decide and report. Saves building a JSON
+        path per metric in the common case."""
+        if not (type(value) is float and math.isfinite(value)
+                or type(value) is int and -(2**53) <= value <= 2**53):
+            return False
+        if not (type(name) is str and len(name) <= MAX_METRIC_NAME and name.isascii()
+                and "\x00" not in name and name.strip()):
+            return False
+        if name in self.metrics or len(self.metrics) >= MAX_METRICS:
+            return False
+        self.metrics[name] = value
+        return True
+
     def fields(self) -> dict:
         """The `Result` keyword arguments, once every value is in."""
         judged = [name for name in self.metrics if name not in self.informational]
