@@ -2,7 +2,10 @@
 
 Over LOG_ROWS results spread across DAYS days (raw COPY into the log, made before any
 clock starts), measured in the same run:
-  * the DAYS-day backfill as ONE Dagster run (refresh_trends job, single-run policy);
+  * the DAYS-day backfill as ONE Dagster run (refresh_trends job, single-run policy), with
+    Dagster recording the run's events in batches (the settings of
+    benchmon_pipeline/trends/event_log_settings.py), and, for comparison, once more with
+    Dagster's default of one write per event and day;
   * one day-partition refresh, as a Dagster run;
   * a 30-day trend query for one model from the trend table (v_performance_trends) next
     to the same question asked of the raw log (performance_trends()).
@@ -35,13 +38,16 @@ from support import drop_and_wait, fresh_database, raw_copy, server, timed_ms, v
 from benchmon_pipeline.db.urls import dagster_storage_url
 from benchmon_pipeline.definitions import defs
 from benchmon_pipeline.resources import PostgresResource
+from benchmon_pipeline.trends import event_log_settings
 from benchmon_pipeline.trends.ranges import RANGE_END_TAG, RANGE_START_TAG
 
 MODELS = [f"org/model-{m:02d}" for m in range(20)]
 
 
 def fill_log(url: str, rows: int, days: int, last_day: date) -> None:
-    """`rows` results over `days` days ending `last_day`, 20 models × 5 datasets."""
+    """`rows` results over `days` days ending `last_day`, 20 models, each on one of 5
+    datasets (i % 20 fixes i % 5): 20 configurations, so 7,300 configuration-days and
+    29,200 trend rows over a year."""
     rng = random.Random(7)
     start = datetime.combine(last_day - timedelta(days=days - 1), datetime.min.time(), UTC)
     batch: list[tuple] = []
@@ -61,16 +67,30 @@ def fill_log(url: str, rows: int, days: int, last_day: date) -> None:
             raw_copy(conn, batch)
 
 
+QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # figures, not logs
+
+
 def run_trends(url: str, instance, **tags) -> tuple[float, float]:
     """(seconds of the whole in-process Dagster run, seconds of the asset's step)."""
     start = time.perf_counter()
     result = defs.resolve_job_def("refresh_trends").execute_in_process(
-        instance=instance, resources={"postgres": PostgresResource(database_url=url)}, **tags)
+        instance=instance, resources={"postgres": PostgresResource(database_url=url)},
+        run_config=QUIET_RUN, **tags)
     seconds = time.perf_counter() - start
     if not result.success:
         raise SystemExit("the trend run failed")
     (step,) = [e for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
     return seconds, step.event_specific_data.duration_ms / 1000
+
+
+def run_with_default_event_recording(url: str, instance, **tags) -> float:
+    """Seconds of the same run with Dagster writing every event on its own."""
+    names = event_log_settings.RANGE_RUN_EVENT_SETTINGS
+    saved = {name: os.environ.pop(name, None) for name in names}
+    try:
+        return run_trends(url, instance, **tags)[0]
+    finally:
+        os.environ.update({name: value for name, value in saved.items() if value is not None})
 
 
 def query_ms(url: str, query: str, params: tuple, repeat: int = 50) -> float:
@@ -99,6 +119,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     args = parser.parse_args()
     logging.getLogger("dagster").setLevel(logging.WARNING)  # the figures, not the run logs
+    recording = event_log_settings.apply()
     rows, days, files = (20_000, 30, 200) if args.quick else (1_000_000, 365, 10_000)
     today = datetime.now(UTC).date()
     work = Path(tempfile.mkdtemp(prefix="benchmon-bench-trends-"))
@@ -116,11 +137,16 @@ def main() -> None:
             print(f"log filled by raw COPY in {time.perf_counter() - start:.1f} s")
 
             first = (today - timedelta(days=days - 1)).isoformat()
-            backfill, backfill_step = run_trends(
-                url, instance, tags={RANGE_START_TAG: first, RANGE_END_TAG: today.isoformat()})
+            whole_range = {RANGE_START_TAG: first, RANGE_END_TAG: today.isoformat()}
+            backfill, backfill_step = run_trends(url, instance, tags=whole_range)
             print(f"{days}-day backfill as one Dagster run: {backfill:.2f} s "
                   f"(the refresh step: {backfill_step:.2f} s) [target < 10 s: "
                   f"{verdict(backfill < 10)}]")
+            print("  Dagster events recorded with " + ", ".join(
+                f"{name}={value}" for name, value in recording.items()))
+            unbatched = run_with_default_event_recording(url, instance, tags=whole_range)
+            print(f"  the same run with Dagster's default, one write per event and day: "
+                  f"{unbatched:.2f} s")
             timings = [run_trends(url, instance,
                                   partition_key=(today - timedelta(days=d)).isoformat())
                        for d in (1, 2, 3)]

@@ -20,6 +20,7 @@ from benchmon_pipeline.settings import (
     Settings,
     load_settings,
 )
+from benchmon_pipeline.trends.event_log_settings import RANGE_RUN_EVENT_SETTINGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAGSTER_STORAGE_VAR = "BENCHMON_DAGSTER_STORAGE_URL"
@@ -57,13 +58,18 @@ def as_click_error() -> Iterator[None]:
 
 
 def child_environment(settings: Settings, databases: Databases) -> dict[str, str]:
-    """os.environ plus what Dagster's processes need to find the same databases."""
+    """os.environ plus what Dagster's processes need to find the same databases.
+
+    Dagster's event-recording settings for many-day runs (trends/event_log_settings.py)
+    come first so that a value set in the user's environment wins.
+    """
     dagster_home = settings.dagster_home
     dagster_home.mkdir(parents=True, exist_ok=True)
     template = PROJECT_ROOT / "dagster.yaml"
     if template.exists():
         shutil.copyfile(template, dagster_home / "dagster.yaml")
     return {
+        **RANGE_RUN_EVENT_SETTINGS,
         **os.environ,
         HOME_VAR: str(settings.home),
         DATABASE_URL_VAR: databases.results_url,
