@@ -8,14 +8,17 @@ as resolving every path does; `Result.with_defaults` is `dataclasses.replace`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import os
+from datetime import UTC
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmon_pipeline.ingest.formats import fields
+from benchmon_pipeline.ingest.formats import benchmon, fields
 from benchmon_pipeline.ingest.formats.metrics import MAX_METRIC_NAME, MetricSet
 from benchmon_pipeline.ingest.reading import read_file
 from benchmon_pipeline.ingest.result import InvalidResult, Result
@@ -137,3 +140,77 @@ def test_with_defaults_is_replace(environment, triggered_by):
                                          triggered_by=triggered_by or "inbox")
     assert filled.content_sha256() == dataclasses.replace(
         result, environment=environment or "local").content_sha256()
+
+
+plain_items = st.fixed_dictionaries(
+    {"model_version": st.sampled_from(["org/m", "é", " ", "m" * 501]),
+     "dataset_version": st.just("d"), "prompt_version": st.just("p"),
+     "metrics": st.dictionaries(names, numbers, max_size=4)},
+    optional={"environment": texts, "commit_sha": texts, "notes": texts,
+              "created_at": st.one_of(st.integers(-10, 2 * 10**12), st.text(max_size=25),
+                                      st.just("2026-11-23T10:00:00Z")),
+              "duration_seconds": numbers, "tags": st.lists(st.text(max_size=3), max_size=2),
+              "directions": st.just({"f1": "higher"}), "colour": st.just("red")})
+
+
+@given(item=plain_items)
+def test_the_plain_result_path_makes_what_the_checked_path_makes(item):
+    """Where the shortcut answers, the full checks give the same result, value types
+    included; where they would refuse or warn, the shortcut leaves it to them."""
+    plain = benchmon._plain_result(item)
+    try:
+        checked = benchmon._checked_result(item, "$")
+    except InvalidResult:
+        assert plain is None
+        return
+    if plain is None:
+        return
+    assert plain == checked and not checked.warnings
+    assert [type(v) for v in plain.metrics.values()] == [
+        type(v) for v in checked.metrics.values()]
+    assert plain.content_sha256() == checked.content_sha256()
+
+
+def test_the_plain_result_path_takes_a_typical_result():
+    item = {"model_version": "org/m", "dataset_version": "d", "prompt_version": "p",
+            "environment": "ci", "created_at": 1_790_000_000, "duration_seconds": 3,
+            "metrics": {"f1": 0.9, "latency_ms": 412}}
+    assert benchmon._plain_result(item) == benchmon._checked_result(item, "$")
+
+
+@given(model=texts, notes=texts, tags=st.lists(st.text(max_size=4), max_size=3),
+       metrics=st.dictionaries(st.text(max_size=4), numbers, min_size=1, max_size=4),
+       duration=st.one_of(st.none(), st.integers(0, 10**6), st.floats()),
+       created_at=st.one_of(st.none(), st.datetimes(timezones=st.timezones())))
+def test_the_written_key_is_the_encoders_key(model, notes, tags, metrics, duration,
+                                             created_at):
+    """`content_sha256` writes its canonical JSON out itself; the text (and so the key of
+    every result already stored) is what json.dumps(sort_keys=True) gives."""
+    result = Result(model, "d", "p", metrics, notes=notes, tags=tuple(tags),
+                    duration_seconds=duration, created_at=created_at, environment="ci")
+    try:
+        reference = hashlib.sha256(json.dumps({
+            "model_version": model, "dataset_version": "d", "prompt_version": "p",
+            "environment": "ci", "model_provider": None, "commit_sha": None,
+            "branch_name": None, "run_id": None,
+            "created_at": created_at.astimezone(UTC).isoformat() if created_at else None,
+            "metrics": {k: float(v) for k, v in metrics.items()}, "tags": sorted(tags),
+            "notes": notes,
+            "duration_seconds": float(duration) if duration is not None else None,
+        }, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()).hexdigest()
+    except (TypeError, ValueError, OverflowError):  # not a result that can be stored
+        with pytest.raises((TypeError, ValueError, OverflowError)):
+            result.content_sha256()
+        return
+    assert result.content_sha256() == reference
+
+
+@given(metrics=st.dictionaries(st.text(max_size=4), numbers, max_size=4))
+def test_the_written_metrics_are_json_dumps(metrics):
+    from benchmon_pipeline.ingest.result import _metrics_json
+
+    try:
+        expected = json.dumps(metrics)
+    except (TypeError, ValueError):
+        return
+    assert _metrics_json(metrics) == expected
