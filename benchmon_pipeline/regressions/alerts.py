@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import psycopg
 from psycopg.rows import class_row
 
-from benchmon_pipeline.regressions.findings import Finding
+from benchmon_pipeline.regressions.findings import Finding, KeyedByConfiguration
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,7 +66,7 @@ class IllegalTransition(AlertError):
 
 
 @dataclass(frozen=True)
-class Alert:
+class Alert(KeyedByConfiguration):
     """One row of `regression_alerts`: one episode of one regression."""
 
     id: int
@@ -97,16 +97,6 @@ class Alert:
     resolved_by: str | None
     resolved_note: str | None
     notified_at: datetime | None
-
-    @property
-    def configuration(self) -> tuple[str, str, str, str]:
-        return (self.model_version, self.dataset_version, self.prompt_version,
-                self.environment)
-
-    @property
-    def key(self) -> tuple[str, str, str, str, str, str]:
-        """The same key as `Finding.key`: rule, configuration, metric."""
-        return (self.rule, *self.configuration, self.metric)
 
     @property
     def configuration_label(self) -> str:

@@ -17,8 +17,24 @@ RULES = (BASELINE, HISTORY, STALE, MISSING_METRIC, TRADEOFF)
 Number = Decimal | float | int
 
 
+class KeyedByConfiguration:
+    """The identity of a finding or an alert, from its model_version, dataset_version,
+    prompt_version, environment, rule and metric fields."""
+
+    @property
+    def configuration(self) -> tuple[str, str, str, str]:
+        return (self.model_version, self.dataset_version, self.prompt_version,
+                self.environment)
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str, str]:
+        """What makes two findings (or an alert and a finding) the same regression: rule,
+        configuration, metric."""
+        return (self.rule, *self.configuration, self.metric)
+
+
 @dataclass(frozen=True)
-class Finding:
+class Finding(KeyedByConfiguration):
     """One (configuration, metric) a rule judged worse than it should be.
 
     `delta` is `current - reference` in the metric's units (its sign says up or down;
@@ -44,16 +60,6 @@ class Finding:
     commit_sha: str | None = None
     branch_name: str | None = None
     run_length: int = 1
-
-    @property
-    def configuration(self) -> tuple[str, str, str, str]:
-        return (self.model_version, self.dataset_version, self.prompt_version,
-                self.environment)
-
-    @property
-    def key(self) -> tuple[str, str, str, str, str, str]:
-        """What makes two findings the same regression: rule, configuration, metric."""
-        return (self.rule, *self.configuration, self.metric)
 
     def as_row(self) -> dict:
         return asdict(self)
