@@ -109,9 +109,7 @@ def rss_probe(root: str, url: str) -> None:
     batches, _ = plan_batches(None, inbox.ready_files(), DEFAULT_BATCH_SIZE, time.time())
     ingest_batch(batches[0][0], inbox, lambda: connector(url), inbox_kind="folder",
                  default_environment="local")
-    # This process plus the largest reader process it started (readers.py), if any.
-    peak_kb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-               + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(peak_kb / 1024)  # noqa: T201
 
 

@@ -8,20 +8,15 @@ their error report. A crash anywhere leaves files in the inbox, and the next run
 their results already stored (`duplicate`), so nothing is lost and nothing is stored twice.
 
 A transaction holds at most `chunk_files` files, and is closed early once it holds
-RESULTS_PER_TRANSACTION results. Files are read in parts of about PART_RESULTS results.
-When the batch is big enough to repay starting them, reader processes (readers.py) parse
-parts while this process stores and moves; this process reads parts itself whenever it
-would otherwise wait. Parsing is Python work, so threads could not overlap it. Readers run
-at most a few parts ahead, so memory does not grow with the backlog; reading early changes
-nothing about when files move: only after the transaction that holds them committed.
+RESULTS_PER_TRANSACTION results. Files are read in parts of about PART_RESULTS results,
+each streamed into the open COPY as soon as it is parsed, so the database inserts one part
+while this process parses the next. (Reader processes and a read-ahead thread were
+measured on the 2-core target machine and were slower: the database needs the other core.)
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -29,7 +24,6 @@ from functools import partial
 
 import psycopg
 
-from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.ingest.ledger import (
     DUPLICATE,
     INGESTED,
@@ -44,7 +38,6 @@ from benchmon_pipeline.ingest.parsing import (
     quarantine_outcome,
     read_part,
 )
-from benchmon_pipeline.ingest.readers import ReaderPool
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES
 from benchmon_pipeline.ingest.result import LOG_COLUMNS, InvalidResult, ParsedFile, log_row
 from benchmon_pipeline.warehouse.append import append_pieces
@@ -54,11 +47,8 @@ _SOURCE = list(LOG_COLUMNS).index("source")
 
 CHUNK_FILES = 500  # files per transaction, at most …
 RESULTS_PER_TRANSACTION = 5_000  # … and a transaction of many-result files commits early
-READ_FILES = 100  # files per part (the unit of reading, here or in a reader), at most …
+READ_FILES = 100  # files per part (the unit of reading and streaming), at most …
 PART_RESULTS = 500  # … and about this many results
-# A reader process takes ~0.1–0.3 s to start: worth it only for more reading than that.
-READERS_WORTH_SECONDS = 0.2
-READER_DEPTH = 8  # parts a reader may hold: enough to read on while a transaction commits
 
 __all__ = ["CHUNK_FILES", "BatchReport", "Inbox", "ingest_batch", "parse_file", "store"]
 
@@ -134,86 +124,23 @@ def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Pars
     return files
 
 
-def default_workers(inbox: Inbox) -> int:
-    """The most reader processes a batch may start: one per core beyond two (≤ 4). One
-    core is this process's, which parses while the database inserts what it streamed; one
-    is the database's. On two cores a reader has no core of its own: measured, it only
-    added work (pickling) and contention. None for an inbox that cannot be sent to another
-    process (an S3 client — its reads wait on the network, not on a core)."""
-    cores = os.cpu_count() or 1
-    if not isinstance(inbox, FolderInbox):
-        return 0
-    return max(0, min(cores - 2, 4))
-
-
-class _Reading:
-    """Hands out parts as they are read, in the order they complete (which files share a
-    transaction does not matter). A part is about PART_RESULTS results (at most READ_FILES
-    files, judged by the results per file seen so far). Parts are read in this process
-    until the reading left is worth starting readers (judged by the time per file so far);
-    from then on readers take parts, and this process reads one itself whenever none is
-    ready."""
-
-    def __init__(self, read: Callable[[Sequence[str]], tuple[Parsed, list[str]]],
-                 names: Sequence[str], most_files: int, workers: int):
-        self._read = read
-        self._names = deque(names)
-        self._most_files = max(1, min(most_files, READ_FILES))
-        self._workers = workers
-        self._pool: ReaderPool | None = None
-        self._files_read, self._results_read, self._seconds_reading = 0, 0, 0.0
-
-    def _take(self) -> list[str]:
-        size = self._most_files
-        if self._results_read:
-            per_file = self._results_read / self._files_read
-            size = max(1, min(size, round(PART_RESULTS / per_file)))
-        return [self._names.popleft() for _ in range(min(size, len(self._names)))]
-
-    def _count(self, part: Sequence[str], answer: tuple[Parsed, list[str]]) -> None:
-        self._files_read += len(part)
-        self._results_read += sum(len(parsed.results) for _, parsed in answer[0] if parsed)
-
-    def _read_here(self) -> tuple[Parsed, list[str]]:
-        part = self._take()
-        started = time.perf_counter()
-        answer = self._read(part)
-        self._seconds_reading += time.perf_counter() - started
-        self._count(part, answer)
-        if (self._workers and self._pool is None and self._names
-                and self._seconds_reading / self._files_read * len(self._names)
-                >= READERS_WORTH_SECONDS):
-            self._pool = ReaderPool(self._workers, READER_DEPTH)
-        return answer
-
-    def _top_up(self) -> None:
-        while self._pool is not None and self._names and self._pool.has_room():
-            part = self._take()
-            self._pool.submit(self._read, part)
-            self._files_read += len(part)  # (results are counted when the answer comes)
-
-    def _from_pool(self, wait: bool) -> tuple[Parsed, list[str]] | None:
-        ready, answer = self._pool.result(wait=wait)
-        if not ready:
-            return None
-        self._results_read += sum(len(parsed.results) for _, parsed in answer[0] if parsed)
-        self._top_up()
-        return answer
-
-    def next(self) -> tuple[Parsed, list[str]] | None:
-        """A part read, or None once every part has been handed out."""
-        self._top_up()
-        if self._pool is not None and (answer := self._from_pool(wait=False)) is not None:
-            return answer
-        if self._names:
-            return self._read_here()
-        if self._pool is not None and self._pool.pending:
-            return self._from_pool(wait=True)
-        return None
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
+def _read_parts(read: Callable[[Sequence[str]], tuple[Parsed, list[str]]],
+                names: Sequence[str], most_files: int) -> Iterator[tuple[Parsed, list[str]]]:
+    """Each part read: about PART_RESULTS results (at most READ_FILES and `most_files`
+    files), judged by the results per file seen so far."""
+    size = max(1, min(most_files, READ_FILES))
+    files_read = results_read = 0
+    position = 0
+    while position < len(names):
+        if results_read:
+            size = max(1, min(most_files, READ_FILES,
+                              round(PART_RESULTS * files_read / results_read)))
+        part = names[position:position + size]
+        position += len(part)
+        answer = read(part)
+        files_read += len(part)
+        results_read += sum(len(parsed.results) for _, parsed in answer[0] if parsed)
+        yield answer
 
 
 def ingest_batch(
@@ -228,57 +155,51 @@ def ingest_batch(
     max_bytes: int = MAX_FILE_BYTES,
     chunk_files: int = CHUNK_FILES,
     progress: Callable[[BatchReport], None] | None = None,
-    workers: int | None = None,
 ) -> BatchReport:
-    """Ingest `names`. `workers`: the most reader processes to start (default
-    `default_workers()`; 0 reads everything in this process)."""
+    """Ingest `names`: parse, store in transactions of at most `chunk_files` files, move."""
     report = BatchReport()
     read = partial(read_part, inbox, default_environment=default_environment,
                    triggered_by=triggered_by, max_bytes=max_bytes)
-    reading = _Reading(read, names, chunk_files,
-                       default_workers(inbox) if workers is None else workers)
-    try:
-        with connect() as conn:
-            upcoming = reading.next()
-            while upcoming is not None:
-                group: Parsed = []  # the files of one transaction, as they are read
+    reading = _read_parts(read, names, chunk_files)
+    with connect() as conn:
+        upcoming = next(reading, None)
+        while upcoming is not None:
+            group: Parsed = []  # the files of one transaction, as they are read
 
-                def parts(group: Parsed) -> Iterator[Parsed]:
-                    """Parts for one transaction: up to chunk_files names, or fewer once
-                    RESULTS_PER_TRANSACTION results are held."""
-                    nonlocal upcoming
-                    held = results = 0
-                    while upcoming is not None:
-                        part_files, missing = upcoming
-                        if held and held + len(part_files) + len(missing) > chunk_files:
-                            return  # `upcoming` opens the next transaction
-                        report.missing.extend(missing)
-                        group.extend(part_files)
-                        held += len(part_files) + len(missing)
-                        results += sum(len(p.results) for _, p in part_files if p)
-                        upcoming = reading.next()
-                        yield part_files
-                        if held >= chunk_files or results >= RESULTS_PER_TRANSACTION:
-                            return
+            def parts(group: Parsed) -> Iterator[Parsed]:
+                """Parts for one transaction: up to chunk_files names, or fewer once
+                RESULTS_PER_TRANSACTION results are held."""
+                nonlocal upcoming
+                held = results = 0
+                while upcoming is not None:
+                    part_files, missing = upcoming
+                    if held and held + len(part_files) + len(missing) > chunk_files:
+                        return  # `upcoming` opens the next transaction
+                    report.missing.extend(missing)
+                    group.extend(part_files)
+                    held += len(part_files) + len(missing)
+                    results += sum(len(p.results) for _, p in part_files if p)
+                    upcoming = next(reading, None)
+                    yield part_files
+                    if held >= chunk_files or results >= RESULTS_PER_TRANSACTION:
+                        return
 
-                stream = parts(group)
-                try:
-                    _store_parts(conn, inbox_kind, stream, dagster_run_id, triggered_by)
-                except psycopg.OperationalError:
-                    raise  # the database went away: the run's retry policy takes over
-                except psycopg.Error as exc:
-                    for _ in stream:  # the rest of this transaction's files
-                        pass
-                    log.warning("a chunk was refused by the database (%s); retrying file by "
-                                "file", exc)
-                    group = _store_one_by_one(conn, inbox, inbox_kind, group, dagster_run_id,
-                                              triggered_by)
-                _move(inbox, group)
-                report.outcomes.extend(outcome for outcome, _ in group)
-                if progress:
-                    progress(report)
-    finally:
-        reading.close()
+            stream = parts(group)
+            try:
+                _store_parts(conn, inbox_kind, stream, dagster_run_id, triggered_by)
+            except psycopg.OperationalError:
+                raise  # the database went away: the run's retry policy takes over
+            except psycopg.Error as exc:
+                for _ in stream:  # the rest of this transaction's files
+                    pass
+                log.warning("a chunk was refused by the database (%s); retrying file by "
+                            "file", exc)
+                group = _store_one_by_one(conn, inbox, inbox_kind, group, dagster_run_id,
+                                          triggered_by)
+            _move(inbox, group)
+            report.outcomes.extend(outcome for outcome, _ in group)
+            if progress:
+                progress(report)
     return report
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-if TYPE_CHECKING:  # reader processes import this module and need no database driver
+if TYPE_CHECKING:  # parsing.py imports this module and needs no database driver
     import psycopg
 
 INGESTED, DUPLICATE, QUARANTINED = "ingested", "duplicate", "quarantined"

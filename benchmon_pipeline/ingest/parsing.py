@@ -1,9 +1,9 @@
 """Reading inbox files into outcomes: the half of a batch that needs no database.
 
 `read_part` turns a list of names into (outcome, parsed file) pairs and the names already
-gone. It takes and returns plain data, imports nothing of the database side (a reader
-process, readers.py, starts in a fraction of the time), and never raises for a bad file:
-a file that cannot be used becomes a quarantine outcome with its reason.
+gone. It takes and returns plain data, imports nothing of the database side, and never
+raises for a bad file: a file that cannot be used becomes a quarantine outcome with its
+reason.
 """
 
 from __future__ import annotations

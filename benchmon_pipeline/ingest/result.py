@@ -222,7 +222,7 @@ class ParsedFile:
     size: int = 0
     sha256: str = ""  # of the file's bytes, for the ingest ledger
     # Each result's content_sha256() and log_row(), in order, when the reader made them
-    # already (the ingest batch does, possibly in a reader process); empty: not made. They
+    # already (the ingest batch does); empty: not made. They
     # belong to `results`: a copy with other results must leave them out.
     keys: tuple[str, ...] = ()
     rows: tuple[tuple, ...] = ()

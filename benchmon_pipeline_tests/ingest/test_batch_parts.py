@@ -1,24 +1,15 @@
-"""Reading ahead in reader processes changes nothing about what is stored, moved and
-recorded; readers report errors and end with their parent."""
+"""How a batch is cut — files read in parts, parts streamed into transactions — changes
+nothing about what is stored, moved and recorded."""
 
 import json
-import math
 import os
-import signal
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 
 import psycopg
-import pytest
 
 import benchmon_pipeline.ingest.batch as batch
 from benchmon_pipeline.ingest.batch import ingest_batch
 from benchmon_pipeline.ingest.inbox import FolderInbox
-from benchmon_pipeline.ingest.readers import ReaderPool
-from benchmon_pipeline.ingest.reading import decode
-from benchmon_pipeline_tests.e2e.devserver import wait_for
 from benchmon_pipeline_tests.helpers import drop_file, rows
 
 
@@ -70,43 +61,27 @@ def _stored(url):
             [strip(r) for r in ledger], links)
 
 
-@pytest.fixture
-def readers_always(monkeypatch):
-    """Readers start at once, parts are small, and every pool started is recorded."""
-    started = []
+def test_small_parts_store_exactly_what_one_part_does(fresh_database, tmp_path,
+                                                      monkeypatch):
+    whole_url, parts_url = fresh_database(), fresh_database()
+    _drop_mixed_inbox(tmp_path / "whole")
+    _drop_mixed_inbox(tmp_path / "parts")
 
-    class RecordedPool(ReaderPool):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            started.append(self)
-
-    monkeypatch.setattr(batch, "READERS_WORTH_SECONDS", 0)
+    whole = _ingest(whole_url, tmp_path / "whole", chunk_files=100)
     monkeypatch.setattr(batch, "READ_FILES", 7)
-    monkeypatch.setattr(batch, "ReaderPool", RecordedPool)
-    return started
+    parts = _ingest(parts_url, tmp_path / "parts", chunk_files=20)
 
-
-def test_reading_in_reader_processes_stores_exactly_what_reading_here_does(
-        fresh_database, tmp_path, readers_always):
-    here_url, readers_url = fresh_database(), fresh_database()
-    _drop_mixed_inbox(tmp_path / "here")
-    _drop_mixed_inbox(tmp_path / "readers")
-
-    here = _ingest(here_url, tmp_path / "here", workers=0, chunk_files=20)
-    assert readers_always == []
-    with_readers = _ingest(readers_url, tmp_path / "readers", workers=2, chunk_files=20)
-    assert len(readers_always) == 1 and len(readers_always[0].pids) == 2
-
-    for report in (here, with_readers):
+    for report in (whole, parts):
         assert (report.count("ingested"), report.count("duplicate"),
                 report.count("quarantined"), report.rows_appended) == (51, 1, 2, 81)
-    log, ledger, links = _stored(here_url)
-    assert _stored(readers_url)[:2] == (log, ledger)
+    log, ledger, links = _stored(parts_url)
+    assert _stored(whole_url)[:2] == (log, ledger)
+    assert _stored(whole_url)[2] == 1, "one part, one transaction"
     assert len(log) == 81 and len(ledger) == 54, "one row per result, a ledger row per file"
     assert links >= 3, "no transaction holds more than chunk_files files"
     assert {r["environment"] for r in log if r["source"] == "production/p.json"} == {
         "production"}
-    for root in (tmp_path / "here", tmp_path / "readers"):
+    for root in (tmp_path / "whole", tmp_path / "parts"):
         assert list((root / "inbox").rglob("*.json")) == []
         assert len(list((root / "archive").rglob("*.json"))) == 52
         assert {p.name for p in (root / "quarantine").rglob("*.error.json")} == {
@@ -118,7 +93,7 @@ def test_many_result_files_commit_in_several_transactions(db_url, tmp_path, monk
     monkeypatch.setattr(batch, "READ_FILES", 2)
     for i in range(9):
         drop_file(tmp_path, f"run{i}.json", {"results": [_result(4 * i + k) for k in range(4)]})
-    report = _ingest(db_url, tmp_path, workers=0)
+    report = _ingest(db_url, tmp_path)
     assert report.rows_appended == 36
     with psycopg.connect(db_url) as conn:
         per_transaction = [n for (n,) in conn.execute(
@@ -139,63 +114,3 @@ def test_a_link_to_nothing_is_quarantined_and_a_vanished_file_is_already_handled
     error = json.loads((inbox.quarantine_dir / "dangling.error.json").read_text())
     assert error["error_code"] == "not_a_regular_file"
     assert report.count("ingested") == 1
-
-
-def test_a_reader_sends_back_the_error_of_a_call(tmp_path):
-    pool = ReaderPool(1, depth=3)
-    try:
-        pool.submit(math.sqrt, -1)
-        pool.submit(decode, b"")  # InvalidResult: its own __init__ does not survive pickling
-        pool.submit(math.sqrt, 16)
-        with pytest.raises(ValueError, match="math domain error"):
-            pool.result(wait=True)
-        with pytest.raises(RuntimeError, match="InvalidResult: the file is empty"):
-            pool.result(wait=True)
-        assert pool.result(wait=True) == (True, 4.0)
-        assert pool.result(wait=False) == (False, None)
-    finally:
-        pool.close()
-
-
-def test_a_reader_that_dies_is_reported(tmp_path):
-    pool = ReaderPool(1, depth=2)
-    try:
-        pool.submit(time.sleep, 30)
-        os.kill(pool.pids[0], signal.SIGKILL)
-        with pytest.raises(RuntimeError, match="ended unexpectedly"):
-            pool.result(wait=True)
-    finally:
-        pool.close()
-
-
-PARENT = """
-import sys, time
-from benchmon_pipeline.ingest.readers import ReaderPool
-from benchmon_pipeline.ingest.reading import decode
-pool = ReaderPool(1, depth=2)
-pool.submit(time.sleep, 0.2)
-print(pool.pids[0], flush=True)
-time.sleep(60)
-"""
-
-
-def test_readers_end_when_their_parent_is_killed(tmp_path):
-    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        reader = int(parent.stdout.readline())
-        parent.send_signal(signal.SIGKILL)
-        parent.wait()
-
-        def gone() -> bool:
-            try:
-                os.kill(reader, 0)
-            except ProcessLookupError:
-                return True
-            with open(f"/proc/{reader}/stat") as stat:  # a zombie is gone too
-                return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-
-        wait_for(gone, 20, "the reader to end after its parent was killed", every=0.1)
-    finally:
-        parent.kill()
-        parent.wait()
