@@ -8,6 +8,7 @@ and declarative automation waits for the blocking checks to pass), so a report t
 
 import dagster as dg
 
+from benchmon_pipeline.automation import eager_after_every_update
 from benchmon_pipeline.regressions.alerts import alerts_markdown, find_alerts
 from benchmon_pipeline.resources import PostgresResource
 from benchmon_pipeline.settings import load_settings
@@ -21,7 +22,7 @@ REPORT_NAME = "regressions.md"
     group_name="reports",
     kinds={"markdown"},
     owners=["team:benchmon"],
-    automation_condition=(dg.AutomationCondition.eager()
+    automation_condition=(eager_after_every_update()
                           & dg.AutomationCondition.all_deps_blocking_checks_passed()),
     description="The regression alerts not yet resolved, worst first, as markdown "
                 "(<BENCHMON_HOME>/reports/regressions.md and this asset's metadata).",

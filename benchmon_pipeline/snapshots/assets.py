@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from benchmon_pipeline.automation import eager_after_every_update
 from benchmon_pipeline.ingest.assets import benchmark_transactions
 from benchmon_pipeline.resources import PostgresResource
 from benchmon_pipeline.snapshots.changes import changes_since, markdown_table
@@ -38,7 +39,7 @@ def _last_event_id(context: dg.AssetExecutionContext, database: str) -> int:
     group_name="warehouse",
     kinds={"postgres"},
     owners=["team:benchmon"],
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=eager_after_every_update(),
     description=(
         "Numbered snapshot versions per configuration (model × dataset × prompt × "
         "environment), folded from the log by fold_transactions(); checkout and baselines "
