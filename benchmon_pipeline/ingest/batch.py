@@ -10,15 +10,21 @@ their results already stored (`duplicate`), so nothing is lost and nothing is st
 A transaction holds at most `chunk_files` files, and is closed early once it holds
 RESULTS_PER_TRANSACTION results. Files are read in parts of about PART_RESULTS results,
 each streamed into the open COPY as soon as it is parsed, so the database inserts one part
-while this process parses the next. (Reader processes and a read-ahead thread were
-measured on the 2-core target machine and were slower: the database needs the other core.)
+while this process parses the next. Two transactions are in flight on two connections:
+while one ends on a storing thread (the rest of its COPY, fold, ledger, commit — database
+work — then its moves), the reading thread already parses and streams the next. The next
+folds only after the previous one has committed, so versions follow the files' order.
+(Reader processes and a read-ahead thread within one transaction were measured on the
+2-core target machine and were slower: the database needs the other core.)
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -156,51 +162,119 @@ def ingest_batch(
     chunk_files: int = CHUNK_FILES,
     progress: Callable[[BatchReport], None] | None = None,
 ) -> BatchReport:
-    """Ingest `names`: parse, store in transactions of at most `chunk_files` files, move."""
+    """Ingest `names`: parse, store in transactions of at most `chunk_files` files, move.
+
+    Two transactions are in flight at a time, on two connections: while one ends (the
+    rest of its COPY, the fold, the ledger, the commit, then the moves) on a storing
+    thread, this thread already reads and streams the next one's files. The next one
+    folds only after the previous one has committed, so snapshot versions follow the
+    order of the files exactly as with one transaction after the other.
+    """
     report = BatchReport()
     read = partial(read_part, inbox, default_environment=default_environment,
                    triggered_by=triggered_by, max_bytes=max_bytes)
     reading = _read_parts(read, names, chunk_files)
-    with connect() as conn:
-        upcoming = next(reading, None)
+    upcoming = next(reading, None)
+    store_transaction = partial(_store_transaction, inbox=inbox, inbox_kind=inbox_kind,
+                                dagster_run_id=dagster_run_id, actor=triggered_by)
+
+    def parts() -> Iterator[Parsed]:
+        """Parts for one transaction: up to chunk_files names, or fewer once
+        RESULTS_PER_TRANSACTION results are held."""
+        nonlocal upcoming
+        held = results = 0
         while upcoming is not None:
-            group: Parsed = []  # the files of one transaction, as they are read
+            part_files, missing = upcoming
+            if held and held + len(part_files) + len(missing) > chunk_files:
+                return  # `upcoming` opens the next transaction
+            report.missing.extend(missing)
+            held += len(part_files) + len(missing)
+            results += sum(len(p.results) for _, p in part_files if p)
+            upcoming = next(reading, None)
+            yield part_files
+            if held >= chunk_files or results >= RESULTS_PER_TRANSACTION:
+                return
 
-            def parts(group: Parsed) -> Iterator[Parsed]:
-                """Parts for one transaction: up to chunk_files names, or fewer once
-                RESULTS_PER_TRANSACTION results are held."""
-                nonlocal upcoming
-                held = results = 0
-                while upcoming is not None:
-                    part_files, missing = upcoming
-                    if held and held + len(part_files) + len(missing) > chunk_files:
-                        return  # `upcoming` opens the next transaction
-                    report.missing.extend(missing)
-                    group.extend(part_files)
-                    held += len(part_files) + len(missing)
-                    results += sum(len(p.results) for _, p in part_files if p)
-                    upcoming = next(reading, None)
-                    yield part_files
-                    if held >= chunk_files or results >= RESULTS_PER_TRANSACTION:
-                        return
+    def finish(transaction: _Transaction) -> None:
+        report.outcomes.extend(outcome for outcome, _ in transaction.future.result())
+        if progress:
+            progress(report)
 
-            stream = parts(group)
-            try:
-                _store_parts(conn, inbox_kind, stream, dagster_run_id, triggered_by)
-            except psycopg.OperationalError:
-                raise  # the database went away: the run's retry policy takes over
-            except psycopg.Error as exc:
-                for _ in stream:  # the rest of this transaction's files
-                    pass
-                log.warning("a chunk was refused by the database (%s); retrying file by "
-                            "file", exc)
-                group = _store_one_by_one(conn, inbox, inbox_kind, group, dagster_run_id,
-                                          triggered_by)
-            _move(inbox, group)
-            report.outcomes.extend(outcome for outcome, _ in group)
-            if progress:
-                progress(report)
+    with ExitStack() as connections, ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="benchmon-store") as storing:
+        idle: list[psycopg.Connection] = []
+        in_flight: list[_Transaction] = []  # oldest first; at most two
+        try:
+            while upcoming is not None:
+                if len(in_flight) == 2:
+                    finish(oldest := in_flight.pop(0))
+                    idle.append(oldest.conn)
+                # (the second connection opens only once a second transaction exists)
+                conn = idle.pop() if idle else connections.enter_context(connect())
+                previous = in_flight[-1].future if in_flight else None
+                transaction = _Transaction(conn)
+                transaction.future = storing.submit(store_transaction, transaction, previous)
+                in_flight.append(transaction)
+                for part in parts():
+                    transaction.put(part)
+                transaction.put(_END)
+            while in_flight:
+                finish(in_flight.pop(0))
+        except BaseException:
+            for transaction in in_flight:
+                transaction.put(_ABANDON)  # roll back what was not committed; files stay
+            wait([transaction.future for transaction in in_flight])
+            raise
     return report
+
+
+_END, _ABANDON = object(), object()
+
+
+class _Abandoned(Exception):
+    """The batch stopped (an error elsewhere): this transaction rolls back."""
+
+
+class _Transaction(queue.SimpleQueue):
+    """One transaction of a batch: its connection, and its parts as the reading thread
+    hands them to the storing thread."""
+
+    def __init__(self, conn: psycopg.Connection):
+        super().__init__()
+        self.conn = conn
+        self.future: Future[Parsed]
+        self.files: Parsed = []  # every part taken so far
+
+    def parts(self, previous: Future | None) -> Iterator[Parsed]:
+        while (part := self.get()) is not _END:
+            if part is _ABANDON:
+                raise _Abandoned
+            self.files.extend(part)
+            yield part
+        if previous is not None:  # fold only after the previous transaction's commit
+            wait([previous])
+            if previous.exception() is not None:
+                raise _Abandoned
+
+
+def _store_transaction(transaction: _Transaction, previous: Future | None, *,
+                       inbox: Inbox, inbox_kind: str, dagster_run_id: str | None,
+                       actor: str | None) -> Parsed:
+    """One transaction, on a storing thread: append its parts as they come, commit, then
+    move its files. Returns its files with their outcomes."""
+    conn, stream = transaction.conn, transaction.parts(previous)
+    try:
+        group = _store_parts(conn, inbox_kind, stream, dagster_run_id, actor)
+    except psycopg.OperationalError:
+        raise  # the database went away: the run's retry policy takes over
+    except psycopg.Error as exc:
+        for _ in stream:  # the rest of this transaction's files
+            pass
+        log.warning("a chunk was refused by the database (%s); retrying file by file", exc)
+        group = _store_one_by_one(conn, inbox, inbox_kind, transaction.files,
+                                  dagster_run_id, actor)
+    _move(inbox, group)
+    return group
 
 
 def _store_one_by_one(conn, inbox, inbox_kind, files, dagster_run_id, actor):

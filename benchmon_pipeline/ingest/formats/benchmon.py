@@ -31,6 +31,7 @@ DOCUMENT_FIELDS = ("results", *CONTEXT_FIELDS)
 MAX_TEXT = fields.MAX_TEXT
 DEFAULT_MAX_TEXT = fields.DEFAULT_MAX_TEXT
 _RESULT_FIELD_SET = frozenset(RESULT_FIELDS)
+_CONTEXT_FIELD_SET = frozenset(CONTEXT_FIELDS)
 _EXACT_INT = 2**53
 
 
@@ -67,8 +68,8 @@ def adapt(document: Any, direction: str | None = None) -> tuple[list[Result], li
                             'or {"results": [...]}', "$")
     if not items:
         raise InvalidResult("no_results", "the file holds no results", base)
-    results = [_result({**shared, **item} if isinstance(item, dict) else item, child(base, i))
-               for i, item in enumerate(items)]
+    context = _plain_context(shared)  # the shared fields, checked once for every result
+    results = [_result(item, child(base, i), shared, context) for i, item in enumerate(items)]
     return results, warnings
 
 
@@ -116,9 +117,18 @@ def _text(item: dict, name: str, path: str, *, required: bool = False) -> str | 
     return fields.text(value, name, child(path, name), required=required)
 
 
-def _result(item: Any, path: str) -> Result:
+def _result(item: Any, path: str, shared: dict | None = None,
+            context: dict | None = None) -> Result:
+    """The result of one item; `shared`: a document's context fields (the item's own win),
+    and `context` their values when `_plain_context` found them plain."""
     if not isinstance(item, dict):
         raise InvalidResult("wrong_type", "a result must be a JSON object", path)
+    if context is not None and item.keys().isdisjoint(_CONTEXT_FIELD_SET):
+        plain = _plain_result(item, context)
+        if plain is not None:
+            return plain
+    if shared:
+        item = {**shared, **item}
     plain = _plain_result(item)
     return plain if plain is not None else _checked_result(item, path)
 
@@ -141,24 +151,49 @@ def _checked_result(item: dict, path: str) -> Result:
     )
 
 
-def _plain_result(item: dict) -> Result | None:
+def _plain_context(item: dict) -> dict | None:
+    """The context fields of a plain result (see `_plain_result`) as it stores them, or
+    None when any of them needs the full checks."""
+    if item.get("directions") or item.get("tags"):
+        return None
+    plain_text = fields.plain_text
+    values = {}
+    for name in TEXT_FIELDS:
+        value = item.get(name)
+        if value is not None and not plain_text(value, name):
+            return None
+        values[name] = value
+    try:  # (an error found here is reported by `_result`, with the value's JSON path)
+        duration = item.get("duration_seconds")
+        if duration is not None:
+            duration = fields.duration(duration, "$")
+        created_at = item.get("created_at")
+        if created_at is not None:
+            created_at = fields.timestamp(created_at, "$")
+    except InvalidResult:
+        return None
+    values.update(created_at=created_at, duration_seconds=duration)
+    return values
+
+
+def _plain_result(item: dict, context: dict | None = None) -> Result | None:
     """The common, well-formed result — known fields only, plain ASCII text, finite metrics
     without stated directions, no tags — exactly as `_result` makes it, without the
     per-field checks that only an error or a warning needs; None when anything is not that
     plain (then `_result` decides and reports). About half the cost of `_result` on the
-    ingest path (tests/ingest/formats/test_fast_paths.py keeps the two equal)."""
-    if not item.keys() <= _RESULT_FIELD_SET or item.get("directions") or item.get("tags"):
+    ingest path (tests/ingest/formats/test_fast_paths.py keeps the two equal).
+
+    `context`: `_plain_context` of the document's shared fields, for an item that states
+    none of its own; without it, the item's own context fields are judged."""
+    if not item.keys() <= _RESULT_FIELD_SET:
+        return None
+    if context is None and (context := _plain_context(item)) is None:
         return None
     plain_text = fields.plain_text
     values = {}
     for name in CONFIGURATION_FIELDS:
         value = item.get(name)
         if not plain_text(value, name, required=True):
-            return None
-        values[name] = value
-    for name in TEXT_FIELDS:
-        value = item.get(name)
-        if value is not None and not plain_text(value, name):
             return None
         values[name] = value
     raw = item.get("metrics")
@@ -171,21 +206,12 @@ def _plain_result(item: dict) -> Result | None:
         if not (len(name) <= MAX_METRIC_NAME and name.isascii() and "\x00" not in name
                 and name.strip()):
             return None
-    try:  # (an error found here is reported by `_result`, with the value's JSON path)
-        duration = item.get("duration_seconds")
-        if duration is not None:
-            duration = fields.duration(duration, "$")
-        created_at = item.get("created_at")
-        if created_at is not None:
-            created_at = fields.timestamp(created_at, "$")
-    except InvalidResult:
-        return None
     # A frozen dataclass's __init__ sets each field through object.__setattr__; filling
     # __dict__ at once makes the same value (as Result.with_defaults does).
     result = object.__new__(Result)
+    values.update(context)
     result.__dict__.update(
-        values, metrics=dict(raw), created_at=created_at, tags=(),
-        duration_seconds=duration, directions={},
+        values, metrics=dict(raw), tags=(), directions={},
         warnings=(), informational=(), units={},
     )
     return result

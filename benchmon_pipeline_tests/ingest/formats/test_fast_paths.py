@@ -214,3 +214,41 @@ def test_the_written_metrics_are_json_dumps(metrics):
     except (TypeError, ValueError):
         return
     assert _metrics_json(metrics) == expected
+
+
+shared_context = st.fixed_dictionaries(
+    {}, optional={"environment": texts, "commit_sha": texts, "run_id": texts,
+                  "created_at": st.one_of(st.integers(-10, 2 * 10**12), st.text(max_size=25)),
+                  "duration_seconds": numbers, "tags": st.lists(st.text(max_size=3),
+                                                                max_size=2)})
+
+
+@given(item=plain_items, shared=shared_context)
+def test_a_documents_shared_context_checked_once_is_checked_alike(item, shared):
+    """`{"results": [...]}` judges its shared context fields once for all its results; each
+    result is still what checking it merged with that context gives, errors included."""
+    document = {**shared, "results": [item]}
+    try:
+        checked = benchmon._checked_result({**shared, **item}, "$.results[0]")
+    except InvalidResult as expected:
+        with pytest.raises(InvalidResult) as caught:
+            benchmon.adapt(document)
+        assert (caught.value.error_code, caught.value.json_path) == (
+            expected.error_code, expected.json_path)
+        return
+    (result,), _ = benchmon.adapt(document)
+    assert result == checked and result.warnings == checked.warnings
+    assert [type(v) for v in result.metrics.values()] == [
+        type(v) for v in checked.metrics.values()]
+
+
+def test_a_typical_run_file_takes_the_shared_context_path(monkeypatch):
+    document = {"environment": "ci", "commit_sha": "a" * 40, "created_at": 1_790_000_000,
+                "results": [{"model_version": "m", "dataset_version": f"d{i}",
+                             "prompt_version": "p", "metrics": {"f1": 0.5}}
+                            for i in range(3)]}
+    monkeypatch.setattr(benchmon, "_checked_result", None)  # never called
+    results, _ = benchmon.adapt(document)
+    assert [r.dataset_version for r in results] == ["d0", "d1", "d2"]
+    assert {(r.environment, r.commit_sha, r.created_at.year) for r in results} == {
+        ("ci", "a" * 40, 2026)}
