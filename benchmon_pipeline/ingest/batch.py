@@ -220,9 +220,10 @@ def ingest_batch(
                 transaction.put(_END)
             while in_flight:
                 finish(in_flight.pop(0))
-        except BaseException:
-            for transaction in in_flight:
-                transaction.put(_ABANDON)  # roll back what was not committed; files stay
+        except BaseException:  # (a failed transaction, or the run was stopped)
+            for transaction in in_flight:  # roll back what has not begun to commit
+                transaction.abandoned = True
+                transaction.put(_ABANDON)
             wait([transaction.future for transaction in in_flight])
             raise
     return report
@@ -244,17 +245,21 @@ class _Transaction(queue.SimpleQueue):
         self.conn = conn
         self.future: Future[Parsed]
         self.files: Parsed = []  # every part taken so far
+        self.abandoned = False
 
     def parts(self, previous: Future | None) -> Iterator[Parsed]:
+        """The parts as they come; at the end, wait for the previous transaction (fold
+        only after its commit). Raises _Abandoned (the transaction rolls back) when the
+        batch was given up or the previous transaction failed."""
         while (part := self.get()) is not _END:
             if part is _ABANDON:
                 raise _Abandoned
             self.files.extend(part)
             yield part
-        if previous is not None:  # fold only after the previous transaction's commit
+        if previous is not None:
             wait([previous])
-            if previous.exception() is not None:
-                raise _Abandoned
+        if self.abandoned or previous is not None and previous.exception() is not None:
+            raise _Abandoned
 
 
 def _store_transaction(transaction: _Transaction, previous: Future | None, *,

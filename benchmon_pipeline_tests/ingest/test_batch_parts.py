@@ -114,3 +114,71 @@ def test_a_link_to_nothing_is_quarantined_and_a_vanished_file_is_already_handled
     error = json.loads((inbox.quarantine_dir / "dangling.error.json").read_text())
     assert error["error_code"] == "not_a_regular_file"
     assert report.count("ingested") == 1
+
+
+def test_versions_follow_the_files_across_transactions_in_flight(db_url, tmp_path,
+                                                                 monkeypatch):
+    """Two transactions are in flight at once; the later one folds only after the earlier
+    one commits, so one configuration's versions are its files in order (the fold's locks
+    would order them too: either alone keeps this true)."""
+    monkeypatch.setattr(batch, "READ_FILES", 1)
+    for i in range(8):
+        drop_file(tmp_path, f"r{i}.json", {**_result(3 * i), "metrics": {"f1": i / 10}})
+    report = _ingest(db_url, tmp_path, chunk_files=1)
+    assert report.rows_appended == 8
+    with psycopg.connect(db_url) as conn:
+        versions = conn.execute(
+            "SELECT s.snapshot_version, t.source, s.is_current, (s.metrics->>'f1')::float"
+            "  FROM benchmark_snapshots s JOIN benchmark_transactions t"
+            "    ON t.id = s.transaction_id ORDER BY s.snapshot_version").fetchall()
+        links = conn.execute("SELECT count(*) FROM transaction_log_chain").fetchone()[0]
+    assert links == 8, "a transaction per file"
+    assert [(v, source.rsplit("/", 1)[1], f1) for v, source, _, f1 in versions] == [
+        (i + 1, f"r{i}.json", i / 10) for i in range(8)]
+    assert [current for *_, current, _ in versions] == [False] * 7 + [True]
+
+
+class _StoppingInbox(FolderInbox):
+    """An inbox whose run is stopped (as Dagster stops a run) while reading one file."""
+
+    def __init__(self, root, stop_at):
+        super().__init__(root, settle_seconds=0)
+        self.stop_at = stop_at
+
+    def parse(self, name, *args, **kwargs):
+        if name == self.stop_at:
+            raise KeyboardInterrupt("the run was stopped")
+        return super().parse(name, *args, **kwargs)
+
+
+def test_a_run_stopped_mid_batch_rolls_back_what_is_in_flight(db_url, tmp_path,
+                                                              monkeypatch):
+    monkeypatch.setattr(batch, "READ_FILES", 1)
+    for i in range(9):
+        drop_file(tmp_path, f"r{i}.json", _result(i))
+    inbox = _StoppingInbox(tmp_path, stop_at="r8.json")  # r6, r7 already streamed
+    names = [f.name for f in inbox.ready_files()]
+    try:
+        ingest_batch(names, inbox, _connect(db_url), inbox_kind="folder",
+                     default_environment="local", chunk_files=3)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the stop was swallowed")
+
+    with psycopg.connect(db_url) as conn:
+        stored = {source.rsplit("/", 1)[1] for (source,) in conn.execute(
+            "SELECT source FROM benchmark_transactions")}
+        ledger = {uri.rsplit("/", 1)[1] for (uri,) in conn.execute(
+            "SELECT uri FROM ingested_files")}
+    waiting = {p.name for p in (tmp_path / "inbox").glob("*.json")}
+    assert {"r6.json", "r7.json", "r8.json"} <= waiting, "the transaction being read"
+    assert stored == ledger == {f"r{i}.json" for i in range(9)} - waiting, (
+        "a file is stored, recorded and moved, or none of these")
+
+    report = _ingest(db_url, tmp_path, chunk_files=3)  # the sensor's next run
+    assert report.rows_appended == len(waiting)
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT content_sha256)"
+                            "  FROM benchmark_transactions").fetchone() == (9, 9)
+    assert list((tmp_path / "inbox").glob("*.json")) == []
