@@ -23,7 +23,8 @@ def _quick(script: str, server_url: str) -> str:
 @pytest.mark.bench
 def test_bench_ingest_quick(pg_server_url):
     out = _quick("bench_ingest.py", pg_server_url)
-    for figure in ("(b) in-process ingest: ", "raw COPY", "(c) peak RSS",
+    for figure in ("(b) in-process ingest: ", "raw COPY", "results one per file",
+                   "(c) peak RSS",
                    "(a) end to end through Dagster"):
         assert figure in out, out
 
