@@ -1,6 +1,7 @@
 """How a batch is cut — files read in parts, parts streamed into transactions — changes
 nothing about what is stored, moved and recorded."""
 
+import gc
 import json
 import os
 from contextlib import contextmanager
@@ -165,6 +166,7 @@ def test_a_run_stopped_mid_batch_rolls_back_what_is_in_flight(db_url, tmp_path,
         pass
     else:
         raise AssertionError("the stop was swallowed")
+    assert gc.isenabled(), "the cycle collector runs again after a stopped batch"
 
     with psycopg.connect(db_url) as conn:
         stored = {source.rsplit("/", 1)[1] for (source,) in conn.execute(
@@ -182,3 +184,13 @@ def test_a_run_stopped_mid_batch_rolls_back_what_is_in_flight(db_url, tmp_path,
         assert conn.execute("SELECT count(*), count(DISTINCT content_sha256)"
                             "  FROM benchmark_transactions").fetchone() == (9, 9)
     assert list((tmp_path / "inbox").glob("*.json")) == []
+
+
+def test_the_cycle_collector_is_paused_for_the_batch_only(db_url, tmp_path):
+    for i in range(3):
+        drop_file(tmp_path, f"r{i}.json", _result(i))
+    during = []
+    assert gc.isenabled()
+    _ingest(db_url, tmp_path, chunk_files=1, progress=lambda _: during.append(gc.isenabled()))
+    assert during == [False, False, False]
+    assert gc.isenabled()
