@@ -114,7 +114,7 @@ class Result:
 
     def _stated_json(self) -> str | None:
         """`content_sha256`'s canonical JSON written out directly: the same text (a test
-        holds them equal) at about a third of the encoder's cost, which builds an encoder
+        holds them equal) at a fraction of the encoder's cost, which builds an encoder
         object per call. None for anything but finite floats under string names and
         strings (or None) as text; then the encoder decides (and raises for non-finite values)."""
         metrics = []
@@ -128,28 +128,44 @@ class Result:
             duration = float(duration)
             if not math.isfinite(duration):
                 return None
-        texts = (self.model_version, self.dataset_version, self.prompt_version,
-                 self.environment, self.model_provider, self.commit_sha, self.branch_name,
-                 self.run_id, self.notes, *self.tags)
-        if not all(type(t) is str or t is None for t in texts) or None in self.tags:
+        created_at = self.created_at
+        if created_at is not None:
+            created_at = _utc_isoformat(created_at)
+        q = _quote  # raises TypeError for anything but a str: then the encoder decides
+        try:
+            return (
+                f'{{"branch_name":{"null" if self.branch_name is None else q(self.branch_name)},'
+                f'"commit_sha":{"null" if self.commit_sha is None else q(self.commit_sha)},'
+                f'"created_at":{"null" if created_at is None else q(created_at)},'
+                f'"dataset_version":{q(self.dataset_version)},'
+                f'"duration_seconds":{"null" if duration is None else float.__repr__(duration)},'
+                f'"environment":{"null" if self.environment is None else q(self.environment)},'
+                f'"metrics":{{{",".join(metrics)}}},'
+                f'"model_provider":'
+                f'{"null" if self.model_provider is None else q(self.model_provider)},'
+                f'"model_version":{q(self.model_version)},'
+                f'"notes":{"null" if self.notes is None else q(self.notes)},'
+                f'"prompt_version":{q(self.prompt_version)},'
+                f'"run_id":{"null" if self.run_id is None else q(self.run_id)},'
+                f'"tags":[{",".join(map(q, sorted(self.tags)))}]}}'
+            )
+        except TypeError:  # a value that is not text (or tags that do not sort)
             return None
-        created_at = self.created_at.astimezone(UTC).isoformat() if self.created_at else None
-        text = _json_text
-        return (
-            f'{{"branch_name":{text(self.branch_name)},"commit_sha":{text(self.commit_sha)},'
-            f'"created_at":{text(created_at)},"dataset_version":{text(self.dataset_version)},'
-            f'"duration_seconds":{"null" if duration is None else float.__repr__(duration)},'
-            f'"environment":{text(self.environment)},"metrics":{{{",".join(metrics)}}},'
-            f'"model_provider":{text(self.model_provider)},'
-            f'"model_version":{text(self.model_version)},"notes":{text(self.notes)},'
-            f'"prompt_version":{text(self.prompt_version)},"run_id":{text(self.run_id)},'
-            f'"tags":[{",".join(map(_quote, sorted(self.tags)))}]}}'
-        )
 
 
-def _json_text(value: str | None) -> str:
-    """A str or None as JSON (ASCII-escaped, as json.dumps writes it)."""
-    return "null" if value is None else _quote(value)
+_last_utc: tuple[datetime | None, str] = (None, "")
+
+
+def _utc_isoformat(moment: datetime) -> str:
+    """moment.astimezone(UTC).isoformat(), remembering the last one: the results of one
+    file usually share one created_at object."""
+    global _last_utc
+    last = _last_utc
+    if last[0] is moment:
+        return last[1]
+    text = (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).isoformat()
+    _last_utc = (moment, text)
+    return text
 
 
 def _metrics_json(metrics: dict) -> str:

@@ -178,10 +178,16 @@ def test_the_plain_result_path_takes_a_typical_result():
     assert benchmon._plain_result(item) == benchmon._checked_result(item, "$")
 
 
-@given(model=texts, notes=texts, tags=st.lists(st.text(max_size=4), max_size=3),
+class _Text(str):
+    """A str subclass: json.dumps writes it as the str it is."""
+
+
+@given(model=st.one_of(texts, st.builds(_Text, st.text(max_size=5))), notes=texts,
+       tags=st.lists(st.one_of(st.text(max_size=4), st.none(), st.integers()), max_size=3),
        metrics=st.dictionaries(st.text(max_size=4), numbers, min_size=1, max_size=4),
        duration=st.one_of(st.none(), st.integers(0, 10**6), st.floats()),
-       created_at=st.one_of(st.none(), st.datetimes(timezones=st.timezones())))
+       created_at=st.one_of(st.none(), st.datetimes(timezones=st.timezones()),
+                            st.datetimes()))
 def test_the_written_key_is_the_encoders_key(model, notes, tags, metrics, duration,
                                              created_at):
     """`content_sha256` writes its canonical JSON out itself; the text (and so the key of
@@ -203,6 +209,18 @@ def test_the_written_key_is_the_encoders_key(model, notes, tags, metrics, durati
             result.content_sha256()
         return
     assert result.content_sha256() == reference
+
+
+@given(moments=st.lists(st.datetimes(timezones=st.timezones()), min_size=1, max_size=4),
+       picks=st.lists(st.integers(0, 3), min_size=1, max_size=12))
+def test_the_key_of_results_sharing_a_created_at_is_their_own(moments, picks):
+    """The results of one file share one created_at object, whose text is remembered: the
+    key of each result is still the one its own created_at gives."""
+    for i in picks:
+        moment = moments[i % len(moments)]
+        result = Result("m", "d", "p", {"f1": 0.5}, created_at=moment)
+        assert json.loads(result._stated_json())["created_at"] == (
+            moment.astimezone(UTC).isoformat())
 
 
 @given(metrics=st.dictionaries(st.text(max_size=4), numbers, max_size=4))
