@@ -10,12 +10,9 @@ their results already stored (`duplicate`), so nothing is lost and nothing is st
 A transaction holds at most `chunk_files` files, and is closed early once it holds
 RESULTS_PER_TRANSACTION results. Files are read in parts of about PART_RESULTS results,
 each streamed into the open COPY as soon as it is parsed, so the database inserts one part
-while this process parses the next. Two transactions are in flight on two connections:
-while one ends on a storing thread (the rest of its COPY, fold, ledger, commit — database
-work — then its moves), the reading thread already parses and streams the next. The next
-folds only after the previous one has committed, so versions follow the files' order.
-(Reader processes and a read-ahead thread within one transaction were measured on the
-2-core target machine and were slower: the database needs the other core.)
+while this process parses the next, and two transactions are in flight at a time (see
+`ingest_batch`). (Reader processes and a read-ahead thread within one transaction were
+measured on the 2-core target machine and were slower: the database needs the other core.)
 """
 
 from __future__ import annotations
@@ -93,10 +90,10 @@ def store(conn: psycopg.Connection, inbox_kind: str,
 
 
 def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Parsed],
-                 dagster_run_id: str | None, actor: str | None) -> Parsed:
+                 dagster_run_id: str | None, actor: str | None) -> None:
     """`store` for files that arrive in parts: each part's results are streamed into the
     log as soon as it is read (append_pieces), so the database inserts them while the next
-    part is being parsed. Returns every file stored."""
+    part is being parsed."""
     files: Parsed = []
     owners: list[FileOutcome] = []
 
@@ -128,7 +125,6 @@ def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Pars
             if parsed is not None:
                 outcome.status = INGESTED if outcome.results_new else DUPLICATE
         record(conn, inbox_kind, [o for o, _ in files], dagster_run_id)
-    return files
 
 
 def _read_parts(read: Callable[[Sequence[str]], tuple[Parsed, list[str]]],
@@ -274,8 +270,7 @@ class _Transaction(queue.SimpleQueue):
                 raise _Abandoned
             self.files.extend(part)
             yield part
-        if previous is not None:
-            wait([previous])
+        # (Future.exception() waits for the previous transaction to end)
         if self.abandoned or previous is not None and previous.exception() is not None:
             raise _Abandoned
 
@@ -287,7 +282,8 @@ def _store_transaction(transaction: _Transaction, previous: Future | None, *,
     move its files. Returns its files with their outcomes."""
     conn, stream = transaction.conn, transaction.parts(previous)
     try:
-        group = _store_parts(conn, inbox_kind, stream, dagster_run_id, actor)
+        _store_parts(conn, inbox_kind, stream, dagster_run_id, actor)
+        group = transaction.files
     except psycopg.OperationalError:
         raise  # the database went away: the run's retry policy takes over
     except psycopg.Error as exc:
