@@ -124,13 +124,12 @@ def _result(item: Any, path: str, shared: dict | None = None,
     if not isinstance(item, dict):
         raise InvalidResult("wrong_type", "a result must be a JSON object", path)
     if context is not None and item.keys().isdisjoint(_CONTEXT_FIELD_SET):
-        plain = _plain_result(item, context)
-        if plain is not None:
-            return plain
-    if shared:
-        item = {**shared, **item}
-    plain = _plain_result(item)
-    return plain if plain is not None else _checked_result(item, path)
+        plain = _plain_result(item, context)  # (the shared fields were judged once)
+        merged = {**shared, **item} if shared and plain is None else item
+    else:
+        merged = {**shared, **item} if shared else item
+        plain = _plain_result(merged)
+    return plain if plain is not None else _checked_result(merged, path)
 
 
 def _checked_result(item: dict, path: str) -> Result:
