@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import logging
 import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -43,11 +44,10 @@ from benchmon_pipeline.ingest.parsing import (
     read_part,
 )
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES
-from benchmon_pipeline.ingest.result import LOG_COLUMNS, InvalidResult, ParsedFile, log_row
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, log_row, new_ids
 from benchmon_pipeline.warehouse.append import append_pieces
 
 log = logging.getLogger(__name__)
-_SOURCE = list(LOG_COLUMNS).index("source")
 
 CHUNK_FILES = 500  # files per transaction, at most …
 RESULTS_PER_TRANSACTION = 5_000  # … and a transaction of many-result files commits early
@@ -90,10 +90,11 @@ def store(conn: psycopg.Connection, inbox_kind: str,
 
 
 def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Parsed],
-                 dagster_run_id: str | None, actor: str | None) -> None:
+                 dagster_run_id: str | None, actor: str | None,
+                 before_fold: Callable[[], None] | None = None) -> None:
     """`store` for files that arrive in parts: each part's results are streamed into the
     log as soon as it is read (append_pieces), so the database inserts them while the next
-    part is being parsed."""
+    part is being parsed. `before_fold`: see append_pieces."""
     files: Parsed = []
     owners: list[FileOutcome] = []
 
@@ -108,18 +109,18 @@ def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Pars
                 file_keys = (parsed.keys if len(parsed.keys) == n
                              else [r.content_sha256() for r in parsed.results])
                 keys.extend(file_keys)
-                rows.extend(parsed.rows if n and len(parsed.rows) == n
-                            and parsed.rows[0][_SOURCE] == outcome.uri
-                            else map(log_row, parsed.results, file_keys, [outcome.uri] * n))
+                rows.extend(parsed.rows if len(parsed.rows) == n and parsed.source == outcome.uri
+                            else map(log_row, parsed.results, file_keys, [outcome.uri] * n,
+                                     new_ids(n)))
                 owners.extend([outcome] * n)
             yield keys, rows
 
     with conn.transaction():
-        appended = append_pieces(conn, pieces(), actor=actor)
+        appended = append_pieces(conn, pieces(), actor=actor, before_fold=before_fold)
         for outcome in (o for o, parsed in files if parsed is not None):
             outcome.transaction_ids, outcome.results_new = [], 0
         for owner, result in zip(owners, appended, strict=True):
-            owner.transaction_ids.append(result.transaction_id)
+            owner.transaction_ids.append(result.id)
             owner.results_new += result.inserted
         for outcome, parsed in files:
             if parsed is not None:
@@ -208,7 +209,7 @@ def ingest_batch(
                     idle.append(oldest.conn)
                 # (the second connection opens only once a second transaction exists)
                 conn = idle.pop() if idle else connections.enter_context(connect())
-                previous = in_flight[-1].future if in_flight else None
+                previous = in_flight[-1] if in_flight else None
                 transaction = _Transaction(conn)
                 transaction.future = storing.submit(store_transaction, transaction, previous)
                 in_flight.append(transaction)
@@ -258,40 +259,56 @@ class _Transaction(queue.SimpleQueue):
         super().__init__()
         self.conn = conn
         self.future: Future[Parsed]
+        self.ended = threading.Event()  # set once it committed or failed (before the moves)
+        self.committed = False
         self.files: Parsed = []  # every part taken so far
         self.abandoned = False
 
-    def parts(self, previous: Future | None) -> Iterator[Parsed]:
-        """The parts as they come; at the end, wait for the previous transaction (fold
-        only after its commit). Raises _Abandoned (the transaction rolls back) when the
-        batch was given up or the previous transaction failed."""
+    def parts(self) -> Iterator[Parsed]:
+        """The parts as they come. Raises _Abandoned (the transaction rolls back) when the
+        batch was given up."""
         while (part := self.get()) is not _END:
             if part is _ABANDON:
                 raise _Abandoned
             self.files.extend(part)
             yield part
-        # (Future.exception() waits for the previous transaction to end)
-        if self.abandoned or previous is not None and previous.exception() is not None:
+
+    def wait_for(self, previous: _Transaction | None) -> None:
+        """Wait for the previous transaction to commit (this one folds only after it; not
+        after its moves); raises _Abandoned when it failed or the batch was given up."""
+        if previous is not None:
+            previous.ended.wait()
+            if not previous.committed:
+                raise _Abandoned
+        if self.abandoned:
             raise _Abandoned
 
 
-def _store_transaction(transaction: _Transaction, previous: Future | None, *,
+def _store_transaction(transaction: _Transaction, previous: _Transaction | None, *,
                        inbox: Inbox, inbox_kind: str, dagster_run_id: str | None,
                        actor: str | None) -> Parsed:
     """One transaction, on a storing thread: append its parts as they come, commit, then
     move its files. Returns its files with their outcomes."""
-    conn, stream = transaction.conn, transaction.parts(previous)
+    conn, stream = transaction.conn, transaction.parts()
     try:
-        _store_parts(conn, inbox_kind, stream, dagster_run_id, actor)
+        # (its rows are all in the log before it waits for the previous one: the database
+        # finishes this COPY while the previous transaction commits)
+        _store_parts(conn, inbox_kind, stream, dagster_run_id, actor,
+                     before_fold=partial(transaction.wait_for, previous))
         group = transaction.files
+        transaction.committed = True
     except psycopg.OperationalError:
         raise  # the database went away: the run's retry policy takes over
     except psycopg.Error as exc:
         for _ in stream:  # the rest of this transaction's files
             pass
+        transaction.wait_for(previous)
         log.warning("a chunk was refused by the database (%s); retrying file by file", exc)
         group = _store_one_by_one(conn, inbox, inbox_kind, transaction.files,
                                   dagster_run_id, actor)
+        transaction.committed = True
+    finally:
+        transaction.ended.set()
     _move(inbox, group)
     return group
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from uuid import UUID
 
 if TYPE_CHECKING:  # parsing.py imports this module and needs no database driver
     import psycopg
@@ -29,7 +28,7 @@ class FileOutcome:
     size: int | None = None
     error: dict | None = None  # error_code, message, json_path
     warnings: list[str] = field(default_factory=list)
-    transaction_ids: list[UUID] = field(default_factory=list)
+    transaction_ids: list[str] = field(default_factory=list)  # log row ids, as text
     results_new: int = 0
 
 

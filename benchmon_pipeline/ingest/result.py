@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import uuid
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps's, for a str
@@ -18,7 +18,7 @@ from json.encoder import encode_basestring_ascii as _quote  # json.dumps's, for 
 _canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False).encode
 _json = json.JSONEncoder().encode  # json.dumps(value) with its defaults, the same way
 
-# The log's columns a result fills, in the order of Result.log_row(), with their types;
+# The log's columns a result fills, in the order of log_row(), with their types;
 # the server fills ingested_at, seq and xact_id (warehouse/append.py COPYs these).
 LOG_COLUMNS = {
     "id": "uuid", "created_at": "timestamptz", "commit_sha": "text", "branch_name": "text",
@@ -180,19 +180,71 @@ def _metrics_json(metrics: dict) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def log_row(result: Result, key: str, source: str | None) -> tuple:
-    """`result` as a row of the log (LOG_COLUMNS), under a new id, with `key` its
-    content_sha256(). created_at is None when the result states none: the appending
-    transaction's time fills it in (warehouse/append.py)."""
+# A row of the log as the COPY into it takes it (text format, LOG_COLUMNS): its id, its
+# created_at (None: the appending transaction's time fills it in), and the rest of the line
+# (commit_sha … metric_directions, without the line's end). Written here, on the reading
+# side, so the storing side sends whole lines: psycopg's write_row() costs more per row
+# than the database takes to insert one (docs/ingestion.md, "Where the time goes").
+LogRow = tuple[str, str | None, str]
+
+_NULL = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_REST_SEPARATORS = len(LOG_COLUMNS) - 3  # tabs between the columns after created_at
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+def new_ids(count: int) -> list[str]:
+    """`count` random version-4 UUIDs, as text, from one read of random bytes: uuid4()
+    makes a system call and an object per id, more than the rest of a row costs."""
+    h = os.urandom(16 * count).hex()
+    return [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-4{h[i + 13:i + 16]}-"
+            f"{_VARIANT[h[i + 16]]}{h[i + 17:i + 20]}-{h[i + 20:i + 32]}"
+            for i in range(0, 32 * count, 32)]
+
+
+def log_row(result: Result, key: str, source: str | None, row_id: str) -> LogRow:
+    """`result` as a row of the log under the id `row_id`, with `key` its content_sha256().
+
+    The text is what psycopg's COPY would send for the same values (a test stores both
+    and compares the rows): NULL as \\N, backslash, tab, newline and carriage return
+    escaped, tags as an array literal, metrics and directions as JSON.
+    """
     r = result
-    return (
-        uuid.uuid4(), r.created_at, r.commit_sha, r.branch_name, r.model_version,
-        r.model_provider, r.dataset_version, r.prompt_version, r.environment,
-        _metrics_json(r.metrics), r.duration_seconds,
-        list(r.tags) if r.tags else "{}",  # (an empty text[] literal: no array dumper needed)
-        r.notes, r.run_id,
-        r.triggered_by, key, source, _json(r.directions) if r.directions else "{}",
-    )
+    moment = r.created_at
+    created_at = (None if moment is None else _utc_isoformat(moment)
+                  if moment.tzinfo is not None else moment.isoformat())
+    values = (r.commit_sha, r.branch_name, r.model_version, r.model_provider,
+              r.dataset_version, r.prompt_version, r.environment, _metrics_json(r.metrics),
+              r.duration_seconds, _array(r.tags) if r.tags else "{}", r.notes, r.run_id,
+              r.triggered_by, key, source, _json(r.directions) if r.directions else "{}")
+    (commit_sha, branch_name, model_version, model_provider, dataset_version,
+     prompt_version, environment, metrics, duration, tags, notes, run_id, triggered_by,
+     _, _, directions) = values
+    n = _NULL
+    rest = (f"{n if commit_sha is None else commit_sha}\t"
+            f"{n if branch_name is None else branch_name}\t"
+            f"{n if model_version is None else model_version}\t"
+            f"{n if model_provider is None else model_provider}\t"
+            f"{n if dataset_version is None else dataset_version}\t"
+            f"{n if prompt_version is None else prompt_version}\t"
+            f"{n if environment is None else environment}\t{metrics}\t"
+            f"{n if duration is None else duration}\t{tags}\t{n if notes is None else notes}\t"
+            f"{n if run_id is None else run_id}\t"
+            f"{n if triggered_by is None else triggered_by}\t{key}\t"
+            f"{n if source is None else source}\t{directions}")
+    # Nothing to escape when the only backslashes are the NULLs' and the only tabs the
+    # separators (the common case: one count each instead of a pass per value).
+    if (rest.count("\\") != values.count(None) or rest.count("\t") != _REST_SEPARATORS
+            or "\n" in rest or "\r" in rest):
+        rest = "\t".join([n if value is None else str(value).translate(_COPY_ESCAPES)
+                          for value in values])
+    return row_id, created_at, rest
+
+
+def _array(texts: tuple) -> str:
+    """A text[] literal: every element quoted, its backslashes and quotes escaped."""
+    return "{" + ",".join(['"' + str(t).replace("\\", "\\\\").replace('"', '\\"') + '"'
+                           for t in texts]) + "}"
 
 
 def finite_metrics(raw: dict[str, object], json_path: str) -> tuple[dict[str, float], list[str]]:
@@ -238,7 +290,8 @@ class ParsedFile:
     size: int = 0
     sha256: str = ""  # of the file's bytes, for the ingest ledger
     # Each result's content_sha256() and log_row(), in order, when the reader made them
-    # already (the ingest batch does); empty: not made. They
-    # belong to `results`: a copy with other results must leave them out.
+    # already (the ingest batch does), with the source the rows name; empty: not made.
+    # They belong to `results`: a copy with other results must leave them out.
     keys: tuple[str, ...] = ()
-    rows: tuple[tuple, ...] = ()
+    rows: tuple[LogRow, ...] = ()
+    source: str | None = None

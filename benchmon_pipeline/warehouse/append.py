@@ -16,13 +16,13 @@ log the fast path is about twice as fast (benchmarks/bench_warehouse.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 import psycopg
 
-from benchmon_pipeline.ingest.result import LOG_COLUMNS, Result, log_row
+from benchmon_pipeline.ingest.result import LOG_COLUMNS, LogRow, Result, log_row, new_ids
 
 _COLUMNS = LOG_COLUMNS
 _LIST = ", ".join(_COLUMNS)
@@ -46,9 +46,13 @@ RETURNING t.content_sha256
 
 @dataclass(frozen=True)
 class AppendOutcome:
-    transaction_id: UUID
+    id: str  # of the log row that holds this content (the transaction id, as text)
     content_sha256: str
     inserted: bool  # False: the same content was stored before (or earlier in this batch)
+
+    @property
+    def transaction_id(self) -> UUID:
+        return UUID(self.id)
 
 
 def append_results(
@@ -58,7 +62,7 @@ def append_results(
     *,
     actor: str | None = None,
     keys: Sequence[str] | None = None,
-    rows: Sequence[tuple] | None = None,
+    rows: Sequence[LogRow] | None = None,
 ) -> list[AppendOutcome]:
     """Append `results` (read from `sources`, one per result) and fold them.
 
@@ -78,81 +82,85 @@ def append_results(
     elif len(keys) != len(results):
         raise ValueError(f"{len(results)} results but {len(keys)} keys")
     if rows is None:
-        rows = list(map(log_row, results, keys, sources))
+        rows = list(map(log_row, results, keys, sources, new_ids(len(results))))
     elif len(rows) != len(results):
         raise ValueError(f"{len(results)} results but {len(rows)} rows")
     return append_pieces(conn, [(keys, rows)], actor=actor)
 
 
 def append_pieces(conn: psycopg.Connection, pieces: Iterable[tuple[Sequence[str],
-                                                                    Sequence[tuple]]],
-                  *, actor: str | None = None) -> list[AppendOutcome]:
+                                                                    Sequence[LogRow]]],
+                  *, actor: str | None = None,
+                  before_fold: Callable[[], None] | None = None) -> list[AppendOutcome]:
     """`append_results` for results that arrive in pieces of (keys, log rows): each piece
     is taken from `pieces` only once the COPY is open and streamed into it at once, so the
     database inserts it while the caller makes the next piece (parsing files, say) — two
-    cores at work instead of one after the other. Outcomes are in the order of the keys."""
+    cores at work instead of one after the other. Outcomes are in the order of the keys.
+
+    `before_fold` is called once every row is in the log and before the fold (the ingest
+    batch waits there for the transaction before this one to commit)."""
     all_keys: list[str] = []
     with conn.transaction(), conn.cursor() as cur:
         # Optimistic: COPY everything and let the UNIQUE constraint say whether any key was
         # stored before. The common batch is all new, and probing the unique index once per
         # row (by COPY) instead of twice (a look-up first) keeps the rate close to raw COPY
         # as the log grows; a batch that repeats stored results takes the slower path below.
-        known: dict[str, UUID] = {}
-        now = cur.execute("SELECT now()").fetchone()[0]  # created_at when not stated
-        fresh: dict[str, tuple] = {}  # first occurrence of each new key, in order
+        known: dict[str, str] = {}
+        now = cur.execute("SELECT now()::text").fetchone()[0]  # created_at when not stated
+        fresh: dict[str, str] = {}  # id of the first occurrence of each new key, in order
+        lines: list[str] = []  # their COPY lines, in the same order
         pieces = iter(pieces)
 
-        def take(piece) -> list[tuple]:
-            """Record a piece; its rows not seen before in this call, ready for the COPY."""
+        def take(piece) -> str:
+            """Record a piece; the COPY text of its rows not seen before in this call."""
             keys, rows = piece
             all_keys.extend(keys)
-            new = []
-            for key, row in zip(keys, rows, strict=True):
+            start = len(lines)
+            for key, (row_id, created_at, rest) in zip(keys, rows, strict=True):
                 if key not in fresh:
-                    row = fresh[key] = row if row[1] is not None else (row[0], now, *row[2:])
-                    new.append(row)
-            return new
+                    fresh[key] = row_id
+                    lines.append(f"{row_id}\t{now if created_at is None else created_at}"
+                                 f"\t{rest}\n")
+            return "".join(lines[start:])
 
         try:
             with conn.transaction(), cur.copy(f"COPY benchmark_transactions ({_LIST})"
                                               " FROM STDIN") as copy:
                 for piece in pieces:
-                    for row in take(piece):
-                        copy.write_row(row)
+                    if text := take(piece):
+                        copy.write(text)
         except psycopg.errors.UniqueViolation:  # some were stored before (or concurrently)
             for piece in pieces:  # (a COPY the server ended early left some unread)
                 take(piece)
-            stored = _insert_skipping_duplicates(cur, list(fresh.values()))
+            stored = _insert_skipping_duplicates(cur, lines)
             for key in fresh.keys() - stored:
                 del fresh[key]
-            known.update(cur.execute(_KNOWN, (sorted(set(all_keys) - stored),)).fetchall())
+            known.update((key, str(row_id)) for key, row_id in cur.execute(
+                _KNOWN, (sorted(set(all_keys) - stored),)).fetchall())
+        if before_fold is not None:
+            before_fold()
         if not all_keys:
             return []
         cur.execute("SELECT count(*) FROM fold_transactions(own_rows_only => true, actor => %s)",
                     (actor,))
     outcomes = []
-    first: dict[str, UUID] = {}  # the id each key got earlier in this batch
+    first: dict[str, str] = {}  # the id each key got earlier in this batch
     for key in all_keys:
-        row = fresh.pop(key, None)
-        if row is not None:
-            outcomes.append(AppendOutcome(row[0], key, inserted=True))
-            first[key] = row[0]
+        row_id = fresh.pop(key, None)
+        if row_id is not None:
+            outcomes.append(AppendOutcome(row_id, key, inserted=True))
+            first[key] = row_id
         else:  # stored before, or a repeat of a result earlier in this batch
             outcomes.append(AppendOutcome(known.get(key) or first.get(key), key,
                                           inserted=False))
     return outcomes
 
 
-def _copy(cur: psycopg.Cursor, table: str, columns: str, rows) -> None:
-    with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _insert_skipping_duplicates(cur: psycopg.Cursor, rows: list[tuple]) -> set[str]:
-    """The path that cannot fail on a duplicate; returns the keys it inserted."""
+def _insert_skipping_duplicates(cur: psycopg.Cursor, lines: list[str]) -> set[str]:
+    """The path that cannot fail on a duplicate (`lines`: COPY text of log rows); returns
+    the keys it inserted."""
     cur.execute(_CREATE_STAGING)
     cur.execute("TRUNCATE benchmon_staging")
-    _copy(cur, "benchmon_staging", f"position, {_LIST}",
-          ((position, *row) for position, row in enumerate(rows)))
+    with cur.copy(f"COPY benchmon_staging (position, {_LIST}) FROM STDIN") as copy:
+        copy.write("".join([f"{position}\t{line}" for position, line in enumerate(lines)]))
     return {key for (key,) in cur.execute(_INSERT_FROM_STAGING).fetchall()}
