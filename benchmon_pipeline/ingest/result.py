@@ -112,17 +112,21 @@ class Result:
         }
         return hashlib.sha256(_canonical_json(stated).encode()).hexdigest()
 
-    def _stated_json(self) -> str | None:
+    def _stated_json(self, metric_members: str | None = None) -> str | None:
         """`content_sha256`'s canonical JSON written out directly: the same text (a test
         holds them equal) at a fraction of the encoder's cost, which builds an encoder
         object per call. None for anything but finite floats under string names and
-        strings (or None) as text; then the encoder decides (and raises for non-finite values)."""
-        metrics = []
-        for name, value in sorted(self.metrics.items()):
-            value = float(value)
-            if type(name) is not str or not math.isfinite(value):
-                return None
-            metrics.append(f"{_quote(name)}:{float.__repr__(value)}")
+        strings (or None) as text; then the encoder decides (and raises for non-finite values).
+        `metric_members`: the metrics' canonical members ("name":value, …) when the caller
+        has them (`_metric_texts`)."""
+        if metric_members is None:
+            metrics = []
+            for name, value in sorted(self.metrics.items()):
+                value = float(value)
+                if type(name) is not str or not math.isfinite(value):
+                    return None
+                metrics.append(f"{_quote(name)}:{float.__repr__(value)}")
+            metric_members = ",".join(metrics)
         duration = self.duration_seconds
         if duration is not None:
             duration = float(duration)
@@ -140,7 +144,7 @@ class Result:
                 f'"dataset_version":{q(self.dataset_version)},'
                 f'"duration_seconds":{"null" if duration is None else float.__repr__(duration)},'
                 f'"environment":{"null" if self.environment is None else q(self.environment)},'
-                f'"metrics":{{{",".join(metrics)}}},'
+                f'"metrics":{{{metric_members}}},'
                 f'"model_provider":'
                 f'{"null" if self.model_provider is None else q(self.model_provider)},'
                 f'"model_version":{q(self.model_version)},'
@@ -190,6 +194,7 @@ LogRow = tuple[str, str | None, str]
 _NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _REST_SEPARATORS = len(LOG_COLUMNS) - 3  # tabs between the columns after created_at
+_FLOAT_INTS = 2**1023  # ints float() converts without overflow (and more)
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
@@ -202,19 +207,57 @@ def new_ids(count: int) -> list[str]:
             for i in range(0, 32 * count, 32)]
 
 
-def log_row(result: Result, key: str, source: str | None, row_id: str) -> LogRow:
+def key_and_row(result: Result, source: str | None, row_id: str) -> tuple[str, LogRow]:
+    """`result.content_sha256()` and `log_row(result, that key, source, row_id)`, with the
+    metrics written once for both (the ingest path's per-result work)."""
+    texts = _metric_texts(result.metrics)
+    written = texts and result._stated_json(texts[1])
+    if not written:
+        key = result.content_sha256()
+        return key, log_row(result, key, source, row_id)
+    key = hashlib.sha256(written.encode()).hexdigest()
+    return key, log_row(result, key, source, row_id, texts[0])
+
+
+def _metric_texts(metrics: dict) -> tuple[str, str] | None:
+    """For {str: finite float | int} metrics: their JSON as stored (jsonb: the order of the
+    keys and the spaces do not matter, an int stays an int) and their canonical members for
+    the key (every value as a float), in one sorted pass; None for anything else."""
+    stored, canonical = [], []
+    try:
+        items = sorted(metrics.items())
+    except TypeError:  # names that do not sort: content_sha256() reports it
+        return None
+    for name, value in items:
+        kind = type(value)
+        if type(name) is not str or not (kind is int or kind is float and math.isfinite(value)):
+            return None
+        member = f"{_quote(name)}:{kind.__repr__(value)}"
+        stored.append(member)
+        if kind is int:
+            if not -_FLOAT_INTS <= value <= _FLOAT_INTS:
+                return None  # (content_sha256() decides)
+            member = f"{_quote(name)}:{float.__repr__(float(value))}"
+        canonical.append(member)
+    return "{" + ",".join(stored) + "}", ",".join(canonical)
+
+
+def log_row(result: Result, key: str, source: str | None, row_id: str,
+            metrics_json: str | None = None) -> LogRow:
     """`result` as a row of the log under the id `row_id`, with `key` its content_sha256().
 
     The text is what psycopg's COPY would send for the same values (a test stores both
     and compares the rows): NULL as \\N, backslash, tab, newline and carriage return
-    escaped, tags as an array literal, metrics and directions as JSON.
+    escaped, tags as an array literal, metrics and directions as JSON (`metrics_json`: the
+    metrics' JSON when the caller wrote it already).
     """
     r = result
     moment = r.created_at
     created_at = (None if moment is None else _utc_isoformat(moment)
                   if moment.tzinfo is not None else moment.isoformat())
     values = (r.commit_sha, r.branch_name, r.model_version, r.model_provider,
-              r.dataset_version, r.prompt_version, r.environment, _metrics_json(r.metrics),
+              r.dataset_version, r.prompt_version, r.environment,
+              metrics_json or _metrics_json(r.metrics),
               r.duration_seconds, _array(r.tags) if r.tags else "{}", r.notes, r.run_id,
               r.triggered_by, key, source, _json(r.directions) if r.directions else "{}")
     (commit_sha, branch_name, model_version, model_provider, dataset_version,

@@ -1,5 +1,6 @@
-"""The log rows the ingest path writes as COPY text store exactly what psycopg's COPY of the
-same values stores: both go into the same server, and the rows are compared as text."""
+"""The log rows the ingest path writes as COPY text (`key_and_row`, and `log_row` alone)
+store exactly what psycopg's COPY of the same values stores: all go into the same server,
+and the rows are compared as text."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmon_pipeline.ingest.result import LOG_COLUMNS, Result, log_row, new_ids
+from benchmon_pipeline.ingest.result import LOG_COLUMNS, Result, key_and_row, log_row, new_ids
 
 COLUMNS = ", ".join(LOG_COLUMNS)
 TYPED_COLUMNS = ", ".join(f"{name} {type_}" for name, type_ in LOG_COLUMNS.items())
@@ -64,19 +65,22 @@ def test_copy_text_rows_store_what_psycopg_rows_store(db, configuration, context
                     model_provider=provider, commit_sha=commit_sha, branch_name=branch,
                     run_id=run_id, triggered_by=triggered_by, notes=notes, tags=tuple(tags),
                     duration_seconds=duration, created_at=created_at, directions=directions)
-    key = "k" * 64
     row_id = new_ids(1)[0]
-    for table in ("by_psycopg", "by_text"):  # the log's columns, without its constraints
+    for table in ("by_psycopg", "by_text", "by_log_row"):  # the log's columns, no constraints
         db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({TYPED_COLUMNS})")
-    db.execute("TRUNCATE by_psycopg, by_text")
+    db.execute("TRUNCATE by_psycopg, by_text, by_log_row")
     db.execute("SET TIME ZONE 'America/St_Johns'")  # (where naive datetimes are read)
+    key, row = key_and_row(result, source, row_id)
+    assert key == result.content_sha256()
     with db.cursor() as cur:
         with cur.copy(f"COPY by_psycopg ({COLUMNS}) FROM STDIN") as copy:
             copy.write_row(_psycopg_row(result, key, source, row_id))
-        row_id, created, rest = log_row(result, key, source, row_id)
-        with cur.copy(f"COPY by_text ({COLUMNS}) FROM STDIN") as copy:
-            copy.write(f"{row_id}\t{created or NOW.isoformat()}\t{rest}\n")
+        for table, (row_id, created, rest) in [
+                ("by_text", row), ("by_log_row", log_row(result, key, source, row_id))]:
+            with cur.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy:
+                copy.write(f"{row_id}\t{created or NOW.isoformat()}\t{rest}\n")
     assert _stored(db, "by_text") == _stored(db, "by_psycopg")
+    assert _stored(db, "by_log_row") == _stored(db, "by_psycopg")
 
 
 @pytest.mark.parametrize("special", ["\\", "\t", "\n", "\r", "\\N", '"', "{}", ",", "NULL", ""])
