@@ -218,6 +218,9 @@ def ingest_batch(
                 transaction.put(_END)
             while in_flight:
                 finish(in_flight.pop(0))
+            # The last files are freed here, while the cycle collector is still paused: it
+            # would otherwise walk them all once it resumes (~10 ms for 5,000 results).
+            transaction = previous = oldest = None
         except BaseException:  # (a failed transaction, or the run was stopped)
             for transaction in in_flight:  # roll back what has not begun to commit
                 transaction.abandoned = True

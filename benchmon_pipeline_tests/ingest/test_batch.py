@@ -162,3 +162,20 @@ def test_real_world_files_land_with_their_formats(db_url, inbox, tmp_path):
     nan_file = ledger["lm_eval/gpt-4o-mini_tgpred_nan-inf.json"]
     assert (nan_file["status"], nan_file["error_code"]) == ("quarantined", "no_finite_metrics")
     assert directions == [{"p": "lower", "acc": "higher"}]
+
+
+def test_the_ledger_names_each_files_log_rows_in_order(db_url, inbox, tmp_path):
+    for i in range(2):
+        drop_file(tmp_path, f"run-{i}.json", {"results": [
+            result(dataset_version=f"set-{i}-{j}") for j in range(3)]})
+    report = run(db_url, inbox)
+    assert report.count("ingested") == 2
+    with psycopg.connect(db_url) as conn:
+        for outcome in report.outcomes:
+            (ledger,) = conn.execute("SELECT transaction_ids FROM ingested_files WHERE uri = %s",
+                                     (outcome.uri,)).fetchone()
+            logged = [i for (i,) in conn.execute(
+                "SELECT id FROM benchmark_transactions WHERE source = %s ORDER BY seq",
+                (outcome.uri,))]
+            assert ledger == logged and len(logged) == 3
+            assert [str(i) for i in logged] == outcome.transaction_ids
