@@ -16,6 +16,9 @@ from benchmon_pipeline.ingest.result import LOG_COLUMNS, Result, key_and_row, lo
 
 COLUMNS = ", ".join(LOG_COLUMNS)
 TYPED_COLUMNS = ", ".join(f"{name} {type_}" for name, type_ in LOG_COLUMNS.items())
+# Far wider than what parsing accepts (1990–2100), away from year 1, where converting a
+# naive datetime to UTC (the content key does) can leave the calendar.
+YEARS = (datetime(1800, 1, 1), datetime(2300, 1, 1))
 NOW = datetime(2026, 11, 24, 12, 30, 1, 123456, tzinfo=UTC)
 
 # Text a result may hold after validation (no NUL, no unpaired surrogate), with what COPY
@@ -54,7 +57,8 @@ def _stored(conn, table: str) -> list[str]:
     tags=st.lists(text, max_size=4),
     duration=st.one_of(st.none(), st.integers(0, 10**9),
                        st.floats(min_value=0, allow_infinity=False, allow_nan=False)),
-    created_at=st.one_of(st.none(), st.datetimes(timezones=st.timezones()), st.datetimes()),
+    created_at=st.one_of(st.none(), st.datetimes(YEARS[0], YEARS[1], timezones=st.timezones()),
+                         st.datetimes(*YEARS)),
     source=st.one_of(st.none(), text),
 )
 def test_copy_text_rows_store_what_psycopg_rows_store(db, configuration, context, metrics,
@@ -75,10 +79,10 @@ def test_copy_text_rows_store_what_psycopg_rows_store(db, configuration, context
     with db.cursor() as cur:
         with cur.copy(f"COPY by_psycopg ({COLUMNS}) FROM STDIN") as copy:
             copy.write_row(_psycopg_row(result, key, source, row_id))
-        for table, (row_id, created, rest) in [
+        for table, (made_id, created, rest) in [
                 ("by_text", row), ("by_log_row", log_row(result, key, source, row_id))]:
             with cur.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy:
-                copy.write(f"{row_id}\t{created or NOW.isoformat()}\t{rest}\n")
+                copy.write(f"{made_id}\t{created or NOW.isoformat()}\t{rest}\n")
     assert _stored(db, "by_text") == _stored(db, "by_psycopg")
     assert _stored(db, "by_log_row") == _stored(db, "by_psycopg")
 
