@@ -44,7 +44,7 @@ from benchmon_pipeline.ingest.parsing import (
     read_part,
 )
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, log_row, new_ids
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, keys_and_rows
 from benchmon_pipeline.warehouse.append import append_pieces
 
 log = logging.getLogger(__name__)
@@ -106,12 +106,11 @@ def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Pars
                 if parsed is None:
                     continue
                 n = len(parsed.results)
-                file_keys = (parsed.keys if len(parsed.keys) == n
-                             else [r.content_sha256() for r in parsed.results])
-                keys.extend(file_keys)
-                rows.extend(parsed.rows if len(parsed.rows) == n and parsed.source == outcome.uri
-                            else map(log_row, parsed.results, file_keys, [outcome.uri] * n,
-                                     new_ids(n)))
+                made = ((parsed.keys, parsed.rows)
+                        if len(parsed.rows) == n and parsed.source == outcome.uri
+                        else keys_and_rows(parsed.results, outcome.uri))
+                keys.extend(made[0])
+                rows.extend(made[1])
                 owners.extend([outcome] * n)
             yield keys, rows
 
@@ -292,14 +291,27 @@ def _store_transaction(transaction: _Transaction, previous: _Transaction | None,
                        actor: str | None) -> Parsed:
     """One transaction, on a storing thread: append its parts as they come, commit, then
     move its files. Returns its files with their outcomes."""
+    try:
+        group = _commit(transaction, previous, inbox=inbox, inbox_kind=inbox_kind,
+                        dagster_run_id=dagster_run_id, actor=actor)
+        transaction.committed = True
+    finally:
+        transaction.ended.set()  # (the next transaction may fold now, or give up)
+    _move(inbox, group)
+    return group
+
+
+def _commit(transaction: _Transaction, previous: _Transaction | None, *, inbox: Inbox,
+            inbox_kind: str, dagster_run_id: str | None, actor: str | None) -> Parsed:
+    """Append the transaction's parts as they come and commit; a chunk the database
+    refuses is stored file by file instead. Returns its files with their outcomes."""
     conn, stream = transaction.conn, transaction.parts()
     try:
         # (its rows are all in the log before it waits for the previous one: the database
         # finishes this COPY while the previous transaction commits)
         _store_parts(conn, inbox_kind, stream, dagster_run_id, actor,
                      before_fold=partial(transaction.wait_for, previous))
-        group = transaction.files
-        transaction.committed = True
+        return transaction.files
     except psycopg.OperationalError:
         raise  # the database went away: the run's retry policy takes over
     except psycopg.Error as exc:
@@ -307,13 +319,8 @@ def _store_transaction(transaction: _Transaction, previous: _Transaction | None,
             pass
         transaction.wait_for(previous)
         log.warning("a chunk was refused by the database (%s); retrying file by file", exc)
-        group = _store_one_by_one(conn, inbox, inbox_kind, transaction.files,
-                                  dagster_run_id, actor)
-        transaction.committed = True
-    finally:
-        transaction.ended.set()
-    _move(inbox, group)
-    return group
+        return _store_one_by_one(conn, inbox, inbox_kind, transaction.files,
+                                 dagster_run_id, actor)
 
 
 def _store_one_by_one(conn, inbox, inbox_kind, files, dagster_run_id, actor):

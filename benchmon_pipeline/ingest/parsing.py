@@ -14,7 +14,7 @@ from typing import Protocol
 from benchmon_pipeline.ingest.inbox import InboxFile
 from benchmon_pipeline.ingest.ledger import INGESTED, QUARANTINED, FileOutcome
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, key_and_row, new_ids
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, keys_and_rows
 
 
 class Inbox(Protocol):
@@ -54,8 +54,7 @@ def parse_file(inbox: Inbox, name: str, *, default_environment: str, triggered_b
     results = [r.with_defaults(environment=environment, triggered_by=triggered_by)
                for r in parsed.results]
     uri = inbox.uri(name)
-    made = list(map(key_and_row, results, [uri] * len(results), new_ids(len(results))))
-    keys, rows = zip(*made, strict=True) if made else ((), ())
+    keys, rows = keys_and_rows(results, uri)
     parsed = ParsedFile(parsed.format, results, parsed.warnings, parsed.size, parsed.sha256,
                         keys=keys, rows=rows, source=uri)
     outcome = FileOutcome(name, uri, INGESTED, format=parsed.format, sha256=parsed.sha256,

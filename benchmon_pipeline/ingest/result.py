@@ -9,6 +9,7 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps's, for a str
@@ -115,18 +116,15 @@ class Result:
     def _stated_json(self, metric_members: str | None = None) -> str | None:
         """`content_sha256`'s canonical JSON written out directly: the same text (a test
         holds them equal) at a fraction of the encoder's cost, which builds an encoder
-        object per call. None for anything but finite floats under string names and
+        object per call. None for anything but finite floats or ints under string names and
         strings (or None) as text; then the encoder decides (and raises for non-finite values).
         `metric_members`: the metrics' canonical members ("name":value, …) when the caller
         has them (`_metric_texts`)."""
         if metric_members is None:
-            metrics = []
-            for name, value in sorted(self.metrics.items()):
-                value = float(value)
-                if type(name) is not str or not math.isfinite(value):
-                    return None
-                metrics.append(f"{_quote(name)}:{float.__repr__(value)}")
-            metric_members = ",".join(metrics)
+            texts = _metric_texts(self.metrics)
+            if texts is None:
+                return None
+            metric_members = texts[1]
         duration = self.duration_seconds
         if duration is not None:
             duration = float(duration)
@@ -172,18 +170,6 @@ def _utc_isoformat(moment: datetime) -> str:
     return text
 
 
-def _metrics_json(metrics: dict) -> str:
-    """json.dumps(metrics) for the common {str: finite int or float}, written out directly
-    (a third of the encoder's cost); anything else goes to the encoder."""
-    parts = []
-    for name, value in metrics.items():
-        kind = type(value)
-        if type(name) is not str or not (kind is int or kind is float and math.isfinite(value)):
-            return _json(metrics)
-        parts.append(f"{_quote(name)}: {kind.__repr__(value)}")
-    return "{" + ", ".join(parts) + "}"
-
-
 # A row of the log as the COPY into it takes it (text format, LOG_COLUMNS): its id, its
 # created_at (None: the appending transaction's time fills it in), and the rest of the line
 # (commit_sha … metric_directions, without the line's end). Written here, on the reading
@@ -207,16 +193,22 @@ def new_ids(count: int) -> list[str]:
             for i in range(0, 32 * count, 32)]
 
 
+def keys_and_rows(results: Sequence[Result],
+                  source: str | None) -> tuple[tuple[str, ...], tuple[LogRow, ...]]:
+    """Each result's content key and log row (`key_and_row`), read from `source`, under
+    new ids."""
+    made = list(map(key_and_row, results, [source] * len(results), new_ids(len(results))))
+    return tuple(zip(*made, strict=True)) if made else ((), ())
+
+
 def key_and_row(result: Result, source: str | None, row_id: str) -> tuple[str, LogRow]:
     """`result.content_sha256()` and `log_row(result, that key, source, row_id)`, with the
     metrics written once for both (the ingest path's per-result work)."""
     texts = _metric_texts(result.metrics)
     written = texts and result._stated_json(texts[1])
-    if not written:
-        key = result.content_sha256()
-        return key, log_row(result, key, source, row_id)
-    key = hashlib.sha256(written.encode()).hexdigest()
-    return key, log_row(result, key, source, row_id, texts[0])
+    key = (hashlib.sha256(written.encode()).hexdigest() if written
+           else result.content_sha256())
+    return key, log_row(result, key, source, row_id, texts and texts[0])
 
 
 def _metric_texts(metrics: dict) -> tuple[str, str] | None:
@@ -257,7 +249,7 @@ def log_row(result: Result, key: str, source: str | None, row_id: str,
                   if moment.tzinfo is not None else moment.isoformat())
     values = (r.commit_sha, r.branch_name, r.model_version, r.model_provider,
               r.dataset_version, r.prompt_version, r.environment,
-              metrics_json or _metrics_json(r.metrics),
+              metrics_json or _stored_metrics_json(r.metrics),
               r.duration_seconds, _array(r.tags) if r.tags else "{}", r.notes, r.run_id,
               r.triggered_by, key, source, _json(r.directions) if r.directions else "{}")
     (commit_sha, branch_name, model_version, model_provider, dataset_version,
@@ -282,6 +274,11 @@ def log_row(result: Result, key: str, source: str | None, row_id: str,
         rest = "\t".join([n if value is None else str(value).translate(_COPY_ESCAPES)
                           for value in values])
     return row_id, created_at, rest
+
+
+def _stored_metrics_json(metrics: dict) -> str:
+    texts = _metric_texts(metrics)
+    return texts[0] if texts else _json(metrics)  # anything else: as json.dumps writes it
 
 
 def _array(texts: tuple) -> str:
