@@ -22,16 +22,27 @@ SNAPSHOT_SCHEMA = dg.TableSchema(columns=[
 ])
 
 
+# How many earlier materializations are searched for one about the same database.
+LOOKBACK = 50
+
+
 def _last_event_id(context: dg.AssetExecutionContext, database: str) -> int:
-    """The last snapshot event the previous materialization reported, if it was about the
-    same database (an instance may have been pointed at another one since)."""
-    event = context.instance.get_latest_materialization_event(context.asset_key)
-    if event is None or event.asset_materialization is None:
-        return 0
-    metadata = event.asset_materialization.metadata
-    same = metadata.get("database") is not None and metadata["database"].value == database
-    value = metadata.get("last_event_id")
-    return int(value.value) if same and value is not None else 0
+    """The last snapshot event reported by the latest materialization about the same database.
+    Materializations about other databases are passed over (an instance may have been pointed
+    at another database since, or serve several — a test session's daemon does), so "since
+    the last materialization" means the last one from here; 0 if none of the last LOOKBACK
+    is."""
+    records = context.instance.fetch_materializations(context.asset_key, limit=LOOKBACK).records
+    for record in records:
+        materialization = record.asset_materialization
+        if materialization is None:
+            continue
+        metadata = materialization.metadata
+        if metadata.get("database") is None or metadata["database"].value != database:
+            continue
+        value = metadata.get("last_event_id")
+        return int(value.value) if value is not None else 0
+    return 0
 
 
 @dg.asset(

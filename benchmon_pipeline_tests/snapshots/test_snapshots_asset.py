@@ -55,6 +55,27 @@ def test_the_asset_folds_new_rows_and_reports_the_changes(db_url, dagster_instan
     assert meta["versions_created"].value == 0, "nothing new: nothing folded twice"
 
 
+def test_changes_are_counted_from_the_last_materialization_about_the_same_database(
+        fresh_database, dagster_instance):
+    """An instance that also serves another database (the session's daemon does, so can a
+    user's) reports each database's changes since its own last materialization."""
+    here, elsewhere = fresh_database(), fresh_database()
+    with psycopg.connect(here, autocommit=True) as conn:
+        _raw_insert(conn, "model-a", 0.8, "r1")
+        _raw_insert(conn, "model-b", 0.6, "r2")
+    assert _materialize(dagster_instance, here).success
+    with psycopg.connect(elsewhere, autocommit=True) as conn:
+        _raw_insert(conn, "model-c", 0.7, "r9")
+    assert _materialize(dagster_instance, elsewhere).success  # the latest is about elsewhere
+
+    with psycopg.connect(here, autocommit=True) as conn:
+        _raw_insert(conn, "model-a", 0.9, "r3")
+    result = _materialize(dagster_instance, here)
+    meta = result.asset_materializations_for_node("benchmark_snapshots")[0].metadata
+    assert (meta["versions_created"].value, meta["configurations_touched"].value) == (1, 1), \
+        "only what changed here since here was last materialized"
+
+
 def test_snapshots_are_materialized_eagerly_after_the_log():
     spec = defs.resolve_assets_def("benchmark_snapshots")
     condition = spec.automation_conditions_by_key[dg.AssetKey("benchmark_snapshots")]
