@@ -11,6 +11,13 @@ import dagster as dg
 from benchmon_pipeline.definitions import defs
 from benchmon_pipeline.resources import InboxResource, PostgresResource
 
+
+def ingest_job() -> dg.JobDefinition:
+    """The ingest job as the code location defines it, for `dg.reconstructable` (its
+    resources read BENCHMON_DATABASE_URL and BENCHMON_INBOX_ROOT)."""
+    return defs.resolve_job_def("ingest_inbox")
+
+
 if __name__ == "__main__":
     db_url, root, config = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     result = defs.resolve_job_def("ingest_inbox").execute_in_process(

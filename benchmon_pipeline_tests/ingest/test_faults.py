@@ -1,7 +1,9 @@
 """Faults that must end with every unique result stored exactly once and every file
-accounted for: a worker killed with SIGKILL mid-batch, PostgreSQL restarting mid-run."""
+accounted for: a run re-executed, a worker killed with SIGKILL mid-batch, PostgreSQL
+restarting mid-run."""
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +22,8 @@ from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.ingest.sensors import inbox_sensor
 from benchmon_pipeline.resources import InboxResource, PostgresResource
 from benchmon_pipeline_tests.e2e.devserver import wait_for
-from benchmon_pipeline_tests.helpers import drop_file
+from benchmon_pipeline_tests.helpers import drop_file, rows
+from benchmon_pipeline_tests.ingest.run_ingest_job import ingest_job
 
 FILES, DUPLICATES, CHUNK = 600, 60, 20
 
@@ -58,6 +61,51 @@ def _assert_exactly_once(url, root, unique):
 
 def _config(names):
     return {"files": names, "inbox": "folder", "chunk_files": CHUNK}
+
+
+def test_a_run_re_executed_stores_nothing_twice(db_url, dagster_instance, tmp_path,
+                                                monkeypatch):
+    """Dagster's re-execution of a finished ingest run (the UI's "Re-execute"): the same
+    run config again, once as it is and once after a file came back to the inbox (as if its
+    move had been lost). Nothing is stored twice and every file keeps exactly one outcome
+    per run that saw it."""
+    monkeypatch.setenv("BENCHMON_DATABASE_URL", db_url)
+    monkeypatch.setenv("BENCHMON_INBOX_ROOT", str(tmp_path))
+    for name, run in [("a.json", "r1"), ("b.json", "r2"), ("copy of a.json", "r1")]:
+        drop_file(tmp_path, name, {"model_version": "m", "dataset_version": "d",
+                                   "prompt_version": "p", "run_id": run,
+                                   "metrics": {"f1": 0.5}})
+    drop_file(tmp_path, "bad.json", '{"model_version": ')
+    names = sorted(f.name for f in FolderInbox(tmp_path).ready_files())
+    assert len(names) == 4
+    job = dg.reconstructable(ingest_job)
+    first = dg.execute_job(job, dagster_instance, run_config={
+        "ops": {"benchmark_transactions": {"config": {"files": names}}}})
+    assert first.success
+
+    again = dg.execute_job(job, dagster_instance,
+                           reexecution_options=dg.ReexecutionOptions(first.run_id))
+    (archived,) = (tmp_path / "archive").rglob("a.json")
+    shutil.copy(archived, tmp_path / "inbox" / "a.json")  # a lost move: the file is back
+    once_more = dg.execute_job(job, dagster_instance,
+                               reexecution_options=dg.ReexecutionOptions(first.run_id))
+    assert again.success and once_more.success
+    for result in (again, once_more):
+        run = dagster_instance.get_run_by_id(result.run_id)
+        assert (run.parent_run_id, run.run_config) == (first.run_id, {
+            "ops": {"benchmark_transactions": {"config": {"files": names}}}}), "a re-execution"
+
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM benchmark_transactions").fetchone() == (2,)
+        ledger = rows(conn, "SELECT uri, status, dagster_run_id, transaction_ids"
+                            "  FROM ingested_files ORDER BY id")
+    outcomes = [(r["uri"].rsplit("/", 1)[1], r["status"], r["dagster_run_id"]) for r in ledger]
+    assert sorted(outcomes) == sorted([
+        ("a.json", "ingested", first.run_id), ("b.json", "ingested", first.run_id),
+        ("copy of a.json", "duplicate", first.run_id), ("bad.json", "quarantined", first.run_id),
+        ("a.json", "duplicate", once_more.run_id)]), "the plain re-execution recorded nothing"
+    assert ledger[-1]["transaction_ids"] == ledger[0]["transaction_ids"] != []
+    assert not list((tmp_path / "inbox").rglob("*.json")), "every file moved"
 
 
 def test_worker_killed_mid_batch_then_the_sensor_runs_again(db_url, dagster_instance, tmp_path):
