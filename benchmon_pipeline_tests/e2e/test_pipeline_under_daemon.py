@@ -118,10 +118,14 @@ def test_a_regression_dropped_into_the_inbox_fails_the_check_in_the_ui(running_d
              90, "version 1")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT set_baseline('e2e-regressing', 'set', 'p', 'ci', 1, 'e2e', NULL)")
+    # the session's instance is shared: only an execution that starts after the drop counts
+    before = {e["runId"] for e in _check_executions(running_dev, "baseline_regressions")}
     _drop(running_dev.inbox_root, "bad.json", {**base, "run_id": "2", "metrics": {"f1": 0.8}})
 
     def failed_execution():
         for execution in _check_executions(running_dev, "baseline_regressions"):
+            if execution["runId"] in before:
+                continue
             evaluation = execution["evaluation"]
             if evaluation and not evaluation["success"]:
                 return execution
