@@ -58,8 +58,9 @@ def connector(url):
         yield conn
 
 
-def in_process(server_url: str, results: int, work: Path, per_file: int = 1,
-               attempts: int = 2) -> tuple[float, float]:
+def in_process(
+    server_url: str, results: int, work: Path, per_file: int = 1, attempts: int = 2
+) -> tuple[float, float]:
     """(ingest results/s, raw COPY rows/s) over the same `results` results, in files of
     `per_file` results each. Measured `attempts` times, alternating, and the better rate of
     each side kept: other work on the machine then weighs on both sides alike."""
@@ -72,14 +73,22 @@ def in_process(server_url: str, results: int, work: Path, per_file: int = 1,
             write_run_files(root / "inbox", results // per_file, per_file)
         inbox = FolderInbox(root, settle_seconds=0)
         names = [f.name for f in inbox.ready_files()]
-        parsed = [r.with_defaults(environment="local", triggered_by="inbox") for name in names
-                  for r in parse_bytes(name, inbox.path_of(name).read_bytes()).results]
+        parsed = [
+            r.with_defaults(environment="local", triggered_by="inbox")
+            for name in names
+            for r in parse_bytes(name, inbox.path_of(name).read_bytes()).results
+        ]
         rows = raw_rows(parsed)
 
         url = fresh_database(server_url, f"benchmon_bench_ingest_{per_file}")
         start = time.perf_counter()
-        report = ingest_batch(names, inbox, lambda url=url: connector(url),
-                              inbox_kind="folder", default_environment="local")
+        report = ingest_batch(
+            names,
+            inbox,
+            lambda url=url: connector(url),
+            inbox_kind="folder",
+            default_environment="local",
+        )
         ingest_rates.append(results / (time.perf_counter() - start))
         if not report.rows_appended == results == count(url):
             raise SystemExit(f"ingest lost results: {report.summary()}")
@@ -97,8 +106,13 @@ def peak_rss_mb(server_url: str, backlog: int, work: Path) -> float:
     root = work / f"rss-{backlog}"
     write_files(root / "inbox", backlog)
     url = fresh_database(server_url, f"benchmon_bench_rss_{backlog}")
-    done = subprocess.run([sys.executable, __file__, "--rss-probe", str(root), url],
-                          capture_output=True, text=True, check=True, cwd=PROJECT)
+    done = subprocess.run(
+        [sys.executable, __file__, "--rss-probe", str(root), url],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT,
+    )
     return float(done.stdout.strip().splitlines()[-1])
 
 
@@ -109,16 +123,27 @@ def rss_probe(root: str, url: str) -> None:
 
     inbox = FolderInbox(Path(root), settle_seconds=0)
     batches, _ = plan_batches(None, inbox.ready_files(), DEFAULT_BATCH_SIZE, time.time())
-    ingest_batch(batches[0][0], inbox, lambda: connector(url), inbox_kind="folder",
-                 default_environment="local")
+    ingest_batch(
+        batches[0][0],
+        inbox,
+        lambda: connector(url),
+        inbox_kind="folder",
+        default_environment="local",
+    )
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(peak_kb / 1024)  # noqa: T201
 
 
 def end_to_end(server_url: str, files: int, work: Path) -> float:
     """Seconds from FILES files appearing in a watched inbox to all of them in the log."""
-    return drop_and_wait(server_url, files, work, "benchmon_bench_e2e",
-                         lambda url: count(url) >= files, "every result in the log")
+    return drop_and_wait(
+        server_url,
+        files,
+        work,
+        "benchmon_bench_e2e",
+        lambda url: count(url) >= files,
+        "every result in the log",
+    )
 
 
 def main() -> None:
@@ -132,8 +157,10 @@ def main() -> None:
     files = 300 if args.quick else 10_000
     small, large = (100, 1_000) if args.quick else (1_000, 10_000)
     work = Path(tempfile.mkdtemp(prefix="benchmon-bench-ingest-"))
-    print(f"bench_ingest: {files:,} files; backlogs {small:,} vs {large:,}"
-          f"{' (quick)' if args.quick else ''}")
+    print(
+        f"bench_ingest: {files:,} files; backlogs {small:,} vs {large:,}"
+        f"{' (quick)' if args.quick else ''}"
+    )
     try:
         with server(os.environ.get("BENCHMON_DATABASE_URL")) as server_url:
             # (b) twice, each next to raw COPY of the same rows. The target is judged on
@@ -144,32 +171,41 @@ def main() -> None:
             # read, sidecar look-ups, rename, a ledger row), which (a) judges as files/s.
             rates = {}
             for per_file in (RESULTS_PER_RUN, 1):
-                rates[per_file] = in_process(server_url, files, work, per_file,
-                                             attempts=1 if args.quick else 2)
+                rates[per_file] = in_process(
+                    server_url, files, work, per_file, attempts=1 if args.quick else 2
+                )
             best = "" if args.quick else " (best of 2 each)"
             ingest_rate, copy_rate = rates[RESULTS_PER_RUN]
             ratio = ingest_rate / copy_rate
-            print(f"(b) in-process ingest: {ingest_rate:,.0f} results/s ({RESULTS_PER_RUN} "
-                  f"results per file, {files // RESULTS_PER_RUN:,} files); raw COPY "
-                  f"{copy_rate:,.0f} rows/s; ratio {ratio:.2f}{best} "
-                  f"[target ≥ 10,000 results/s and ≥ 0.50: "
-                  f"{verdict(ingest_rate >= 10_000 and ratio >= 0.5)}]")
+            print(
+                f"(b) in-process ingest: {ingest_rate:,.0f} results/s ({RESULTS_PER_RUN} "
+                f"results per file, {files // RESULTS_PER_RUN:,} files); raw COPY "
+                f"{copy_rate:,.0f} rows/s; ratio {ratio:.2f}{best} "
+                f"[target ≥ 10,000 results/s and ≥ 0.50: "
+                f"{verdict(ingest_rate >= 10_000 and ratio >= 0.5)}]"
+            )
             one_per_file, copy_rate = rates[1]
-            print(f"    the same number of results one per file: {one_per_file:,.0f} "
-                  f"results/s = files/s; raw COPY {copy_rate:,.0f} rows/s; ratio "
-                  f"{one_per_file / copy_rate:.2f}{best} [below 10,000/s: bounded by the "
-                  f"per-file work, see docs/ingestion.md#speed; (a) judges files]")
+            print(
+                f"    the same number of results one per file: {one_per_file:,.0f} "
+                f"results/s = files/s; raw COPY {copy_rate:,.0f} rows/s; ratio "
+                f"{one_per_file / copy_rate:.2f}{best} [below 10,000/s: bounded by the "
+                f"per-file work, see docs/ingestion.md#speed; (a) judges files]"
+            )
             rss_small = peak_rss_mb(server_url, small, work)
             rss_large = peak_rss_mb(server_url, large, work)
             growth = rss_large / rss_small
-            print(f"(c) peak RSS, one tick + one run: {rss_small:.0f} MB with {small:,} waiting,"
-                  f" {rss_large:.0f} MB with {large:,}; ratio {growth:.2f} "
-                  f"[target: does not grow with the backlog (≤ 1.10): {verdict(growth <= 1.10)}]")
+            print(
+                f"(c) peak RSS, one tick + one run: {rss_small:.0f} MB with {small:,} waiting,"
+                f" {rss_large:.0f} MB with {large:,}; ratio {growth:.2f} "
+                f"[target: does not grow with the backlog (≤ 1.10): {verdict(growth <= 1.10)}]"
+            )
             seconds = end_to_end(server_url, files, work)
-            print(f"(a) end to end through Dagster (sensor + daemon + runs): {files:,} files in "
-                  f"{seconds:.1f} s = {files / seconds:,.0f} files/s; "
-                  f"{seconds / (files / one_per_file):.1f}× the in-process time "
-                  f"[target < 60 s: {verdict(seconds < 60)}]")
+            print(
+                f"(a) end to end through Dagster (sensor + daemon + runs): {files:,} files in "
+                f"{seconds:.1f} s = {files / seconds:,.0f} files/s; "
+                f"{seconds / (files / one_per_file):.1f}× the in-process time "
+                f"[target < 60 s: {verdict(seconds < 60)}]"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -55,11 +55,33 @@ def fill_log(url: str, rows: int, days: int, last_day: date) -> None:
         for i in range(rows):
             model = MODELS[i % len(MODELS)]
             created = start + timedelta(seconds=rng.randrange(days * 86_400))
-            metrics = {"f1": rng.uniform(0.6, 0.95), "precision": rng.uniform(0.6, 0.95),
-                       "recall": rng.uniform(0.6, 0.95), "latency_ms": rng.lognormvariate(6, 0.3)}
-            batch.append((created, None, "main", model, "bench", f"set-{i % 5}", "p1", "ci",
-                          json.dumps(metrics), None, [], None, f"run-{i}", "bench",
-                          hashlib.sha256(str(i).encode()).hexdigest(), "bench", "{}"))
+            metrics = {
+                "f1": rng.uniform(0.6, 0.95),
+                "precision": rng.uniform(0.6, 0.95),
+                "recall": rng.uniform(0.6, 0.95),
+                "latency_ms": rng.lognormvariate(6, 0.3),
+            }
+            batch.append(
+                (
+                    created,
+                    None,
+                    "main",
+                    model,
+                    "bench",
+                    f"set-{i % 5}",
+                    "p1",
+                    "ci",
+                    json.dumps(metrics),
+                    None,
+                    [],
+                    None,
+                    f"run-{i}",
+                    "bench",
+                    hashlib.sha256(str(i).encode()).hexdigest(),
+                    "bench",
+                    "{}",
+                )
+            )
             if len(batch) == 50_000:
                 raw_copy(conn, batch)
                 batch.clear()
@@ -74,8 +96,11 @@ def run_trends(url: str, instance, **tags) -> tuple[float, float]:
     """(seconds of the whole in-process Dagster run, seconds of the asset's step)."""
     start = time.perf_counter()
     result = defs.resolve_job_def("refresh_trends").execute_in_process(
-        instance=instance, resources={"postgres": PostgresResource(database_url=url)},
-        run_config=QUIET_RUN, **tags)
+        instance=instance,
+        resources={"postgres": PostgresResource(database_url=url)},
+        run_config=QUIET_RUN,
+        **tags,
+    )
     seconds = time.perf_counter() - start
     if not result.success:
         raise SystemExit("the trend run failed")
@@ -107,11 +132,18 @@ def snapshots_end_to_end(server_url: str, files: int, work: Path) -> float:
                 """SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
                        SELECT 1 FROM fold_applied a WHERE a.xact_id = t.xact_id
                           AND a.through_seq >= t.seq))
-                     FROM benchmark_transactions t""").fetchone()
+                     FROM benchmark_transactions t"""
+            ).fetchone()
         return stored >= files and unfolded == 0
 
-    return drop_and_wait(server_url, files, work, "benchmon_bench_trends_e2e", all_current,
-                         "every result folded into a current snapshot")
+    return drop_and_wait(
+        server_url,
+        files,
+        work,
+        "benchmon_bench_trends_e2e",
+        all_current,
+        "every result folded into a current snapshot",
+    )
 
 
 def main() -> None:
@@ -123,14 +155,28 @@ def main() -> None:
     rows, days, files = (20_000, 30, 200) if args.quick else (1_000_000, 365, 10_000)
     today = datetime.now(UTC).date()
     work = Path(tempfile.mkdtemp(prefix="benchmon-bench-trends-"))
-    print(f"bench_trends: {rows:,} log rows over {days} days; {files:,} files"
-          f"{' (quick)' if args.quick else ''}")
+    print(
+        f"bench_trends: {rows:,} log rows over {days} days; {files:,} files"
+        f"{' (quick)' if args.quick else ''}"
+    )
     try:
-        with server(os.environ.get("BENCHMON_DATABASE_URL")) as server_url, \
-                dg.instance_for_test(temp_dir=str(work), overrides={"storage": {"postgres": {
-                    "postgres_url": dagster_storage_url(fresh_database(
-                        server_url, "benchmon_bench_trends_dagster", migrate=False))}}},
-                ) as instance:  # stored in PostgreSQL, as `benchmon dev`'s instance is
+        with (
+            server(os.environ.get("BENCHMON_DATABASE_URL")) as server_url,
+            dg.instance_for_test(
+                temp_dir=str(work),
+                overrides={
+                    "storage": {
+                        "postgres": {
+                            "postgres_url": dagster_storage_url(
+                                fresh_database(
+                                    server_url, "benchmon_bench_trends_dagster", migrate=False
+                                )
+                            )
+                        }
+                    }
+                },
+            ) as instance,
+        ):  # stored in PostgreSQL, as `benchmon dev`'s instance is
             url = fresh_database(server_url, "benchmon_bench_trends")
             start = time.perf_counter()
             fill_log(url, rows, days, today)
@@ -139,37 +185,54 @@ def main() -> None:
             first = (today - timedelta(days=days - 1)).isoformat()
             whole_range = {RANGE_START_TAG: first, RANGE_END_TAG: today.isoformat()}
             backfill, backfill_step = run_trends(url, instance, tags=whole_range)
-            print(f"{days}-day backfill as one Dagster run: {backfill:.2f} s "
-                  f"(the refresh step: {backfill_step:.2f} s) [target < 10 s: "
-                  f"{verdict(backfill < 10)}]")
-            print("  Dagster events recorded with " + ", ".join(
-                f"{name}={value}" for name, value in recording.items()))
+            print(
+                f"{days}-day backfill as one Dagster run: {backfill:.2f} s "
+                f"(the refresh step: {backfill_step:.2f} s) [target < 10 s: "
+                f"{verdict(backfill < 10)}]"
+            )
+            print(
+                "  Dagster events recorded with "
+                + ", ".join(f"{name}={value}" for name, value in recording.items())
+            )
             unbatched = run_with_default_event_recording(url, instance, tags=whole_range)
-            print(f"  the same run with Dagster's default, one write per event and day: "
-                  f"{unbatched:.2f} s")
-            timings = [run_trends(url, instance,
-                                  partition_key=(today - timedelta(days=d)).isoformat())
-                       for d in (1, 2, 3)]
+            print(
+                f"  the same run with Dagster's default, one write per event and day: "
+                f"{unbatched:.2f} s"
+            )
+            timings = [
+                run_trends(url, instance, partition_key=(today - timedelta(days=d)).isoformat())
+                for d in (1, 2, 3)
+            ]
             run_s = statistics.median(t[0] for t in timings)
             step_s = statistics.median(t[1] for t in timings)
-            print(f"one partition refresh (median of 3): {step_s:.3f} s in the asset's step; "
-                  f"{run_s:.3f} s for the whole in-process run with Dagster's start-up "
-                  f"[target < 1 s: {verdict(step_s < 1)}]")
+            print(
+                f"one partition refresh (median of 3): {step_s:.3f} s in the asset's step; "
+                f"{run_s:.3f} s for the whole in-process run with Dagster's start-up "
+                f"[target < 1 s: {verdict(step_s < 1)}]"
+            )
 
             since = datetime.combine(today - timedelta(days=29), datetime.min.time(), UTC)
             model = MODELS[3]
-            from_table = query_ms(url, "SELECT * FROM v_performance_trends WHERE model_version"
-                                       " = %s AND day >= %s", (model, since.date()))
-            from_log = query_ms(url, "SELECT * FROM performance_trends(%s, %s)", (model, since),
-                                repeat=10)
-            print(f"30-day trend for one model: trend table {from_table:.2f} ms, raw log "
-                  f"{from_log:.2f} ms, {from_log / from_table:.1f}× faster "
-                  f"[target < 10 ms and ≥ 10×: "
-                  f"{verdict(from_table < 10 and from_log / from_table >= 10)}]")
+            from_table = query_ms(
+                url,
+                "SELECT * FROM v_performance_trends WHERE model_version = %s AND day >= %s",
+                (model, since.date()),
+            )
+            from_log = query_ms(
+                url, "SELECT * FROM performance_trends(%s, %s)", (model, since), repeat=10
+            )
+            print(
+                f"30-day trend for one model: trend table {from_table:.2f} ms, raw log "
+                f"{from_log:.2f} ms, {from_log / from_table:.1f}× faster "
+                f"[target < 10 ms and ≥ 10×: "
+                f"{verdict(from_table < 10 and from_log / from_table >= 10)}]"
+            )
 
             seconds = snapshots_end_to_end(server_url, files, work)
-            print(f"{files:,} files → every snapshot current, end to end under the daemon: "
-                  f"{seconds:.1f} s [target < 60 s: {verdict(seconds < 60)}]")
+            print(
+                f"{files:,} files → every snapshot current, end to end under the daemon: "
+                f"{seconds:.1f} s [target < 60 s: {verdict(seconds < 60)}]"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

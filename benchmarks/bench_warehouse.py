@@ -40,10 +40,25 @@ from benchmon_pipeline.db.urls import libpq_url, with_database
 from benchmon_pipeline.ingest.result import Result
 from benchmon_pipeline.warehouse import append_results, fold_new_results, verify_transaction_log
 
-RAW_COLUMNS = ("created_at", "commit_sha", "branch_name", "model_version", "model_provider",
-               "dataset_version", "prompt_version", "environment", "metrics",
-               "duration_seconds", "tags", "notes", "run_id", "triggered_by",
-               "content_sha256", "source", "metric_directions")
+RAW_COLUMNS = (
+    "created_at",
+    "commit_sha",
+    "branch_name",
+    "model_version",
+    "model_provider",
+    "dataset_version",
+    "prompt_version",
+    "environment",
+    "metrics",
+    "duration_seconds",
+    "tags",
+    "notes",
+    "run_id",
+    "triggered_by",
+    "content_sha256",
+    "source",
+    "metric_directions",
+)
 NOW = datetime.now(UTC)
 
 
@@ -69,9 +84,13 @@ def configurations(n: int) -> list[tuple[str, str, str, str]]:
     """n configurations: models × 5 datasets × 2 prompts × 2 environments."""
     per_model = 5 * 2 * 2
     models = max(1, n // per_model)
-    configs = [(f"org/model-{m:03d}", f"dataset-{d}", f"prompt-v{p}", env)
-               for m in range(models) for d in range(5) for p in range(2)
-               for env in ("ci", "production")]
+    configs = [
+        (f"org/model-{m:03d}", f"dataset-{d}", f"prompt-v{p}", env)
+        for m in range(models)
+        for d in range(5)
+        for p in range(2)
+        for env in ("ci", "production")
+    ]
     return configs[:n]
 
 
@@ -80,35 +99,66 @@ def results(rng: random.Random, configs, count: int, run_prefix: str, start: int
     for i in range(start, start + count):
         model, dataset, prompt, env = rng.choice(configs)
         f1 = round(rng.uniform(0.6, 0.95), 4)
-        out.append(Result(
-            model_version=model, dataset_version=dataset, prompt_version=prompt,
-            environment=env, model_provider="bench",
-            created_at=NOW - timedelta(seconds=rng.uniform(0, 365 * 86400)),
-            commit_sha=f"{rng.getrandbits(160):040x}",
-            branch_name="main" if rng.random() < 0.9 else f"feature/{rng.randint(1, 50)}",
-            run_id=f"{run_prefix}-{i}", triggered_by="bench", tags=("nightly", env),
-            duration_seconds=round(rng.uniform(10, 600), 3),
-            metrics={"f1": f1, "precision": round(f1 + rng.uniform(-0.03, 0.03), 4),
-                     "recall": round(f1 + rng.uniform(-0.03, 0.03), 4),
-                     "accuracy": round(rng.uniform(0.7, 0.99), 4),
-                     "latency_ms": round(rng.uniform(100, 900), 1),
-                     "tokens_per_second": round(rng.uniform(20, 200), 1)},
-            directions={"tokens_per_second": "higher"},
-        ))
+        out.append(
+            Result(
+                model_version=model,
+                dataset_version=dataset,
+                prompt_version=prompt,
+                environment=env,
+                model_provider="bench",
+                created_at=NOW - timedelta(seconds=rng.uniform(0, 365 * 86400)),
+                commit_sha=f"{rng.getrandbits(160):040x}",
+                branch_name="main" if rng.random() < 0.9 else f"feature/{rng.randint(1, 50)}",
+                run_id=f"{run_prefix}-{i}",
+                triggered_by="bench",
+                tags=("nightly", env),
+                duration_seconds=round(rng.uniform(10, 600), 3),
+                metrics={
+                    "f1": f1,
+                    "precision": round(f1 + rng.uniform(-0.03, 0.03), 4),
+                    "recall": round(f1 + rng.uniform(-0.03, 0.03), 4),
+                    "accuracy": round(rng.uniform(0.7, 0.99), 4),
+                    "latency_ms": round(rng.uniform(100, 900), 1),
+                    "tokens_per_second": round(rng.uniform(20, 200), 1),
+                },
+                directions={"tokens_per_second": "higher"},
+            )
+        )
     return out
 
 
 def raw_rows(batch: list[Result]) -> list[tuple]:
     """The rows exactly as they land in the table (made before the clock starts)."""
-    return [(r.created_at, r.commit_sha, r.branch_name, r.model_version, r.model_provider,
-             r.dataset_version, r.prompt_version, r.environment, json.dumps(r.metrics),
-             r.duration_seconds, list(r.tags), r.notes, r.run_id, r.triggered_by,
-             r.content_sha256(), "bench", json.dumps(r.directions)) for r in batch]
+    return [
+        (
+            r.created_at,
+            r.commit_sha,
+            r.branch_name,
+            r.model_version,
+            r.model_provider,
+            r.dataset_version,
+            r.prompt_version,
+            r.environment,
+            json.dumps(r.metrics),
+            r.duration_seconds,
+            list(r.tags),
+            r.notes,
+            r.run_id,
+            r.triggered_by,
+            r.content_sha256(),
+            "bench",
+            json.dumps(r.directions),
+        )
+        for r in batch
+    ]
 
 
 def raw_copy(conn: psycopg.Connection, rows: list[tuple]) -> None:
-    with conn.transaction(), conn.cursor() as cur, cur.copy(
-            f"COPY benchmark_transactions ({', '.join(RAW_COLUMNS)}) FROM STDIN") as copy:
+    with (
+        conn.transaction(),
+        conn.cursor() as cur,
+        cur.copy(f"COPY benchmark_transactions ({', '.join(RAW_COLUMNS)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
 
@@ -117,13 +167,16 @@ def verdict(ok: bool) -> str:
     return "target met" if ok else "TARGET MISSED"
 
 
-def run(url: str, rows: int, n_configs: int, batch_size: int, upsert_sample: int,
-        repeat: int) -> None:
+def run(
+    url: str, rows: int, n_configs: int, batch_size: int, upsert_sample: int, repeat: int
+) -> None:
     rng = random.Random(20261123)
     configs = configurations(n_configs)
     prefix = uuid.uuid4().hex[:8]
-    print(f"benchmon warehouse benchmark: {rows:,} log rows over {len(configs):,} "
-          f"configurations, batches of {batch_size:,}")
+    print(
+        f"benchmon warehouse benchmark: {rows:,} log rows over {len(configs):,} "
+        f"configurations, batches of {batch_size:,}"
+    )
 
     batch_time = raw_time = 0.0
     batch_rows = raw_rows_total = 0
@@ -154,10 +207,14 @@ def run(url: str, rows: int, n_configs: int, batch_size: int, upsert_sample: int
             turn += 1
         batch_rate = batch_rows / batch_time
         raw_rate = raw_rows_total / raw_time if raw_rows_total else float("nan")
-        print(f"batch ingest path (append_results: COPY + fold): "
-              f"{batch_rate:,.0f} rows/s ({batch_rows:,} rows)")
-        print(f"raw COPY into benchmark_transactions: {raw_rate:,.0f} rows/s "
-              f"({raw_rows_total:,} rows)")
+        print(
+            f"batch ingest path (append_results: COPY + fold): "
+            f"{batch_rate:,.0f} rows/s ({batch_rows:,} rows)"
+        )
+        print(
+            f"raw COPY into benchmark_transactions: {raw_rate:,.0f} rows/s "
+            f"({raw_rows_total:,} rows)"
+        )
         ratio = batch_rate / raw_rate
         print(f"batch / raw COPY: {ratio:.0%} (target >= 50 %: {verdict(ratio >= 0.5)})")
 
@@ -165,8 +222,10 @@ def run(url: str, rows: int, n_configs: int, batch_size: int, upsert_sample: int
         with conn.transaction():
             folded = fold_new_results(conn, actor="bench")
         fold_time = time.perf_counter() - start
-        print(f"fold of the raw-COPY rows (snapshots asset path): "
-              f"{raw_rows_total / fold_time:,.0f} rows/s ({len(folded):,} versions created)")
+        print(
+            f"fold of the raw-COPY rows (snapshots asset path): "
+            f"{raw_rows_total / fold_time:,.0f} rows/s ({len(folded):,} versions created)"
+        )
 
     with psycopg.connect(url, autocommit=True) as conn:
         sample = results(rng, configs, upsert_sample, prefix + "-upsert", 0)
@@ -177,37 +236,67 @@ def run(url: str, rows: int, n_configs: int, batch_size: int, upsert_sample: int
                 " commit_sha => %s, branch_name => %s, model_provider => %s,"
                 " duration_seconds => %s::numeric, tags => %s::text[], run_id => %s,"
                 " triggered_by => %s, source => 'bench', metric_directions => %s::jsonb)",
-                (r.model_version, r.dataset_version, r.prompt_version, r.environment,
-                 json.dumps(r.metrics), r.created_at, r.commit_sha, r.branch_name,
-                 r.model_provider, repr(r.duration_seconds), list(r.tags), r.run_id,
-                 r.triggered_by, json.dumps(r.directions)), prepare=True)
+                (
+                    r.model_version,
+                    r.dataset_version,
+                    r.prompt_version,
+                    r.environment,
+                    json.dumps(r.metrics),
+                    r.created_at,
+                    r.commit_sha,
+                    r.branch_name,
+                    r.model_provider,
+                    repr(r.duration_seconds),
+                    list(r.tags),
+                    r.run_id,
+                    r.triggered_by,
+                    json.dumps(r.directions),
+                ),
+                prepare=True,
+            )
         upsert_rate = upsert_sample / (time.perf_counter() - start)
-        print(f"upsert_benchmark_result, one call per row (sample of {upsert_sample:,}): "
-              f"{upsert_rate:,.0f} rows/s")
+        print(
+            f"upsert_benchmark_result, one call per row (sample of {upsert_sample:,}): "
+            f"{upsert_rate:,.0f} rows/s"
+        )
         print(f"batch / per-row upsert: {batch_rate / upsert_rate:.1f}x")
 
         conn.execute("VACUUM ANALYZE")
         total, versions = conn.execute(
             "SELECT (SELECT count(*) FROM benchmark_transactions),"
-            " (SELECT count(*) FROM benchmark_snapshots)").fetchone()
+            " (SELECT count(*) FROM benchmark_snapshots)"
+        ).fetchone()
         print(f"log rows: {total:,}; snapshot versions: {versions:,}")
 
         config = configs[len(configs) // 2]
-        lookup = timed_ms(conn, "SELECT * FROM v_latest_benchmarks WHERE model_version = %s"
-                          " AND dataset_version = %s AND prompt_version = %s"
-                          " AND environment = %s", config, repeat)
-        print(f"current-snapshot lookup: {lookup:.3f} ms (median of {repeat}; target < 1 ms: "
-              f"{verdict(lookup < 1)})")
-        history = timed_ms(conn, "SELECT * FROM get_snapshot_history(%s, %s, %s, %s, 10)",
-                           config, repeat)
+        lookup = timed_ms(
+            conn,
+            "SELECT * FROM v_latest_benchmarks WHERE model_version = %s"
+            " AND dataset_version = %s AND prompt_version = %s"
+            " AND environment = %s",
+            config,
+            repeat,
+        )
+        print(
+            f"current-snapshot lookup: {lookup:.3f} ms (median of {repeat}; target < 1 ms: "
+            f"{verdict(lookup < 1)})"
+        )
+        history = timed_ms(
+            conn, "SELECT * FROM get_snapshot_history(%s, %s, %s, %s, 10)", config, repeat
+        )
         print(f"snapshot history (last 10 versions): {history:.3f} ms (median of {repeat})")
-        trend_query = ("SELECT * FROM performance_trends(%s, date_trunc('day', now())"
-                       " - interval '29 days') ORDER BY day")
-        trend = timed_ms(conn, trend_query, (config[0], ), repeat)
-        days, runs = conn.execute(f"SELECT count(DISTINCT day), sum(run_count) FROM ({trend_query})"
-                                  " AS t", (config[0],)).fetchone()
-        print(f"30-day daily trend, one model: {trend:.3f} ms (median of {repeat}; {days} days, "
-              f"{runs:,} runs; target < 20 ms: {verdict(trend < 20)})")
+        trend_query = (
+            "SELECT * FROM performance_trends(%s, date_trunc('day', now())"
+            " - interval '29 days') ORDER BY day"
+        )
+        trend = timed_ms(conn, trend_query, (config[0],), repeat)
+        days, runs = conn.execute(
+            f"SELECT count(DISTINCT day), sum(run_count) FROM ({trend_query}) AS t", (config[0],)
+        ).fetchone()
+        print(
+            f"30-day daily trend, one model: {trend:.3f} ms (median of {repeat}; {days} days, "
+            f"{runs:,} runs; target < 20 ms: {verdict(trend < 20)})"
+        )
 
         start = time.perf_counter()
         check = verify_transaction_log(conn)

@@ -22,10 +22,25 @@ from benchmon_pipeline.db.server import ensure_database  # noqa: E402
 from benchmon_pipeline.db.urls import libpq_url, with_database  # noqa: E402
 from benchmon_pipeline.ingest.result import Result  # noqa: E402
 
-RAW_COLUMNS = ("created_at", "commit_sha", "branch_name", "model_version", "model_provider",
-               "dataset_version", "prompt_version", "environment", "metrics",
-               "duration_seconds", "tags", "notes", "run_id", "triggered_by",
-               "content_sha256", "source", "metric_directions")
+RAW_COLUMNS = (
+    "created_at",
+    "commit_sha",
+    "branch_name",
+    "model_version",
+    "model_provider",
+    "dataset_version",
+    "prompt_version",
+    "environment",
+    "metrics",
+    "duration_seconds",
+    "tags",
+    "notes",
+    "run_id",
+    "triggered_by",
+    "content_sha256",
+    "source",
+    "metric_directions",
+)
 
 
 @contextmanager
@@ -55,16 +70,37 @@ def fresh_database(server_url: str, name: str, migrate: bool = True) -> str:
 
 def raw_rows(batch: list[Result], source: str = "bench") -> list[tuple]:
     """The rows exactly as they land in the table (made before the clock starts)."""
-    return [(r.created_at, r.commit_sha, r.branch_name, r.model_version, r.model_provider,
-             r.dataset_version, r.prompt_version, r.environment, json.dumps(r.metrics),
-             r.duration_seconds, list(r.tags), r.notes, r.run_id, r.triggered_by,
-             r.content_sha256(), source, json.dumps(r.directions)) for r in batch]
+    return [
+        (
+            r.created_at,
+            r.commit_sha,
+            r.branch_name,
+            r.model_version,
+            r.model_provider,
+            r.dataset_version,
+            r.prompt_version,
+            r.environment,
+            json.dumps(r.metrics),
+            r.duration_seconds,
+            list(r.tags),
+            r.notes,
+            r.run_id,
+            r.triggered_by,
+            r.content_sha256(),
+            source,
+            json.dumps(r.directions),
+        )
+        for r in batch
+    ]
 
 
 def raw_copy(conn: psycopg.Connection, rows: list[tuple]) -> None:
     """COPY straight into the log: the floor any ingest path is measured against."""
-    with conn.transaction(), conn.cursor() as cur, cur.copy(
-            f"COPY benchmark_transactions ({', '.join(RAW_COLUMNS)}) FROM STDIN") as copy:
+    with (
+        conn.transaction(),
+        conn.cursor() as cur,
+        cur.copy(f"COPY benchmark_transactions ({', '.join(RAW_COLUMNS)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
 
@@ -74,11 +110,20 @@ def write_files(folder: Path, count: int, offset: int = 0) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(offset, offset + count):
         result = {
-            "model_version": f"org/model-{i % 10}", "dataset_version": f"set-{i % 5}",
-            "prompt_version": f"prompt-v{i % 2}", "environment": "ci", "branch_name": "main",
-            "commit_sha": f"{i:040x}", "run_id": f"run-{i}", "created_at": 1_790_000_000 + i,
-            "metrics": {"f1": 0.8 + (i % 100) / 1000, "precision": 0.9, "recall": 0.7,
-                        "latency_ms": 400 + i % 50},
+            "model_version": f"org/model-{i % 10}",
+            "dataset_version": f"set-{i % 5}",
+            "prompt_version": f"prompt-v{i % 2}",
+            "environment": "ci",
+            "branch_name": "main",
+            "commit_sha": f"{i:040x}",
+            "run_id": f"run-{i}",
+            "created_at": 1_790_000_000 + i,
+            "metrics": {
+                "f1": 0.8 + (i % 100) / 1000,
+                "precision": 0.9,
+                "recall": 0.7,
+                "latency_ms": 400 + i % 50,
+            },
         }
         (folder / f"result-{i:06d}.json").write_text(json.dumps(result))
     old = time.time() - 60  # settled
@@ -94,14 +139,25 @@ def write_run_files(folder: Path, files: int, per_file: int, offset: int = 0) ->
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(offset, offset + files):
         run = {
-            "environment": "ci", "branch_name": "main", "commit_sha": f"{i:040x}",
-            "run_id": f"run-{i}", "created_at": 1_790_000_000 + i,
-            "results": [{
-                "model_version": f"org/model-{i % 10}", "dataset_version": f"set-{j}",
-                "prompt_version": f"prompt-v{i % 2}",
-                "metrics": {"f1": 0.8 + (i * per_file + j) % 100 / 1000, "precision": 0.9,
-                            "recall": 0.7, "latency_ms": 400 + (i + j) % 50},
-            } for j in range(per_file)],
+            "environment": "ci",
+            "branch_name": "main",
+            "commit_sha": f"{i:040x}",
+            "run_id": f"run-{i}",
+            "created_at": 1_790_000_000 + i,
+            "results": [
+                {
+                    "model_version": f"org/model-{i % 10}",
+                    "dataset_version": f"set-{j}",
+                    "prompt_version": f"prompt-v{i % 2}",
+                    "metrics": {
+                        "f1": 0.8 + (i * per_file + j) % 100 / 1000,
+                        "precision": 0.9,
+                        "recall": 0.7,
+                        "latency_ms": 400 + (i + j) % 50,
+                    },
+                }
+                for j in range(per_file)
+            ],
         }
         (folder / f"run-{i:06d}.json").write_text(json.dumps(run))
     old = time.time() - 60  # settled
@@ -121,8 +177,9 @@ def timed_ms(conn: psycopg.Connection, query: str, params: tuple, repeat: int) -
     return statistics.median(times)
 
 
-def drop_and_wait(server_url: str, files: int, work: Path, name: str,
-                  ready: Callable[[str], bool], what: str) -> float:
+def drop_and_wait(
+    server_url: str, files: int, work: Path, name: str, ready: Callable[[str], bool], what: str
+) -> float:
     """Start `benchmon dev` on fresh databases, make FILES files appear in its inbox at
     once, and return the seconds until `ready(results_url)`."""
     from benchmon_pipeline_tests.e2e.devserver import DevServer, wait_for
@@ -131,8 +188,12 @@ def drop_and_wait(server_url: str, files: int, work: Path, name: str,
     dagster_url = fresh_database(server_url, f"{name}_dagster", migrate=False)
     root = work / name
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
-    env.update(BENCHMON_DATABASE_URL=url, BENCHMON_DAGSTER_DATABASE_URL=dagster_url,
-               BENCHMON_HOME=str(work / f"{name}_home"), BENCHMON_INBOX_ROOT=str(root))
+    env.update(
+        BENCHMON_DATABASE_URL=url,
+        BENCHMON_DAGSTER_DATABASE_URL=dagster_url,
+        BENCHMON_HOME=str(work / f"{name}_home"),
+        BENCHMON_INBOX_ROOT=str(root),
+    )
     write_files(root / "staging", files)
     dev = DevServer(env, work / f"{name}.log")
     dev.start()

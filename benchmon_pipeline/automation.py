@@ -18,11 +18,13 @@ import dagster as dg
 
 
 def eager_after_every_update() -> dg.AutomationCondition:
-    handled = (dg.AutomationCondition.newly_requested()
-               | dg.AutomationCondition.initial_evaluation()).with_label("requested")
+    handled = (
+        dg.AutomationCondition.newly_requested() | dg.AutomationCondition.initial_evaluation()
+    ).with_label("requested")
     return (
-        (dg.AutomationCondition.newly_missing() | dg.AutomationCondition.any_deps_updated())
-        .since(handled)
+        (dg.AutomationCondition.newly_missing() | dg.AutomationCondition.any_deps_updated()).since(
+            handled
+        )
         & ~dg.AutomationCondition.any_deps_missing()
         & ~dg.AutomationCondition.any_deps_in_progress()
         & ~dg.AutomationCondition.in_progress()

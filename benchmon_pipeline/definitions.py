@@ -30,8 +30,13 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
 # 2-core machine seconds per check, per run.
 defs = dg.Definitions(
     executor=dg.in_process_executor,
-    assets=[inbox_files, benchmark_transactions, benchmark_snapshots, daily_performance_trends,
-            regression_report],
+    assets=[
+        inbox_files,
+        benchmark_transactions,
+        benchmark_snapshots,
+        daily_performance_trends,
+        regression_report,
+    ],
     asset_checks=regression_checks,
     jobs=[ingest_job, trends_job],
     schedules=[refresh_recent_trends],

@@ -69,8 +69,12 @@ class S3InboxResource(dg.ConfigurableResource):
     @classmethod
     def from_environment(cls) -> "S3InboxResource":
         settings = load_settings()
-        return cls(bucket=settings.s3_bucket, prefix=settings.s3_prefix,
-                   endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region)
+        return cls(
+            bucket=settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region_name=settings.s3_region,
+        )
 
     def inbox(self) -> S3Inbox:
         client = S3Resource(

@@ -45,7 +45,9 @@ def pg_server_url(tmp_path_factory) -> Iterator[str]:
 
 def _drop(server_url: str, name: str) -> None:
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -115,8 +117,11 @@ def s3_endpoint() -> Iterator[str]:
     """A real S3-compatible server (moto in server mode) on 127.0.0.1, for the session."""
     from moto.server import ThreadedMotoServer
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         os.environ.setdefault(name, value)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -146,13 +151,19 @@ def running_dev(pg_server_url, template_url, dagster_db_url, tmp_path_factory):
 
     name = f"bm_e2e_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(TEMPLATE_DB)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(TEMPLATE_DB)
+            )
+        )
     home = tmp_path_factory.mktemp("dev")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
-    env.update(BENCHMON_DATABASE_URL=with_database(pg_server_url, name),
-               BENCHMON_DAGSTER_DATABASE_URL=dagster_db_url,
-               BENCHMON_HOME=str(home / "home"), BENCHMON_INBOX_ROOT=str(home / "root"))
+    env.update(
+        BENCHMON_DATABASE_URL=with_database(pg_server_url, name),
+        BENCHMON_DAGSTER_DATABASE_URL=dagster_db_url,
+        BENCHMON_HOME=str(home / "home"),
+        BENCHMON_INBOX_ROOT=str(home / "root"),
+    )
     server = DevServer(env, home / "dev.log")
     server.start()
     server.results_url = env["BENCHMON_DATABASE_URL"]

@@ -19,10 +19,10 @@ def _requests_per_tick(condition) -> list[int]:
     defs = dg.Definitions(assets=[log, snapshots])
     requested, cursor = [], None
     with dg.instance_for_test() as instance:
+
         def tick():
             nonlocal cursor
-            result = dg.evaluate_automation_conditions(defs=defs, instance=instance,
-                                                       cursor=cursor)
+            result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
             cursor = result.cursor
             requested.append(result.get_num_requested(snapshots.key))
 
@@ -30,8 +30,10 @@ def _requests_per_tick(condition) -> list[int]:
         instance.report_runless_asset_event(dg.AssetMaterialization("log"))
         tick()  # the new rows are seen: snapshots requested
         run = instance.create_run_for_job(
-            defs.get_implicit_global_asset_job_def(), asset_selection=frozenset({snapshots.key}),
-            status=dg.DagsterRunStatus.STARTED)
+            defs.get_implicit_global_asset_job_def(),
+            asset_selection=frozenset({snapshots.key}),
+            status=dg.DagsterRunStatus.STARTED,
+        )
         tick()  # the run is going
         instance.report_runless_asset_event(dg.AssetMaterialization("log"))  # a new file
         tick()  # … ingested while the run is still going

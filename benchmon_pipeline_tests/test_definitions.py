@@ -12,8 +12,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def test_definitions_load_with_the_lineage_inbox_log_snapshots_trends():
     graph = defs.resolve_asset_graph()
-    chain = ["inbox", "benchmark_transactions", "benchmark_snapshots",
-             "daily_performance_trends"]
+    chain = ["inbox", "benchmark_transactions", "benchmark_snapshots", "daily_performance_trends"]
     for parent, child in zip(chain, chain[1:], strict=False):
         assert dg.AssetKey(parent) in graph.get(dg.AssetKey(child)).parent_keys, child
     for key in chain[1:]:
@@ -27,7 +26,11 @@ def test_dagster_definitions_validate_passes(db_url):
     env = {**os.environ, "BENCHMON_DATABASE_URL": db_url}
     done = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Validation successful" in done.stdout + done.stderr

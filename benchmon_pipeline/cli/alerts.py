@@ -45,8 +45,9 @@ def default_actor() -> str:
     git = shutil.which("git")
     if git:
         try:
-            name = subprocess.run([git, "config", "user.name"], capture_output=True,
-                                  text=True, timeout=5).stdout.strip()
+            name = subprocess.run(
+                [git, "config", "user.name"], capture_output=True, text=True, timeout=5
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             name = ""
         if name:
@@ -55,14 +56,40 @@ def default_actor() -> str:
 
 
 def _table(alerts: list[Alert]) -> str:
-    header = ("ID", "SEVERITY", "STATUS", "RULE", "CONFIGURATION", "METRIC", "CURRENT",
-              "REFERENCE", "Δ %", "SEEN", "LAST SEEN")
-    rows = [(str(a.id), a.severity, a.status, a.rule, a.configuration_label, a.metric or "—",
-             format_number(a.current), format_number(a.reference), format_percent(a.percent),
-             f"{a.times_seen}×", format_time(a.last_seen_at)) for a in alerts]
+    header = (
+        "ID",
+        "SEVERITY",
+        "STATUS",
+        "RULE",
+        "CONFIGURATION",
+        "METRIC",
+        "CURRENT",
+        "REFERENCE",
+        "Δ %",
+        "SEEN",
+        "LAST SEEN",
+    )
+    rows = [
+        (
+            str(a.id),
+            a.severity,
+            a.status,
+            a.rule,
+            a.configuration_label,
+            a.metric or "—",
+            format_number(a.current),
+            format_number(a.reference),
+            format_percent(a.percent),
+            f"{a.times_seen}×",
+            format_time(a.last_seen_at),
+        )
+        for a in alerts
+    ]
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-                     for r in (header, *rows))
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+        for r in (header, *rows)
+    )
 
 
 def _json_value(value):
@@ -79,22 +106,38 @@ def alerts() -> None:
 
 
 @alerts.command("list")
-@click.option("--status", type=click.Choice(STATUS_CHOICES), default=UNRESOLVED,
-              show_default=True, help="unresolved = open or acknowledged.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUS_CHOICES),
+    default=UNRESOLVED,
+    show_default=True,
+    help="unresolved = open or acknowledged.",
+)
 @click.option("--model", help="Only this model_version.")
 @click.option("--dataset", help="Only this dataset_version.")
 @click.option("--prompt", help="Only this prompt_version.")
 @click.option("--environment", help="Only this environment.")
 @click.option("--rule", help="Only this rule (baseline, history, stale, …).")
-@click.option("--format", "fmt", type=click.Choice(("table", "markdown", "json")),
-              default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "markdown", "json")),
+    default="table",
+    show_default=True,
+)
 def list_alerts(status, model, dataset, prompt, environment, rule, fmt) -> None:
     """List alerts, ERROR first, most recently seen first."""
     with as_click_error(), running_databases() as databases:
         with psycopg.connect(databases.results_url, connect_timeout=10) as conn:
-            found = find_alerts(conn, None if status == "all" else status, model=model,
-                                dataset=dataset, prompt=prompt, environment=environment,
-                                rule=rule)
+            found = find_alerts(
+                conn,
+                None if status == "all" else status,
+                model=model,
+                dataset=dataset,
+                prompt=prompt,
+                environment=environment,
+                rule=rule,
+            )
     if fmt == "json":
         click.echo(json.dumps([asdict(a) for a in found], indent=2, default=_json_value))
     elif fmt == "markdown":
@@ -115,8 +158,10 @@ def _act(action, verb: str, alert_id: int, note: str | None, actor: str | None) 
             except AlertError as exc:
                 raise click.ClickException(str(exc)) from exc
     what = f"{alert.rule} {alert.metric}".strip()
-    click.echo(f"{verb} alert {alert.id} ({alert.severity} {what} on "
-               f"{alert.configuration_label}) as {actor}")
+    click.echo(
+        f"{verb} alert {alert.id} ({alert.severity} {what} on "
+        f"{alert.configuration_label}) as {actor}"
+    )
 
 
 note_option = click.option("--note", help="Why (kept in the alert's history).")

@@ -84,15 +84,19 @@ def dev(port: int, host: str) -> None:
         env = child_environment(settings, databases)
         FolderInbox(settings.inbox_root).ensure_layout()
         workspace = PROJECT_ROOT / "workspace.yaml"
-        target = ["-w", str(workspace)] if workspace.exists() else [
-            "-m", "benchmon_pipeline.definitions"]
+        target = (
+            ["-w", str(workspace)]
+            if workspace.exists()
+            else ["-m", "benchmon_pipeline.definitions"]
+        )
         command = [sys.executable, "-m", "dagster", "dev", *target, "-h", host, "-p", str(port)]
         click.echo(describe(databases), err=True)
         click.echo(f"inbox: {settings.inbox_root / 'inbox'}", err=True)
         click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C to stop)", err=True)
         session = uuid.uuid4().hex
-        process = subprocess.Popen(command, env={**env, SESSION_VAR: session}, cwd=PROJECT_ROOT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, env={**env, SESSION_VAR: session}, cwd=PROJECT_ROOT, start_new_session=True
+        )
         try:
             while process.poll() is None:
                 time.sleep(0.5)

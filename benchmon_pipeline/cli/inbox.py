@@ -18,8 +18,9 @@ def _inbox(s3: bool):
 
     from benchmon_pipeline.ingest.s3_inbox import S3Inbox
 
-    client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url or None,
-                          region_name=settings.s3_region or None)
+    client = boto3.client(
+        "s3", endpoint_url=settings.s3_endpoint_url or None, region_name=settings.s3_region or None
+    )
     return S3Inbox(client, settings.s3_bucket, settings.s3_prefix)
 
 
@@ -56,13 +57,12 @@ def replay(names: tuple[str, ...], replay_all: bool, s3: bool) -> None:
     waiting = box.quarantined()
     chosen = waiting if replay_all else list(names)
     if not chosen:
-        raise click.UsageError("name the files to replay (see `benchmon inbox quarantined`) "
-                               "or pass --all")
+        raise click.UsageError(
+            "name the files to replay (see `benchmon inbox quarantined`) or pass --all"
+        )
     unknown = [n for n in chosen if n not in waiting]
     if unknown:
         raise click.ClickException(f"not in quarantine: {', '.join(unknown)}")
     for name in chosen:
         click.echo(f"replayed {name} → {box.replay(name)}")
-    click.echo(f"{len(chosen)} file(s) back in the inbox; the sensor picks them up "
-               "within seconds")
-
+    click.echo(f"{len(chosen)} file(s) back in the inbox; the sensor picks them up within seconds")

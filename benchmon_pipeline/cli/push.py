@@ -69,10 +69,12 @@ def apply_context(parsed: ParsedFile, flags: dict, env: dict[str, str]) -> Parse
         if flags.get("tags"):
             changes["tags"] = tuple(dict.fromkeys((*result.tags, *flags["tags"])))
         result = replace(result, **changes)
-        results.append(result.with_defaults(
-            environment=env.get(ENVIRONMENT_VAR) or "local",
-            triggered_by=getpass.getuser(),
-        ))
+        results.append(
+            result.with_defaults(
+                environment=env.get(ENVIRONMENT_VAR) or "local",
+                triggered_by=getpass.getuser(),
+            )
+        )
     return replace(parsed, results=results)
 
 
@@ -109,9 +111,17 @@ def _verify(url: str, parsed: ParsedFile, outcome: FileOutcome) -> list[str]:
         for result, tid in zip(parsed.results, outcome.transaction_ids, strict=True):
             row = conn.execute(
                 "SELECT model_version, dataset_version, prompt_version, environment, metrics,"
-                " content_sha256 FROM benchmark_transactions WHERE id = %s", (tid,)).fetchone()
-            expected = (result.model_version, result.dataset_version, result.prompt_version,
-                        result.environment, result.metrics, result.content_sha256())
+                " content_sha256 FROM benchmark_transactions WHERE id = %s",
+                (tid,),
+            ).fetchone()
+            expected = (
+                result.model_version,
+                result.dataset_version,
+                result.prompt_version,
+                result.environment,
+                result.metrics,
+                result.content_sha256(),
+            )
             if row is None:
                 problems.append(f"{tid}: not found")
             elif tuple(row) != expected:
@@ -130,40 +140,69 @@ def _verify(url: str, parsed: ParsedFile, outcome: FileOutcome) -> list[str]:
 @click.option("--notes", help="Free text stored with every result.")
 @click.option("--verify", is_flag=True, help="Read the stored rows back and compare.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def push(source, environment, commit_sha, branch_name, run_id, triggered_by, tags, notes,
-         verify, as_json) -> None:
+def push(
+    source, environment, commit_sha, branch_name, run_id, triggered_by, tags, notes, verify, as_json
+) -> None:
     """Store one result file (any supported format) in the log, from CI or a laptop."""
     try:
         name, uri, raw = _read_input(source)
         parsed = parse_bytes(name, raw)
     except InvalidResult as exc:
-        _fail(EXIT_INVALID_INPUT, f"{source}: invalid input [{exc.error_code}]"
-              f"{' at ' + exc.json_path if exc.json_path else ''}: {exc.message}", as_json,
-              exc.report())
-    flags = {"environment": environment, "commit_sha": commit_sha, "branch_name": branch_name,
-             "run_id": run_id, "triggered_by": triggered_by, "notes": notes,
-             "tags": [t.strip() for t in tags.split(",") if t.strip()] if tags else None}
+        _fail(
+            EXIT_INVALID_INPUT,
+            f"{source}: invalid input [{exc.error_code}]"
+            f"{' at ' + exc.json_path if exc.json_path else ''}: {exc.message}",
+            as_json,
+            exc.report(),
+        )
+    flags = {
+        "environment": environment,
+        "commit_sha": commit_sha,
+        "branch_name": branch_name,
+        "run_id": run_id,
+        "triggered_by": triggered_by,
+        "notes": notes,
+        "tags": [t.strip() for t in tags.split(",") if t.strip()] if tags else None,
+    }
     parsed = apply_context(parsed, flags, dict(os.environ))
-    outcome = FileOutcome(name, uri, "ingested", format=parsed.format, sha256=parsed.sha256,
-                          size=parsed.size, warnings=parsed.warnings)
+    outcome = FileOutcome(
+        name,
+        uri,
+        "ingested",
+        format=parsed.format,
+        sha256=parsed.sha256,
+        size=parsed.size,
+        warnings=parsed.warnings,
+    )
     try:
         problems = _store(outcome, parsed, verify)
     except (psycopg.OperationalError, DatabaseUnavailable) as exc:
-        _fail(EXIT_DATABASE_UNAVAILABLE, f"database unavailable after {RETRY_ATTEMPTS} "
-              f"attempts: {str(exc).strip()}", as_json)
+        _fail(
+            EXIT_DATABASE_UNAVAILABLE,
+            f"database unavailable after {RETRY_ATTEMPTS} attempts: {str(exc).strip()}",
+            as_json,
+        )
     ids = [str(t) for t in outcome.transaction_ids]
     _github_output(ids)
-    summary = {"status": outcome.status, "format": parsed.format, "results": len(ids),
-               "new": outcome.results_new, "transaction_ids": ids,
-               "warnings": outcome.warnings, "verified": verify and not problems}
+    summary = {
+        "status": outcome.status,
+        "format": parsed.format,
+        "results": len(ids),
+        "new": outcome.results_new,
+        "transaction_ids": ids,
+        "warnings": outcome.warnings,
+        "verified": verify and not problems,
+    }
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
         for warning in outcome.warnings:
             click.echo(f"warning: {warning}", err=True)
         state = "already stored" if outcome.status == DUPLICATE else "stored"
-        click.echo(f"{state}: {len(ids)} result(s) from {source} ({parsed.format}), "
-                   f"{outcome.results_new} new")
+        click.echo(
+            f"{state}: {len(ids)} result(s) from {source} ({parsed.format}), "
+            f"{outcome.results_new} new"
+        )
         for tid in dict.fromkeys(ids):
             click.echo(f"  {tid}")
     if problems:
@@ -182,7 +221,16 @@ def _github_output(ids: list[str]) -> None:
 
 def _fail(code: int, message: str, as_json: bool, report: dict | None = None):
     if as_json:
-        click.echo(json.dumps({"status": "error", "exit_code": code, "message": message,
-                               **({"error": report} if report else {})}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "status": "error",
+                    "exit_code": code,
+                    "message": message,
+                    **({"error": report} if report else {}),
+                },
+                indent=2,
+            )
+        )
     click.echo(f"error: {message}", err=True)
     raise SystemExit(code)

@@ -52,33 +52,47 @@ def _rules(text: str | None) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     unknown = [rule for rule in chosen if rule not in RULES]
     if unknown:
-        raise click.BadParameter(f"unknown rule(s) {', '.join(unknown)}; choose from "
-                                 f"{', '.join(RULES)}", param_hint="--rules")
+        raise click.BadParameter(
+            f"unknown rule(s) {', '.join(unknown)}; choose from {', '.join(RULES)}",
+            param_hint="--rules",
+        )
     return chosen
 
 
 def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) -> str:
     scope = evaluation.scope
-    against = (f"branch `{scope.branch}` against the tracked baseline and history"
-               if scope.branch else "tracked branches")
-    verdict = ("❌ failed" if failing else "✅ passed")
+    against = (
+        f"branch `{scope.branch}` against the tracked baseline and history"
+        if scope.branch
+        else "tracked branches"
+    )
+    verdict = "❌ failed" if failing else "✅ passed"
     level = {"WARN": "WARN or ERROR", "ERROR": "ERROR", None: "never"}[fail_on]
     regressions = [f for f in evaluation.findings if f.rule != TRADEOFF]
-    lines = [f"## benchmon regression gate: {verdict}", "",
-             f"Judged: {scope.describe_filters()} — {against}. "
-             f"Rules: {', '.join(evaluation.rules)}. Fails on: {level}.", "",
-             f"**{summary_line(regressions)}**"]
+    lines = [
+        f"## benchmon regression gate: {verdict}",
+        "",
+        f"Judged: {scope.describe_filters()} — {against}. "
+        f"Rules: {', '.join(evaluation.rules)}. Fails on: {level}.",
+        "",
+        f"**{summary_line(regressions)}**",
+    ]
     if regressions:
         lines += ["", findings_table(regressions)]
     if evaluation.tradeoffs:
         lines += ["", "### Trade-offs", ""]
-        lines += [f"- **{' / '.join(t.configuration)}**: {t.description}"
-                  for t in evaluation.tradeoffs]
+        lines += [
+            f"- **{' / '.join(t.configuration)}**: {t.description}" for t in evaluation.tradeoffs
+        ]
     judged = ", ".join(f"{rule} {evaluation.judged.get(rule, 0)}" for rule in evaluation.rules)
     lines += ["", f"<sub>Series judged per rule: {judged}.</sub>"]
     if evaluation.not_judged:
-        lines += ["", f"<details><summary>{len(evaluation.not_judged)} series not judged "
-                      "yet (too little history)</summary>", ""]
+        lines += [
+            "",
+            f"<details><summary>{len(evaluation.not_judged)} series not judged "
+            "yet (too little history)</summary>",
+            "",
+        ]
         lines += [f"- {line}" for line in evaluation.not_judged[:50]]
         lines += ["", "</details>"]
     return "\n".join(lines)
@@ -91,14 +105,23 @@ def _json_value(value):
 
 
 def report_json(evaluation: Evaluation, fail_on: str | None, failing: list) -> str:
-    return json.dumps({
-        "passed": not failing, "fail_on": fail_on, "branch": evaluation.scope.branch,
-        "rules": list(evaluation.rules), "judged": evaluation.judged,
-        "findings": [{k: _json_value(v) for k, v in f.as_row().items()}
-                     for f in evaluation.findings if f.rule != TRADEOFF],
-        "tradeoffs": [t.description for t in evaluation.tradeoffs],
-        "not_judged": evaluation.not_judged,
-    }, indent=2)
+    return json.dumps(
+        {
+            "passed": not failing,
+            "fail_on": fail_on,
+            "branch": evaluation.scope.branch,
+            "rules": list(evaluation.rules),
+            "judged": evaluation.judged,
+            "findings": [
+                {k: _json_value(v) for k, v in f.as_row().items()}
+                for f in evaluation.findings
+                if f.rule != TRADEOFF
+            ],
+            "tradeoffs": [t.description for t in evaluation.tradeoffs],
+            "not_judged": evaluation.not_judged,
+        },
+        indent=2,
+    )
 
 
 @click.command("regressions")
@@ -106,22 +129,41 @@ def report_json(evaluation: Evaluation, fail_on: str | None, failing: list) -> s
 @click.option("--dataset", help="Only this dataset_version.")
 @click.option("--prompt", help="Only this prompt_version.")
 @click.option("--environment", help="Only this environment.")
-@click.option("--branch", envvar="GITHUB_HEAD_REF", show_envvar=True,
-              help="Judge this branch's newest results against the tracked baseline and "
-                   "history (a pull request). Default: the tracked branches themselves; in a "
-                   "GitHub pull-request workflow, the PR's branch ($GITHUB_HEAD_REF).")
-@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error",
-              show_default=True,
-              help="Exit 1 when a regression at this level (or worse) is found.")
-@click.option("--rules", help=f"Comma-separated rules to run (default: "
-              f"{','.join(GATE_RULES)}; also {STALE}).")
-@click.option("--format", "output", type=click.Choice(["markdown", "json"]),
-              default="markdown", show_default=True)
-@click.option("--summary-file", type=click.Path(dir_okay=False, path_type=Path),
-              envvar="GITHUB_STEP_SUMMARY", show_envvar=True,
-              help="Also append the markdown report to this file.")
-def regressions(model, dataset, prompt, environment, branch, fail_on, rules, output,
-                summary_file) -> None:
+@click.option(
+    "--branch",
+    envvar="GITHUB_HEAD_REF",
+    show_envvar=True,
+    help="Judge this branch's newest results against the tracked baseline and "
+    "history (a pull request). Default: the tracked branches themselves; in a "
+    "GitHub pull-request workflow, the PR's branch ($GITHUB_HEAD_REF).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(list(FAIL_ON)),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a regression at this level (or worse) is found.",
+)
+@click.option(
+    "--rules", help=f"Comma-separated rules to run (default: {','.join(GATE_RULES)}; also {STALE})."
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--summary-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="GITHUB_STEP_SUMMARY",
+    show_envvar=True,
+    help="Also append the markdown report to this file.",
+)
+def regressions(
+    model, dataset, prompt, environment, branch, fail_on, rules, output, summary_file
+) -> None:
     """Judge stored results for regressions; exit 1 if one at --fail-on is found.
 
     \b
@@ -135,8 +177,10 @@ def regressions(model, dataset, prompt, environment, branch, fail_on, rules, out
         raise click.UsageError(str(error)) from None
     branch = (branch or "").strip() or None
     try:
-        with running_databases(quiet=True) as databases, psycopg.connect(
-                databases.results_url, connect_timeout=10) as conn:
+        with (
+            running_databases(quiet=True) as databases,
+            psycopg.connect(databases.results_url, connect_timeout=10) as conn,
+        ):
             if branch in _tracked_branches(conn):
                 branch = None  # a tracked branch's results are the snapshots themselves
             scope = Scope(model, dataset, prompt, environment, branch)
@@ -145,8 +189,7 @@ def regressions(model, dataset, prompt, environment, branch, fail_on, rules, out
         click.echo(f"error: database unavailable: {str(error).strip()}", err=True)
         raise SystemExit(EXIT_DATABASE_UNAVAILABLE) from None
     level = FAIL_ON[fail_on]
-    failing = ([] if level is None else
-               [f for f in evaluation.at_least(level) if f.rule != TRADEOFF])
+    failing = [] if level is None else [f for f in evaluation.at_least(level) if f.rule != TRADEOFF]
     markdown = report_markdown(evaluation, level, failing)
     click.echo(report_json(evaluation, level, failing) if output == "json" else markdown)
     if summary_file:

@@ -42,9 +42,7 @@ def stop(pgdata: Path) -> bool:
         return False
     user = "pgserver" if os.geteuid() == 0 else None
     try:
-        _commands.pg_ctl(
-            ["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60
-        )
+        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
     except subprocess.CalledProcessError:
         log.info("embedded PostgreSQL at %s was not running", pgdata)
         return False

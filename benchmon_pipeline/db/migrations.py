@@ -44,9 +44,7 @@ def discover(sql_dir: Path = SQL_DIR) -> list[Migration]:
     for path in sorted(sql_dir.glob("*.sql")):
         match = _NAME.match(path.name)
         if not match:
-            raise ValueError(
-                f"{path}: migration files are named NNNN_description.sql (lower case)"
-            )
+            raise ValueError(f"{path}: migration files are named NNNN_description.sql (lower case)")
         migrations.append(Migration(int(match[1]), match[2], path))
     versions = [m.version for m in migrations]
     if len(set(versions)) != len(versions):

@@ -18,9 +18,7 @@ def libpq_url(url: str) -> str:
 
 def dagster_storage_url(url: str) -> str:
     """The URL dagster-postgres needs: the psycopg2 driver named explicitly."""
-    return make_url(url).set(drivername="postgresql+psycopg2").render_as_string(
-        hide_password=False
-    )
+    return make_url(url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
 
 
 def with_database(url: str, database: str) -> str:

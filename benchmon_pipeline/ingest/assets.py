@@ -14,6 +14,7 @@ inbox_files = dg.AssetSpec(
     kinds={"file"},
 )
 
+
 class IngestConfig(dg.Config):
     files: list[str] = []
     """Names relative to the inbox (folder or bucket prefix), as the sensors list them."""
@@ -21,6 +22,7 @@ class IngestConfig(dg.Config):
     """Which inbox the files are in: "folder" or "s3"."""
     chunk_files: int = CHUNK_FILES
     """Files per database transaction: results and ledger rows commit chunk by chunk."""
+
 
 @dg.asset(
     deps=[inbox_files],

@@ -74,14 +74,20 @@ class BatchReport:
         return len(self.outcomes) + len(self.missing)
 
     def summary(self) -> str:
-        return (f"{self.seen} file(s): {self.count(INGESTED)} ingested, "
-                f"{self.count(DUPLICATE)} duplicate, {self.count(QUARANTINED)} quarantined, "
-                f"{len(self.missing)} already handled; {self.rows_appended} result(s) appended")
+        return (
+            f"{self.seen} file(s): {self.count(INGESTED)} ingested, "
+            f"{self.count(DUPLICATE)} duplicate, {self.count(QUARANTINED)} quarantined, "
+            f"{len(self.missing)} already handled; {self.rows_appended} result(s) appended"
+        )
 
 
-def store(conn: psycopg.Connection, inbox_kind: str,
-          files: Sequence[tuple[FileOutcome, ParsedFile | None]],
-          dagster_run_id: str | None, actor: str | None) -> None:
+def store(
+    conn: psycopg.Connection,
+    inbox_kind: str,
+    files: Sequence[tuple[FileOutcome, ParsedFile | None]],
+    dagster_run_id: str | None,
+    actor: str | None,
+) -> None:
     """Append the results of every parsed file and write every ledger row: one transaction.
 
     Fills in each outcome's transaction ids and final status (ingested / duplicate).
@@ -89,9 +95,14 @@ def store(conn: psycopg.Connection, inbox_kind: str,
     _store_parts(conn, inbox_kind, [list(files)], dagster_run_id, actor)
 
 
-def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Parsed],
-                 dagster_run_id: str | None, actor: str | None,
-                 before_fold: Callable[[], None] | None = None) -> None:
+def _store_parts(
+    conn: psycopg.Connection,
+    inbox_kind: str,
+    parts: Iterable[Parsed],
+    dagster_run_id: str | None,
+    actor: str | None,
+    before_fold: Callable[[], None] | None = None,
+) -> None:
     """`store` for files that arrive in parts: each part's results are streamed into the
     log as soon as it is read (append_pieces), so the database inserts them while the next
     part is being parsed. `before_fold`: see append_pieces."""
@@ -106,9 +117,11 @@ def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Pars
                 if parsed is None:
                     continue
                 n = len(parsed.results)
-                made = ((parsed.keys, parsed.rows)
-                        if len(parsed.rows) == n and parsed.source == outcome.uri
-                        else keys_and_rows(parsed.results, outcome.uri))
+                made = (
+                    (parsed.keys, parsed.rows)
+                    if len(parsed.rows) == n and parsed.source == outcome.uri
+                    else keys_and_rows(parsed.results, outcome.uri)
+                )
                 keys.extend(made[0])
                 rows.extend(made[1])
                 owners.extend([outcome] * n)
@@ -127,8 +140,9 @@ def _store_parts(conn: psycopg.Connection, inbox_kind: str, parts: Iterable[Pars
         record(conn, inbox_kind, [o for o, _ in files], dagster_run_id)
 
 
-def _read_parts(read: Callable[[Sequence[str]], tuple[Parsed, list[str]]],
-                names: Sequence[str], most_files: int) -> Iterator[tuple[Parsed, list[str]]]:
+def _read_parts(
+    read: Callable[[Sequence[str]], tuple[Parsed, list[str]]], names: Sequence[str], most_files: int
+) -> Iterator[tuple[Parsed, list[str]]]:
     """Each part read: about PART_RESULTS results (at most READ_FILES and `most_files`
     files), judged by the results per file seen so far."""
     size = max(1, min(most_files, READ_FILES))
@@ -136,9 +150,10 @@ def _read_parts(read: Callable[[Sequence[str]], tuple[Parsed, list[str]]],
     position = 0
     while position < len(names):
         if results_read:
-            size = max(1, min(most_files, READ_FILES,
-                              round(PART_RESULTS * files_read / results_read)))
-        part = names[position:position + size]
+            size = max(
+                1, min(most_files, READ_FILES, round(PART_RESULTS * files_read / results_read))
+            )
+        part = names[position : position + size]
         position += len(part)
         answer = read(part)
         files_read += len(part)
@@ -168,12 +183,22 @@ def ingest_batch(
     order of the files exactly as with one transaction after the other.
     """
     report = BatchReport()
-    read = partial(read_part, inbox, default_environment=default_environment,
-                   triggered_by=triggered_by, max_bytes=max_bytes)
+    read = partial(
+        read_part,
+        inbox,
+        default_environment=default_environment,
+        triggered_by=triggered_by,
+        max_bytes=max_bytes,
+    )
     reading = _read_parts(read, names, chunk_files)
     upcoming = next(reading, None)
-    store_transaction = partial(_store_transaction, inbox=inbox, inbox_kind=inbox_kind,
-                                dagster_run_id=dagster_run_id, actor=triggered_by)
+    store_transaction = partial(
+        _store_transaction,
+        inbox=inbox,
+        inbox_kind=inbox_kind,
+        dagster_run_id=dagster_run_id,
+        actor=triggered_by,
+    )
 
     def parts() -> Iterator[Parsed]:
         """Parts for one transaction: up to chunk_files names, or fewer once
@@ -197,8 +222,11 @@ def ingest_batch(
         if progress:
             progress(report)
 
-    with _no_cycle_collection(), ExitStack() as connections, ThreadPoolExecutor(
-            max_workers=2, thread_name_prefix="benchmon-store") as storing:
+    with (
+        _no_cycle_collection(),
+        ExitStack() as connections,
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="benchmon-store") as storing,
+    ):
         idle: list[psycopg.Connection] = []
         in_flight: list[_Transaction] = []  # oldest first; at most two
         try:
@@ -286,14 +314,26 @@ class _Transaction(queue.SimpleQueue):
             raise _Abandoned
 
 
-def _store_transaction(transaction: _Transaction, previous: _Transaction | None, *,
-                       inbox: Inbox, inbox_kind: str, dagster_run_id: str | None,
-                       actor: str | None) -> Parsed:
+def _store_transaction(
+    transaction: _Transaction,
+    previous: _Transaction | None,
+    *,
+    inbox: Inbox,
+    inbox_kind: str,
+    dagster_run_id: str | None,
+    actor: str | None,
+) -> Parsed:
     """One transaction, on a storing thread: append its parts as they come, commit, then
     move its files. Returns its files with their outcomes."""
     try:
-        group = _commit(transaction, previous, inbox=inbox, inbox_kind=inbox_kind,
-                        dagster_run_id=dagster_run_id, actor=actor)
+        group = _commit(
+            transaction,
+            previous,
+            inbox=inbox,
+            inbox_kind=inbox_kind,
+            dagster_run_id=dagster_run_id,
+            actor=actor,
+        )
         transaction.committed = True
     finally:
         transaction.ended.set()  # (the next transaction may fold now, or give up)
@@ -301,16 +341,29 @@ def _store_transaction(transaction: _Transaction, previous: _Transaction | None,
     return group
 
 
-def _commit(transaction: _Transaction, previous: _Transaction | None, *, inbox: Inbox,
-            inbox_kind: str, dagster_run_id: str | None, actor: str | None) -> Parsed:
+def _commit(
+    transaction: _Transaction,
+    previous: _Transaction | None,
+    *,
+    inbox: Inbox,
+    inbox_kind: str,
+    dagster_run_id: str | None,
+    actor: str | None,
+) -> Parsed:
     """Append the transaction's parts as they come and commit; a chunk the database
     refuses is stored file by file instead. Returns its files with their outcomes."""
     conn, stream = transaction.conn, transaction.parts()
     try:
         # (its rows are all in the log before it waits for the previous one: the database
         # finishes this COPY while the previous transaction commits)
-        _store_parts(conn, inbox_kind, stream, dagster_run_id, actor,
-                     before_fold=partial(transaction.wait_for, previous))
+        _store_parts(
+            conn,
+            inbox_kind,
+            stream,
+            dagster_run_id,
+            actor,
+            before_fold=partial(transaction.wait_for, previous),
+        )
         return transaction.files
     except psycopg.OperationalError:
         raise  # the database went away: the run's retry policy takes over
@@ -319,8 +372,7 @@ def _commit(transaction: _Transaction, previous: _Transaction | None, *, inbox: 
             pass
         transaction.wait_for(previous)
         log.warning("a chunk was refused by the database (%s); retrying file by file", exc)
-        return _store_one_by_one(conn, inbox, inbox_kind, transaction.files,
-                                 dagster_run_id, actor)
+        return _store_one_by_one(conn, inbox, inbox_kind, transaction.files, dagster_run_id, actor)
 
 
 def _store_one_by_one(conn, inbox, inbox_kind, files, dagster_run_id, actor):
@@ -332,9 +384,10 @@ def _store_one_by_one(conn, inbox, inbox_kind, files, dagster_run_id, actor):
         except psycopg.OperationalError:
             raise
         except psycopg.Error as exc:
-            error = InvalidResult("rejected_by_database",
-                                  f"the database refused this file's results: "
-                                  f"{str(exc).splitlines()[0]}")
+            error = InvalidResult(
+                "rejected_by_database",
+                f"the database refused this file's results: {str(exc).splitlines()[0]}",
+            )
             outcome = quarantine_outcome(inbox, outcome.name, error)
             store(conn, inbox_kind, [(outcome, None)], dagster_run_id, actor)
             parsed = None
@@ -353,4 +406,3 @@ def _move(inbox: Inbox, files) -> None:
                 inbox.archive(outcome.name)
         except FileNotFoundError:
             log.info("%s was moved by another run meanwhile", outcome.name)
-

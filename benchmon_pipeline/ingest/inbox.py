@@ -90,15 +90,20 @@ class FolderInbox:
     def _archive_path(self) -> str:
         return str(self.archive_dir)
 
-    def parse(self, name: str, max_bytes: int = MAX_FILE_BYTES,
-              cache: dict | None = None) -> ParsedFile:
+    def parse(
+        self, name: str, max_bytes: int = MAX_FILE_BYTES, cache: dict | None = None
+    ) -> ParsedFile:
         """Read and parse a waiting file (links out of the inbox refused, sidecar used).
 
         `cache`: a dict the caller keeps while it reads one chunk of files; folders' real
         paths are remembered in it instead of being resolved again for every file.
         """
-        return read_file(os.path.join(self._inbox_path, name), inside=self._inbox_path,
-                         max_bytes=max_bytes, folders=cache)
+        return read_file(
+            os.path.join(self._inbox_path, name),
+            inside=self._inbox_path,
+            max_bytes=max_bytes,
+            folders=cache,
+        )
 
     def fingerprint(self, name: str) -> tuple[str | None, int | None]:
         """sha256 and size of a file that could not be parsed, for the ledger (best effort:
@@ -143,8 +148,9 @@ class FolderInbox:
 
     def archive(self, name: str, when: datetime | None = None) -> Path:
         day = (when or datetime.now(UTC)).strftime("%Y-%m-%d")
-        return _move_with_sidecar(os.path.join(self._inbox_path, name),
-                                  os.path.join(self._archive_path, day, name))
+        return _move_with_sidecar(
+            os.path.join(self._inbox_path, name), os.path.join(self._archive_path, day, name)
+        )
 
     def quarantine(self, name: str, error: dict) -> Path:
         target = _move_with_sidecar(self.path_of(name), self.quarantine_dir / name)
@@ -198,10 +204,11 @@ def _move_with_sidecar(source: Path | str, target: Path | str) -> Path:
     for sidecar_name in sidecar_names(name):
         sidecar = os.path.join(folder, sidecar_name)
         if os.path.isfile(sidecar):
-            suffix = sidecar_name[len(stem):]  # ".json.benchmon.json" or ".benchmon.json"
+            suffix = sidecar_name[len(stem) :]  # ".json.benchmon.json" or ".benchmon.json"
             moved_folder, moved_name = os.path.split(moved)
             _move_without_overwrite(
-                sidecar, os.path.join(moved_folder, _stem_and_suffix(moved_name)[0] + suffix))
+                sidecar, os.path.join(moved_folder, _stem_and_suffix(moved_name)[0] + suffix)
+            )
     return Path(moved)
 
 

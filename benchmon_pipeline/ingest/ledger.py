@@ -32,15 +32,32 @@ class FileOutcome:
     results_new: int = 0
 
 
-def record(conn: psycopg.Connection, inbox: str, outcomes: Sequence[FileOutcome],
-           dagster_run_id: str | None) -> None:
+def record(
+    conn: psycopg.Connection,
+    inbox: str,
+    outcomes: Sequence[FileOutcome],
+    dagster_run_id: str | None,
+) -> None:
     """Insert one ledger row per outcome, in the caller's transaction. (The transaction ids,
     UUID texts, go as one uuid[] literal: psycopg adapts a list element by element, which
     cost more than the rest of a file's ledger row.)"""
     with conn.cursor() as cur, cur.copy(_COPY) as copy:
         for o in outcomes:
-            copy.write_row((
-                inbox, o.uri, o.sha256 or None, o.size, o.format, o.status,
-                o.error and o.error["error_code"], o.error and o.error["message"],
-                o.error and o.error.get("json_path"), o.warnings, len(o.transaction_ids),
-                o.results_new, "{" + ",".join(o.transaction_ids) + "}", dagster_run_id))
+            copy.write_row(
+                (
+                    inbox,
+                    o.uri,
+                    o.sha256 or None,
+                    o.size,
+                    o.format,
+                    o.status,
+                    o.error and o.error["error_code"],
+                    o.error and o.error["message"],
+                    o.error and o.error.get("json_path"),
+                    o.warnings,
+                    len(o.transaction_ids),
+                    o.results_new,
+                    "{" + ",".join(o.transaction_ids) + "}",
+                    dagster_run_id,
+                )
+            )

@@ -48,8 +48,11 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidResult("not_utf8", f"the file is not UTF-8 text (byte {exc.start} is "
-                            f"0x{raw[exc.start]:02x}); save it as UTF-8") from exc
+        raise InvalidResult(
+            "not_utf8",
+            f"the file is not UTF-8 text (byte {exc.start} is "
+            f"0x{raw[exc.start]:02x}); save it as UTF-8",
+        ) from exc
 
 
 def load_document(text: str) -> Any:
@@ -64,8 +67,9 @@ def load_document(text: str) -> Any:
             raise json.JSONDecodeError("unexpected text after the data", text, tail.end())
         return document
     except json.JSONDecodeError as exc:
-        raise InvalidResult("invalid_json", f"not valid JSON: {exc.msg} at line {exc.lineno}, "
-                            f"column {exc.colno}") from exc
+        raise InvalidResult(
+            "invalid_json", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
     except RecursionError as exc:
         raise InvalidResult("too_deeply_nested", "the JSON is nested too deeply") from exc
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
@@ -75,21 +79,25 @@ def load_document(text: str) -> Any:
 def parse_sidecar(raw: bytes, name: str) -> dict:
     """A sidecar's JSON; any problem is reported as `invalid_sidecar` naming it."""
     if len(raw) > MAX_SIDECAR_BYTES:
-        raise InvalidResult("invalid_sidecar", f"the sidecar {name} is larger than "
-                            f"{MAX_SIDECAR_BYTES:,} bytes")
+        raise InvalidResult(
+            "invalid_sidecar", f"the sidecar {name} is larger than {MAX_SIDECAR_BYTES:,} bytes"
+        )
     try:
         return load_document(decode(raw))
     except InvalidResult as exc:
-        raise InvalidResult("invalid_sidecar", f"the sidecar {name}: {exc.message}",
-                            exc.json_path) from exc
+        raise InvalidResult(
+            "invalid_sidecar", f"the sidecar {name}: {exc.message}", exc.json_path
+        ) from exc
 
 
-def parse_bytes(name: str, raw: bytes, *, sidecar: Any = None,
-                max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
+def parse_bytes(
+    name: str, raw: bytes, *, sidecar: Any = None, max_bytes: int = MAX_FILE_BYTES
+) -> ParsedFile:
     """Parse a file's bytes (and its already-parsed sidecar) into a `ParsedFile`."""
     if len(raw) > max_bytes:
-        raise InvalidResult("file_too_large",
-                            f"the file is {len(raw):,} bytes; the limit is {max_bytes:,}")
+        raise InvalidResult(
+            "file_too_large", f"the file is {len(raw):,} bytes; the limit is {max_bytes:,}"
+        )
     document = load_document(decode(raw))
     try:
         parsed = parse_document(name, document, sidecar)
@@ -101,10 +109,18 @@ def parse_bytes(name: str, raw: bytes, *, sidecar: Any = None,
         # A shape no adapter foresaw must cost one file, not the whole batch.
         log.exception("unexpected error while reading %s", name)
         detail = f"{type(exc).__name__}: {exc}"[:300]
-        raise InvalidResult("internal_error", f"benchmon could not read this file ({detail}); "
-                            "please report it, then replay the file after upgrading") from exc
-    return ParsedFile(parsed.format, parsed.results, parsed.warnings, size=len(raw),
-                      sha256=hashlib.sha256(raw).hexdigest())
+        raise InvalidResult(
+            "internal_error",
+            f"benchmon could not read this file ({detail}); "
+            "please report it, then replay the file after upgrading",
+        ) from exc
+    return ParsedFile(
+        parsed.format,
+        parsed.results,
+        parsed.warnings,
+        size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -112,8 +128,9 @@ def _real_folder(inside: str) -> str:
     return os.path.join(os.path.realpath(inside), "")
 
 
-def _regular_file_inside(path: Path | str, inside: Path | str, what: str,
-                         folders: dict[str, str] | None = None) -> tuple[str, int]:
+def _regular_file_inside(
+    path: Path | str, inside: Path | str, what: str, folders: dict[str, str] | None = None
+) -> tuple[str, int]:
     """The real path and size of a regular file inside `inside` (links may not leave it).
 
     `folders` caches the real path of each folder for the caller's batch: a regular file
@@ -131,13 +148,16 @@ def _regular_file_inside(path: Path | str, inside: Path | str, what: str,
                 return real + base, info.st_size
     resolved = os.path.realpath(path)
     if not resolved.startswith(_real_folder(str(inside))):
-        raise InvalidResult("symlink_outside_inbox",
-                            f"{what} {os.path.basename(path)} is a link to {resolved}, outside "
-                            "the inbox; copy the file in instead")
+        raise InvalidResult(
+            "symlink_outside_inbox",
+            f"{what} {os.path.basename(path)} is a link to {resolved}, outside "
+            "the inbox; copy the file in instead",
+        )
     info = os.stat(resolved)
     if not stat.S_ISREG(info.st_mode):
-        raise InvalidResult("not_a_regular_file",
-                            f"{what} {os.path.basename(path)} is not a regular file")
+        raise InvalidResult(
+            "not_a_regular_file", f"{what} {os.path.basename(path)} is not a regular file"
+        )
     return resolved, info.st_size
 
 
@@ -160,8 +180,9 @@ def _read_limited(found: tuple[str, int], max_bytes: int, code: str, what: str) 
     return raw
 
 
-def read_sidecar(path: Path | str, *, inside: Path | str,
-                 folders: dict[str, str] | None = None) -> dict | None:
+def read_sidecar(
+    path: Path | str, *, inside: Path | str, folders: dict[str, str] | None = None
+) -> dict | None:
     """The parsed sidecar next to `path`, if there is one."""
     folder, name = os.path.split(path)
     for candidate in sidecar_names(name):
@@ -169,16 +190,22 @@ def read_sidecar(path: Path | str, *, inside: Path | str,
         if os.path.lexists(sidecar):
             try:
                 resolved = _regular_file_inside(sidecar, inside, "the sidecar", folders)
-                raw = _read_limited(resolved, MAX_SIDECAR_BYTES, "invalid_sidecar",
-                                    f"the sidecar {candidate}")
+                raw = _read_limited(
+                    resolved, MAX_SIDECAR_BYTES, "invalid_sidecar", f"the sidecar {candidate}"
+                )
             except FileNotFoundError:  # removed (or a link to nothing): as if never there
                 continue
             return parse_sidecar(raw, candidate)
     return None
 
 
-def read_file(path: Path | str, *, inside: Path | str, max_bytes: int = MAX_FILE_BYTES,
-              folders: dict[str, str] | None = None) -> ParsedFile:
+def read_file(
+    path: Path | str,
+    *,
+    inside: Path | str,
+    max_bytes: int = MAX_FILE_BYTES,
+    folders: dict[str, str] | None = None,
+) -> ParsedFile:
     """Read an inbox file (and its sidecar): its format, results and warnings.
 
     `folders`: a dict the caller keeps for one batch, caching folders' real paths.

@@ -22,11 +22,23 @@ _json = json.JSONEncoder().encode  # json.dumps(value) with its defaults, the sa
 # The log's columns a result fills, in the order of log_row(), with their types;
 # the server fills ingested_at, seq and xact_id (warehouse/append.py COPYs these).
 LOG_COLUMNS = {
-    "id": "uuid", "created_at": "timestamptz", "commit_sha": "text", "branch_name": "text",
-    "model_version": "text", "model_provider": "text", "dataset_version": "text",
-    "prompt_version": "text", "environment": "text", "metrics": "jsonb",
-    "duration_seconds": "numeric", "tags": "text[]", "notes": "text", "run_id": "text",
-    "triggered_by": "text", "content_sha256": "text", "source": "text",
+    "id": "uuid",
+    "created_at": "timestamptz",
+    "commit_sha": "text",
+    "branch_name": "text",
+    "model_version": "text",
+    "model_provider": "text",
+    "dataset_version": "text",
+    "prompt_version": "text",
+    "environment": "text",
+    "metrics": "jsonb",
+    "duration_seconds": "numeric",
+    "tags": "text[]",
+    "notes": "text",
+    "run_id": "text",
+    "triggered_by": "text",
+    "content_sha256": "text",
+    "source": "text",
     "metric_directions": "jsonb",
 }
 
@@ -76,9 +88,11 @@ class Result:
         # dataclasses.replace() runs __init__ over every field (several µs per result on
         # the ingest path); a copy of the fields with two of them filled is the same value.
         filled = object.__new__(Result)
-        filled.__dict__.update(self.__dict__,
-                               environment=self.environment or environment,
-                               triggered_by=self.triggered_by or triggered_by)
+        filled.__dict__.update(
+            self.__dict__,
+            environment=self.environment or environment,
+            triggered_by=self.triggered_by or triggered_by,
+        )
         return filled
 
     def content_sha256(self) -> str:
@@ -144,7 +158,7 @@ class Result:
                 f'"environment":{"null" if self.environment is None else q(self.environment)},'
                 f'"metrics":{{{metric_members}}},'
                 f'"model_provider":'
-                f'{"null" if self.model_provider is None else q(self.model_provider)},'
+                f"{'null' if self.model_provider is None else q(self.model_provider)},"
                 f'"model_version":{q(self.model_version)},'
                 f'"notes":{"null" if self.notes is None else q(self.notes)},'
                 f'"prompt_version":{q(self.prompt_version)},'
@@ -188,13 +202,16 @@ def new_ids(count: int) -> list[str]:
     """`count` random version-4 UUIDs, as text, from one read of random bytes: uuid4()
     makes a system call and an object per id, more than the rest of a row costs."""
     h = os.urandom(16 * count).hex()
-    return [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-4{h[i + 13:i + 16]}-"
-            f"{_VARIANT[h[i + 16]]}{h[i + 17:i + 20]}-{h[i + 20:i + 32]}"
-            for i in range(0, 32 * count, 32)]
+    return [
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
+        f"{_VARIANT[h[i + 16]]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]
 
 
-def keys_and_rows(results: Sequence[Result],
-                  source: str | None) -> tuple[tuple[str, ...], tuple[LogRow, ...]]:
+def keys_and_rows(
+    results: Sequence[Result], source: str | None
+) -> tuple[tuple[str, ...], tuple[LogRow, ...]]:
     """Each result's content key and log row (`key_and_row`), read from `source`, under
     new ids."""
     made = list(map(key_and_row, results, [source] * len(results), new_ids(len(results))))
@@ -206,8 +223,7 @@ def key_and_row(result: Result, source: str | None, row_id: str) -> tuple[str, L
     metrics written once for both (the ingest path's per-result work)."""
     texts = _metric_texts(result.metrics)
     written = texts and result._stated_json(texts[1])
-    key = (hashlib.sha256(written.encode()).hexdigest() if written
-           else result.content_sha256())
+    key = hashlib.sha256(written.encode()).hexdigest() if written else result.content_sha256()
     return key, log_row(result, key, source, row_id, texts and texts[0])
 
 
@@ -234,8 +250,9 @@ def _metric_texts(metrics: dict) -> tuple[str, str] | None:
     return "{" + ",".join(stored) + "}", ",".join(canonical)
 
 
-def log_row(result: Result, key: str, source: str | None, row_id: str,
-            metrics_json: str | None = None) -> LogRow:
+def log_row(
+    result: Result, key: str, source: str | None, row_id: str, metrics_json: str | None = None
+) -> LogRow:
     """`result` as a row of the log under the id `row_id`, with `key` its content_sha256().
 
     The text is what psycopg's COPY would send for the same values (a test stores both
@@ -245,34 +262,74 @@ def log_row(result: Result, key: str, source: str | None, row_id: str,
     """
     r = result
     moment = r.created_at
-    created_at = (None if moment is None else _utc_isoformat(moment)
-                  if moment.tzinfo is not None else moment.isoformat())
-    values = (r.commit_sha, r.branch_name, r.model_version, r.model_provider,
-              r.dataset_version, r.prompt_version, r.environment,
-              metrics_json or _stored_metrics_json(r.metrics),
-              r.duration_seconds, _array(r.tags) if r.tags else "{}", r.notes, r.run_id,
-              r.triggered_by, key, source, _json(r.directions) if r.directions else "{}")
-    (commit_sha, branch_name, model_version, model_provider, dataset_version,
-     prompt_version, environment, metrics, duration, tags, notes, run_id, triggered_by,
-     _, _, directions) = values
+    created_at = (
+        None
+        if moment is None
+        else _utc_isoformat(moment)
+        if moment.tzinfo is not None
+        else moment.isoformat()
+    )
+    values = (
+        r.commit_sha,
+        r.branch_name,
+        r.model_version,
+        r.model_provider,
+        r.dataset_version,
+        r.prompt_version,
+        r.environment,
+        metrics_json or _stored_metrics_json(r.metrics),
+        r.duration_seconds,
+        _array(r.tags) if r.tags else "{}",
+        r.notes,
+        r.run_id,
+        r.triggered_by,
+        key,
+        source,
+        _json(r.directions) if r.directions else "{}",
+    )
+    (
+        commit_sha,
+        branch_name,
+        model_version,
+        model_provider,
+        dataset_version,
+        prompt_version,
+        environment,
+        metrics,
+        duration,
+        tags,
+        notes,
+        run_id,
+        triggered_by,
+        _,
+        _,
+        directions,
+    ) = values
     n = _NULL
-    rest = (f"{n if commit_sha is None else commit_sha}\t"
-            f"{n if branch_name is None else branch_name}\t"
-            f"{n if model_version is None else model_version}\t"
-            f"{n if model_provider is None else model_provider}\t"
-            f"{n if dataset_version is None else dataset_version}\t"
-            f"{n if prompt_version is None else prompt_version}\t"
-            f"{n if environment is None else environment}\t{metrics}\t"
-            f"{n if duration is None else duration}\t{tags}\t{n if notes is None else notes}\t"
-            f"{n if run_id is None else run_id}\t"
-            f"{n if triggered_by is None else triggered_by}\t{key}\t"
-            f"{n if source is None else source}\t{directions}")
+    rest = (
+        f"{n if commit_sha is None else commit_sha}\t"
+        f"{n if branch_name is None else branch_name}\t"
+        f"{n if model_version is None else model_version}\t"
+        f"{n if model_provider is None else model_provider}\t"
+        f"{n if dataset_version is None else dataset_version}\t"
+        f"{n if prompt_version is None else prompt_version}\t"
+        f"{n if environment is None else environment}\t{metrics}\t"
+        f"{n if duration is None else duration}\t{tags}\t{n if notes is None else notes}\t"
+        f"{n if run_id is None else run_id}\t"
+        f"{n if triggered_by is None else triggered_by}\t{key}\t"
+        f"{n if source is None else source}\t{directions}"
+    )
     # Nothing to escape when the only backslashes are the NULLs' and the only tabs the
     # separators (the common case: one count each instead of a pass per value).
-    if (rest.count("\\") != values.count(None) or rest.count("\t") != _REST_SEPARATORS
-            or "\n" in rest or "\r" in rest):
-        rest = "\t".join([n if value is None else str(value).translate(_COPY_ESCAPES)
-                          for value in values])
+    if (
+        rest.count("\\") != values.count(None)
+        or rest.count("\t") != _REST_SEPARATORS
+        or "\n" in rest
+        or "\r" in rest
+    ):
+        rest = "\t".join(
+            [n if value is None else str(value).translate(_COPY_ESCAPES) for value in values]
+        )
     return row_id, created_at, rest
 
 
@@ -283,8 +340,11 @@ def _stored_metrics_json(metrics: dict) -> str:
 
 def _array(texts: tuple) -> str:
     """A text[] literal: every element quoted, its backslashes and quotes escaped."""
-    return "{" + ",".join(['"' + str(t).replace("\\", "\\\\").replace('"', '\\"') + '"'
-                           for t in texts]) + "}"
+    return (
+        "{"
+        + ",".join(['"' + str(t).replace("\\", "\\\\").replace('"', '\\"') + '"' for t in texts])
+        + "}"
+    )
 
 
 def finite_metrics(raw: dict[str, object], json_path: str) -> tuple[dict[str, float], list[str]]:

@@ -51,7 +51,7 @@ class S3Inbox:
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=inbox):
             for obj in page.get("Contents", []):
-                name = obj["Key"][len(inbox):]
+                name = obj["Key"][len(inbox) :]
                 if not name or not is_candidate(PurePosixPath(name)):
                     continue
                 modified = obj["LastModified"].timestamp()
@@ -75,8 +75,9 @@ class S3Inbox:
         except self.client.exceptions.NoSuchKey:
             return None
 
-    def parse(self, name: str, max_bytes: int = MAX_FILE_BYTES,
-              cache: dict | None = None) -> ParsedFile:
+    def parse(
+        self, name: str, max_bytes: int = MAX_FILE_BYTES, cache: dict | None = None
+    ) -> ParsedFile:
         """Fetch and parse a waiting object, with its sidecar object if there is one.
         (`cache` is for inboxes that remember things per chunk; S3 has nothing to keep.)"""
         key = self._key("inbox", name)
@@ -87,8 +88,10 @@ class S3Inbox:
                 raise FileNotFoundError(self.uri(name)) from exc
             raise
         if head["ContentLength"] > max_bytes:
-            raise InvalidResult("file_too_large", f"the file is {head['ContentLength']:,} "
-                                f"bytes; the limit is {max_bytes:,}")
+            raise InvalidResult(
+                "file_too_large",
+                f"the file is {head['ContentLength']:,} bytes; the limit is {max_bytes:,}",
+            )
         raw = self._get(key)
         if raw is None:
             raise FileNotFoundError(self.uri(name))
@@ -113,8 +116,9 @@ class S3Inbox:
         return parts[0] if len(parts) > 1 else None
 
     def _move_key(self, source: str, target: str) -> None:
-        self.client.copy_object(Bucket=self.bucket, Key=target,
-                                CopySource={"Bucket": self.bucket, "Key": source})
+        self.client.copy_object(
+            Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}
+        )
         self.client.delete_object(Bucket=self.bucket, Key=source)
 
     def _move(self, name: str, area: str, target_name: str, source_area: str = "inbox") -> str:
@@ -127,8 +131,9 @@ class S3Inbox:
             sidecar_key = self._key(source_area, sidecar_name)
             if self._get(sidecar_key) is not None:
                 target_stem = target_name[: len(target_name) - len(name)] + stem
-                self._move_key(sidecar_key,
-                               self._key(area, target_stem + sidecar_name[len(stem):]))
+                self._move_key(
+                    sidecar_key, self._key(area, target_stem + sidecar_name[len(stem) :])
+                )
         return f"s3://{self.bucket}/{target}"
 
     def archive(self, name: str, when: datetime | None = None) -> str:
@@ -139,8 +144,9 @@ class S3Inbox:
         target = self._move(name, "quarantine", name)
         report_key = self._key("quarantine", name.removesuffix(".json") + ".error.json")
         body = json.dumps({"file": name, **error}, indent=2) + "\n"
-        self.client.put_object(Bucket=self.bucket, Key=report_key, Body=body.encode(),
-                               ContentType="application/json")
+        self.client.put_object(
+            Bucket=self.bucket, Key=report_key, Body=body.encode(), ContentType="application/json"
+        )
         return target
 
     def quarantined(self) -> list[str]:
@@ -149,7 +155,7 @@ class S3Inbox:
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
-                name = obj["Key"][len(prefix):]
+                name = obj["Key"][len(prefix) :]
                 if not name.endswith(".error.json"):
                     names.append(name)
         return sorted(names)
@@ -166,5 +172,6 @@ class S3Inbox:
         target = self._move(name, "inbox", name, source_area="quarantine")
         self.client.delete_object(
             Bucket=self.bucket,
-            Key=self._key("quarantine", name.removesuffix(".json") + ".error.json"))
+            Key=self._key("quarantine", name.removesuffix(".json") + ".error.json"),
+        )
         return target

@@ -26,8 +26,7 @@ RETRY_AFTER_SECONDS = 600
 RUNS_PER_TICK = 2  # a burst of 10,000 files: two runs, one per core
 
 
-FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
-            dg.DagsterRunStatus.CANCELED}
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
 def plan_batches(
@@ -48,7 +47,8 @@ def plan_batches(
     pending = {name: entry for name, entry in pending.items() if name in still_there}
     done = finished_keys({entry.get("key", "") for entry in pending.values()} - {""})
     todo = [
-        f for f in ready
+        f
+        for f in ready
         if f.name not in pending
         or pending[f.name]["fp"] != f.fingerprint
         or pending[f.name].get("key") in done
@@ -56,7 +56,7 @@ def plan_batches(
     ][: batch_size * max_runs]
     batches = []
     for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
+        batch = todo[start : start + batch_size]
         names = [f.name for f in batch]
         key = hashlib.sha256(json.dumps([names, now]).encode()).hexdigest()[:32]
         for f in batch:
@@ -70,7 +70,8 @@ def _finished_runs(context: dg.SensorEvaluationContext) -> Callable[[set[str]], 
         done = set()
         for key in keys:
             runs = context.instance.get_runs(
-                filters=dg.RunsFilter(tags={"dagster/run_key": key}), limit=1)
+                filters=dg.RunsFilter(tags={"dagster/run_key": key}), limit=1
+            )
             if runs and runs[0].status in FINISHED:
                 done.add(key)
         return done
@@ -91,8 +92,10 @@ def _result(context, inbox_kind: str, batches: list[tuple[list[str], str]], curs
     ]
     if run_requests:
         files = sum(len(names) for names, _ in batches)
-        context.log.info(f"requesting {len(run_requests)} ingest run(s) for {files} file(s) "
-                         f"from the {inbox_kind} inbox")
+        context.log.info(
+            f"requesting {len(run_requests)} ingest run(s) for {files} file(s) "
+            f"from the {inbox_kind} inbox"
+        )
     return dg.SensorResult(run_requests=run_requests, cursor=cursor)
 
 
@@ -113,7 +116,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext, inbox: InboxResource) -> d
     job=ingest_job,
     minimum_interval_seconds=TICK_SECONDS,
     default_status=(
-        dg.DefaultSensorStatus.RUNNING if os.environ.get(S3_BUCKET_VAR)
+        dg.DefaultSensorStatus.RUNNING
+        if os.environ.get(S3_BUCKET_VAR)
         else dg.DefaultSensorStatus.STOPPED
     ),
     description="Watches s3://<bucket>/<prefix>/inbox/ (set BENCHMON_S3_BUCKET to enable).",

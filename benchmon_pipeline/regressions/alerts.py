@@ -129,7 +129,7 @@ DO UPDATE SET
     reference = excluded.reference, delta = excluded.delta, percent = excluded.percent,
     commit_sha = excluded.commit_sha, branch_name = excluded.branch_name,
     run_length = excluded.run_length, last_seen_at = now(), times_seen = a.times_seen + 1
-RETURNING {', '.join('a.' + c for c in COLUMNS)}
+RETURNING {", ".join("a." + c for c in COLUMNS)}
 """
 
 
@@ -154,8 +154,7 @@ def _distinct(findings: Iterable[Finding]) -> list[Finding]:
     chosen: dict[tuple, Finding] = {}
     for finding in findings:
         known = chosen.get(finding.key)
-        if known is None or SEVERITIES.index(finding.severity) >= SEVERITIES.index(
-                known.severity):
+        if known is None or SEVERITIES.index(finding.severity) >= SEVERITIES.index(known.severity):
             chosen[finding.key] = finding
     return [chosen[key] for key in sorted(chosen)]
 
@@ -185,12 +184,14 @@ def record_findings(
     findings = list(findings)
     strangers = sorted({f.rule for f in findings} - set(rules))
     if strangers:
-        raise ValueError(f"findings of rules {strangers} were not in this evaluation's "
-                         f"rules {rules}")
+        raise ValueError(
+            f"findings of rules {strangers} were not in this evaluation's rules {rules}"
+        )
     for finding in findings:
         if finding.severity not in SEVERITIES:
-            raise ValueError(f"finding {finding.key}: severity must be WARN or ERROR, "
-                             f"not {finding.severity!r}")
+            raise ValueError(
+                f"finding {finding.key}: severity must be WARN or ERROR, not {finding.severity!r}"
+            )
     findings = _distinct(findings)
     scope = None if configurations is None else [tuple(c) for c in configurations]
     with conn.transaction(), conn.cursor(row_factory=class_row(Alert)) as cur:
@@ -203,14 +204,18 @@ def record_findings(
                 seen.extend(cur.fetchall())
                 if not cur.nextset():
                     break
-        query = ("UPDATE regression_alerts SET status = 'resolved', resolved_by = %s,"
-                 " resolved_note = %s WHERE rule = ANY(%s) AND status <> 'resolved'"
-                 " AND NOT (id = ANY(%s))")
+        query = (
+            "UPDATE regression_alerts SET status = 'resolved', resolved_by = %s,"
+            " resolved_note = %s WHERE rule = ANY(%s) AND status <> 'resolved'"
+            " AND NOT (id = ANY(%s))"
+        )
         params: list = [AUTO_ACTOR, AUTO_RESOLVE_NOTE, rules, [a.id for a in seen]]
         if scope is not None:
-            query += (" AND (model_version, dataset_version, prompt_version, environment)"
-                      " IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[],"
-                      " %s::text[]))")
+            query += (
+                " AND (model_version, dataset_version, prompt_version, environment)"
+                " IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[],"
+                " %s::text[]))"
+            )
             params += [list(column) for column in zip(*scope, strict=True)] or [[]] * 4
         cur.execute(query, params)
     return [a for a in seen if a.times_seen == 1]
@@ -224,23 +229,34 @@ def _filters(status, model, dataset, prompt, environment, rule) -> tuple[str, li
             statuses = [s for s in statuses if s != UNRESOLVED] + [OPEN, ACKNOWLEDGED]
         unknown = sorted(set(statuses) - set(STATUSES))
         if unknown:
-            raise ValueError(f"unknown alert status {unknown}: choose from "
-                             f"{', '.join((*STATUSES, UNRESOLVED))}")
+            raise ValueError(
+                f"unknown alert status {unknown}: choose from {', '.join((*STATUSES, UNRESOLVED))}"
+            )
         clauses.append("status = ANY(%s)")
         params.append(statuses)
-    for column, value in (("model_version", model), ("dataset_version", dataset),
-                          ("prompt_version", prompt), ("environment", environment),
-                          ("rule", rule)):
+    for column, value in (
+        ("model_version", model),
+        ("dataset_version", dataset),
+        ("prompt_version", prompt),
+        ("environment", environment),
+        ("rule", rule),
+    ):
         if value is not None:
             clauses.append(f"{column} = %s")
             params.append(value)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def find_alerts(conn: psycopg.Connection, status: str | Iterable[str] | None = None, *,
-                model: str | None = None, dataset: str | None = None,
-                prompt: str | None = None, environment: str | None = None,
-                rule: str | None = None) -> list[Alert]:
+def find_alerts(
+    conn: psycopg.Connection,
+    status: str | Iterable[str] | None = None,
+    *,
+    model: str | None = None,
+    dataset: str | None = None,
+    prompt: str | None = None,
+    environment: str | None = None,
+    rule: str | None = None,
+) -> list[Alert]:
     """Alerts matching every filter given, ERROR first, most recently seen first.
     `status`: None (all), "open", "acknowledged", "resolved", "unresolved", or several."""
     where, params = _filters(status, model, dataset, prompt, environment, rule)
@@ -248,19 +264,33 @@ def find_alerts(conn: psycopg.Connection, status: str | Iterable[str] | None = N
         return cur.execute(_SELECT + where + _ORDER, params).fetchall()
 
 
-def list_alerts(conn: psycopg.Connection, status: str | Iterable[str] | None = None, *,
-                model: str | None = None, dataset: str | None = None,
-                prompt: str | None = None, environment: str | None = None,
-                rule: str | None = None) -> pd.DataFrame:
+def list_alerts(
+    conn: psycopg.Connection,
+    status: str | Iterable[str] | None = None,
+    *,
+    model: str | None = None,
+    dataset: str | None = None,
+    prompt: str | None = None,
+    environment: str | None = None,
+    rule: str | None = None,
+) -> pd.DataFrame:
     """`find_alerts` as a DataFrame (one column per `Alert` field; numbers as floats)."""
     import pandas as pd
 
-    found = find_alerts(conn, status, model=model, dataset=dataset, prompt=prompt,
-                        environment=environment, rule=rule)
+    found = find_alerts(
+        conn,
+        status,
+        model=model,
+        dataset=dataset,
+        prompt=prompt,
+        environment=environment,
+        rule=rule,
+    )
     frame = pd.DataFrame([a.as_row() for a in found], columns=list(COLUMNS))
     for name in ("current", "reference", "delta", "percent"):
-        frame[name] = pd.to_numeric(frame[name].map(
-            lambda v: None if v is None else float(v)), errors="coerce").astype("float64")
+        frame[name] = pd.to_numeric(
+            frame[name].map(lambda v: None if v is None else float(v)), errors="coerce"
+        ).astype("float64")
     return frame
 
 
@@ -272,14 +302,16 @@ def get_alert(conn: psycopg.Connection, alert_id: int) -> Alert:
     return found
 
 
-def _transition(conn: psycopg.Connection, alert_id: int, assignments: str,
-                params: Sequence) -> Alert:
+def _transition(
+    conn: psycopg.Connection, alert_id: int, assignments: str, params: Sequence
+) -> Alert:
     returning = ", ".join(COLUMNS)
     try:
         with conn.transaction(), conn.cursor(row_factory=class_row(Alert)) as cur:
             changed = cur.execute(
-                f"UPDATE regression_alerts SET {assignments} WHERE id = %s"
-                f" RETURNING {returning}", (*params, alert_id)).fetchone()
+                f"UPDATE regression_alerts SET {assignments} WHERE id = %s RETURNING {returning}",
+                (*params, alert_id),
+            ).fetchone()
     except psycopg.errors.CheckViolation as exc:
         raise IllegalTransition(exc.diag.message_primary or str(exc)) from exc
     if changed is None:
@@ -294,32 +326,40 @@ def _actor(by: str) -> str:
     return by
 
 
-def acknowledge(conn: psycopg.Connection, alert_id: int, by: str,
-                note: str | None = None) -> Alert:
+def acknowledge(conn: psycopg.Connection, alert_id: int, by: str, note: str | None = None) -> Alert:
     """open → acknowledged ("seen, someone is on it"). Raises `AlertNotFound`, or
     `IllegalTransition` when it is already acknowledged or resolved."""
-    return _transition(conn, alert_id, "status = 'acknowledged', acknowledged_by = %s,"
-                       " acknowledged_note = %s", (_actor(by), note or None))
+    return _transition(
+        conn,
+        alert_id,
+        "status = 'acknowledged', acknowledged_by = %s, acknowledged_note = %s",
+        (_actor(by), note or None),
+    )
 
 
-def resolve(conn: psycopg.Connection, alert_id: int, by: str,
-            note: str | None = None) -> Alert:
+def resolve(conn: psycopg.Connection, alert_id: int, by: str, note: str | None = None) -> Alert:
     """open or acknowledged → resolved (final). Raises `AlertNotFound`, or
     `IllegalTransition` when it is already resolved. If the regression is still there, the
     next evaluation opens a new alert."""
-    return _transition(conn, alert_id, "status = 'resolved', resolved_by = %s,"
-                       " resolved_note = %s", (_actor(by), note or None))
+    return _transition(
+        conn,
+        alert_id,
+        "status = 'resolved', resolved_by = %s, resolved_note = %s",
+        (_actor(by), note or None),
+    )
 
 
 def pending_notifications(conn: psycopg.Connection, min_severity: str = "WARN") -> list[Alert]:
     """Open alerts no message has been sent about yet, at `min_severity` or worse."""
     if min_severity not in SEVERITIES:
         raise ValueError(f"min_severity must be one of {SEVERITIES}, not {min_severity!r}")
-    wanted = list(SEVERITIES[SEVERITIES.index(min_severity):])
+    wanted = list(SEVERITIES[SEVERITIES.index(min_severity) :])
     with conn.cursor(row_factory=class_row(Alert)) as cur:
         return cur.execute(
             _SELECT + " WHERE status = 'open' AND notified_at IS NULL AND severity = ANY(%s)"
-            " ORDER BY (severity = 'ERROR') DESC, id", (wanted,)).fetchall()
+            " ORDER BY (severity = 'ERROR') DESC, id",
+            (wanted,),
+        ).fetchall()
 
 
 def mark_notified(conn: psycopg.Connection, ids: Iterable[int]) -> int:
@@ -329,11 +369,14 @@ def mark_notified(conn: psycopg.Connection, ids: Iterable[int]) -> int:
     with conn.transaction():
         return conn.execute(
             "UPDATE regression_alerts SET notified_at = now()"
-            " WHERE id = ANY(%s) AND notified_at IS NULL", (list(ids),)).rowcount
+            " WHERE id = ANY(%s) AND notified_at IS NULL",
+            (list(ids),),
+        ).rowcount
 
 
 # Text ------------------------------------------------------------------------------------
 # Shared by the webhook's Slack message, `benchmon alerts list` and the CI gate's report.
+
 
 def format_number(value) -> str:
     """A value as people read it: up to 6 significant digits, no exponent below 1e6."""
@@ -379,20 +422,42 @@ def alerts_markdown(alerts: Sequence[Alert], title: str | None = None) -> str:
     if not alerts:
         return "\n".join([*heading, "No regression alerts."])
     errors = sum(a.severity == "ERROR" for a in alerts)
-    count = (f"**{len(alerts)} regression alert{'s' if len(alerts) != 1 else ''}** "
-             f"({errors} ERROR, {len(alerts) - errors} WARN)")
-    lines = [*heading, count, "",
-              "| alert | severity | status | rule | configuration | metric | current "
-              "| reference | Δ | Δ % | commit | branch | seen | reason |",
-              "|---:|---|---|---|---|---|---:|---:|---:|---:|---|---|---|---|"]
+    count = (
+        f"**{len(alerts)} regression alert{'s' if len(alerts) != 1 else ''}** "
+        f"({errors} ERROR, {len(alerts) - errors} WARN)"
+    )
+    lines = [
+        *heading,
+        count,
+        "",
+        "| alert | severity | status | rule | configuration | metric | current "
+        "| reference | Δ | Δ % | commit | branch | seen | reason |",
+        "|---:|---|---|---|---|---|---:|---:|---:|---:|---|---|---|---|",
+    ]
     for a in sorted(alerts, key=lambda a: (a.severity != "ERROR", a.id)):
         commit = f"`{a.commit_sha[:12]}`" if a.commit_sha else "—"
         branch = f"`{_cell(a.branch_name)}`" if a.branch_name else "—"
         seen = f"{a.times_seen}× since {format_time(a.first_seen_at)}"
         severity = f"**{a.severity}**" if a.severity == "ERROR" else a.severity
-        lines.append(" | ".join([
-            f"| #{a.id}", severity, a.status, _cell(a.rule), _cell(a.configuration_label),
-            f"`{_cell(a.metric)}`" if a.metric else "—", format_number(a.current),
-            format_number(a.reference), format_delta(a.delta), format_percent(a.percent),
-            commit, branch, seen, _cell(a.reason)]) + " |")
+        lines.append(
+            " | ".join(
+                [
+                    f"| #{a.id}",
+                    severity,
+                    a.status,
+                    _cell(a.rule),
+                    _cell(a.configuration_label),
+                    f"`{_cell(a.metric)}`" if a.metric else "—",
+                    format_number(a.current),
+                    format_number(a.reference),
+                    format_delta(a.delta),
+                    format_percent(a.percent),
+                    commit,
+                    branch,
+                    seen,
+                    _cell(a.reason),
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)

@@ -35,17 +35,26 @@ from benchmon_pipeline.snapshots.assets import benchmark_snapshots
 BLOCKING = blocking_from_environment()
 TABLE_LIMIT = 100  # rows in the metadata table; the markdown says how many more
 
-FINDINGS_SCHEMA = dg.TableSchema(columns=[
-    dg.TableColumn("severity", "string"), dg.TableColumn("rule", "string"),
-    dg.TableColumn("model_version", "string"), dg.TableColumn("dataset_version", "string"),
-    dg.TableColumn("prompt_version", "string"), dg.TableColumn("environment", "string"),
-    dg.TableColumn("metric", "string"), dg.TableColumn("direction", "string"),
-    dg.TableColumn("current", "float"), dg.TableColumn("reference", "float"),
-    dg.TableColumn("delta", "float"), dg.TableColumn("percent", "float"),
-    dg.TableColumn("commit", "string"), dg.TableColumn("branch", "string"),
-    dg.TableColumn("consecutive", "int", description="results in a row on the bad side"),
-    dg.TableColumn("reason", "string"),
-])
+FINDINGS_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("severity", "string"),
+        dg.TableColumn("rule", "string"),
+        dg.TableColumn("model_version", "string"),
+        dg.TableColumn("dataset_version", "string"),
+        dg.TableColumn("prompt_version", "string"),
+        dg.TableColumn("environment", "string"),
+        dg.TableColumn("metric", "string"),
+        dg.TableColumn("direction", "string"),
+        dg.TableColumn("current", "float"),
+        dg.TableColumn("reference", "float"),
+        dg.TableColumn("delta", "float"),
+        dg.TableColumn("percent", "float"),
+        dg.TableColumn("commit", "string"),
+        dg.TableColumn("branch", "string"),
+        dg.TableColumn("consecutive", "int", description="results in a row on the bad side"),
+        dg.TableColumn("reason", "string"),
+    ]
+)
 
 
 def _float(value) -> float | None:
@@ -53,20 +62,43 @@ def _float(value) -> float | None:
 
 
 def findings_metadata_table(findings: Sequence[Finding]) -> dg.TableMetadataValue:
-    return dg.MetadataValue.table(schema=FINDINGS_SCHEMA, records=[dg.TableRecord({
-        "severity": f.severity, "rule": f.rule, "model_version": f.model_version,
-        "dataset_version": f.dataset_version, "prompt_version": f.prompt_version,
-        "environment": f.environment, "metric": f.metric, "direction": f.direction,
-        "current": _float(f.current), "reference": _float(f.reference),
-        "delta": _float(f.delta), "percent": _float(f.percent), "commit": f.commit_sha,
-        "branch": f.branch_name, "consecutive": f.run_length, "reason": f.reason,
-    }) for f in findings[:TABLE_LIMIT]])
+    return dg.MetadataValue.table(
+        schema=FINDINGS_SCHEMA,
+        records=[
+            dg.TableRecord(
+                {
+                    "severity": f.severity,
+                    "rule": f.rule,
+                    "model_version": f.model_version,
+                    "dataset_version": f.dataset_version,
+                    "prompt_version": f.prompt_version,
+                    "environment": f.environment,
+                    "metric": f.metric,
+                    "direction": f.direction,
+                    "current": _float(f.current),
+                    "reference": _float(f.reference),
+                    "delta": _float(f.delta),
+                    "percent": _float(f.percent),
+                    "commit": f.commit_sha,
+                    "branch": f.branch_name,
+                    "consecutive": f.run_length,
+                    "reason": f.reason,
+                }
+            )
+            for f in findings[:TABLE_LIMIT]
+        ],
+    )
 
 
-def run_check(context: dg.AssetCheckExecutionContext, postgres: PostgresResource,
-              rules_resource: RegressionRulesResource, webhook: WebhookResource,
-              rules: Sequence[str], alerting: Sequence[str],
-              passed_text: str) -> dg.AssetCheckResult:
+def run_check(
+    context: dg.AssetCheckExecutionContext,
+    postgres: PostgresResource,
+    rules_resource: RegressionRulesResource,
+    webhook: WebhookResource,
+    rules: Sequence[str],
+    alerting: Sequence[str],
+    passed_text: str,
+) -> dg.AssetCheckResult:
     """Evaluate `rules`, record the findings of the `alerting` ones as alerts, notify."""
     with postgres.connect() as conn:
         evaluation = evaluate(conn, rules, settings=rules_resource.settings())
@@ -77,18 +109,23 @@ def run_check(context: dg.AssetCheckExecutionContext, postgres: PostgresResource
     findings = evaluation.of(*alerting)
     for line in evaluation.not_judged[:20]:
         context.log.debug(line)
-    context.log.info(f"{summary_line(findings)} {len(opened)} alert(s) opened, "
-                     f"{notified} sent to the webhook.")
+    context.log.info(
+        f"{summary_line(findings)} {len(opened)} alert(s) opened, {notified} sent to the webhook."
+    )
     return dg.AssetCheckResult(
         passed=not findings,
-        severity=(dg.AssetCheckSeverity.ERROR if any(f.severity == ERROR for f in findings)
-                  else dg.AssetCheckSeverity.WARN),
+        severity=(
+            dg.AssetCheckSeverity.ERROR
+            if any(f.severity == ERROR for f in findings)
+            else dg.AssetCheckSeverity.WARN
+        ),
         metadata=_metadata(evaluation, findings, len(opened), passed_text),
     )
 
 
-def _metadata(evaluation: Evaluation, findings: list[Finding], opened: int,
-              passed_text: str) -> dict:
+def _metadata(
+    evaluation: Evaluation, findings: list[Finding], opened: int, passed_text: str
+) -> dict:
     judged = max((evaluation.judged.get(rule, 0) for rule in evaluation.rules), default=0)
     details = findings_table(findings) if findings else passed_text
     metadata = {
@@ -105,9 +142,12 @@ def _metadata(evaluation: Evaluation, findings: list[Finding], opened: int,
     if TRADEOFF in evaluation.rules:  # said here, not alerted on twice
         metadata["tradeoffs"] = len(evaluation.tradeoffs)
         if evaluation.tradeoffs:
-            metadata["tradeoff_details"] = dg.MetadataValue.md("\n".join(
-                f"- **{' / '.join(t.configuration)}**: {t.description}"
-                for t in evaluation.tradeoffs))
+            metadata["tradeoff_details"] = dg.MetadataValue.md(
+                "\n".join(
+                    f"- **{' / '.join(t.configuration)}**: {t.description}"
+                    for t in evaluation.tradeoffs
+                )
+            )
     return metadata
 
 
@@ -127,11 +167,21 @@ def build_regression_checks(blocking: bool = False) -> list[dg.AssetChecksDefini
             "another worse beyond its threshold) are listed in the metadata."
         ),
     )
-    def baseline_regressions(context: dg.AssetCheckExecutionContext, postgres: PostgresResource,
-                             regression_rules: RegressionRulesResource,
-                             webhook: WebhookResource) -> dg.AssetCheckResult:
-        return run_check(context, postgres, regression_rules, webhook, [BASELINE, TRADEOFF],
-                         [BASELINE], "No metric is worse than its baseline beyond its threshold.")
+    def baseline_regressions(
+        context: dg.AssetCheckExecutionContext,
+        postgres: PostgresResource,
+        regression_rules: RegressionRulesResource,
+        webhook: WebhookResource,
+    ) -> dg.AssetCheckResult:
+        return run_check(
+            context,
+            postgres,
+            regression_rules,
+            webhook,
+            [BASELINE, TRADEOFF],
+            [BASELINE],
+            "No metric is worse than its baseline beyond its threshold.",
+        )
 
     @dg.asset_check(
         asset=benchmark_snapshots,
@@ -145,11 +195,21 @@ def build_regression_checks(blocking: bool = False) -> list[dg.AssetChecksDefini
             "the evidence."
         ),
     )
-    def history_regressions(context: dg.AssetCheckExecutionContext, postgres: PostgresResource,
-                            regression_rules: RegressionRulesResource,
-                            webhook: WebhookResource) -> dg.AssetCheckResult:
-        return run_check(context, postgres, regression_rules, webhook, [HISTORY], [HISTORY],
-                         "No series is worse than its own recent history.")
+    def history_regressions(
+        context: dg.AssetCheckExecutionContext,
+        postgres: PostgresResource,
+        regression_rules: RegressionRulesResource,
+        webhook: WebhookResource,
+    ) -> dg.AssetCheckResult:
+        return run_check(
+            context,
+            postgres,
+            regression_rules,
+            webhook,
+            [HISTORY],
+            [HISTORY],
+            "No series is worse than its own recent history.",
+        )
 
     @dg.asset_check(
         asset=benchmark_snapshots,
@@ -160,12 +220,21 @@ def build_regression_checks(blocking: bool = False) -> list[dg.AssetChecksDefini
             "lack. WARN first, ERROR when the silence is long or K results in a row lack it."
         ),
     )
-    def missing_or_stale_data(context: dg.AssetCheckExecutionContext, postgres: PostgresResource,
-                              regression_rules: RegressionRulesResource,
-                              webhook: WebhookResource) -> dg.AssetCheckResult:
-        return run_check(context, postgres, regression_rules, webhook, [STALE, MISSING_METRIC],
-                         [STALE, MISSING_METRIC],
-                         "Every configuration reports at its usual rhythm with all its metrics.")
+    def missing_or_stale_data(
+        context: dg.AssetCheckExecutionContext,
+        postgres: PostgresResource,
+        regression_rules: RegressionRulesResource,
+        webhook: WebhookResource,
+    ) -> dg.AssetCheckResult:
+        return run_check(
+            context,
+            postgres,
+            regression_rules,
+            webhook,
+            [STALE, MISSING_METRIC],
+            [STALE, MISSING_METRIC],
+            "Every configuration reports at its usual rhythm with all its metrics.",
+        )
 
     return [baseline_regressions, history_regressions, missing_or_stale_data]
 

@@ -23,8 +23,7 @@ def trailing_run(breaches: Iterable[bool]) -> int:
     return run
 
 
-def severity_for_run(run_length: int, confirm_results: int = DEFAULT_CONFIRM_RESULTS
-                     ) -> str | None:
+def severity_for_run(run_length: int, confirm_results: int = DEFAULT_CONFIRM_RESULTS) -> str | None:
     """`None` with no breach, WARN while the run is shorter than K, ERROR from K on."""
     check_confirm_results(confirm_results)
     if run_length <= 0:
@@ -32,14 +31,14 @@ def severity_for_run(run_length: int, confirm_results: int = DEFAULT_CONFIRM_RES
     return ERROR if run_length >= confirm_results else WARN
 
 
-def severity_for(breaches: Iterable[bool], confirm_results: int = DEFAULT_CONFIRM_RESULTS
-                 ) -> str | None:
+def severity_for(
+    breaches: Iterable[bool], confirm_results: int = DEFAULT_CONFIRM_RESULTS
+) -> str | None:
     """The severity of a series of breach flags, oldest first."""
     return severity_for_run(trailing_run(breaches), confirm_results)
 
 
 def check_confirm_results(confirm_results: int) -> int:
     if int(confirm_results) != confirm_results or confirm_results < 1:
-        raise ValueError(f"K (confirm_results) must be a whole number ≥ 1, not "
-                         f"{confirm_results!r}")
+        raise ValueError(f"K (confirm_results) must be a whole number ≥ 1, not {confirm_results!r}")
     return int(confirm_results)

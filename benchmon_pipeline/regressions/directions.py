@@ -20,8 +20,18 @@ DIRECTIONS = (HIGHER, LOWER)
 # applies it, so the database's baseline functions and these rules never disagree: split
 # camelCase humps and non-alphanumerics into words; a word that is one of these (plural
 # -s/-es allowed) or ends in "time" (runtime, walltime) makes the metric lower-is-better.
-LOWER_IS_BETTER_WORDS = ("latency", "duration", "time", "cost", "error", "loss", "perplexity",
-                         "memory", "mae", "rmse")
+LOWER_IS_BETTER_WORDS = (
+    "latency",
+    "duration",
+    "time",
+    "cost",
+    "error",
+    "loss",
+    "perplexity",
+    "memory",
+    "mae",
+    "rmse",
+)
 # Positive, right-skewed quantities whose changes are multiplicative (a slowdown scales every
 # run): compared on a log scale, where their noise is close to symmetric.
 LOG_SCALE_WORDS = ("latency", "duration", "time", "cost", "memory")
@@ -51,8 +61,13 @@ def direction_from_name(metric: str) -> str:
     return LOWER if _matches(metric, _LOWER_IS_BETTER) else HIGHER
 
 
-def resolve_direction(metric: str, *, override: str | None = None, stated: str | None = None,
-                      defined: str | None = None) -> str:
+def resolve_direction(
+    metric: str,
+    *,
+    override: str | None = None,
+    stated: str | None = None,
+    defined: str | None = None,
+) -> str:
     """The direction to judge `metric` by: a user's `override`, else the direction the result
     `stated` (the adapter's), else the one `defined` in `metric_definitions`, else the name
     rule."""

@@ -72,17 +72,21 @@ class RegressionSettings:
         self.staleness_settings()
 
     def history_settings(self) -> HistorySettings:
-        return HistorySettings(window=self.history_window,
-                               min_history=self.history_min_results,
-                               threshold_z=self.history_threshold_z,
-                               confirm_results=self.history_confirm_results,
-                               max_run=max(5, self.history_confirm_results))
+        return HistorySettings(
+            window=self.history_window,
+            min_history=self.history_min_results,
+            threshold_z=self.history_threshold_z,
+            confirm_results=self.history_confirm_results,
+            max_run=max(5, self.history_confirm_results),
+        )
 
     def staleness_settings(self) -> StalenessSettings:
-        return StalenessSettings(warn_after=self.stale_warn_after,
-                                 error_after=self.stale_error_after,
-                                 confirm_results=self.confirm_results,
-                                 retired_after=max(30, self.confirm_results + 1))
+        return StalenessSettings(
+            warn_after=self.stale_warn_after,
+            error_after=self.stale_error_after,
+            confirm_results=self.confirm_results,
+            retired_after=max(30, self.confirm_results + 1),
+        )
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,13 @@ class Evaluation:
         return ERROR if ERROR in severities else "WARN" if severities else None
 
 
-def evaluate(conn: psycopg.Connection, rules: Iterable[str] = RULES, scope: Scope | None = None,
-             settings: RegressionSettings | None = None,
-             now: datetime | None = None) -> Evaluation:
+def evaluate(
+    conn: psycopg.Connection,
+    rules: Iterable[str] = RULES,
+    scope: Scope | None = None,
+    settings: RegressionSettings | None = None,
+    now: datetime | None = None,
+) -> Evaluation:
     """Judge `scope` with `rules` (any of findings.RULES) and return what is wrong."""
     settings = settings or RegressionSettings()
     scope = scope or Scope()
@@ -133,22 +141,26 @@ def evaluate(conn: psycopg.Connection, rules: Iterable[str] = RULES, scope: Scop
         if BASELINE in rules:
             findings += [_finding(v, context) for v in verdicts if not v.passed]
         if TRADEOFF in rules:
-            tradeoffs = find_tradeoffs(verdicts,
-                                       min_improvement_percent=settings.min_improvement_percent)
+            tradeoffs = find_tradeoffs(
+                verdicts, min_improvement_percent=settings.min_improvement_percent
+            )
             findings += [_tradeoff_finding(t, context) for t in tradeoffs]
 
     if {HISTORY, STALE, MISSING_METRIC} & set(rules):
         history = settings.history_settings()
-        recent = recent_results(conn, scope, per_configuration=history.window + history.max_run,
-                                per_branch=history.max_run)
+        recent = recent_results(
+            conn,
+            scope,
+            per_configuration=history.window + history.max_run,
+            per_branch=history.max_run,
+        )
         if HISTORY in rules:
             found, count, skipped = _history_findings(recent, scope, history)
             findings += found
             judged[HISTORY] = count
             not_judged += skipped
         if STALE in rules:
-            found, count = _stale_findings(recent, scope, settings,
-                                           now or database_now(conn))
+            found, count = _stale_findings(recent, scope, settings, now or database_now(conn))
             findings += found
             judged[STALE] = count
         if MISSING_METRIC in rules:
@@ -156,15 +168,18 @@ def evaluate(conn: psycopg.Connection, rules: Iterable[str] = RULES, scope: Scop
             findings += found
             judged[MISSING_METRIC] = count
 
-    findings.sort(key=lambda f: (f.rule != BASELINE, f.severity != ERROR, f.configuration,
-                                 f.metric))
+    findings.sort(
+        key=lambda f: (f.rule != BASELINE, f.severity != ERROR, f.configuration, f.metric)
+    )
     return Evaluation(rules, scope, findings, judged, tradeoffs, not_judged)
 
 
 # The baseline rule --------------------------------------------------------------------------
 
-def _baseline_verdicts(conn, scope: Scope, settings: RegressionSettings
-                       ) -> tuple[list[Verdict], dict]:
+
+def _baseline_verdicts(
+    conn, scope: Scope, settings: RegressionSettings
+) -> tuple[list[Verdict], dict]:
     pairs = baseline_pairs(conn, scope, previous=settings.confirm_results - 1)
     verdicts, context = [], {}
     for row in pairs.itertuples(index=False):
@@ -177,14 +192,21 @@ def _baseline_verdicts(conn, scope: Scope, settings: RegressionSettings
                 break
             previous.append(value)
         verdict = compare_to_baseline(
-            row.current_value, row.baseline_value, metric=row.metric,
+            row.current_value,
+            row.baseline_value,
+            metric=row.metric,
             threshold=Threshold(absolute=row.abs_threshold, relative=row.rel_threshold),
-            direction=row.direction, configuration=configuration,
-            previous=previous[::-1], confirm_results=settings.confirm_results)
+            direction=row.direction,
+            configuration=configuration,
+            previous=previous[::-1],
+            confirm_results=settings.confirm_results,
+        )
         verdicts.append(verdict)
         context[(configuration, row.metric)] = {
-            "commit_sha": row.commit_sha, "branch_name": row.branch_name,
-            "exact": (row.current_value, row.baseline_value)}
+            "commit_sha": row.commit_sha,
+            "branch_name": row.branch_name,
+            "exact": (row.current_value, row.baseline_value),
+        }
         context[configuration] = context[(configuration, row.metric)]
     return verdicts, context
 
@@ -193,14 +215,26 @@ def _finding(verdict: Verdict, context: dict) -> Finding:
     about = context.get((verdict.configuration, verdict.metric), {})
     current, reference = about.get("exact", (verdict.current, verdict.reference))
     delta = None if reference is None else current - reference
-    percent = (None if reference in (None, 0) else
-               _round(Decimal(100) * Decimal(delta) / abs(Decimal(reference))))
+    percent = (
+        None
+        if reference in (None, 0)
+        else _round(Decimal(100) * Decimal(delta) / abs(Decimal(reference)))
+    )
     return Finding(
-        rule=verdict.rule, **dict(zip(CONFIGURATION, verdict.configuration, strict=True)),
-        metric=verdict.metric, severity=verdict.severity, reason=verdict.reason,
-        direction=verdict.direction, current=current, reference=reference, delta=delta,
-        percent=percent, commit_sha=about.get("commit_sha"),
-        branch_name=about.get("branch_name"), run_length=max(verdict.run_length, 1))
+        rule=verdict.rule,
+        **dict(zip(CONFIGURATION, verdict.configuration, strict=True)),
+        metric=verdict.metric,
+        severity=verdict.severity,
+        reason=verdict.reason,
+        direction=verdict.direction,
+        current=current,
+        reference=reference,
+        delta=delta,
+        percent=percent,
+        commit_sha=about.get("commit_sha"),
+        branch_name=about.get("branch_name"),
+        run_length=max(verdict.run_length, 1),
+    )
 
 
 def _round(value: Decimal) -> Decimal:
@@ -210,13 +244,18 @@ def _round(value: Decimal) -> Decimal:
 def _tradeoff_finding(tradeoff: TradeOff, context: dict) -> Finding:
     about = context.get(tradeoff.configuration, {})
     return Finding(
-        rule=TRADEOFF, **dict(zip(CONFIGURATION, tradeoff.configuration, strict=True)),
-        metric=", ".join(change.metric for change in tradeoff.worsened), severity="WARN",
-        reason=tradeoff.description, commit_sha=about.get("commit_sha"),
-        branch_name=about.get("branch_name"))
+        rule=TRADEOFF,
+        **dict(zip(CONFIGURATION, tradeoff.configuration, strict=True)),
+        metric=", ".join(change.metric for change in tradeoff.worsened),
+        severity="WARN",
+        reason=tradeoff.description,
+        commit_sha=about.get("commit_sha"),
+        branch_name=about.get("branch_name"),
+    )
 
 
 # The history rule ---------------------------------------------------------------------------
+
 
 def _results(values: Sequence[RecentValue]) -> list[float | list[float]]:
     """A series' results, oldest first. Consecutive results of one commit are repeated
@@ -228,16 +267,16 @@ def _results(values: Sequence[RecentValue]) -> list[float | list[float]]:
             continue
         if item.commit_sha is not None and item.commit_sha == previous_commit:
             last = results[-1]
-            results[-1] = ([*last, item.value] if isinstance(last, list)
-                           else [last, item.value])
+            results[-1] = [*last, item.value] if isinstance(last, list) else [last, item.value]
         else:
             results.append(item.value)
         previous_commit = item.commit_sha
     return results
 
 
-def _history_findings(recent: list[Series], scope: Scope, settings: HistorySettings
-                      ) -> tuple[list[Finding], int, list[str]]:
+def _history_findings(
+    recent: list[Series], scope: Scope, settings: HistorySettings
+) -> tuple[list[Finding], int, list[str]]:
     evidence, newest = [], {}
     for series in recent:
         if scope.branch and not series.values[-1].on_branch:
@@ -245,41 +284,67 @@ def _history_findings(recent: list[Series], scope: Scope, settings: HistorySetti
         results = _results(series.values)
         if not results:
             continue
-        evidence.append(gather_evidence(results, metric=series.metric,
-                                        direction=series.direction,
-                                        configuration=series.configuration,
-                                        settings=settings))
+        evidence.append(
+            gather_evidence(
+                results,
+                metric=series.metric,
+                direction=series.direction,
+                configuration=series.configuration,
+                settings=settings,
+            )
+        )
         newest[(series.configuration, series.metric)] = series.values[-1]
     verdicts = decide(evidence, settings)
-    skipped = [f"{' / '.join(e.configuration)} {e.metric}: {e.not_judged}"
-               for e in evidence if e.not_judged]
+    skipped = [
+        f"{' / '.join(e.configuration)} {e.metric}: {e.not_judged}"
+        for e in evidence
+        if e.not_judged
+    ]
     findings = []
     for verdict in verdicts:
         if verdict.passed:
             continue
         last = newest[(verdict.configuration, verdict.metric)]
-        findings.append(Finding(
-            rule=HISTORY, **dict(zip(CONFIGURATION, verdict.configuration, strict=True)),
-            metric=verdict.metric, severity=verdict.severity, reason=verdict.reason,
-            direction=verdict.direction, current=verdict.current,
-            reference=verdict.reference, delta=verdict.delta,
-            percent=None if verdict.percent is None else round(verdict.percent, 2),
-            commit_sha=last.commit_sha, branch_name=last.branch_name,
-            run_length=max(verdict.run_length, 1)))
+        findings.append(
+            Finding(
+                rule=HISTORY,
+                **dict(zip(CONFIGURATION, verdict.configuration, strict=True)),
+                metric=verdict.metric,
+                severity=verdict.severity,
+                reason=verdict.reason,
+                direction=verdict.direction,
+                current=verdict.current,
+                reference=verdict.reference,
+                delta=verdict.delta,
+                percent=None if verdict.percent is None else round(verdict.percent, 2),
+                commit_sha=last.commit_sha,
+                branch_name=last.branch_name,
+                run_length=max(verdict.run_length, 1),
+            )
+        )
     return findings, len(evidence) - len(skipped), skipped
 
 
 # Missing and stale data ----------------------------------------------------------------------
 
+
 def _observations(recent: list[Series], one_per_result: bool = False) -> list[tuple]:
     """(configuration, metric, created_at, value) rows of the tracked results; with
     `one_per_result`, only when they were (all the staleness rule looks at)."""
     if one_per_result:
-        seen = {(v.configuration, v.created_at) for series in recent for v in series.values
-                if not v.on_branch}
+        seen = {
+            (v.configuration, v.created_at)
+            for series in recent
+            for v in series.values
+            if not v.on_branch
+        }
         return [(configuration, "", created_at, 0.0) for configuration, created_at in seen]
-    return [(v.configuration, v.metric, v.created_at, v.value)
-            for series in recent for v in series.values if not v.on_branch]
+    return [
+        (v.configuration, v.metric, v.created_at, v.value)
+        for series in recent
+        for v in series.values
+        if not v.on_branch
+    ]
 
 
 def _newest_by_configuration(recent: list[Series]) -> dict[tuple, RecentValue]:
@@ -292,24 +357,34 @@ def _newest_by_configuration(recent: list[Series]) -> dict[tuple, RecentValue]:
     return newest
 
 
-def _stale_findings(recent: list[Series], scope: Scope, settings: RegressionSettings,
-                    now: datetime) -> tuple[list[Finding], int]:
+def _stale_findings(
+    recent: list[Series], scope: Scope, settings: RegressionSettings, now: datetime
+) -> tuple[list[Finding], int]:
     if scope.branch or not recent:
         return [], 0  # a pull request's branch has no rhythm of its own to break
-    judged = stale_configurations(_observations(recent, one_per_result=True), now,
-                                  settings.staleness_settings())
+    judged = stale_configurations(
+        _observations(recent, one_per_result=True), now, settings.staleness_settings()
+    )
     newest = _newest_by_configuration(recent)
-    findings = [Finding(
-        rule=STALE, **dict(zip(CONFIGURATION, item.configuration, strict=True)), metric="",
-        severity=item.severity, reason=item.reason,
-        commit_sha=newest[item.configuration].commit_sha,
-        branch_name=newest[item.configuration].branch_name)
-        for item in judged if not item.passed]
+    findings = [
+        Finding(
+            rule=STALE,
+            **dict(zip(CONFIGURATION, item.configuration, strict=True)),
+            metric="",
+            severity=item.severity,
+            reason=item.reason,
+            commit_sha=newest[item.configuration].commit_sha,
+            branch_name=newest[item.configuration].branch_name,
+        )
+        for item in judged
+        if not item.passed
+    ]
     return findings, len(judged)
 
 
-def _missing_metric_findings(recent: list[Series], scope: Scope,
-                             settings: RegressionSettings) -> tuple[list[Finding], int]:
+def _missing_metric_findings(
+    recent: list[Series], scope: Scope, settings: RegressionSettings
+) -> tuple[list[Finding], int]:
     if not recent:
         return [], 0
     staleness = settings.staleness_settings()
@@ -317,17 +392,23 @@ def _missing_metric_findings(recent: list[Series], scope: Scope,
         return _missing_on_branch(recent, staleness.confirm_results)
     missing = disappeared_metrics(_observations(recent), staleness)
     newest = _newest_by_configuration(recent)
-    findings = [Finding(
-        rule=MISSING_METRIC, **dict(zip(CONFIGURATION, item.configuration, strict=True)),
-        metric=item.metric, severity=item.severity, reason=item.reason,
-        commit_sha=newest[item.configuration].commit_sha,
-        branch_name=newest[item.configuration].branch_name, run_length=item.absent_from)
-        for item in missing]
+    findings = [
+        Finding(
+            rule=MISSING_METRIC,
+            **dict(zip(CONFIGURATION, item.configuration, strict=True)),
+            metric=item.metric,
+            severity=item.severity,
+            reason=item.reason,
+            commit_sha=newest[item.configuration].commit_sha,
+            branch_name=newest[item.configuration].branch_name,
+            run_length=item.absent_from,
+        )
+        for item in missing
+    ]
     return findings, len(newest)
 
 
-def _missing_on_branch(recent: list[Series], confirm_results: int
-                       ) -> tuple[list[Finding], int]:
+def _missing_on_branch(recent: list[Series], confirm_results: int) -> tuple[list[Finding], int]:
     """A pull request's results that lack a metric the tracked branch's newest result has."""
     tracked: dict[tuple, dict] = {}  # configuration → result id → metrics, oldest first
     branch: dict[tuple, dict] = {}
@@ -335,7 +416,8 @@ def _missing_on_branch(recent: list[Series], confirm_results: int
         for v in series.values:
             side = branch if v.on_branch else tracked
             side.setdefault(v.configuration, {}).setdefault(
-                (v.created_at, v.seq, v.id), (v, set()))[1].add(v.metric)
+                (v.created_at, v.seq, v.id), (v, set())
+            )[1].add(v.metric)
     findings, judged = [], 0
     for configuration in sorted(branch):
         if configuration not in tracked:
@@ -349,13 +431,21 @@ def _missing_on_branch(recent: list[Series], confirm_results: int
             absent = 0
             while absent < len(results) and metric not in results[-1 - absent]:
                 absent += 1
-            findings.append(Finding(
-                rule=MISSING_METRIC, **dict(zip(CONFIGURATION, configuration, strict=True)),
-                metric=metric, severity=severity_for_run(absent, confirm_results),
-                reason=(f"the tracked branch's newest result has {metric}; the newest "
-                        f"{absent} result(s) of branch {newest.branch_name} lack it"),
-                commit_sha=newest.commit_sha, branch_name=newest.branch_name,
-                run_length=absent))
+            findings.append(
+                Finding(
+                    rule=MISSING_METRIC,
+                    **dict(zip(CONFIGURATION, configuration, strict=True)),
+                    metric=metric,
+                    severity=severity_for_run(absent, confirm_results),
+                    reason=(
+                        f"the tracked branch's newest result has {metric}; the newest "
+                        f"{absent} result(s) of branch {newest.branch_name} lack it"
+                    ),
+                    commit_sha=newest.commit_sha,
+                    branch_name=newest.branch_name,
+                    run_length=absent,
+                )
+            )
     return findings, judged
 
 

@@ -23,8 +23,7 @@ class KeyedByConfiguration:
 
     @property
     def configuration(self) -> tuple[str, str, str, str]:
-        return (self.model_version, self.dataset_version, self.prompt_version,
-                self.environment)
+        return (self.model_version, self.dataset_version, self.prompt_version, self.environment)
 
     @property
     def key(self) -> tuple[str, str, str, str, str, str]:

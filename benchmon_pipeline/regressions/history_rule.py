@@ -69,9 +69,11 @@ class HistorySettings:
             raise ValueError("fdr_level must be between 0 and 1")
         if self.clip_z * math.sqrt(self.confirm_results) < normal_isf(self.level):
             # a run of K results can carry at most clip_z·√K: K would silently become larger
-            raise ValueError(f"with clip_z {self.clip_z:g} a run of {self.confirm_results} "
-                             f"results can never reach {normal_isf(self.level):.2f} σ; raise "
-                             "clip_z or confirm_results")
+            raise ValueError(
+                f"with clip_z {self.clip_z:g} a run of {self.confirm_results} "
+                f"results can never reach {normal_isf(self.level):.2f} σ; raise "
+                "clip_z or confirm_results"
+            )
 
     @property
     def level(self) -> float:
@@ -105,13 +107,18 @@ class Evidence:
         return None if self.z_confirmed is None else normal_sf(self.z_confirmed)
 
 
-def gather_evidence(results: Sequence[Result], *, metric: str, direction: str | None = None,
-                    configuration: Hashable = None,
-                    settings: HistorySettings | None = None) -> Evidence:
+def gather_evidence(
+    results: Sequence[Result],
+    *,
+    metric: str,
+    direction: str | None = None,
+    configuration: Hashable = None,
+    settings: HistorySettings | None = None,
+) -> Evidence:
     """Judge the newest of `results` (oldest first) against the ones before it."""
     settings = settings or HistorySettings()
     direction = resolve_direction(metric, stated=direction)
-    tail = results[-(settings.window + settings.max_run):]
+    tail = results[-(settings.window + settings.max_run) :]
     if not len(tail):
         raise ValueError("there is no result to judge")
     try:
@@ -132,14 +139,26 @@ def gather_evidence(results: Sequence[Result], *, metric: str, direction: str | 
 
     worse = turn(raw)
     worse_samples = None if samples is None else [turn(values) for values in samples]
-    base = dict(configuration=configuration, metric=metric, direction=direction, scale=scale,
-                current=raw[-1])
+    base = dict(
+        configuration=configuration,
+        metric=metric,
+        direction=direction,
+        scale=scale,
+        current=raw[-1],
+    )
     before = len(worse) - 1
     if before < settings.min_history:
-        return Evidence(**base, reference=None, reference_size=before, run_length=0,
-                        z_first=None, z_confirmed=None, method="robust-z",
-                        not_judged=f"{before} earlier result(s); {settings.min_history} needed "
-                                   "before the history rule judges")
+        return Evidence(
+            **base,
+            reference=None,
+            reference_size=before,
+            run_length=0,
+            z_first=None,
+            z_confirmed=None,
+            method="robust-z",
+            not_judged=f"{before} earlier result(s); {settings.min_history} needed "
+            "before the history rule judges",
+        )
 
     def rank_tested(i: int) -> bool:
         return worse_samples is not None and len(worse_samples[i]) >= settings.min_repeats
@@ -171,9 +190,15 @@ def gather_evidence(results: Sequence[Result], *, metric: str, direction: str | 
             z_confirmed = evidence if z_confirmed is None else max(z_confirmed, evidence)
         else:
             z_first = max(z_first, evidence)
-    return Evidence(**base, reference=unturn(reference_center), reference_size=reference_size,
-                    run_length=run, z_first=z_first, z_confirmed=z_confirmed,
-                    method="mann-whitney" if rank_tested(len(worse) - 1) else "robust-z")
+    return Evidence(
+        **base,
+        reference=unturn(reference_center),
+        reference_size=reference_size,
+        run_length=run,
+        z_first=z_first,
+        z_confirmed=z_confirmed,
+        method="mann-whitney" if rank_tested(len(worse) - 1) else "robust-z",
+    )
 
 
 def _flat(nested: Sequence[Sequence[float]]) -> list[float]:
@@ -189,8 +214,7 @@ def _samples(result: Result) -> list[float]:
     return samples
 
 
-def decide(evidence: Sequence[Evidence], settings: HistorySettings | None = None
-           ) -> list[Verdict]:
+def decide(evidence: Sequence[Evidence], settings: HistorySettings | None = None) -> list[Verdict]:
     """Verdicts for series judged together: BH over their p-values, then the severity."""
     settings = settings or HistorySettings()
     confirmed = bh_significant([e.p_confirmed for e in evidence], settings.level)
@@ -200,13 +224,26 @@ def decide(evidence: Sequence[Evidence], settings: HistorySettings | None = None
         severity = ERROR if is_confirmed else WARN if is_first else None
         z = {ERROR: item.z_confirmed, WARN: item.z_first}.get(severity, _strongest(item))
         delta, percent = change(item.current, item.reference)
-        verdicts.append(Verdict(
-            rule="history", configuration=item.configuration, metric=item.metric,
-            direction=item.direction, current=item.current, reference=item.reference,
-            delta=delta, percent=percent, passed=severity is None, severity=severity,
-            reason=_reason(item, severity, settings), p_value=None if z is None else
-            normal_sf(z), z=z, run_length=item.run_length,
-            reference_size=item.reference_size, scale=item.scale))
+        verdicts.append(
+            Verdict(
+                rule="history",
+                configuration=item.configuration,
+                metric=item.metric,
+                direction=item.direction,
+                current=item.current,
+                reference=item.reference,
+                delta=delta,
+                percent=percent,
+                passed=severity is None,
+                severity=severity,
+                reason=_reason(item, severity, settings),
+                p_value=None if z is None else normal_sf(z),
+                z=z,
+                run_length=item.run_length,
+                reference_size=item.reference_size,
+                scale=item.scale,
+            )
+        )
     return verdicts
 
 
@@ -217,14 +254,18 @@ def _reason(item: Evidence, severity: str | None, settings: HistorySettings) -> 
     on = "" if item.scale == LINEAR else f"{item.scale} scale, "
     against = f"the median of the {item.reference_size} results before ({on}{worse} is worse)"
     if severity == ERROR:
-        return (f"{item.run_length} results in a row worse than {against}: "
-                f"{item.z_confirmed:.1f} σ (p = {item.p_confirmed:.1e}), significant after "
-                f"Benjamini–Hochberg at {settings.level:.1e}; confirmed (K = "
-                f"{settings.confirm_results})")
+        return (
+            f"{item.run_length} results in a row worse than {against}: "
+            f"{item.z_confirmed:.1f} σ (p = {item.p_confirmed:.1e}), significant after "
+            f"Benjamini–Hochberg at {settings.level:.1e}; confirmed (K = "
+            f"{settings.confirm_results})"
+        )
     if severity == WARN:
-        return (f"the newest result is {item.z_first:.1f} σ (p = {item.p_first:.1e}) worse "
-                f"than {against}: first breach, not confirmed until "
-                f"{settings.confirm_results} results in a row")
+        return (
+            f"the newest result is {item.z_first:.1f} σ (p = {item.p_first:.1e}) worse "
+            f"than {against}: first breach, not confirmed until "
+            f"{settings.confirm_results} results in a row"
+        )
     z = _strongest(item)
     if z is not None and z < 0:
         return f"better than {against} ({-z:.1f} σ)"
@@ -237,12 +278,18 @@ def _strongest(item: Evidence) -> float | None:
     return max(found) if found else None
 
 
-def judge_newest(results: Sequence[Result], *, metric: str, direction: str | None = None,
-                 configuration: Hashable = None,
-                 settings: HistorySettings | None = None) -> Verdict:
+def judge_newest(
+    results: Sequence[Result],
+    *,
+    metric: str,
+    direction: str | None = None,
+    configuration: Hashable = None,
+    settings: HistorySettings | None = None,
+) -> Verdict:
     """One series on its own (a family of one: BH changes nothing)."""
-    evidence = gather_evidence(results, metric=metric, direction=direction,
-                               configuration=configuration, settings=settings)
+    evidence = gather_evidence(
+        results, metric=metric, direction=direction, configuration=configuration, settings=settings
+    )
     return decide([evidence], settings)[0]
 
 
@@ -260,6 +307,13 @@ def check_history(data, settings: HistorySettings | None = None) -> list[Verdict
     for key in sorted(series, key=lambda k: (str(k[0]), k[1])):
         rows = series[key]
         direction = next((row.direction for row in rows if row.direction), None)
-        evidence.append(gather_evidence(results_of(rows), metric=key[1], direction=direction,
-                                        configuration=key[0], settings=settings))
+        evidence.append(
+            gather_evidence(
+                results_of(rows),
+                metric=key[1],
+                direction=direction,
+                configuration=key[0],
+                settings=settings,
+            )
+        )
     return decide(evidence, settings)

@@ -44,18 +44,40 @@ def findings_table(findings: Sequence[Finding], limit: int = DEFAULT_LIMIT) -> s
     """One row per finding, the worst first as the caller sorted them."""
     if not findings:
         return ""
-    lines = ["| severity | rule | model | dataset | prompt | environment | metric | current "
-             "| reference | change | commit | branch | why |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| severity | rule | model | dataset | prompt | environment | metric | current "
+        "| reference | change | commit | branch | why |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for f in findings[:limit]:
         metric = f"{f.metric} ({f.direction} is better)" if f.direction and f.metric else f.metric
-        lines.append("| " + " | ".join(_cell(part) for part in (
-            BADGE.get(f.severity, f.severity), f.rule, f.model_version, f.dataset_version,
-            f.prompt_version, f.environment, metric, number(f.current), number(f.reference),
-            change(f), (f.commit_sha or "")[:12], f.branch_name or "", f.reason)) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(part)
+                for part in (
+                    BADGE.get(f.severity, f.severity),
+                    f.rule,
+                    f.model_version,
+                    f.dataset_version,
+                    f.prompt_version,
+                    f.environment,
+                    metric,
+                    number(f.current),
+                    number(f.reference),
+                    change(f),
+                    (f.commit_sha or "")[:12],
+                    f.branch_name or "",
+                    f.reason,
+                )
+            )
+            + " |"
+        )
     if len(findings) > limit:
-        lines.append(f"\n… and {len(findings) - limit} more (`benchmon regressions --format "
-                     "json` lists them all).")
+        lines.append(
+            f"\n… and {len(findings) - limit} more (`benchmon regressions --format "
+            "json` lists them all)."
+        )
     return "\n".join(lines)
 
 
@@ -65,5 +87,7 @@ def summary_line(findings: Sequence[Finding]) -> str:
     configurations = len({f.configuration for f in findings})
     if not findings:
         return "No regression found."
-    return (f"{errors} ERROR, {warnings} WARN in {configurations} "
-            f"configuration{'s' if configurations != 1 else ''}.")
+    return (
+        f"{errors} ERROR, {warnings} WARN in {configurations} "
+        f"configuration{'s' if configurations != 1 else ''}."
+    )

@@ -54,11 +54,16 @@ def observations(data: Any) -> list[Observation]:
             continue
         direction = fields.get("direction")
         group = fields.get("sample_group")
-        found.append(Observation(
-            configuration=_hashable(fields["configuration"]), metric=str(fields["metric"]),
-            created_at=as_utc(fields["created_at"]), value=float(value),
-            direction=None if _missing(direction) else str(direction),
-            sample_group=None if _missing(group) else _hashable(group)))
+        found.append(
+            Observation(
+                configuration=_hashable(fields["configuration"]),
+                metric=str(fields["metric"]),
+                created_at=as_utc(fields["created_at"]),
+                value=float(value),
+                direction=None if _missing(direction) else str(direction),
+                sample_group=None if _missing(group) else _hashable(group),
+            )
+        )
     return found
 
 

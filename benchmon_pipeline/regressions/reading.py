@@ -37,16 +37,26 @@ class Scope:
     branch: str | None = None
 
     def params(self) -> dict:
-        return {"model": self.model_version, "dataset": self.dataset_version,
-                "prompt": self.prompt_version, "environment": self.environment,
-                "branch": self.branch}
+        return {
+            "model": self.model_version,
+            "dataset": self.dataset_version,
+            "prompt": self.prompt_version,
+            "environment": self.environment,
+            "branch": self.branch,
+        }
 
     def describe_filters(self) -> str:
         """'model m, environment ci' or 'every configuration'."""
-        parts = [f"{name} {value}" for name, value in (
-            ("model", self.model_version), ("dataset", self.dataset_version),
-            ("prompt", self.prompt_version), ("environment", self.environment))
-            if value is not None]
+        parts = [
+            f"{name} {value}"
+            for name, value in (
+                ("model", self.model_version),
+                ("dataset", self.dataset_version),
+                ("prompt", self.prompt_version),
+                ("environment", self.environment),
+            )
+            if value is not None
+        ]
         return ", ".join(parts) or "every configuration"
 
     def describe(self) -> str:
@@ -58,16 +68,20 @@ CONFIGURATION = ("model_version", "dataset_version", "prompt_version", "environm
 
 
 def _in_scope(alias: str) -> str:
-    return (f"(%(model)s::text IS NULL OR {alias}.model_version = %(model)s) "
-            f"AND (%(dataset)s::text IS NULL OR {alias}.dataset_version = %(dataset)s) "
-            f"AND (%(prompt)s::text IS NULL OR {alias}.prompt_version = %(prompt)s) "
-            f"AND (%(environment)s::text IS NULL OR {alias}.environment = %(environment)s)")
+    return (
+        f"(%(model)s::text IS NULL OR {alias}.model_version = %(model)s) "
+        f"AND (%(dataset)s::text IS NULL OR {alias}.dataset_version = %(dataset)s) "
+        f"AND (%(prompt)s::text IS NULL OR {alias}.prompt_version = %(prompt)s) "
+        f"AND (%(environment)s::text IS NULL OR {alias}.environment = %(environment)s)"
+    )
 
 
 def _same_configuration(left: str, right: str) -> str:
-    return (f"({left}.model_version, {left}.dataset_version, {left}.prompt_version, "
-            f"{left}.environment) = ({right}.model_version, {right}.dataset_version, "
-            f"{right}.prompt_version, {right}.environment)")
+    return (
+        f"({left}.model_version, {left}.dataset_version, {left}.prompt_version, "
+        f"{left}.environment) = ({right}.model_version, {right}.dataset_version, "
+        f"{right}.prompt_version, {right}.environment)"
+    )
 
 
 # The newest result judged, per configuration: the current snapshot (tracked scope) …
@@ -80,15 +94,15 @@ current AS (
            -- the versions between the baseline and the current one, newest first: how long
            -- a breach has persisted
            ARRAY(SELECT p.metrics FROM benchmark_snapshots p
-                  WHERE {_same_configuration('p', 's')}
+                  WHERE {_same_configuration("p", "s")}
                     AND p.snapshot_version < s.snapshot_version
                     AND p.snapshot_version > b.snapshot_version
                   ORDER BY p.snapshot_version DESC
                   LIMIT %(previous)s) AS previous_metrics
       FROM benchmark_snapshots s
-      JOIN benchmark_snapshots b ON {_same_configuration('b', 's')} AND b.is_baseline
+      JOIN benchmark_snapshots b ON {_same_configuration("b", "s")} AND b.is_baseline
       JOIN benchmark_transactions t ON t.id = s.transaction_id
-     WHERE s.is_current AND {_in_scope('s')}
+     WHERE s.is_current AND {_in_scope("s")}
 )"""
 
 # … or the branch's newest result, against the tracked baseline (the tracked current
@@ -99,19 +113,19 @@ branch_results AS (
                PARTITION BY t.model_version, t.dataset_version, t.prompt_version, t.environment
                ORDER BY t.created_at DESC, t.seq DESC) AS age
       FROM benchmark_transactions t
-     WHERE t.branch_name = %(branch)s AND {_in_scope('t')}
+     WHERE t.branch_name = %(branch)s AND {_in_scope("t")}
 ), current AS (
     SELECT r.model_version, r.dataset_version, r.prompt_version, r.environment,
            r.metrics, r.metric_directions, r.commit_sha, r.branch_name,
            NULL::integer AS current_version, b.snapshot_version AS baseline_version,
            b.metrics AS baseline_metrics,
            ARRAY(SELECT p.metrics FROM branch_results p
-                  WHERE {_same_configuration('p', 'r')} AND p.age > 1
+                  WHERE {_same_configuration("p", "r")} AND p.age > 1
                   ORDER BY p.age LIMIT %(previous)s) AS previous_metrics
       FROM branch_results r
       JOIN LATERAL (
           SELECT s.snapshot_version, s.metrics FROM benchmark_snapshots s
-           WHERE {_same_configuration('s', 'r')} AND (s.is_baseline OR s.is_current)
+           WHERE {_same_configuration("s", "r")} AND (s.is_baseline OR s.is_current)
            ORDER BY s.is_baseline DESC LIMIT 1) b ON true
      WHERE r.age = 1
 )"""
@@ -149,10 +163,23 @@ def baseline_pairs(conn: psycopg.Connection, scope: Scope, previous: int) -> pd.
     query = f"WITH {current} {_PAIRS}"
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(query, {**scope.params(), "previous": max(previous, 0)}).fetchall()
-    return pd.DataFrame(rows, columns=[
-        *CONFIGURATION, "current_version", "baseline_version", "commit_sha", "branch_name",
-        "metric", "current_value", "baseline_value", "previous_values", "direction",
-        "abs_threshold", "rel_threshold"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            *CONFIGURATION,
+            "current_version",
+            "baseline_version",
+            "commit_sha",
+            "branch_name",
+            "metric",
+            "current_value",
+            "baseline_value",
+            "previous_values",
+            "direction",
+            "abs_threshold",
+            "rel_threshold",
+        ],
+    )
 
 
 # Recent results, one row per metric value. The tracked scope reads each current
@@ -166,13 +193,13 @@ WITH configurations AS (
       FROM (SELECT DISTINCT s.model_version, s.dataset_version, s.prompt_version,
                    s.environment
               FROM benchmark_snapshots s
-             WHERE %(branch)s::text IS NULL AND s.is_current AND {_in_scope('s')}
+             WHERE %(branch)s::text IS NULL AND s.is_current AND {_in_scope("s")}
             UNION
             SELECT DISTINCT t.model_version, t.dataset_version, t.prompt_version,
                    t.environment
               FROM benchmark_transactions t
-             WHERE t.branch_name = %(branch)s AND {_in_scope('t')}) AS c
-      LEFT JOIN tracked_branches tb ON {_same_configuration('tb', 'c')}
+             WHERE t.branch_name = %(branch)s AND {_in_scope("t")}) AS c
+      LEFT JOIN tracked_branches tb ON {_same_configuration("tb", "c")}
 ), results AS (
     SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment, r.*
       FROM configurations c
@@ -180,7 +207,7 @@ WITH configurations AS (
          SELECT t.id, t.seq, t.created_at, t.commit_sha, t.branch_name, t.metrics,
                 t.metric_directions, false AS on_branch
            FROM benchmark_transactions t
-          WHERE {_same_configuration('t', 'c')}
+          WHERE {_same_configuration("t", "c")}
             AND (t.branch_name IS NULL OR t.branch_name = c.tracked)
           ORDER BY t.created_at DESC, t.seq DESC
           LIMIT %(per_configuration)s) AS r
@@ -191,7 +218,7 @@ WITH configurations AS (
          SELECT t.id, t.seq, t.created_at, t.commit_sha, t.branch_name, t.metrics,
                 t.metric_directions, true AS on_branch
            FROM benchmark_transactions t
-          WHERE {_same_configuration('t', 'c')} AND t.branch_name = %(branch)s
+          WHERE {_same_configuration("t", "c")} AND t.branch_name = %(branch)s
             AND %(branch)s::text IS DISTINCT FROM c.tracked
           ORDER BY t.created_at DESC, t.seq DESC
           LIMIT %(per_branch)s) AS r
@@ -240,12 +267,16 @@ class Series:
     values: list[RecentValue]
 
 
-def recent_results(conn: psycopg.Connection, scope: Scope, per_configuration: int,
-                   per_branch: int = 0) -> list[Series]:
+def recent_results(
+    conn: psycopg.Connection, scope: Scope, per_configuration: int, per_branch: int = 0
+) -> list[Series]:
     """Recent results per configuration and metric. Values are floats: the statistics need
     no exactness."""
-    params = {**scope.params(), "per_configuration": per_configuration,
-              "per_branch": per_branch if scope.branch else 0}
+    params = {
+        **scope.params(),
+        "per_configuration": per_configuration,
+        "per_branch": per_branch if scope.branch else 0,
+    }
     series: list[Series] = []
     stated: list[str | None] = []
     with conn.transaction():
@@ -261,10 +292,13 @@ def recent_results(conn: psycopg.Connection, scope: Scope, per_configuration: in
         stated.append(said)
     if series:
         columns = [[s.configuration[i] for s in series] for i in range(4)]
-        directions = conn.execute(_DIRECTIONS, (*columns, [s.metric for s in series],
-                                                stated)).fetchall()
-        series = [Series(s.configuration, s.metric, direction, s.values)
-                  for s, (direction,) in zip(series, directions, strict=True)]
+        directions = conn.execute(
+            _DIRECTIONS, (*columns, [s.metric for s in series], stated)
+        ).fetchall()
+        series = [
+            Series(s.configuration, s.metric, direction, s.values)
+            for s, (direction,) in zip(series, directions, strict=True)
+        ]
     return series
 
 

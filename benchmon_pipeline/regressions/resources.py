@@ -41,7 +41,8 @@ def settings_from_environment(env: Mapping[str, str] | None = None) -> dict:
         except ValueError:
             raise InvalidRegressionSetting(
                 f"{variable}={text!r} is not {'a whole number' if kind is int else 'a number'}"
-                f"; unset it for the default ({getattr(_DEFAULTS, name)})") from None
+                f"; unset it for the default ({getattr(_DEFAULTS, name)})"
+            ) from None
     try:
         RegressionSettings(**found)
     except ValueError as error:
@@ -82,6 +83,9 @@ class RegressionRulesResource(dg.ConfigurableResource):
         return RegressionSettings(
             confirm_results=self.confirm_results,
             history_confirm_results=self.history_confirm_results,
-            history_window=self.history_window, history_min_results=self.history_min_results,
+            history_window=self.history_window,
+            history_min_results=self.history_min_results,
             history_threshold_z=self.history_threshold_z,
-            stale_warn_after=self.stale_warn_after, stale_error_after=self.stale_error_after)
+            stale_warn_after=self.stale_warn_after,
+            stale_error_after=self.stale_error_after,
+        )

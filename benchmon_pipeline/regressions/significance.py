@@ -57,7 +57,7 @@ def mann_whitney_greater(sample: Sequence[float], reference: Sequence[float]) ->
     u = sum(ranks[:n1]) - n1 * (n1 + 1) / 2.0  # pairs (x, y) with x > y, ties counting ½
     if not tie_sizes and min(n1, n2) <= 10 and n1 * n2 <= 1000:
         counts = _u_counts(min(n1, n2), max(n1, n2))
-        at_least = sum(counts[math.ceil(u - 1e-9):])
+        at_least = sum(counts[math.ceil(u - 1e-9) :])
         return at_least / math.comb(n1 + n2, n1)
     n = n1 + n2
     mean = n1 * n2 / 2.0

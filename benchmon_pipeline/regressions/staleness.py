@@ -82,8 +82,9 @@ def _result_times(rows: list[Observation]) -> dict[Hashable, list[datetime]]:
     return {configuration: sorted(found) for configuration, found in times.items()}
 
 
-def stale_configurations(data, now: datetime, settings: StalenessSettings | None = None
-                         ) -> list[StaleConfiguration]:
+def stale_configurations(
+    data, now: datetime, settings: StalenessSettings | None = None
+) -> list[StaleConfiguration]:
     """Every configuration with enough results to have a rhythm, judged at `now`.
 
     Configurations with fewer than `min_results` results are left out: they have no rhythm
@@ -98,32 +99,51 @@ def stale_configurations(data, now: datetime, settings: StalenessSettings | None
         if len(times) < settings.min_results:
             continue
         gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
-        typical = median(gaps[-settings.intervals:])
+        typical = median(gaps[-settings.intervals :])
         silent = max(now - times[-1], timedelta(0))
         missed = silent / typical
-        severity = (ERROR if missed >= settings.error_after
-                    else WARN if missed >= settings.warn_after else None)
+        severity = (
+            ERROR
+            if missed >= settings.error_after
+            else WARN
+            if missed >= settings.warn_after
+            else None
+        )
         if severity is None:
-            reason = (f"last result {_span(silent)} ago, within its usual rhythm of one every "
-                      f"{_span(typical)}")
+            reason = (
+                f"last result {_span(silent)} ago, within its usual rhythm of one every "
+                f"{_span(typical)}"
+            )
         else:
-            reason = (f"silent for {_span(silent)}, {missed:.1f}× its typical interval of "
-                      f"{_span(typical)} (WARN from {settings.warn_after:g}×, ERROR from "
-                      f"{settings.error_after:g}×)")
-        found.append(StaleConfiguration(configuration, times[-1], typical, silent, missed,
-                                        severity is None, severity, reason))
+            reason = (
+                f"silent for {_span(silent)}, {missed:.1f}× its typical interval of "
+                f"{_span(typical)} (WARN from {settings.warn_after:g}×, ERROR from "
+                f"{settings.error_after:g}×)"
+            )
+        found.append(
+            StaleConfiguration(
+                configuration,
+                times[-1],
+                typical,
+                silent,
+                missed,
+                severity is None,
+                severity,
+                reason,
+            )
+        )
     return found
 
 
-def disappeared_metrics(data, settings: StalenessSettings | None = None
-                        ) -> list[MissingMetric]:
+def disappeared_metrics(data, settings: StalenessSettings | None = None) -> list[MissingMetric]:
     """Metrics that a configuration's recent results carried and its newest results lack."""
     settings = settings or StalenessSettings()
     rows = observations(data)
     metrics_at: dict[Hashable, dict[datetime, set[str]]] = {}
     for row in rows:
         metrics_at.setdefault(row.configuration, {}).setdefault(row.created_at, set()).add(
-            row.metric)
+            row.metric
+        )
     found = []
     for configuration in sorted(metrics_at, key=str):
         times = sorted(metrics_at[configuration])
@@ -134,19 +154,26 @@ def disappeared_metrics(data, settings: StalenessSettings | None = None
                 absent += 1
             if absent == 0 or absent >= settings.retired_after:
                 continue
-            before = results[:-absent][-settings.metric_lookback:]
+            before = results[:-absent][-settings.metric_lookback :]
             present = sum(metric in result for result in before)
-            if present < settings.min_results or present < settings.metric_presence * len(
-                    before):
+            if present < settings.min_results or present < settings.metric_presence * len(before):
                 continue
             severity = severity_for_run(absent, settings.confirm_results)
-            last_seen = max(t for t, result in zip(times, results, strict=True)
-                            if metric in result)
-            found.append(MissingMetric(
-                configuration, metric, last_seen, absent, present, len(before), severity,
-                f"absent from the newest {absent} result(s), present in {present} of the "
-                f"{len(before)} before (ERROR once {settings.confirm_results} in a row lack "
-                "it)"))
+            last_seen = max(t for t, result in zip(times, results, strict=True) if metric in result)
+            found.append(
+                MissingMetric(
+                    configuration,
+                    metric,
+                    last_seen,
+                    absent,
+                    present,
+                    len(before),
+                    severity,
+                    f"absent from the newest {absent} result(s), present in {present} of the "
+                    f"{len(before)} before (ERROR once {settings.confirm_results} in a row lack "
+                    "it)",
+                )
+            )
     return found
 
 

@@ -96,15 +96,23 @@ def breaches(current: float, baseline: float, direction: str, threshold: Thresho
     if threshold.absolute is not None:
         reached.append(worse >= exact(threshold.absolute))
     if threshold.relative is not None:  # a share of nothing judges nothing (as in SQL)
-        reached.append(exact(baseline) != 0
-                       and worse >= exact(threshold.relative) * abs(exact(baseline)))
+        reached.append(
+            exact(baseline) != 0 and worse >= exact(threshold.relative) * abs(exact(baseline))
+        )
     return any(reached) if threshold.require == EITHER else all(reached)
 
 
-def compare_to_baseline(current: float, baseline: float, *, metric: str, threshold: Threshold,
-                        direction: str | None = None, configuration: Hashable = None,
-                        previous: Sequence[float] = (),
-                        confirm_results: int = DEFAULT_CONFIRM_RESULTS) -> Verdict:
+def compare_to_baseline(
+    current: float,
+    baseline: float,
+    *,
+    metric: str,
+    threshold: Threshold,
+    direction: str | None = None,
+    configuration: Hashable = None,
+    previous: Sequence[float] = (),
+    confirm_results: int = DEFAULT_CONFIRM_RESULTS,
+) -> Verdict:
     """One metric of one configuration against its baseline.
 
     `previous` are the values of the versions before the current one (oldest first, any
@@ -123,20 +131,37 @@ def compare_to_baseline(current: float, baseline: float, *, metric: str, thresho
         if worse > 0:
             reason += f" by {worse}, less than the threshold {threshold.describe()}"
     else:
-        reason = (f"worse than the baseline by {worse} (threshold {threshold.describe()}, "
-                  f"{'lower' if direction == HIGHER else 'higher'} is worse); "
-                  f"{run} consecutive version(s) breaching, K = {confirm_results}")
-    return Verdict(rule="baseline", configuration=configuration, metric=metric,
-                   direction=direction, current=current, reference=baseline, delta=delta,
-                   percent=percent, passed=severity is None, severity=severity, reason=reason,
-                   run_length=run)
+        reason = (
+            f"worse than the baseline by {worse} (threshold {threshold.describe()}, "
+            f"{'lower' if direction == HIGHER else 'higher'} is worse); "
+            f"{run} consecutive version(s) breaching, K = {confirm_results}"
+        )
+    return Verdict(
+        rule="baseline",
+        configuration=configuration,
+        metric=metric,
+        direction=direction,
+        current=current,
+        reference=baseline,
+        delta=delta,
+        percent=percent,
+        passed=severity is None,
+        severity=severity,
+        reason=reason,
+        run_length=run,
+    )
 
 
-def check_baseline(configuration: Hashable, current: Mapping[str, float],
-                   baseline: Mapping[str, float], thresholds: Mapping[str, Threshold], *,
-                   directions: Mapping[str, str] | None = None,
-                   previous: Mapping[str, Sequence[float]] | None = None,
-                   confirm_results: int = DEFAULT_CONFIRM_RESULTS) -> list[Verdict]:
+def check_baseline(
+    configuration: Hashable,
+    current: Mapping[str, float],
+    baseline: Mapping[str, float],
+    thresholds: Mapping[str, Threshold],
+    *,
+    directions: Mapping[str, str] | None = None,
+    previous: Mapping[str, Sequence[float]] | None = None,
+    confirm_results: int = DEFAULT_CONFIRM_RESULTS,
+) -> list[Verdict]:
     """Every metric of one configuration that has a baseline value and a threshold.
 
     `thresholds` is already resolved for this configuration (per-configuration overrides
@@ -149,8 +174,16 @@ def check_baseline(configuration: Hashable, current: Mapping[str, float],
     for metric in sorted(current):
         if metric not in baseline or metric not in thresholds:
             continue
-        verdicts.append(compare_to_baseline(
-            current[metric], baseline[metric], metric=metric, threshold=thresholds[metric],
-            direction=directions.get(metric), configuration=configuration,
-            previous=previous.get(metric, ()), confirm_results=confirm_results))
+        verdicts.append(
+            compare_to_baseline(
+                current[metric],
+                baseline[metric],
+                metric=metric,
+                threshold=thresholds[metric],
+                direction=directions.get(metric),
+                configuration=configuration,
+                previous=previous.get(metric, ()),
+                confirm_results=confirm_results,
+            )
+        )
     return verdicts

@@ -25,8 +25,7 @@ class MetricChange:
     percent: float | None
 
     def describe(self) -> str:
-        change = (f"{self.percent:+.1f} %" if self.percent is not None
-                  else f"{self.delta:+.4g}")
+        change = f"{self.percent:+.1f} %" if self.percent is not None else f"{self.delta:+.4g}"
         return f"{self.metric} {change} ({self.reference:.4g} → {self.current:.4g})"
 
 
@@ -39,8 +38,14 @@ class TradeOff:
 
 
 def _change(verdict: Verdict) -> MetricChange:
-    return MetricChange(verdict.metric, verdict.direction, verdict.current,
-                        verdict.reference, verdict.delta, verdict.percent)
+    return MetricChange(
+        verdict.metric,
+        verdict.direction,
+        verdict.current,
+        verdict.reference,
+        verdict.delta,
+        verdict.percent,
+    )
 
 
 def improved(verdict: Verdict, min_improvement_percent: float = 0.0) -> bool:
@@ -53,21 +58,27 @@ def improved(verdict: Verdict, min_improvement_percent: float = 0.0) -> bool:
     return verdict.percent is None or abs(verdict.percent) >= min_improvement_percent
 
 
-def find_tradeoffs(verdicts: Iterable[Verdict], *, min_improvement_percent: float = 0.0
-                   ) -> list[TradeOff]:
+def find_tradeoffs(
+    verdicts: Iterable[Verdict], *, min_improvement_percent: float = 0.0
+) -> list[TradeOff]:
     """Per configuration, the metrics that improved next to those that failed their check."""
     by_configuration: dict[Hashable, list[Verdict]] = {}
     for verdict in verdicts:
         by_configuration.setdefault(verdict.configuration, []).append(verdict)
     found = []
     for configuration, group in by_configuration.items():
-        better = tuple(_change(v) for v in group if v.passed and improved(
-            v, min_improvement_percent))
+        better = tuple(
+            _change(v) for v in group if v.passed and improved(v, min_improvement_percent)
+        )
         worse = tuple(_change(v) for v in group if not v.passed and v.delta is not None)
         if better and worse:
-            description = (", ".join(c.describe() for c in better) + " while " +
-                           ", ".join(c.describe() for c in worse) +
-                           (" is" if len(worse) == 1 else " are") + " worse beyond "
-                           + ("its threshold" if len(worse) == 1 else "their thresholds"))
+            description = (
+                ", ".join(c.describe() for c in better)
+                + " while "
+                + ", ".join(c.describe() for c in worse)
+                + (" is" if len(worse) == 1 else " are")
+                + " worse beyond "
+                + ("its threshold" if len(worse) == 1 else "their thresholds")
+            )
             found.append(TradeOff(configuration, better, worse, description))
     return found

@@ -45,8 +45,7 @@ from benchmon_pipeline.regressions.alerts import (
 )
 from benchmon_pipeline.settings import WEBHOOK_URL_VAR, load_settings
 
-__all__ = ["WebhookResource", "alert_line", "alerts_markdown", "notify_pending",
-           "slack_payload"]
+__all__ = ["WebhookResource", "alert_line", "alerts_markdown", "notify_pending", "slack_payload"]
 
 log = dg.get_dagster_logger("benchmon.webhook")
 
@@ -63,22 +62,28 @@ def alert_line(alert: Alert) -> str:
     metric = f"`{_mrkdwn(alert.metric)}`" if alert.metric else "the configuration"
     values = ""
     if alert.current is not None or alert.reference is not None:
-        values = (f": {format_number(alert.current)} vs {format_number(alert.reference)}"
-                  f" (Δ {format_delta(alert.delta)}, {format_percent(alert.percent)})")
+        values = (
+            f": {format_number(alert.current)} vs {format_number(alert.reference)}"
+            f" (Δ {format_delta(alert.delta)}, {format_percent(alert.percent)})"
+        )
     where = ""
     if alert.commit_sha:
         where += f" · commit `{_mrkdwn(alert.commit_sha[:12])}`"
     if alert.branch_name:
         where += f" on `{_mrkdwn(alert.branch_name)}`"
-    return (f"*{alert.severity}* {metric} on {_mrkdwn(alert.configuration_label)}{values}"
-            f"{where} · {_mrkdwn(alert.rule)} · alert #{alert.id}")
+    return (
+        f"*{alert.severity}* {metric} on {_mrkdwn(alert.configuration_label)}{values}"
+        f"{where} · {_mrkdwn(alert.rule)} · alert #{alert.id}"
+    )
 
 
 def _summary(alerts: Sequence[Alert]) -> str:
     errors = sum(a.severity == "ERROR" for a in alerts)
     noun = "alert" if len(alerts) == 1 else "alerts"
-    return (f"benchmon: {len(alerts)} new regression {noun} "
-            f"({errors} ERROR, {len(alerts) - errors} WARN)")
+    return (
+        f"benchmon: {len(alerts)} new regression {noun} "
+        f"({errors} ERROR, {len(alerts) - errors} WARN)"
+    )
 
 
 def slack_payload(alerts: Sequence[Alert]) -> dict:
@@ -87,17 +92,30 @@ def slack_payload(alerts: Sequence[Alert]) -> dict:
     section per alert with its reason, the commands to act on them)."""
     alerts = sorted(alerts, key=lambda a: (a.severity != "ERROR", a.id))
     shown, hidden = alerts[:MAX_ALERT_BLOCKS], len(alerts) - MAX_ALERT_BLOCKS
-    blocks: list[dict] = [{"type": "header",
-                           "text": {"type": "plain_text", "text": _summary(alerts)}}]
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _summary(alerts)}}
+    ]
     for alert in shown:
-        blocks.append({"type": "section", "text": {
-            "type": "mrkdwn", "text": f"{alert_line(alert)}\n> {_mrkdwn(alert.reason)}"}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"{alert_line(alert)}\n> {_mrkdwn(alert.reason)}",
+                },
+            }
+        )
     footer = "`benchmon alerts ack ID` · `benchmon alerts resolve ID` · `benchmon alerts list`"
     if hidden > 0:
         footer = f"…and {hidden} more (`benchmon alerts list`) · " + footer
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
-    text = "\n".join([_summary(alerts), *(f"• {alert_line(a)}" for a in shown),
-                      *([f"…and {hidden} more"] if hidden > 0 else [])])
+    text = "\n".join(
+        [
+            _summary(alerts),
+            *(f"• {alert_line(a)}" for a in shown),
+            *([f"…and {hidden} more"] if hidden > 0 else []),
+        ]
+    )
     return {"text": text, "blocks": blocks}
 
 
@@ -133,13 +151,20 @@ class WebhookResource(dg.ConfigurableResource):
 
     url: str = Field(default="", description=f"POST target; empty: ${WEBHOOK_URL_VAR}.")
     timeout_seconds: float = Field(default=10.0, description="Per attempt.")
-    attempts: int = Field(default=3, description="Tries per message (connection errors, "
-                          "timeouts, HTTP 429 and 5xx are tried again).")
-    backoff_seconds: float = Field(default=1.0, description="First wait between tries; "
-                                   "doubles each time, with jitter.")
-    min_severity: str = Field(default="WARN", description="WARN: every new alert; ERROR: "
-                              "only confirmed regressions (a WARN alert is sent if it "
-                              "escalates while open).")
+    attempts: int = Field(
+        default=3,
+        description="Tries per message (connection errors, "
+        "timeouts, HTTP 429 and 5xx are tried again).",
+    )
+    backoff_seconds: float = Field(
+        default=1.0, description="First wait between tries; doubles each time, with jitter."
+    )
+    min_severity: str = Field(
+        default="WARN",
+        description="WARN: every new alert; ERROR: "
+        "only confirmed regressions (a WARN alert is sent if it "
+        "escalates while open).",
+    )
 
     def target(self) -> str:
         """The URL messages go to ("" when disabled)."""
@@ -155,8 +180,11 @@ class WebhookResource(dg.ConfigurableResource):
             return True
         url = self.target()
         if not url:
-            log.info("webhook disabled (no url, %s unset): %d alert(s) not sent",
-                     WEBHOOK_URL_VAR, len(alerts))
+            log.info(
+                "webhook disabled (no url, %s unset): %d alert(s) not sent",
+                WEBHOOK_URL_VAR,
+                len(alerts),
+            )
             return False
         return self.post(url, slack_payload(alerts), what=f"{len(alerts)} alert(s)")
 
@@ -164,9 +192,11 @@ class WebhookResource(dg.ConfigurableResource):
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         retrying = Retrying(
             retry=retry_if_exception_type(_Retryable),
-            wait=wait_exponential_jitter(multiplier=self.backoff_seconds,
-                                         max=max(self.backoff_seconds, 30.0),
-                                         jitter=self.backoff_seconds),
+            wait=wait_exponential_jitter(
+                multiplier=self.backoff_seconds,
+                max=max(self.backoff_seconds, 30.0),
+                jitter=self.backoff_seconds,
+            ),
             stop=stop_after_attempt(max(1, self.attempts)),
             before_sleep=before_sleep_log(log, logging.WARNING),
             reraise=True,
@@ -174,8 +204,13 @@ class WebhookResource(dg.ConfigurableResource):
         try:
             status = retrying(self._post_once, url, body)
         except _Retryable as exc:
-            log.error("webhook %s: %s not delivered after %d attempt(s): %s",
-                      _redacted(url), what, max(1, self.attempts), exc)
+            log.error(
+                "webhook %s: %s not delivered after %d attempt(s): %s",
+                _redacted(url),
+                what,
+                max(1, self.attempts),
+                exc,
+            )
             return False
         except _Refused as exc:
             log.error("webhook %s refused %s: %s", _redacted(url), what, exc)
@@ -185,9 +220,14 @@ class WebhookResource(dg.ConfigurableResource):
 
     def _post_once(self, url: str, body: bytes) -> int:
         request = urllib.request.Request(  # noqa: S310 (scheme checked in target())
-            url, data=body, method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8",
-                     "User-Agent": "benchmon-webhook"})
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "benchmon-webhook",
+            },
+        )
         try:
             with _opener.open(request, timeout=self.timeout_seconds) as response:
                 response.read(65536)
@@ -213,11 +253,9 @@ def notify_pending(conn: psycopg.Connection, webhook: WebhookResource) -> int:
     two notifiers never send the same alerts; no row is locked while the POST is under
     way, so evaluations and `benchmon alerts ack` are not held up by a slow receiver."""
     if webhook.min_severity not in SEVERITIES:
-        raise ValueError(f"min_severity must be one of {SEVERITIES}, "
-                         f"not {webhook.min_severity!r}")
+        raise ValueError(f"min_severity must be one of {SEVERITIES}, not {webhook.min_severity!r}")
     with conn.transaction():
-        locked = conn.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
-                              NOTIFY_LOCK).fetchone()[0]
+        locked = conn.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", NOTIFY_LOCK).fetchone()[0]
         if not locked:
             log.info("another process is sending alert notifications; skipped")
             return 0

@@ -22,13 +22,15 @@ REPORT_NAME = "regressions.md"
     group_name="reports",
     kinds={"markdown"},
     owners=["team:benchmon"],
-    automation_condition=(eager_after_every_update()
-                          & dg.AutomationCondition.all_deps_blocking_checks_passed()),
+    automation_condition=(
+        eager_after_every_update() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+    ),
     description="The regression alerts not yet resolved, worst first, as markdown "
-                "(<BENCHMON_HOME>/reports/regressions.md and this asset's metadata).",
+    "(<BENCHMON_HOME>/reports/regressions.md and this asset's metadata).",
 )
-def regression_report(context: dg.AssetExecutionContext,
-                      postgres: PostgresResource) -> dg.MaterializeResult:
+def regression_report(
+    context: dg.AssetExecutionContext, postgres: PostgresResource
+) -> dg.MaterializeResult:
     with postgres.connect() as conn:
         alerts = find_alerts(conn, "unresolved")
     text = alerts_markdown(alerts, title="benchmon: open regression alerts")
@@ -37,7 +39,11 @@ def regression_report(context: dg.AssetExecutionContext,
     path.write_text(text + "\n", encoding="utf-8")
     errors = sum(a.severity == "ERROR" for a in alerts)
     context.log.info(f"{len(alerts)} open alert(s), {errors} ERROR; written to {path}")
-    return dg.MaterializeResult(metadata={
-        "open_alerts": len(alerts), "errors": errors,
-        "path": dg.MetadataValue.path(str(path)), "report": dg.MetadataValue.md(text),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "open_alerts": len(alerts),
+            "errors": errors,
+            "path": dg.MetadataValue.path(str(path)),
+            "report": dg.MetadataValue.md(text),
+        }
+    )

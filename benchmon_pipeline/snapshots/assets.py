@@ -8,18 +8,25 @@ from benchmon_pipeline.resources import PostgresResource
 from benchmon_pipeline.snapshots.changes import changes_since, markdown_table
 from benchmon_pipeline.warehouse import fold_new_results
 
-SNAPSHOT_SCHEMA = dg.TableSchema(columns=[
-    dg.TableColumn("model_version", "text"), dg.TableColumn("dataset_version", "text"),
-    dg.TableColumn("prompt_version", "text"), dg.TableColumn("environment", "text"),
-    dg.TableColumn("snapshot_version", "int", description="1, 2, 3… per configuration"),
-    dg.TableColumn("transaction_id", "uuid", description="the log row this version shows"),
-    dg.TableColumn("metrics", "jsonb"), dg.TableColumn("f1_score", "numeric"),
-    dg.TableColumn("precision", "numeric"), dg.TableColumn("recall", "numeric"),
-    dg.TableColumn("latency_ms", "numeric"),
-    dg.TableColumn("is_current", "bool", description="exactly one per configuration"),
-    dg.TableColumn("is_baseline", "bool", description="at most one per configuration"),
-    dg.TableColumn("is_active", "bool"), dg.TableColumn("run_count", "int"),
-])
+SNAPSHOT_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("model_version", "text"),
+        dg.TableColumn("dataset_version", "text"),
+        dg.TableColumn("prompt_version", "text"),
+        dg.TableColumn("environment", "text"),
+        dg.TableColumn("snapshot_version", "int", description="1, 2, 3… per configuration"),
+        dg.TableColumn("transaction_id", "uuid", description="the log row this version shows"),
+        dg.TableColumn("metrics", "jsonb"),
+        dg.TableColumn("f1_score", "numeric"),
+        dg.TableColumn("precision", "numeric"),
+        dg.TableColumn("recall", "numeric"),
+        dg.TableColumn("latency_ms", "numeric"),
+        dg.TableColumn("is_current", "bool", description="exactly one per configuration"),
+        dg.TableColumn("is_baseline", "bool", description="at most one per configuration"),
+        dg.TableColumn("is_active", "bool"),
+        dg.TableColumn("run_count", "int"),
+    ]
+)
 
 
 # How many earlier materializations are searched for one about the same database.
@@ -56,16 +63,20 @@ def _last_event_id(context: dg.AssetExecutionContext, database: str) -> int:
         "environment), folded from the log by fold_transactions(); checkout and baselines "
         "are recorded in snapshot_events."
     ),
-    metadata={"dagster/table_name": "benchmark_snapshots",
-              "dagster/column_schema": SNAPSHOT_SCHEMA},
+    metadata={
+        "dagster/table_name": "benchmark_snapshots",
+        "dagster/column_schema": SNAPSHOT_SCHEMA,
+    },
 )
 def benchmark_snapshots(
     context: dg.AssetExecutionContext, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     with postgres.connect() as conn:
-        database = "{}/{}".format(*conn.execute(
-            "SELECT current_database(), oid FROM pg_database"
-            " WHERE datname = current_database()").fetchone())
+        database = "{}/{}".format(
+            *conn.execute(
+                "SELECT current_database(), oid FROM pg_database WHERE datname = current_database()"
+            ).fetchone()
+        )
         since = _last_event_id(context, database)
         created = fold_new_results(conn, actor=f"dagster:{context.run.run_id[:8]}")
         conn.commit()
@@ -73,21 +84,25 @@ def benchmark_snapshots(
         total, configurations = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE is_current) FROM benchmark_snapshots"
         ).fetchone()
-    touched = {(c["model_version"], c["dataset_version"], c["prompt_version"],
-                c["environment"]) for c in changes}
+    touched = {
+        (c["model_version"], c["dataset_version"], c["prompt_version"], c["environment"])
+        for c in changes
+    }
     new_versions = sum(c["event_type"] == "new_version" for c in changes)
     context.log.info(
         f"folded {len(created)} new version(s) here; {new_versions} new version(s) and "
         f"{len(changes)} change(s) in all since the last materialization, "
         f"{len(touched)} configuration(s) touched"
     )
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": total,
-        "configurations": configurations,
-        "configurations_touched": len(touched),
-        "versions_created": new_versions,
-        "folded_by_this_run": len(created),
-        "last_event_id": changes[-1]["event_id"] if changes else since,
-        "database": database,
-        "changes": dg.MetadataValue.md(markdown_table(changes)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": total,
+            "configurations": configurations,
+            "configurations_touched": len(touched),
+            "versions_created": new_versions,
+            "folded_by_this_run": len(created),
+            "last_event_id": changes[-1]["event_id"] if changes else since,
+            "database": database,
+            "changes": dg.MetadataValue.md(markdown_table(changes)),
+        }
+    )

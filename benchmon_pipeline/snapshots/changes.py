@@ -23,14 +23,17 @@ def changes_since(conn: psycopg.Connection, after_event_id: int) -> list[dict]:
 def markdown_table(changes: list[dict], limit: int = 50) -> str:
     if not changes:
         return "No snapshot changes."
-    lines = ["| event | model | dataset | prompt | environment | version | f1 | latency_ms |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| event | model | dataset | prompt | environment | version | f1 | latency_ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for c in changes[-limit:]:
         lines.append(
             f"| {c['event_type']} | {c['model_version']} | {c['dataset_version']} | "
             f"{c['prompt_version']} | {c['environment']} | v{c['snapshot_version']} | "
             f"{'' if c['f1_score'] is None else c['f1_score']} | "
-            f"{'' if c['latency_ms'] is None else c['latency_ms']} |")
+            f"{'' if c['latency_ms'] is None else c['latency_ms']} |"
+        )
     if len(changes) > limit:
         lines.append(f"\n… and {len(changes) - limit} earlier change(s)")
     return "\n".join(lines)

@@ -22,10 +22,13 @@ def contiguous_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
     return ranges
 
 
-def range_request(first: date, last: date, run_key: str | None = None,
-                  tags: dict[str, str] | None = None) -> dg.RunRequest:
+def range_request(
+    first: date, last: date, run_key: str | None = None, tags: dict[str, str] | None = None
+) -> dg.RunRequest:
     """One run that rebuilds every day of [first, last] (the asset's single-run policy)."""
     if first == last:
         return dg.RunRequest(run_key=run_key, partition_key=first.isoformat(), tags=tags or {})
-    return dg.RunRequest(run_key=run_key, tags={
-        **(tags or {}), RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()})
+    return dg.RunRequest(
+        run_key=run_key,
+        tags={**(tags or {}), RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()},
+    )

@@ -18,5 +18,8 @@ from benchmon_pipeline.trends.ranges import range_request
 )
 def refresh_recent_trends(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     today = context.scheduled_execution_time.date()
-    return range_request(today - timedelta(days=1), today,
-                         run_key=f"recent-{context.scheduled_execution_time.isoformat()}")
+    return range_request(
+        today - timedelta(days=1),
+        today,
+        run_key=f"recent-{context.scheduled_execution_time.isoformat()}",
+    )

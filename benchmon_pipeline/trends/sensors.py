@@ -38,10 +38,18 @@ def trend_late_data_sensor(
     days = [day for day, _ in marked if _in_partitions(day)]
     skipped = len(marked) - len(days)
     if skipped:
-        context.log.warning(f"{skipped} day(s) fall before the trends' start date "
-                            f"{daily_partitions.start.date()} (BENCHMON_TRENDS_START_DATE)")
-    requests = [range_request(first, last, run_key=f"late-{first}-{last}-{newest}",
-                              tags={"benchmon/reason": "new results"})
-                for first, last in contiguous_ranges(days)]
+        context.log.warning(
+            f"{skipped} day(s) fall before the trends' start date "
+            f"{daily_partitions.start.date()} (BENCHMON_TRENDS_START_DATE)"
+        )
+    requests = [
+        range_request(
+            first,
+            last,
+            run_key=f"late-{first}-{last}-{newest}",
+            tags={"benchmon/reason": "new results"},
+        )
+        for first, last in contiguous_ranges(days)
+    ]
     context.log.info(f"refreshing {len(days)} day(s) in {len(requests)} run(s)")
     return dg.SensorResult(run_requests=requests, cursor=str(newest))

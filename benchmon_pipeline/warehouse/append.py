@@ -88,10 +88,13 @@ def append_results(
     return append_pieces(conn, [(keys, rows)], actor=actor)
 
 
-def append_pieces(conn: psycopg.Connection, pieces: Iterable[tuple[Sequence[str],
-                                                                    Sequence[LogRow]]],
-                  *, actor: str | None = None,
-                  before_fold: Callable[[], None] | None = None) -> list[AppendOutcome]:
+def append_pieces(
+    conn: psycopg.Connection,
+    pieces: Iterable[tuple[Sequence[str], Sequence[LogRow]]],
+    *,
+    actor: str | None = None,
+    before_fold: Callable[[], None] | None = None,
+) -> list[AppendOutcome]:
     """`append_results` for results that arrive in pieces of (keys, log rows): each piece
     is taken from `pieces` only once the COPY is open and streamed into it at once, so the
     database inserts it while the caller makes the next piece (parsing files, say) — two
@@ -119,13 +122,14 @@ def append_pieces(conn: psycopg.Connection, pieces: Iterable[tuple[Sequence[str]
             for key, (row_id, created_at, rest) in zip(keys, rows, strict=True):
                 if key not in fresh:
                     fresh[key] = row_id
-                    lines.append(f"{row_id}\t{now if created_at is None else created_at}"
-                                 f"\t{rest}\n")
+                    lines.append(f"{row_id}\t{now if created_at is None else created_at}\t{rest}\n")
             return "".join(lines[start:])
 
         try:
-            with conn.transaction(), cur.copy(f"COPY benchmark_transactions ({_LIST})"
-                                              " FROM STDIN") as copy:
+            with (
+                conn.transaction(),
+                cur.copy(f"COPY benchmark_transactions ({_LIST}) FROM STDIN") as copy,
+            ):
                 for piece in pieces:
                     if text := take(piece):
                         copy.write(text)
@@ -135,14 +139,17 @@ def append_pieces(conn: psycopg.Connection, pieces: Iterable[tuple[Sequence[str]
             stored = _insert_skipping_duplicates(cur, lines)
             for key in fresh.keys() - stored:
                 del fresh[key]
-            known.update((key, str(row_id)) for key, row_id in cur.execute(
-                _KNOWN, (sorted(set(all_keys) - stored),)).fetchall())
+            known.update(
+                (key, str(row_id))
+                for key, row_id in cur.execute(_KNOWN, (sorted(set(all_keys) - stored),)).fetchall()
+            )
         if before_fold is not None:
             before_fold()
         if not all_keys:
             return []
-        cur.execute("SELECT count(*) FROM fold_transactions(own_rows_only => true, actor => %s)",
-                    (actor,))
+        cur.execute(
+            "SELECT count(*) FROM fold_transactions(own_rows_only => true, actor => %s)", (actor,)
+        )
     outcomes = []
     first: dict[str, str] = {}  # the id each key got earlier in this batch
     for key in all_keys:
@@ -151,8 +158,7 @@ def append_pieces(conn: psycopg.Connection, pieces: Iterable[tuple[Sequence[str]
             outcomes.append(AppendOutcome(row_id, key, inserted=True))
             first[key] = row_id
         else:  # stored before, or a repeat of a result earlier in this batch
-            outcomes.append(AppendOutcome(known.get(key) or first.get(key), key,
-                                          inserted=False))
+            outcomes.append(AppendOutcome(known.get(key) or first.get(key), key, inserted=False))
     return outcomes
 
 

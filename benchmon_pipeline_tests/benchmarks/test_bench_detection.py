@@ -15,8 +15,9 @@ RULES = ["ours", "ours, alone", "github-action-benchmark", "conbench"]
 
 @pytest.mark.bench
 def test_quick_run_prints_the_table_for_every_rule():
-    done = subprocess.run([sys.executable, str(SCRIPT), "--quick"], capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     header = "| rule                    | detected ≤ 5 | median results to detection |"

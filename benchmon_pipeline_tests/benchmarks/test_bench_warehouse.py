@@ -24,9 +24,13 @@ FIGURES = [
 @pytest.mark.bench
 def test_quick_run_prints_every_figure(db_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
-    done = subprocess.run([sys.executable, str(SCRIPT), "--quick"],
-                          env={**env, "BENCHMON_DATABASE_URL": db_url},
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"],
+        env={**env, "BENCHMON_DATABASE_URL": db_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     for figure in FIGURES:
         assert figure in done.stdout, done.stdout

@@ -20,8 +20,11 @@ OTHER = ("org/model-v2", "benchmark-set-v3", "analysis-v4", "local")
 def benchmon(db_url):
     runner = CliRunner()
     # The Dagster storage URL pointed at the same database: nothing else is created.
-    env = {"BENCHMON_DATABASE_URL": db_url, "BENCHMON_DAGSTER_DATABASE_URL": db_url,
-           "USER": "alice"}
+    env = {
+        "BENCHMON_DATABASE_URL": db_url,
+        "BENCHMON_DAGSTER_DATABASE_URL": db_url,
+        "USER": "alice",
+    }
 
     def run(*args):
         return runner.invoke(cli, ["alerts", *args], env=env, catch_exceptions=False)
@@ -31,13 +34,39 @@ def benchmon(db_url):
 
 @pytest.fixture
 def seeded(db):
-    return record_findings(db, [BASELINE, HISTORY], [
-        Finding(BASELINE, *CONFIG, "f1", "ERROR", "f1 fell from 0.9 to 0.85",
-                direction="higher", current=0.85, reference=0.9, delta=-0.05,
-                percent=-5.56, commit_sha="abc1234", branch_name="main", run_length=2),
-        Finding(HISTORY, *OTHER, "latency_ms", "WARN", "latency_ms rose 16 % (z 5.1)",
-                direction="lower", current=480, reference=412, delta=68, percent=16.5),
-    ])
+    return record_findings(
+        db,
+        [BASELINE, HISTORY],
+        [
+            Finding(
+                BASELINE,
+                *CONFIG,
+                "f1",
+                "ERROR",
+                "f1 fell from 0.9 to 0.85",
+                direction="higher",
+                current=0.85,
+                reference=0.9,
+                delta=-0.05,
+                percent=-5.56,
+                commit_sha="abc1234",
+                branch_name="main",
+                run_length=2,
+            ),
+            Finding(
+                HISTORY,
+                *OTHER,
+                "latency_ms",
+                "WARN",
+                "latency_ms rose 16 % (z 5.1)",
+                direction="lower",
+                current=480,
+                reference=412,
+                delta=68,
+                percent=16.5,
+            ),
+        ],
+    )
 
 
 def test_list_shows_unresolved_alerts_as_a_table(benchmon, seeded):
@@ -55,7 +84,8 @@ def test_list_shows_unresolved_alerts_as_a_table(benchmon, seeded):
 def test_list_filters_and_formats(benchmon, seeded):
     as_json = json.loads(benchmon("list", "--format", "json", "--model", "org/model-v2").stdout)
     assert [(a["id"], a["rule"], a["metric"], a["current"]) for a in as_json] == [
-        (seeded[1].id, HISTORY, "latency_ms", 480.0)]
+        (seeded[1].id, HISTORY, "latency_ms", 480.0)
+    ]
     assert as_json[0]["status"] == "open" and as_json[0]["first_seen_at"]
 
     markdown = benchmon("list", "--format", "markdown", "--rule", BASELINE).stdout
@@ -74,10 +104,14 @@ def test_ack_then_resolve_and_the_errors_on_the_way(benchmon, seeded, db):
     assert done.exit_code == 0, done.output
     assert done.stdout.strip() == (
         f"acknowledged alert {alert_id} (ERROR baseline f1 on medgemma-v1.2 × "
-        "benchmark-set-v3 × analysis-v4 × production) as alice")
+        "benchmark-set-v3 × analysis-v4 × production) as alice"
+    )
     stored = get_alert(db, alert_id)
     assert (stored.status, stored.acknowledged_by, stored.acknowledged_note) == (
-        "acknowledged", "alice", "bisecting")
+        "acknowledged",
+        "alice",
+        "bisecting",
+    )
 
     again = benchmon("ack", str(alert_id))
     assert again.exit_code == 1
@@ -92,9 +126,12 @@ def test_ack_then_resolve_and_the_errors_on_the_way(benchmon, seeded, db):
 
     listed = benchmon("list", "--status", "all", "--format", "json").stdout
     assert {a["id"]: a["status"] for a in json.loads(listed)} == {
-        alert_id: "resolved", seeded[1].id: "open"}
+        alert_id: "resolved",
+        seeded[1].id: "open",
+    }
     assert [a["id"] for a in json.loads(benchmon("list", "--format", "json").stdout)] == [
-        seeded[1].id]
+        seeded[1].id
+    ]
 
 
 def test_unknown_or_malformed_ids(benchmon, seeded):
@@ -111,8 +148,7 @@ def test_the_default_actor_is_user_else_the_git_user(monkeypatch, tmp_path):
     assert default_actor() == "carol"
     monkeypatch.delenv("USER")
     config = tmp_path / "gitconfig"
-    subprocess.run(["git", "config", "--file", str(config), "user.name", "Dana Git"],
-                   check=True)
+    subprocess.run(["git", "config", "--file", str(config), "user.name", "Dana Git"], check=True)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.chdir(tmp_path)

@@ -12,15 +12,17 @@ def _environment(tmp_path, monkeypatch, **exported):
     for name, value in exported.items():
         monkeypatch.setenv(name, value)
     settings = load_settings({"BENCHMON_HOME": str(tmp_path / "home")})
-    return child_environment(settings, Databases("postgresql://r@h/results",
-                                                 "postgresql://r@h/dagster", embedded=False))
+    return child_environment(
+        settings, Databases("postgresql://r@h/results", "postgresql://r@h/dagster", embedded=False)
+    )
 
 
 def test_dagster_processes_record_many_day_runs_in_batches(tmp_path, monkeypatch):
     env = _environment(tmp_path, monkeypatch)
     assert {name: env[name] for name in RANGE_RUN_EVENT_SETTINGS} == {
         "DAGSTER_EVENT_BATCH_SIZE": "1000",
-        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}
+        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
+    }
     assert env["DAGSTER_HOME"] == str(tmp_path / "home" / "dagster_home")
 
 

@@ -7,8 +7,13 @@ from benchmon_pipeline.db.embedded import is_running
 
 
 def benchmon(*args, env):
-    return subprocess.run([sys.executable, "-m", "benchmon_pipeline.cli", *args],
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "benchmon_pipeline.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _env(**extra):
@@ -32,8 +37,7 @@ def test_upgrade_starts_and_stops_the_embedded_server(tmp_path):
 
     again = benchmon("db", "upgrade", env=env)
     assert "0 applied now" in again.stdout
-    shell = benchmon("db", "shell", "-c", "SELECT count(*) FROM schema_migrations", "-tA",
-                     env=env)
+    shell = benchmon("db", "shell", "-c", "SELECT count(*) FROM schema_migrations", "-tA", env=env)
     assert shell.returncode == 0, shell.stderr
     assert shell.stdout.strip() == str(len(migrations.discover()))
     assert not is_running(tmp_path / "pgdata")

@@ -9,8 +9,13 @@ from benchmon_pipeline_tests.helpers import drop_file
 def benchmon(*args, root):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BENCHMON_")}
     env["BENCHMON_INBOX_ROOT"] = str(root)
-    return subprocess.run([sys.executable, "-m", "benchmon_pipeline.cli", "inbox", *args],
-                          env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "benchmon_pipeline.cli", "inbox", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_list_and_replay_quarantined_files(tmp_path):
@@ -18,8 +23,9 @@ def test_list_and_replay_quarantined_files(tmp_path):
     box.ensure_layout()
     for name in ("a.json", "team/b.json"):
         drop_file(tmp_path, name, "{}")
-        box.quarantine(name, {"error_code": "unknown_format", "message": "matches no format",
-                              "json_path": "$"})
+        box.quarantine(
+            name, {"error_code": "unknown_format", "message": "matches no format", "json_path": "$"}
+        )
 
     listed = benchmon("quarantined", root=tmp_path)
     assert listed.returncode == 0, listed.stderr

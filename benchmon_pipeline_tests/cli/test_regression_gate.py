@@ -16,18 +16,27 @@ START = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def gate(*args, db_url, **extra):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("BENCHMON_", "DAGSTER_", "GITHUB_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BENCHMON_", "DAGSTER_", "GITHUB_"))
+    }
     env.update(BENCHMON_DATABASE_URL=db_url, **extra)
-    return subprocess.run([sys.executable, "-m", "benchmon_pipeline.cli", "regressions", *args],
-                          env=env, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "benchmon_pipeline.cli", "regressions", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def push(conn, metrics, *, hours, branch="main", commit=None):
     conn.execute(
         "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, created_at => %s,"
         " commit_sha => %s, branch_name => %s)",
-        (*CONFIG, json.dumps(metrics), START + timedelta(hours=hours), commit, branch))
+        (*CONFIG, json.dumps(metrics), START + timedelta(hours=hours), commit, branch),
+    )
 
 
 def test_the_gate_passes_warns_and_fails_with_its_exit_codes(db_url, tmp_path):
@@ -44,8 +53,11 @@ def test_the_gate_passes_warns_and_fails_with_its_exit_codes(db_url, tmp_path):
     summary = tmp_path / "step_summary.md"
     warned = gate("--fail-on", "error", db_url=db_url, GITHUB_STEP_SUMMARY=str(summary))
     assert warned.returncode == 0, "one breach is a WARN: --fail-on error passes"
-    assert "🟡 WARN" in warned.stdout and "| f1 (higher is better) | 0.85 | 0.9 | -0.05 (-5.56 %) |" in warned.stdout
-    assert summary.read_text() .startswith("## benchmon regression gate: ✅ passed")
+    assert (
+        "🟡 WARN" in warned.stdout
+        and "| f1 (higher is better) | 0.85 | 0.9 | -0.05 (-5.56 %) |" in warned.stdout
+    )
+    assert summary.read_text().startswith("## benchmon regression gate: ✅ passed")
     failed = gate("--fail-on", "warn", "--model", CONFIG[0], db_url=db_url)
     assert failed.returncode == EXIT_REGRESSION
     assert "❌ failed" in failed.stdout and "deadbeef" in failed.stdout
@@ -60,7 +72,8 @@ def test_the_gate_passes_warns_and_fails_with_its_exit_codes(db_url, tmp_path):
     report = json.loads(confirmed.stdout)
     assert not report["passed"]
     assert [(f["rule"], f["metric"], f["severity"]) for f in report["findings"]] == [
-        ("baseline", "f1", "ERROR")]
+        ("baseline", "f1", "ERROR")
+    ]
     assert gate("--fail-on", "never", db_url=db_url).returncode == 0
 
 
@@ -72,8 +85,7 @@ def test_a_pull_request_branch_is_judged_against_the_tracked_baseline(db_url):
         push(conn, {"f1": 0.899, "latency_ms": 900}, hours=16, branch="feature-x", commit="pr1")
     tracked = gate("--fail-on", "warn", db_url=db_url)
     assert tracked.returncode == 0, "the PR never moved the tracked snapshots"
-    pr = gate("--fail-on", "warn", "--format", "json", db_url=db_url,
-              GITHUB_HEAD_REF="feature-x")
+    pr = gate("--fail-on", "warn", "--format", "json", db_url=db_url, GITHUB_HEAD_REF="feature-x")
     assert pr.returncode == EXIT_REGRESSION, pr.stderr
     report = json.loads(pr.stdout)
     assert report["branch"] == "feature-x"

@@ -42,9 +42,21 @@ def test_fresh_database_gets_every_migration(fresh_database, pg_server_url):
         assert [m.version for m in applied] == [m.version for m in migrations.discover()]
         columns = {c[1] for c in _schema(url) if c[0] == "benchmark_transactions"}
         assert {
-            "id", "created_at", "commit_sha", "branch_name", "model_version", "model_provider",
-            "dataset_version", "prompt_version", "environment", "metrics", "duration_seconds",
-            "tags", "notes", "run_id", "triggered_by",
+            "id",
+            "created_at",
+            "commit_sha",
+            "branch_name",
+            "model_version",
+            "model_provider",
+            "dataset_version",
+            "prompt_version",
+            "environment",
+            "metrics",
+            "duration_seconds",
+            "tags",
+            "notes",
+            "run_id",
+            "triggered_by",
         } <= columns
     finally:
         with psycopg.connect(pg_server_url, autocommit=True) as conn:

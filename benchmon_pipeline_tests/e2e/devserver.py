@@ -50,7 +50,10 @@ class DevServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "benchmon_pipeline.cli", "dev", "--port", str(self.port)],
-            cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=PROJECT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         wait_for(self._answers, timeout, f"the Dagster UI on {self.url} (log: {self.log_path})")
@@ -77,17 +80,20 @@ class DevServer:
         return body["data"]
 
     def runs(self) -> list[dict]:
-        data = self.graphql(
-            "{ runsOrError { ... on Runs { results { runId status jobName } } } }"
-        )
+        data = self.graphql("{ runsOrError { ... on Runs { results { runId status jobName } } } }")
         return data["runsOrError"]["results"]
 
     def sensor_status(self, name: str) -> str:
         data = self.graphql(
             """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
                  ... on Sensor { sensorState { status } } } }""",
-            {"selector": {"repositoryLocationName": "benchmon",
-                          "repositoryName": "__repository__", "sensorName": name}},
+            {
+                "selector": {
+                    "repositoryLocationName": "benchmon",
+                    "repositoryName": "__repository__",
+                    "sensorName": name,
+                }
+            },
         )
         return data["sensorOrError"]["sensorState"]["status"]
 

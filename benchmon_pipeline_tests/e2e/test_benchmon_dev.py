@@ -23,8 +23,7 @@ def _embedded_url(home) -> str:
 
 def test_run_command_on_embedded_postgres_survives_a_restart(tmp_path):
     home, root = tmp_path / "home", tmp_path / "work"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("BENCHMON_", "DAGSTER_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
     env.update(BENCHMON_HOME=str(home), BENCHMON_INBOX_ROOT=str(root))
     server = DevServer(env, tmp_path / "dev.log")
 
@@ -41,9 +40,14 @@ def test_run_command_on_embedded_postgres_survives_a_restart(tmp_path):
 
         assert wait_for(stored, 30, "the sample row") == [("medgemma-v1.2", "0.895")]
         ingest_runs = wait_for(
-            lambda: [r for r in server.runs()
-                     if r["status"] == "SUCCESS" and r["jobName"] == "ingest_inbox"],
-            30, "a successful ingest run")
+            lambda: [
+                r
+                for r in server.runs()
+                if r["status"] == "SUCCESS" and r["jobName"] == "ingest_inbox"
+            ],
+            30,
+            "a successful ingest run",
+        )
         assert len(ingest_runs) == 1, "one file, one ingest run"
         # the file's day may also be refreshed (trend_late_data_sensor) or the snapshots
         # materialized by then (automation); nothing else runs, and nothing fails
@@ -53,7 +57,9 @@ def test_run_command_on_embedded_postgres_survives_a_restart(tmp_path):
         assert not (root / "inbox" / "sample.json").exists()
         assert len(list((root / "archive").rglob("sample.json"))) == 1
         children = server.descendants()
-        postmaster = psutil.Process(int((home / "pgdata" / "postmaster.pid").read_text().split()[0]))
+        postmaster = psutil.Process(
+            int((home / "pgdata" / "postmaster.pid").read_text().split()[0])
+        )
     finally:
         server.stop()
 
@@ -72,4 +78,3 @@ def test_run_command_on_embedded_postgres_survives_a_restart(tmp_path):
         server.stop()
     assert not is_running(home / "pgdata")
     assert started_for(home) == [], "a process started by benchmon dev outlived it"
-

@@ -31,42 +31,98 @@ def _materialized_partitions(server, asset):
     data = server.graphql(
         """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) {
              ... on AssetNode { assetMaterializations(limit: 100) { partition runId } } } }""",
-        {"key": {"path": [asset]}})
-    return {(m["partition"], m["runId"])
-            for m in data["assetNodeOrError"]["assetMaterializations"]}
+        {"key": {"path": [asset]}},
+    )
+    return {(m["partition"], m["runId"]) for m in data["assetNodeOrError"]["assetMaterializations"]}
 
 
 def test_dropped_files_reach_snapshots_and_trends_without_a_manual_step(running_dev):
     today = datetime.now(UTC).date().isoformat()
-    base = {"dataset_version": "set", "prompt_version": "p", "branch_name": "main",
-            "environment": "ci"}
-    _drop(running_dev.inbox_root, "today.json",
-          {**base, "model_version": "e2e-model", "metrics": {"f1": 0.9}})
-    _drop(running_dev.inbox_root, "old.json",
-          {**base, "model_version": "e2e-model", "run_id": "old",
-           "created_at": "2026-01-05T10:00:00Z", "metrics": {"f1": 0.7}})
+    base = {
+        "dataset_version": "set",
+        "prompt_version": "p",
+        "branch_name": "main",
+        "environment": "ci",
+    }
+    _drop(
+        running_dev.inbox_root,
+        "today.json",
+        {**base, "model_version": "e2e-model", "metrics": {"f1": 0.9}},
+    )
+    _drop(
+        running_dev.inbox_root,
+        "old.json",
+        {
+            **base,
+            "model_version": "e2e-model",
+            "run_id": "old",
+            "created_at": "2026-01-05T10:00:00Z",
+            "metrics": {"f1": 0.7},
+        },
+    )
     url = running_dev.results_url
 
-    wait_for(lambda: _count(url, "SELECT count(*) FROM benchmark_snapshots"
-                                 " WHERE model_version = 'e2e-model'") >= 1,
-             90, "a snapshot version")
-    wait_for(lambda: {p for p, _ in _materialized_partitions(running_dev,
-                                                               "benchmark_snapshots")},
-             90, "benchmark_snapshots materialized by the automation sensor")
-    wait_for(lambda: {today, "2026-01-05"} <= {
-        p for p, _ in _materialized_partitions(running_dev, "daily_performance_trends")},
-             120, "the trend partitions of both days")
-    assert _count(url, "SELECT sample_count FROM daily_performance_trends WHERE day = %s"
-                       " AND model_version = 'e2e-model' AND metric = 'f1'", today) == 1
-    assert _count(url, "SELECT mean FROM daily_performance_trends WHERE day = '2026-01-05'"
-                       " AND model_version = 'e2e-model'") == 0.7
+    wait_for(
+        lambda: (
+            _count(
+                url, "SELECT count(*) FROM benchmark_snapshots WHERE model_version = 'e2e-model'"
+            )
+            >= 1
+        ),
+        90,
+        "a snapshot version",
+    )
+    wait_for(
+        lambda: {p for p, _ in _materialized_partitions(running_dev, "benchmark_snapshots")},
+        90,
+        "benchmark_snapshots materialized by the automation sensor",
+    )
+    wait_for(
+        lambda: (
+            {today, "2026-01-05"}
+            <= {p for p, _ in _materialized_partitions(running_dev, "daily_performance_trends")}
+        ),
+        120,
+        "the trend partitions of both days",
+    )
+    assert (
+        _count(
+            url,
+            "SELECT sample_count FROM daily_performance_trends WHERE day = %s"
+            " AND model_version = 'e2e-model' AND metric = 'f1'",
+            today,
+        )
+        == 1
+    )
+    assert (
+        _count(
+            url,
+            "SELECT mean FROM daily_performance_trends WHERE day = '2026-01-05'"
+            " AND model_version = 'e2e-model'",
+        )
+        == 0.7
+    )
 
 
 def test_cli_backfill_of_a_range_is_one_run(running_dev):
     done = subprocess.run(
-        [sys.executable, "-m", "benchmon_pipeline.cli", "trends", "backfill",
-         "--from", "2025-12-01", "--to", "2025-12-31", "--url", running_dev.url],
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "benchmon_pipeline.cli",
+            "trends",
+            "backfill",
+            "--from",
+            "2025-12-01",
+            "--to",
+            "2025-12-31",
+            "--url",
+            running_dev.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     backfill_id = done.stdout.split()[1]
     assert "31 day(s)" in done.stdout
@@ -75,25 +131,45 @@ def test_cli_backfill_of_a_range_is_one_run(running_dev):
         data = running_dev.graphql(
             """query($id: String!) { runsOrError(filter: {tags: [{key: "dagster/backfill",
                  value: $id}]}) { ... on Runs { results { runId status } } } }""",
-            {"id": backfill_id})
+            {"id": backfill_id},
+        )
         return data["runsOrError"]["results"]
 
-    finished = wait_for(lambda: [r for r in runs() if r["status"] in ("SUCCESS", "FAILURE")],
-                        120, "the backfill's run")
+    finished = wait_for(
+        lambda: [r for r in runs() if r["status"] in ("SUCCESS", "FAILURE")],
+        120,
+        "the backfill's run",
+    )
     time.sleep(2)
     assert len(runs()) == 1
     assert finished[0]["status"] == "SUCCESS"
-    partitions = {p for p, run in _materialized_partitions(running_dev,
-                                                           "daily_performance_trends")
-                  if run == finished[0]["runId"]}
+    partitions = {
+        p
+        for p, run in _materialized_partitions(running_dev, "daily_performance_trends")
+        if run == finished[0]["runId"]
+    }
     assert partitions == {f"2025-12-{d:02d}" for d in range(1, 32)}
 
 
 def test_backfill_without_a_running_ui_is_a_clear_error():
     done = subprocess.run(
-        [sys.executable, "-m", "benchmon_pipeline.cli", "trends", "backfill",
-         "--from", "2025-12-01", "--to", "2025-12-02", "--url", "http://127.0.0.1:9"],
-        capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "benchmon_pipeline.cli",
+            "trends",
+            "backfill",
+            "--from",
+            "2025-12-01",
+            "--to",
+            "2025-12-02",
+            "--url",
+            "http://127.0.0.1:9",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "cannot reach the Dagster UI" in done.stderr
 
@@ -104,18 +180,32 @@ def _check_executions(server, check):
              assetCheckExecutions(assetKey: $key, checkName: $name, limit: 20) {
                runId status evaluation { success severity
                  metadataEntries { label ... on IntMetadataEntry { intValue } } } } }""",
-        {"key": {"path": ["benchmark_snapshots"]}, "name": check})
+        {"key": {"path": ["benchmark_snapshots"]}, "name": check},
+    )
     return data["assetCheckExecutions"]
 
 
 def test_a_regression_dropped_into_the_inbox_fails_the_check_in_the_ui(running_dev):
-    base = {"model_version": "e2e-regressing", "dataset_version": "set", "prompt_version": "p",
-            "environment": "ci", "branch_name": "main"}
+    base = {
+        "model_version": "e2e-regressing",
+        "dataset_version": "set",
+        "prompt_version": "p",
+        "environment": "ci",
+        "branch_name": "main",
+    }
     url = running_dev.results_url
     _drop(running_dev.inbox_root, "good.json", {**base, "run_id": "1", "metrics": {"f1": 0.9}})
-    wait_for(lambda: _count(url, "SELECT count(*) FROM benchmark_snapshots"
-                                 " WHERE model_version = 'e2e-regressing'") == 1,
-             90, "version 1")
+    wait_for(
+        lambda: (
+            _count(
+                url,
+                "SELECT count(*) FROM benchmark_snapshots WHERE model_version = 'e2e-regressing'",
+            )
+            == 1
+        ),
+        90,
+        "version 1",
+    )
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT set_baseline('e2e-regressing', 'set', 'p', 'ci', 1, 'e2e', NULL)")
     # the session's instance is shared: only an execution that starts after the drop counts
@@ -131,14 +221,27 @@ def test_a_regression_dropped_into_the_inbox_fails_the_check_in_the_ui(running_d
                 return execution
         return None
 
-    execution = wait_for(failed_execution, 120,
-                         "baseline_regressions run by the automation, failing")
+    execution = wait_for(
+        failed_execution, 120, "baseline_regressions run by the automation, failing"
+    )
     assert execution["status"] == "FAILED"
     assert execution["evaluation"]["severity"] == "WARN"
     numbers = {m["label"]: m.get("intValue") for m in execution["evaluation"]["metadataEntries"]}
     assert numbers["findings"] >= 1 and "offending" in numbers
-    wait_for(lambda: _count(url, "SELECT count(*) FROM regression_alerts WHERE model_version"
-                                 " = 'e2e-regressing' AND status = 'open'") == 1,
-             30, "one open alert")
-    wait_for(lambda: _materialized_partitions(running_dev, "regression_report"), 120,
-             "the report refreshed by the automation")
+    wait_for(
+        lambda: (
+            _count(
+                url,
+                "SELECT count(*) FROM regression_alerts WHERE model_version"
+                " = 'e2e-regressing' AND status = 'open'",
+            )
+            == 1
+        ),
+        30,
+        "one open alert",
+    )
+    wait_for(
+        lambda: _materialized_partitions(running_dev, "regression_report"),
+        120,
+        "the report refreshed by the automation",
+    )

@@ -23,7 +23,9 @@ if __name__ == "__main__":
     result = defs.resolve_job_def("ingest_inbox").execute_in_process(
         run_config={"ops": {"benchmark_transactions": {"config": config}}},
         instance=dg.DagsterInstance.ephemeral(),
-        resources={"postgres": PostgresResource(database_url=db_url),
-                   "inbox": InboxResource(root=root)},
+        resources={
+            "postgres": PostgresResource(database_url=db_url),
+            "inbox": InboxResource(root=root),
+        },
     )
     sys.exit(0 if result.success else 1)

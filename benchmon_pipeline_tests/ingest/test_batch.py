@@ -27,8 +27,9 @@ def run(url, inbox, names=None, **kwargs):
             yield conn
 
     names = names if names is not None else [f.name for f in inbox.ready_files()]
-    return ingest_batch(names, inbox, connect, inbox_kind="folder",
-                        default_environment="local", **kwargs)
+    return ingest_batch(
+        names, inbox, connect, inbox_kind="folder", default_environment="local", **kwargs
+    )
 
 
 @pytest.fixture
@@ -42,11 +43,13 @@ BAD_CORPUS = {
     # name: (content, error_code, json_path)
     "truncated.json": ('{"model_version": "m", "metrics": {"f1": 0.9', "invalid_json", None),
     "empty.json": ("", "empty_file", None),
-    "wrong_types.json": (result(metrics={"f1": "high"}), "metric_not_a_number",
-                         "$.metrics.f1"),
-    "only_nonfinite.json": ('{"model_version": "m", "dataset_version": "d", "prompt_version":'
-                            ' "p", "metrics": {"f1": NaN, "latency_ms": Infinity}}',
-                            "no_finite_metrics", "$.metrics"),
+    "wrong_types.json": (result(metrics={"f1": "high"}), "metric_not_a_number", "$.metrics.f1"),
+    "only_nonfinite.json": (
+        '{"model_version": "m", "dataset_version": "d", "prompt_version":'
+        ' "p", "metrics": {"f1": NaN, "latency_ms": Infinity}}',
+        "no_finite_metrics",
+        "$.metrics",
+    ),
     "not_utf8.json": (b'{"model_version": "caf\xe9"}', "not_utf8", None),
     "nested_garbage.json": ("[" * 100_000 + "]" * 100_000, "too_deeply_nested", None),
     "unknown.json": ({"hello": "world"}, "unknown_format", "$"),
@@ -60,14 +63,21 @@ def test_bad_files_are_quarantined_with_reasons_and_good_ones_land(db_url, inbox
     outside.write_text(json.dumps(result(model_version="stolen")))
     os.symlink(outside, inbox.inbox_dir / "link.json")
     drop_file(tmp_path, "good one é.json", result(model_version="good"))
-    drop_file(tmp_path, "bom.json", b"\xef\xbb\xbf" + json.dumps(result(model_version="bom")).encode())
+    drop_file(
+        tmp_path, "bom.json", b"\xef\xbb\xbf" + json.dumps(result(model_version="bom")).encode()
+    )
     drop_file(tmp_path, "production/sub.json", result(model_version="sub"))
 
-    report = run(db_url, inbox, names=[*BAD_CORPUS, "link.json", "good one é.json", "bom.json",
-                                       "production/sub.json"])
+    report = run(
+        db_url,
+        inbox,
+        names=[*BAD_CORPUS, "link.json", "good one é.json", "bom.json", "production/sub.json"],
+    )
 
     for name, (_, code, path) in BAD_CORPUS.items():
-        error = json.loads((inbox.quarantine_dir / name.replace(".json", ".error.json")).read_text())
+        error = json.loads(
+            (inbox.quarantine_dir / name.replace(".json", ".error.json")).read_text()
+        )
         assert (error["file"], error["error_code"], error["json_path"]) == (name, code, path), name
         assert error["message"]
     link_error = json.loads((inbox.quarantine_dir / "link.error.json").read_text())
@@ -75,19 +85,27 @@ def test_bad_files_are_quarantined_with_reasons_and_good_ones_land(db_url, inbox
     assert outside.exists(), "the link's target outside the inbox is left alone"
 
     with psycopg.connect(db_url) as conn:
-        stored = rows(conn, "SELECT model_version, environment FROM benchmark_transactions"
-                            " ORDER BY model_version")
-        ledger = rows(conn, "SELECT uri, status, error_code, format, file_sha256, size_bytes"
-                            " FROM ingested_files")
-    assert stored == [{"model_version": "bom", "environment": "local"},
-                      {"model_version": "good", "environment": "local"},
-                      {"model_version": "sub", "environment": "production"}]
+        stored = rows(
+            conn,
+            "SELECT model_version, environment FROM benchmark_transactions ORDER BY model_version",
+        )
+        ledger = rows(
+            conn,
+            "SELECT uri, status, error_code, format, file_sha256, size_bytes FROM ingested_files",
+        )
+    assert stored == [
+        {"model_version": "bom", "environment": "local"},
+        {"model_version": "good", "environment": "local"},
+        {"model_version": "sub", "environment": "production"},
+    ]
     assert len(ledger) == len(BAD_CORPUS) + 4, "one ledger row per file"
     statuses = {os.path.basename(r["uri"]): r["status"] for r in ledger}
     assert statuses["good one é.json"] == statuses["bom.json"] == "ingested"
     assert sum(s == "quarantined" for s in statuses.values()) == len(BAD_CORPUS) + 1
     good = next(r for r in ledger if r["uri"].endswith("good one é.json"))
-    assert good["format"] == "benchmon" and len(good["file_sha256"]) == 64 and good["size_bytes"] > 0
+    assert (
+        good["format"] == "benchmon" and len(good["file_sha256"]) == 64 and good["size_bytes"] > 0
+    )
     assert list(inbox.inbox_dir.rglob("*.json")) == []
     assert report.count("quarantined") == len(BAD_CORPUS) + 1
 
@@ -110,8 +128,9 @@ def test_the_same_file_twice_is_stored_once_and_the_ledger_says_duplicate(db_url
     assert second.count("duplicate") == 2
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT count(*) FROM benchmark_transactions").fetchone() == (1,)
-        ledger = rows(conn, "SELECT status, results_new, transaction_ids FROM ingested_files"
-                            " ORDER BY id")
+        ledger = rows(
+            conn, "SELECT status, results_new, transaction_ids FROM ingested_files ORDER BY id"
+        )
     assert [r["status"] for r in ledger] == ["ingested", "duplicate", "duplicate"]
     assert len({tuple(r["transaction_ids"]) for r in ledger}) == 1
 
@@ -140,8 +159,7 @@ def test_real_world_files_land_with_their_formats(db_url, inbox, tmp_path):
         "lm_eval/rwkv7-1.5b-world_lambada.json": "lm_eval",
         "pytest_benchmark/gab-example_v3.2.2_fib.json": "pytest_benchmark",
         "google_benchmark/gab-example_fib.json": "google_benchmark",
-        "github_action_benchmark/customSmallerIsBetter_numeric-range.json":
-            "github_action_benchmark",
+        "github_action_benchmark/customSmallerIsBetter_numeric-range.json": "github_action_benchmark",
         "lm_eval/gpt-4o-mini_tgpred_nan-inf.json": None,
     }
     for relative in real:
@@ -151,11 +169,16 @@ def test_real_world_files_land_with_their_formats(db_url, inbox, tmp_path):
         os.utime(target, (0, 0))
     run(db_url, inbox)
     with psycopg.connect(db_url) as conn:
-        ledger = {r["uri"].split("/inbox/")[1]: r for r in rows(
-            conn, "SELECT uri, status, format, error_code FROM ingested_files")}
-        directions = rows(conn, "SELECT metric_directions->>'perplexity' AS p,"
-                                " metric_directions->>'acc' AS acc FROM benchmark_transactions"
-                                " WHERE model_provider = 'hf'")
+        ledger = {
+            r["uri"].split("/inbox/")[1]: r
+            for r in rows(conn, "SELECT uri, status, format, error_code FROM ingested_files")
+        }
+        directions = rows(
+            conn,
+            "SELECT metric_directions->>'perplexity' AS p,"
+            " metric_directions->>'acc' AS acc FROM benchmark_transactions"
+            " WHERE model_provider = 'hf'",
+        )
     for relative, fmt in real.items():
         if fmt:
             assert (ledger[relative]["status"], ledger[relative]["format"]) == ("ingested", fmt)
@@ -166,16 +189,24 @@ def test_real_world_files_land_with_their_formats(db_url, inbox, tmp_path):
 
 def test_the_ledger_names_each_files_log_rows_in_order(db_url, inbox, tmp_path):
     for i in range(2):
-        drop_file(tmp_path, f"run-{i}.json", {"results": [
-            result(dataset_version=f"set-{i}-{j}") for j in range(3)]})
+        drop_file(
+            tmp_path,
+            f"run-{i}.json",
+            {"results": [result(dataset_version=f"set-{i}-{j}") for j in range(3)]},
+        )
     report = run(db_url, inbox)
     assert report.count("ingested") == 2
     with psycopg.connect(db_url) as conn:
         for outcome in report.outcomes:
-            (ledger,) = conn.execute("SELECT transaction_ids FROM ingested_files WHERE uri = %s",
-                                     (outcome.uri,)).fetchone()
-            logged = [i for (i,) in conn.execute(
-                "SELECT id FROM benchmark_transactions WHERE source = %s ORDER BY seq",
-                (outcome.uri,))]
+            (ledger,) = conn.execute(
+                "SELECT transaction_ids FROM ingested_files WHERE uri = %s", (outcome.uri,)
+            ).fetchone()
+            logged = [
+                i
+                for (i,) in conn.execute(
+                    "SELECT id FROM benchmark_transactions WHERE source = %s ORDER BY seq",
+                    (outcome.uri,),
+                )
+            ]
             assert ledger == logged and len(logged) == 3
             assert [str(i) for i in logged] == outcome.transaction_ids

@@ -57,16 +57,21 @@ def test_batches_respect_the_batch_size_and_runs_per_tick(dagster_instance, tmp_
     for i in range(total):
         drop_file(tmp_path, f"env{i % 2}/r{i:02d}.json", "{}")
     first = _tick(dagster_instance, tmp_path, batch_size=3)
-    batches = [r.run_config["ops"]["benchmark_transactions"]["config"]["files"]
-               for r in first.run_requests]
+    batches = [
+        r.run_config["ops"]["benchmark_transactions"]["config"]["files"] for r in first.run_requests
+    ]
     assert [len(b) for b in batches] == [3] * RUNS_PER_TICK
     assert len({r.run_key for r in first.run_requests}) == RUNS_PER_TICK
 
     rest = _tick(dagster_instance, tmp_path, cursor=first.cursor, batch_size=3)
-    rest_files = [f for r in rest.run_requests
-                  for f in r.run_config["ops"]["benchmark_transactions"]["config"]["files"]]
+    rest_files = [
+        f
+        for r in rest.run_requests
+        for f in r.run_config["ops"]["benchmark_transactions"]["config"]["files"]
+    ]
     assert sorted(sum(batches, []) + rest_files) == sorted(
-        f"env{i % 2}/r{i:02d}.json" for i in range(total))
+        f"env{i % 2}/r{i:02d}.json" for i in range(total)
+    )
 
 
 def test_a_changed_file_is_requested_again(dagster_instance, tmp_path):
@@ -81,8 +86,7 @@ def test_a_changed_file_is_requested_again(dagster_instance, tmp_path):
     assert len(again.run_requests) == 1
 
 
-def test_files_of_a_finished_run_still_in_the_inbox_are_requested_again(dagster_instance,
-                                                                        tmp_path):
+def test_files_of_a_finished_run_still_in_the_inbox_are_requested_again(dagster_instance, tmp_path):
     drop_file(tmp_path, "a.json", "{}")
     first = _tick(dagster_instance, tmp_path)
     (request,) = first.run_requests
@@ -90,8 +94,11 @@ def test_files_of_a_finished_run_still_in_the_inbox_are_requested_again(dagster_
 
     # The run that should have handled the file failed (killed, database gone…).
     dagster_instance.create_run_for_job(
-        defs.resolve_job_def("ingest_inbox"), run_config=request.run_config,
-        tags={"dagster/run_key": request.run_key}, status=dg.DagsterRunStatus.FAILURE)
+        defs.resolve_job_def("ingest_inbox"),
+        run_config=request.run_config,
+        tags={"dagster/run_key": request.run_key},
+        status=dg.DagsterRunStatus.FAILURE,
+    )
     retry = _tick(dagster_instance, tmp_path, cursor=first.cursor)
     (again,) = retry.run_requests
     assert again.run_config == request.run_config

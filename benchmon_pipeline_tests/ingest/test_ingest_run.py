@@ -73,10 +73,17 @@ def test_sample_file_lands_with_defaults(dagster_instance, db_url, tmp_path):
     drop_file(tmp_path, "sample.json", (FIXTURES / "sample_benchmark_results.json").read_text())
     assert _run(dagster_instance, db_url, tmp_path, ["sample.json"]).success
     with psycopg.connect(db_url) as conn:
-        (row,) = rows(conn, "SELECT model_version, metrics->>'f1' AS f1, environment,"
-                            " triggered_by FROM benchmark_transactions")
-    assert row == {"model_version": "medgemma-v1.2", "f1": "0.895", "environment": "local",
-                   "triggered_by": "inbox"}
+        (row,) = rows(
+            conn,
+            "SELECT model_version, metrics->>'f1' AS f1, environment,"
+            " triggered_by FROM benchmark_transactions",
+        )
+    assert row == {
+        "model_version": "medgemma-v1.2",
+        "f1": "0.895",
+        "environment": "local",
+        "triggered_by": "inbox",
+    }
 
 
 def test_environment_comes_from_the_inbox_subfolder(dagster_instance, db_url, tmp_path):
@@ -91,11 +98,15 @@ def test_environment_comes_from_the_inbox_subfolder(dagster_instance, db_url, tm
 
 def test_broken_file_is_quarantined_and_good_files_still_land(dagster_instance, db_url, tmp_path):
     drop_file(tmp_path, "broken.json", '{"model_version": "m", "metrics": ')
-    drop_file(tmp_path, "no_metrics.json", {"model_version": "m", "dataset_version": "d",
-                                            "prompt_version": "p"})
+    drop_file(
+        tmp_path,
+        "no_metrics.json",
+        {"model_version": "m", "dataset_version": "d", "prompt_version": "p"},
+    )
     drop_file(tmp_path, "good.json", (FIXTURES / "sample_benchmark_results.json").read_text())
-    result = _run(dagster_instance, db_url, tmp_path, ["broken.json", "good.json",
-                                                       "no_metrics.json"])
+    result = _run(
+        dagster_instance, db_url, tmp_path, ["broken.json", "good.json", "no_metrics.json"]
+    )
     assert result.success
 
     quarantine = tmp_path / "quarantine"

@@ -30,26 +30,40 @@ OTHER = ("org/model-v2", "benchmark-set-v3", "analysis-v4", "production")
 
 
 def finding(rule=BASELINE, configuration=CONFIG, metric="f1", severity="WARN", **values):
-    fields = {"reason": f"{metric} fell from 0.9 to 0.85, beyond its threshold 0.05",
-              "direction": "higher", "current": 0.85, "reference": 0.9, "delta": -0.05,
-              "percent": -5.56, "commit_sha": "abc1234def5678", "branch_name": "main",
-              **values}
+    fields = {
+        "reason": f"{metric} fell from 0.9 to 0.85, beyond its threshold 0.05",
+        "direction": "higher",
+        "current": 0.85,
+        "reference": 0.9,
+        "delta": -0.05,
+        "percent": -5.56,
+        "commit_sha": "abc1234def5678",
+        "branch_name": "main",
+        **values,
+    }
     return Finding(rule, *configuration, metric, severity, **fields)
 
 
 def events(db, alert_id):
-    return [(e["event_type"], e["severity"], e["actor"], e["note"]) for e in rows(
-        db, "SELECT * FROM regression_alert_events WHERE alert_id = %s ORDER BY event_id",
-        alert_id)]
+    return [
+        (e["event_type"], e["severity"], e["actor"], e["note"])
+        for e in rows(
+            db,
+            "SELECT * FROM regression_alert_events WHERE alert_id = %s ORDER BY event_id",
+            alert_id,
+        )
+    ]
 
 
 # Alert once ------------------------------------------------------------------------------
 
+
 def test_the_same_finding_alerts_once_over_repeated_evaluations(db):
     first = record_findings(db, [BASELINE], [finding()])
     second = record_findings(db, [BASELINE], [finding()])
-    third = record_findings(db, [BASELINE], [finding(current=0.84, delta=-0.06,
-                                                     percent=-6.67, commit_sha="fff000")])
+    third = record_findings(
+        db, [BASELINE], [finding(current=0.84, delta=-0.06, percent=-6.67, commit_sha="fff000")]
+    )
 
     assert [a.key for a in first] == [(BASELINE, *CONFIG, "f1")]
     assert second == [] and third == []
@@ -59,7 +73,11 @@ def test_the_same_finding_alerts_once_over_repeated_evaluations(db):
     assert alert.last_seen_at > alert.first_seen_at == first[0].first_seen_at
     # The latest evaluation's values, stored as the decimals they were written as.
     assert (alert.current, alert.reference, alert.delta, alert.percent) == (
-        Decimal("0.84"), Decimal("0.9"), Decimal("-0.06"), Decimal("-6.67"))
+        Decimal("0.84"),
+        Decimal("0.9"),
+        Decimal("-0.06"),
+        Decimal("-6.67"),
+    )
     assert alert.commit_sha == "fff000"
     assert [e[0] for e in events(db, alert.id)] == ["opened"]
 
@@ -72,20 +90,31 @@ def test_severity_escalates_and_is_never_lowered(db):
     again = get_alert(db, alert.id)
     assert (again.severity, again.times_seen, again.run_length) == ("ERROR", 3, 1)
     assert [e[:2] for e in events(db, alert.id)] == [("opened", "WARN"), ("escalated", "ERROR")]
-    with pytest.raises(psycopg.errors.CheckViolation, match=f"regression alert {alert.id} .*"
-                       "its severity is never lowered"):
+    with pytest.raises(
+        psycopg.errors.CheckViolation,
+        match=f"regression alert {alert.id} .*its severity is never lowered",
+    ):
         db.execute("UPDATE regression_alerts SET severity = 'WARN' WHERE id = %s", (alert.id,))
 
 
 def test_one_evaluation_with_the_same_key_twice_keeps_the_worst(db):
-    opened = record_findings(db, [HISTORY], [finding(HISTORY, severity="ERROR"),
-                                             finding(HISTORY, severity="WARN")])
+    opened = record_findings(
+        db, [HISTORY], [finding(HISTORY, severity="ERROR"), finding(HISTORY, severity="WARN")]
+    )
     assert [(a.severity, a.times_seen) for a in opened] == [("ERROR", 1)]
 
 
 def test_a_whole_configuration_finding_alerts_once_too(db):
-    stale = finding(STALE, metric="", direction=None, current=None, reference=None,
-                    delta=None, percent=None, reason="no result for 9 days (usually daily)")
+    stale = finding(
+        STALE,
+        metric="",
+        direction=None,
+        current=None,
+        reference=None,
+        delta=None,
+        percent=None,
+        reason="no result for 9 days (usually daily)",
+    )
     assert len(record_findings(db, [STALE], [stale])) == 1
     assert record_findings(db, [STALE], [stale]) == []
     (alert,) = find_alerts(db, rule=STALE)
@@ -93,6 +122,7 @@ def test_a_whole_configuration_finding_alerts_once_too(db):
 
 
 # Auto-resolve ----------------------------------------------------------------------------
+
 
 def test_a_finding_no_longer_detected_is_resolved_and_a_return_opens_a_new_alert(db):
     f1, recall = finding(metric="f1"), finding(metric="recall")
@@ -105,7 +135,10 @@ def test_a_finding_no_longer_detected_is_resolved_and_a_return_opens_a_new_alert
     assert by_metric[BASELINE, "f1"].status == "open"
     gone = by_metric[BASELINE, "recall"]
     assert (gone.status, gone.resolved_by, gone.resolved_note) == (
-        "resolved", "benchmon", "no longer detected")
+        "resolved",
+        "benchmon",
+        "no longer detected",
+    )
     assert gone.resolved_at is not None
     assert by_metric[HISTORY, "latency_ms"].status == "open"  # another rule's: untouched
 
@@ -118,11 +151,12 @@ def test_a_finding_no_longer_detected_is_resolved_and_a_return_opens_a_new_alert
 
 
 def test_auto_resolve_can_be_limited_to_the_configurations_judged(db):
-    record_findings(db, [BASELINE], [finding(configuration=CONFIG),
-                                     finding(configuration=OTHER)])
+    record_findings(db, [BASELINE], [finding(configuration=CONFIG), finding(configuration=OTHER)])
     record_findings(db, [BASELINE], [], configurations=[OTHER])
     assert {a.configuration: a.status for a in find_alerts(db)} == {
-        CONFIG: "open", OTHER: "resolved"}
+        CONFIG: "open",
+        OTHER: "resolved",
+    }
     record_findings(db, [BASELINE], [], configurations=[])
     assert find_alerts(db, "open")[0].configuration == CONFIG
 
@@ -133,7 +167,10 @@ def test_acknowledged_alerts_are_resolved_automatically_too(db):
     record_findings(db, [BASELINE], [])
     done = get_alert(db, alert.id)
     assert (done.status, done.acknowledged_by, done.resolved_by) == (
-        "resolved", "alice", "benchmon")
+        "resolved",
+        "alice",
+        "benchmon",
+    )
 
 
 def test_findings_of_a_rule_the_evaluation_did_not_name_are_refused(db):
@@ -146,15 +183,22 @@ def test_findings_of_a_rule_the_evaluation_did_not_name_are_refused(db):
 
 # The lifecycle ---------------------------------------------------------------------------
 
+
 def test_open_acknowledged_resolved_with_the_history_of_who_and_why(db):
     (alert,) = record_findings(db, [BASELINE], [finding()])
     acked = acknowledge(db, alert.id, "alice", "bisecting the prompt change")
     assert (acked.status, acked.acknowledged_by, acked.acknowledged_note) == (
-        "acknowledged", "alice", "bisecting the prompt change")
+        "acknowledged",
+        "alice",
+        "bisecting the prompt change",
+    )
     assert acked.acknowledged_at is not None and acked.resolved_at is None
     done = resolve(db, alert.id, "bob", "reverted in #42")
     assert (done.status, done.resolved_by, done.resolved_note) == (
-        "resolved", "bob", "reverted in #42")
+        "resolved",
+        "bob",
+        "reverted in #42",
+    )
     assert done.acknowledged_by == "alice"
     (login,) = db.execute("SELECT session_user").fetchone()
     assert events(db, alert.id) == [
@@ -179,9 +223,12 @@ def test_clear_errors_for_unknown_alerts_and_refused_transitions(db):
         acknowledge(db, alert.id, "  ")
 
     acknowledge(db, alert.id, "alice")
-    with pytest.raises(IllegalTransition, match=rf"regression alert {alert.id} \(baseline f1 "
-                       r"on medgemma-v1.2 × benchmark-set-v3 × analysis-v4 × production\) "
-                       r"is already acknowledged \(by alice"):
+    with pytest.raises(
+        IllegalTransition,
+        match=rf"regression alert {alert.id} \(baseline f1 "
+        r"on medgemma-v1.2 × benchmark-set-v3 × analysis-v4 × production\) "
+        r"is already acknowledged \(by alice",
+    ):
         acknowledge(db, alert.id, "alice")  # the same again is refused too, not a no-op
     resolve(db, alert.id, "alice")
     with pytest.raises(IllegalTransition, match="is resolved .*a resolved alert is final"):
@@ -193,22 +240,43 @@ def test_clear_errors_for_unknown_alerts_and_refused_transitions(db):
 
 
 ILLEGAL = [
-    ("acknowledged", "UPDATE regression_alerts SET status = 'open'",
-     "is acknowledged: it cannot become open"),
+    (
+        "acknowledged",
+        "UPDATE regression_alerts SET status = 'open'",
+        "is acknowledged: it cannot become open",
+    ),
     ("resolved", "UPDATE regression_alerts SET status = 'open'", "a resolved alert is final"),
-    ("resolved", "UPDATE regression_alerts SET status = 'acknowledged',"
-                 " acknowledged_by = 'x'", "a resolved alert is final"),
-    ("resolved", "UPDATE regression_alerts SET times_seen = times_seen + 1",
-     "a resolved alert is final"),
-    ("open", "UPDATE regression_alerts SET metric = 'recall'",
-     "rule, configuration, metric and first_seen_at of regression alert"),
+    (
+        "resolved",
+        "UPDATE regression_alerts SET status = 'acknowledged', acknowledged_by = 'x'",
+        "a resolved alert is final",
+    ),
+    (
+        "resolved",
+        "UPDATE regression_alerts SET times_seen = times_seen + 1",
+        "a resolved alert is final",
+    ),
+    (
+        "open",
+        "UPDATE regression_alerts SET metric = 'recall'",
+        "rule, configuration, metric and first_seen_at of regression alert",
+    ),
     ("open", "UPDATE regression_alerts SET status = 'banana'", "cannot become banana"),
-    ("open", "UPDATE regression_alerts SET acknowledged_note = 'x'",
-     "is open: set status to acknowledge or resolve it"),
-    ("acknowledged", "UPDATE regression_alerts SET status = 'acknowledged',"
-                     " acknowledged_by = 'alice'", "is already acknowledged"),
-    ("resolved", "UPDATE regression_alerts SET status = 'resolved', resolved_by = 'alice'",
-     "a resolved alert is final"),
+    (
+        "open",
+        "UPDATE regression_alerts SET acknowledged_note = 'x'",
+        "is open: set status to acknowledge or resolve it",
+    ),
+    (
+        "acknowledged",
+        "UPDATE regression_alerts SET status = 'acknowledged', acknowledged_by = 'alice'",
+        "is already acknowledged",
+    ),
+    (
+        "resolved",
+        "UPDATE regression_alerts SET status = 'resolved', resolved_by = 'alice'",
+        "a resolved alert is final",
+    ),
 ]
 
 
@@ -227,16 +295,20 @@ def test_the_database_refuses_illegal_transitions(db, state, statement, message)
 
 def test_a_new_alert_is_born_open(db):
     with pytest.raises(psycopg.errors.CheckViolation, match="must be open, not resolved"):
-        db.execute("INSERT INTO regression_alerts (rule, model_version, dataset_version,"
-                   " prompt_version, environment, metric, severity, reason, status,"
-                   " resolved_by) VALUES ('baseline', 'm', 'd', 'p', 'e', 'f1', 'WARN', 'r',"
-                   " 'resolved', 'x')")
+        db.execute(
+            "INSERT INTO regression_alerts (rule, model_version, dataset_version,"
+            " prompt_version, environment, metric, severity, reason, status,"
+            " resolved_by) VALUES ('baseline', 'm', 'd', 'p', 'e', 'f1', 'WARN', 'r',"
+            " 'resolved', 'x')"
+        )
 
 
 def test_the_unique_index_allows_one_unresolved_alert_per_key(db):
-    insert = ("INSERT INTO regression_alerts (rule, model_version, dataset_version,"
-              " prompt_version, environment, metric, severity, reason)"
-              " VALUES ('baseline', 'm', 'd', 'p', 'e', '', 'WARN', 'r') RETURNING id")
+    insert = (
+        "INSERT INTO regression_alerts (rule, model_version, dataset_version,"
+        " prompt_version, environment, metric, severity, reason)"
+        " VALUES ('baseline', 'm', 'd', 'p', 'e', '', 'WARN', 'r') RETURNING id"
+    )
     (first,) = db.execute(insert).fetchone()
     with pytest.raises(psycopg.errors.UniqueViolation, match="regression_alerts_alert_once"):
         db.execute(insert)
@@ -250,10 +322,14 @@ def test_the_unique_index_allows_one_unresolved_alert_per_key(db):
 
 def test_the_history_is_append_only_and_alerts_are_not_deleted(db):
     (alert,) = record_findings(db, [BASELINE], [finding()])
-    for statement in ("UPDATE regression_alert_events SET actor = 'mallory'",
-                      "DELETE FROM regression_alert_events", "TRUNCATE regression_alert_events"):
-        with pytest.raises(psycopg.errors.RestrictViolation,
-                           match="regression_alert_events is not allowed"):
+    for statement in (
+        "UPDATE regression_alert_events SET actor = 'mallory'",
+        "DELETE FROM regression_alert_events",
+        "TRUNCATE regression_alert_events",
+    ):
+        with pytest.raises(
+            psycopg.errors.RestrictViolation, match="regression_alert_events is not allowed"
+        ):
             db.execute(statement)
     with pytest.raises(psycopg.errors.ForeignKeyViolation):
         db.execute("DELETE FROM regression_alerts WHERE id = %s", (alert.id,))
@@ -261,11 +337,13 @@ def test_the_history_is_append_only_and_alerts_are_not_deleted(db):
 
 # Concurrency -----------------------------------------------------------------------------
 
+
 def _wait_until_blocked(db, pid: int) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if db.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
-                      (pid,)).fetchone()[0]:
+        if db.execute(
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", (pid,)
+        ).fetchone()[0]:
             return
         time.sleep(0.01)
     raise AssertionError(f"backend {pid} never waited for the other evaluation")
@@ -326,10 +404,17 @@ def test_the_constraint_alone_keeps_concurrent_upserts_to_one_alert(db, db_url):
 
 # Notifications ---------------------------------------------------------------------------
 
+
 def test_pending_notifications_are_open_alerts_not_sent_yet(db):
-    warn, error, acked = record_findings(db, [BASELINE], [
-        finding(metric="f1"), finding(metric="precision", severity="ERROR"),
-        finding(metric="recall")])
+    warn, error, acked = record_findings(
+        db,
+        [BASELINE],
+        [
+            finding(metric="f1"),
+            finding(metric="precision", severity="ERROR"),
+            finding(metric="recall"),
+        ],
+    )
     acknowledge(db, acked.id, "alice")  # someone knows already: no message
     assert [a.id for a in pending_notifications(db)] == [error.id, warn.id]  # ERROR first
     assert [a.id for a in pending_notifications(db, "ERROR")] == [error.id]
@@ -342,8 +427,10 @@ def test_pending_notifications_are_open_alerts_not_sent_yet(db):
     record_findings(db, [BASELINE], [finding(metric="f1"), finding(metric="precision")])
     assert pending_notifications(db) == []  # seen again: still sent once
     with pytest.raises(psycopg.errors.CheckViolation, match="was already notified"):
-        db.execute("UPDATE regression_alerts SET notified_at = now() + interval '1 day'"
-                   " WHERE id = %s", (warn.id,))
+        db.execute(
+            "UPDATE regression_alerts SET notified_at = now() + interval '1 day' WHERE id = %s",
+            (warn.id,),
+        )
 
 
 def test_an_alert_resolved_while_its_message_was_sent_can_still_be_marked(db):
@@ -356,11 +443,26 @@ def test_an_alert_resolved_while_its_message_was_sent_can_still_be_marked(db):
 
 # Reading ---------------------------------------------------------------------------------
 
+
 def test_list_alerts_filters_and_gives_a_frame(db):
-    record_findings(db, [BASELINE, HISTORY], [
-        finding(configuration=CONFIG, severity="ERROR"), finding(configuration=OTHER),
-        finding(HISTORY, configuration=OTHER, metric="latency_ms", direction="lower",
-                current=480, reference=412, delta=68, percent=16.5)])
+    record_findings(
+        db,
+        [BASELINE, HISTORY],
+        [
+            finding(configuration=CONFIG, severity="ERROR"),
+            finding(configuration=OTHER),
+            finding(
+                HISTORY,
+                configuration=OTHER,
+                metric="latency_ms",
+                direction="lower",
+                current=480,
+                reference=412,
+                delta=68,
+                percent=16.5,
+            ),
+        ],
+    )
     resolve(db, find_alerts(db, model=CONFIG[0])[0].id, "alice")
 
     frame = list_alerts(db)
@@ -370,8 +472,9 @@ def test_list_alerts_filters_and_gives_a_frame(db):
     assert sorted(unresolved["metric"]) == ["f1", "latency_ms"]
     assert set(unresolved["model_version"]) == {OTHER[0]}
     assert list(list_alerts(db, "resolved", model=CONFIG[0])["severity"]) == ["ERROR"]
-    only = list_alerts(db, rule=HISTORY, environment="production", dataset=OTHER[1],
-                       prompt=OTHER[2])
+    only = list_alerts(
+        db, rule=HISTORY, environment="production", dataset=OTHER[1], prompt=OTHER[2]
+    )
     assert list(only["current"]) == [480.0]
     assert list_alerts(db, "open", model="nope").empty
     with pytest.raises(ValueError, match="unknown alert status"):
@@ -379,24 +482,42 @@ def test_list_alerts_filters_and_gives_a_frame(db):
 
 
 def test_markdown_summary_for_pull_requests(db):
-    record_findings(db, [BASELINE], [
-        finding(metric="f1"),
-        finding(configuration=("a|b", "d", "p", "e"), metric="latency_ms", severity="ERROR",
-                direction="lower", current=480, reference=412, delta=68, percent=16.5,
-                reason="latency rose | beyond 10 %")])
+    record_findings(
+        db,
+        [BASELINE],
+        [
+            finding(metric="f1"),
+            finding(
+                configuration=("a|b", "d", "p", "e"),
+                metric="latency_ms",
+                severity="ERROR",
+                direction="lower",
+                current=480,
+                reference=412,
+                delta=68,
+                percent=16.5,
+                reason="latency rose | beyond 10 %",
+            ),
+        ],
+    )
     text = alerts_markdown(find_alerts(db), title="Regressions")
     lines = text.splitlines()
     assert lines[:3] == ["### Regressions", "", "**2 regression alerts** (1 ERROR, 1 WARN)"]
     assert lines[4].startswith("| alert | severity | status | rule | configuration |")
-    assert "| **ERROR** | open | baseline | a\\|b × d × p × e | `latency_ms` | 480 | 412 " \
-           "| +68 | +16.50 % | `abc1234def56` | `main` |" in lines[6]
+    assert (
+        "| **ERROR** | open | baseline | a\\|b × d × p × e | `latency_ms` | 480 | 412 "
+        "| +68 | +16.50 % | `abc1234def56` | `main` |" in lines[6]
+    )
     assert "latency rose \\| beyond 10 %" in lines[6]
-    assert "| WARN | open | baseline | medgemma-v1.2 × benchmark-set-v3 × analysis-v4 × " \
-           "production | `f1` | 0.85 | 0.9 | -0.05 | -5.56 % |" in lines[7]
+    assert (
+        "| WARN | open | baseline | medgemma-v1.2 × benchmark-set-v3 × analysis-v4 × "
+        "production | `f1` | 0.85 | 0.9 | -0.05 | -5.56 % |" in lines[7]
+    )
     assert alerts_markdown([]) == "No regression alerts."
 
 
 # Roles -----------------------------------------------------------------------------------
+
 
 def test_the_writer_records_and_moves_alerts_but_cannot_forge_or_delete(db):
     db.execute("SET ROLE benchmon_writer")
@@ -406,11 +527,18 @@ def test_the_writer_records_and_moves_alerts_but_cannot_forge_or_delete(db):
     assert mark_notified(db, [alert.id]) == 1
     resolve(db, alert.id, "alice")
     assert [e[0] for e in events(db, alert.id)] == [
-        "opened", "escalated", "acknowledged", "notified", "resolved"]
-    for statement in ("DELETE FROM regression_alerts",
-                      "UPDATE regression_alerts SET first_seen_at = now()",
-                      "INSERT INTO regression_alert_events (alert_id, event_type, severity,"
-                      f" actor) VALUES ({alert.id}, 'resolved', 'WARN', 'mallory')"):
+        "opened",
+        "escalated",
+        "acknowledged",
+        "notified",
+        "resolved",
+    ]
+    for statement in (
+        "DELETE FROM regression_alerts",
+        "UPDATE regression_alerts SET first_seen_at = now()",
+        "INSERT INTO regression_alert_events (alert_id, event_type, severity,"
+        f" actor) VALUES ({alert.id}, 'resolved', 'WARN', 'mallory')",
+    ):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             db.execute(statement)
 

@@ -24,10 +24,14 @@ STALE = dg.AssetCheckKey(SNAPSHOTS, "missing_or_stale_data")
 
 def _run_checks(instance, db_url, webhook_url=""):
     result = dg.materialize(
-        [benchmark_snapshots, *regression_checks], instance=instance,
-        resources={"postgres": PostgresResource(database_url=db_url),
-                   "regression_rules": RegressionRulesResource(),
-                   "webhook": WebhookResource(url=webhook_url, backoff_seconds=0.01)})
+        [benchmark_snapshots, *regression_checks],
+        instance=instance,
+        resources={
+            "postgres": PostgresResource(database_url=db_url),
+            "regression_rules": RegressionRulesResource(),
+            "webhook": WebhookResource(url=webhook_url, backoff_seconds=0.01),
+        },
+    )
     assert result.success
     found = {}
     for key in (BASELINE, HISTORY, STALE):
@@ -42,8 +46,10 @@ def _run_checks(instance, db_url, webhook_url=""):
 
 def _open_alerts(db_url):
     with psycopg.connect(db_url) as conn:
-        return conn.execute("SELECT rule, metric, severity, status, times_seen"
-                            "  FROM regression_alerts ORDER BY rule, metric").fetchall()
+        return conn.execute(
+            "SELECT rule, metric, severity, status, times_seen"
+            "  FROM regression_alerts ORDER BY rule, metric"
+        ).fetchall()
 
 
 def test_baseline_check_warns_then_errors_and_knows_directions(db_url, dagster_instance):
@@ -80,7 +86,8 @@ def test_baseline_check_warns_then_errors_and_knows_directions(db_url, dagster_i
     assert _open_alerts(db_url) == [
         ("baseline", "cost", "WARN", "resolved", 1),
         ("baseline", "f1", "ERROR", "open", 2),
-        ("baseline", "latency_ms", "WARN", "resolved", 1)]
+        ("baseline", "latency_ms", "WARN", "resolved", 1),
+    ]
 
 
 def test_a_persisting_regression_reaches_the_webhook_exactly_once(db_url, dagster_instance):
@@ -108,11 +115,13 @@ def test_history_and_staleness_checks_judge_the_log(db_url, dagster_instance):
         for i in range(30):  # hourly, steady, then it stopped 10 hours ago
             conn.execute(
                 "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, created_at => %s)",
-                (*CONFIG, json.dumps({"f1": 0.90 + (i % 3) / 1000}), start + timedelta(hours=i)))
+                (*CONFIG, json.dumps({"f1": 0.90 + (i % 3) / 1000}), start + timedelta(hours=i)),
+            )
         for i in range(3):  # … except three results far below the rest
             conn.execute(
                 "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, created_at => %s)",
-                (*CONFIG, json.dumps({"f1": 0.70}), start + timedelta(hours=30, minutes=i)))
+                (*CONFIG, json.dumps({"f1": 0.70}), start + timedelta(hours=30, minutes=i)),
+            )
     checks = _run_checks(dagster_instance, db_url)
     history, stale = checks[HISTORY], checks[STALE]
     assert not history.passed and history.severity == dg.AssetCheckSeverity.ERROR
@@ -123,8 +132,9 @@ def test_history_and_staleness_checks_judge_the_log(db_url, dagster_instance):
     assert checks[BASELINE].passed, "no baseline marked: nothing to judge against"
 
 
-def test_a_blocking_error_stops_the_report_downstream(db_url, dagster_instance, tmp_path,
-                                                      monkeypatch):
+def test_a_blocking_error_stops_the_report_downstream(
+    db_url, dagster_instance, tmp_path, monkeypatch
+):
     from benchmon_pipeline.regressions.checks import build_regression_checks
     from benchmon_pipeline.reports.assets import regression_report
 
@@ -133,14 +143,17 @@ def test_a_blocking_error_stops_the_report_downstream(db_url, dagster_instance, 
         upsert(conn, CONFIG, {"f1": 0.90})
         set_baseline(conn, CONFIG, 1)
         upsert(conn, CONFIG, {"f1": 0.80})
-    resources = {"postgres": PostgresResource(database_url=db_url),
-                 "regression_rules": RegressionRulesResource(),
-                 "webhook": WebhookResource()}
+    resources = {
+        "postgres": PostgresResource(database_url=db_url),
+        "regression_rules": RegressionRulesResource(),
+        "webhook": WebhookResource(),
+    }
     assets = [benchmark_snapshots, regression_report]
 
     def report_materialized(checks):
-        result = dg.materialize([*assets, *checks], instance=dagster_instance,
-                                resources=resources, raise_on_error=False)
+        result = dg.materialize(
+            [*assets, *checks], instance=dagster_instance, resources=resources, raise_on_error=False
+        )
         return bool(result.asset_materializations_for_node("regression_report"))
 
     assert report_materialized(build_regression_checks(blocking=False)), "WARN: not blocked"
@@ -148,5 +161,6 @@ def test_a_blocking_error_stops_the_report_downstream(db_url, dagster_instance, 
     with psycopg.connect(db_url, autocommit=True) as conn:
         upsert(conn, CONFIG, {"f1": 0.79})  # persisted: ERROR
     assert report_materialized(build_regression_checks(blocking=False)), "not blocking"
-    assert not report_materialized(build_regression_checks(blocking=True)), \
+    assert not report_materialized(build_regression_checks(blocking=True)), (
         "a blocking ERROR stops the report"
+    )

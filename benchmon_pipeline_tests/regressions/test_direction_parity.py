@@ -10,9 +10,28 @@ from __future__ import annotations
 from benchmon_pipeline.regressions import direction_from_name, uses_log_scale
 from benchmon_pipeline_tests.regressions.test_directions import HIGHER_NAMES, LOWER_NAMES
 
-TRICKY = ["latencies_p50", "Latency", "LATENCY_MS", "x__time", "uptime", "timeout_rate",
-          "lossless", "memoryless", "cost2", "p50-latency", "ttft.time", "mae_x", "gemma",
-          "MAEScore", "avgCPUTime", "errorRate", "throughputPerCost", "", "_", "time_"]
+TRICKY = [
+    "latencies_p50",
+    "Latency",
+    "LATENCY_MS",
+    "x__time",
+    "uptime",
+    "timeout_rate",
+    "lossless",
+    "memoryless",
+    "cost2",
+    "p50-latency",
+    "ttft.time",
+    "mae_x",
+    "gemma",
+    "MAEScore",
+    "avgCPUTime",
+    "errorRate",
+    "throughputPerCost",
+    "",
+    "_",
+    "time_",
+]
 
 
 def test_python_and_sql_name_rules_agree(db):

@@ -10,13 +10,44 @@ from benchmon_pipeline.regressions import (
     uses_log_scale,
 )
 
-LOWER_NAMES = ["latency_ms", "p99LatencyMs", "duration_seconds", "time", "runtime_s",
-               "wallTime", "TimeToFirstToken", "cost", "costs_usd", "cost_per_hour",
-               "time_per_token", "error_rate", "errors", "val_loss", "losses", "perplexity",
-               "peak_memory_mb", "mae", "rmse", "RMSE", "word_error_rate"]
-HIGHER_NAMES = ["f1", "accuracy", "precision", "recall", "throughput", "tokens_per_second",
-                "requestsPerSecond", "ops/s", "bleu", "gemma_score", "exact_match",
-                "timestamp_ok", "errorless_score"]
+LOWER_NAMES = [
+    "latency_ms",
+    "p99LatencyMs",
+    "duration_seconds",
+    "time",
+    "runtime_s",
+    "wallTime",
+    "TimeToFirstToken",
+    "cost",
+    "costs_usd",
+    "cost_per_hour",
+    "time_per_token",
+    "error_rate",
+    "errors",
+    "val_loss",
+    "losses",
+    "perplexity",
+    "peak_memory_mb",
+    "mae",
+    "rmse",
+    "RMSE",
+    "word_error_rate",
+]
+HIGHER_NAMES = [
+    "f1",
+    "accuracy",
+    "precision",
+    "recall",
+    "throughput",
+    "tokens_per_second",
+    "requestsPerSecond",
+    "ops/s",
+    "bleu",
+    "gemma_score",
+    "exact_match",
+    "timestamp_ok",
+    "errorless_score",
+]
 
 
 @pytest.mark.parametrize("name", LOWER_NAMES)

@@ -27,7 +27,8 @@ def push(conn, config, metrics, *, at, branch=None, commit=None):
     conn.execute(
         "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, created_at => %s,"
         " commit_sha => %s, branch_name => %s)",
-        (*config, json.dumps(metrics), at, commit, branch))
+        (*config, json.dumps(metrics), at, commit, branch),
+    )
 
 
 @pytest.fixture
@@ -39,23 +40,30 @@ def conn(db_url):
 def test_the_design_cases_against_the_baseline(conn):
     push(conn, CONFIG, {"f1": 0.90, "latency_ms": 400, "cost": 0.010}, at=START)
     set_baseline(conn, CONFIG, 1)
-    push(conn, CONFIG, {"f1": 0.91, "latency_ms": 380, "cost": 0.009},
-         at=START + timedelta(days=1))
+    push(conn, CONFIG, {"f1": 0.91, "latency_ms": 380, "cost": 0.009}, at=START + timedelta(days=1))
     assert evaluate(conn, [BASELINE]).findings == [], "an improvement is not a regression"
 
-    push(conn, CONFIG, {"f1": 0.85, "latency_ms": 480, "cost": 0.02},
-         at=START + timedelta(days=2), commit="abc123", branch="main")
+    push(
+        conn,
+        CONFIG,
+        {"f1": 0.85, "latency_ms": 480, "cost": 0.02},
+        at=START + timedelta(days=2),
+        commit="abc123",
+        branch="main",
+    )
     found = {f.metric: f for f in evaluate(conn, [BASELINE]).findings}
     assert set(found) == {"f1", "latency_ms", "cost"}, "F1 down, latency and cost up"
     f1 = found["f1"]
-    assert (f1.current, f1.reference, f1.delta) == (Decimal("0.85"), Decimal("0.90"),
-                                                    Decimal("-0.05")), "a drop equal to the threshold"
+    assert (f1.current, f1.reference, f1.delta) == (
+        Decimal("0.85"),
+        Decimal("0.90"),
+        Decimal("-0.05"),
+    ), "a drop equal to the threshold"
     assert f1.percent == Decimal("-5.56") and f1.severity == "WARN" and f1.direction == "higher"
     assert (f1.commit_sha, f1.branch_name) == ("abc123", "main")
     assert found["latency_ms"].direction == "lower" and found["latency_ms"].delta == 80
 
-    push(conn, CONFIG, {"f1": 0.84, "latency_ms": 400, "cost": 0.010},
-         at=START + timedelta(days=3))
+    push(conn, CONFIG, {"f1": 0.84, "latency_ms": 400, "cost": 0.010}, at=START + timedelta(days=3))
     (f1,) = evaluate(conn, [BASELINE]).findings
     assert (f1.metric, f1.severity, f1.run_length) == ("f1", "ERROR", 2), "persisted: ERROR"
 
@@ -73,8 +81,14 @@ def test_tradeoffs_are_said_in_one_sentence(conn):
 
 def _steady_history(conn, config, n, *, start=START, every=timedelta(hours=1), branch=None):
     for i in range(n):
-        push(conn, config, {"f1": 0.90 + 0.002 * ((i * 7) % 5 - 2), "latency_ms": 400 + (i % 3)},
-             at=start + i * every, branch=branch, commit=f"c{i}")
+        push(
+            conn,
+            config,
+            {"f1": 0.90 + 0.002 * ((i * 7) % 5 - 2), "latency_ms": 400 + (i % 3)},
+            at=start + i * every,
+            branch=branch,
+            commit=f"c{i}",
+        )
 
 
 def test_history_warns_on_a_step_then_errors_when_it_persists(conn):
@@ -88,8 +102,9 @@ def test_history_warns_on_a_step_then_errors_when_it_persists(conn):
     (first,) = evaluate(conn, [HISTORY], settings=settings).findings
     assert (first.metric, first.severity, first.configuration) == ("f1", "WARN", CONFIG)
     for i in (31, 32):
-        push(conn, CONFIG, {"f1": 0.80 - i / 1000, "latency_ms": 400},
-             at=START + timedelta(hours=i))
+        push(
+            conn, CONFIG, {"f1": 0.80 - i / 1000, "latency_ms": 400}, at=START + timedelta(hours=i)
+        )
     (confirmed,) = evaluate(conn, [HISTORY], settings=settings).findings
     assert confirmed.severity == "ERROR" and confirmed.run_length == 3
     assert evaluate(conn, [HISTORY], scope=Scope(model_version=OTHER[0])).findings == []
@@ -98,15 +113,20 @@ def test_history_warns_on_a_step_then_errors_when_it_persists(conn):
 def test_a_pull_request_is_judged_against_the_tracked_baseline_and_history(conn):
     _steady_history(conn, CONFIG, 20, branch="main")
     set_baseline(conn, CONFIG, 20)
-    push(conn, CONFIG, {"f1": 0.70}, at=START + timedelta(hours=21), branch="feature-x",
-         commit="pr1")
+    push(
+        conn, CONFIG, {"f1": 0.70}, at=START + timedelta(hours=21), branch="feature-x", commit="pr1"
+    )
     # the tracked snapshots did not move
     assert evaluate(conn, [BASELINE, HISTORY]).findings == []
 
-    found = evaluate(conn, [BASELINE, HISTORY, MISSING_METRIC],
-                     scope=Scope(branch="feature-x")).findings
+    found = evaluate(
+        conn, [BASELINE, HISTORY, MISSING_METRIC], scope=Scope(branch="feature-x")
+    ).findings
     assert {(f.rule, f.metric) for f in found} == {
-        (BASELINE, "f1"), (HISTORY, "f1"), (MISSING_METRIC, "latency_ms")}
+        (BASELINE, "f1"),
+        (HISTORY, "f1"),
+        (MISSING_METRIC, "latency_ms"),
+    }
     assert all(f.branch_name == "feature-x" and f.commit_sha == "pr1" for f in found)
     baseline = next(f for f in found if f.rule == BASELINE)
     assert baseline.reference == Decimal(str(round(0.90 + 0.002 * ((19 * 7) % 5 - 2), 3)))
@@ -125,4 +145,7 @@ def test_stale_configurations_and_vanished_metrics(conn):
     assert "silent for" in stale.reason
     (missing,) = evaluation.of(MISSING_METRIC)
     assert (missing.configuration, missing.metric, missing.severity) == (
-        OTHER, "latency_ms", "ERROR")
+        OTHER,
+        "latency_ms",
+        "ERROR",
+    )

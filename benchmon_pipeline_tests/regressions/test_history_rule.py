@@ -42,8 +42,10 @@ def test_a_step_warns_at_once_and_errors_after_k_results_in_a_row():
     # one just before the step would rightly join the run)
     history, bad = noise() + [101.0], 92.0
     settings = HistorySettings(confirm_results=3)
-    seen = [judge_newest(history + [bad] * n, metric="throughput", settings=settings)
-            for n in (1, 2, 3, 4)]
+    seen = [
+        judge_newest(history + [bad] * n, metric="throughput", settings=settings)
+        for n in (1, 2, 3, 4)
+    ]
     assert [v.severity for v in seen] == [WARN, WARN, ERROR, ERROR]
     assert [v.run_length for v in seen] == [1, 2, 3, 4]
     assert seen[2].reference == pytest.approx(statistics_median(history[-60:]))
@@ -58,8 +60,7 @@ def test_a_step_warns_at_once_and_errors_after_k_results_in_a_row():
 def test_k_is_configurable():
     history = noise()
     two = HistorySettings(confirm_results=2, clip_z=3.0)
-    assert judge_newest(history + [92.0] * 2, metric="throughput", settings=two).severity \
-        == ERROR
+    assert judge_newest(history + [92.0] * 2, metric="throughput", settings=two).severity == ERROR
 
 
 def test_one_outlier_never_confirms_however_extreme():
@@ -116,11 +117,20 @@ def test_a_constant_history_makes_any_worsening_news():
     assert judge_newest([0.3] * 30 + [0.1 + 0.2], metric="accuracy").severity is None
 
 
-def _evidence(z_confirmed: float | None, z_first: float | None = 0.0,
-              name: str = "m") -> Evidence:
-    return Evidence(configuration=name, metric="f1", direction="higher", scale="linear",
-                    current=1.0, reference=1.0, reference_size=60, run_length=3,
-                    z_first=z_first, z_confirmed=z_confirmed, method="robust-z")
+def _evidence(z_confirmed: float | None, z_first: float | None = 0.0, name: str = "m") -> Evidence:
+    return Evidence(
+        configuration=name,
+        metric="f1",
+        direction="higher",
+        scale="linear",
+        current=1.0,
+        reference=1.0,
+        reference_size=60,
+        run_length=3,
+        z_first=z_first,
+        z_confirmed=z_confirmed,
+        method="robust-z",
+    )
 
 
 def test_benjamini_hochberg_across_series_judged_together():
@@ -136,38 +146,58 @@ def test_benjamini_hochberg_across_series_judged_together():
 def test_check_history_on_a_dataframe():
     start = datetime(2026, 1, 1, tzinfo=UTC)
     rows = []
-    for i, (f1, latency) in enumerate(zip(noise(40, 0.8, 0.005, seed=2),
-                                          noise(40, 120.0, 3.0, seed=3), strict=True)):
+    for i, (f1, latency) in enumerate(
+        zip(noise(40, 0.8, 0.005, seed=2), noise(40, 120.0, 3.0, seed=3), strict=True)
+    ):
         when = start + timedelta(hours=i)
         bad = i >= 37
         for config in (("m1", "d", "p", "ci"), ("m2", "d", "p", "ci")):
             slow = latency * (1.5 if bad and config[0] == "m2" else 1.0)
             rows += [(config, "f1", when, f1, None), (config, "latency_ms", when, slow, None)]
     rows.reverse()  # order of rows does not matter
-    frame = pd.DataFrame(rows, columns=["configuration", "metric", "created_at", "value",
-                                        "direction"])
+    frame = pd.DataFrame(
+        rows, columns=["configuration", "metric", "created_at", "value", "direction"]
+    )
     verdicts = check_history(frame)
     assert [(v.configuration[0], v.metric) for v in verdicts] == [
-        ("m1", "f1"), ("m1", "latency_ms"), ("m2", "f1"), ("m2", "latency_ms")]
+        ("m1", "f1"),
+        ("m1", "latency_ms"),
+        ("m2", "f1"),
+        ("m2", "latency_ms"),
+    ]
     assert [v.severity for v in verdicts] == [None, None, None, ERROR]
     assert verdicts[3].percent == pytest.approx(50.0, abs=10.0)
 
 
 def test_check_history_honours_a_stated_direction_and_drops_non_finite_values():
     start = datetime(2026, 1, 1)
-    rows = [{"configuration": "c", "metric": "time_score", "created_at": start +
-             timedelta(days=i), "value": v, "direction": "higher"}
-            for i, v in enumerate(noise(30) + [float("nan"), 110.0, 110.0, 110.0])]
+    rows = [
+        {
+            "configuration": "c",
+            "metric": "time_score",
+            "created_at": start + timedelta(days=i),
+            "value": v,
+            "direction": "higher",
+        }
+        for i, v in enumerate(noise(30) + [float("nan"), 110.0, 110.0, 110.0])
+    ]
     (verdict,) = check_history(rows)
     assert verdict.direction == "higher" and verdict.severity is None  # a rise is good here
     assert verdict.reference_size == 32  # 30 + two of the rises; the NaN is not a result
 
 
-@pytest.mark.parametrize("kwargs", [{"min_history": 1}, {"window": 5, "min_history": 10},
-                                    {"confirm_results": 0}, {"max_run": 2,
-                                                             "confirm_results": 3},
-                                    {"fdr_level": 1.5}, {"clip_z": 0},
-                                    {"confirm_results": 2}])  # 2.5·√2 < 3.6: K would be 3
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"min_history": 1},
+        {"window": 5, "min_history": 10},
+        {"confirm_results": 0},
+        {"max_run": 2, "confirm_results": 3},
+        {"fdr_level": 1.5},
+        {"clip_z": 0},
+        {"confirm_results": 2},
+    ],
+)  # 2.5·√2 < 3.6: K would be 3
 def test_invalid_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         HistorySettings(**kwargs)

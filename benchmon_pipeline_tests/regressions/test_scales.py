@@ -14,15 +14,18 @@ from benchmon_pipeline.regressions.scales import (
 )
 
 
-@pytest.mark.parametrize(("metric", "direction", "values", "scale"), [
-    ("latency_ms", "lower", [120.0, 130.0], LOG),
-    ("latency_s", "lower", [0.2, 0.3], LOG),  # log wins over [0, 1]
-    ("latency_ms", "lower", [0.0, 130.0], LINEAR),
-    ("accuracy", "higher", [0.97, 1.0], PROPORTION),
-    ("error_rate", "lower", [0.0, 0.02], PROPORTION),
-    ("bleu", "higher", [0.3, 31.0], LINEAR),
-    ("throughput", "higher", [], LINEAR),
-])
+@pytest.mark.parametrize(
+    ("metric", "direction", "values", "scale"),
+    [
+        ("latency_ms", "lower", [120.0, 130.0], LOG),
+        ("latency_s", "lower", [0.2, 0.3], LOG),  # log wins over [0, 1]
+        ("latency_ms", "lower", [0.0, 130.0], LINEAR),
+        ("accuracy", "higher", [0.97, 1.0], PROPORTION),
+        ("error_rate", "lower", [0.0, 0.02], PROPORTION),
+        ("bleu", "higher", [0.3, 31.0], LINEAR),
+        ("throughput", "higher", [], LINEAR),
+    ],
+)
 def test_choose_scale(metric, direction, values, scale):
     assert choose_scale(metric, direction, values) == scale
 

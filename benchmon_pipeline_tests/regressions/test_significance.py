@@ -22,13 +22,16 @@ def test_normal_tails():
     assert normal_isf(0.0) < math.inf  # clamped, not an error
 
 
-@pytest.mark.parametrize(("t", "df", "z"), [
-    (2.5706, 5, 1.9600),  # t(0.975; 5)
-    (3.1693, 10, 2.5758),  # t(0.995; 10)
-    (4.2968, 9, 3.0902),  # t(0.999; 9)
-    (3.3852, 30, 3.0902),  # t(0.999; 30)
-    (3.4632, 59, 3.2905),  # t(0.9995; 59)
-])
+@pytest.mark.parametrize(
+    ("t", "df", "z"),
+    [
+        (2.5706, 5, 1.9600),  # t(0.975; 5)
+        (3.1693, 10, 2.5758),  # t(0.995; 10)
+        (4.2968, 9, 3.0902),  # t(0.999; 9)
+        (3.3852, 30, 3.0902),  # t(0.999; 30)
+        (3.4632, 59, 3.2905),  # t(0.9995; 59)
+    ],
+)
 def test_t_quantiles_map_to_the_normal_quantile_of_the_same_tail(t, df, z):
     assert t_as_normal_z(t, df) == pytest.approx(z, abs=0.01)
     assert t_as_normal_z(t, df) <= z + 1e-3  # never less conservative than the exact value

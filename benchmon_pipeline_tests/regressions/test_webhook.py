@@ -33,10 +33,17 @@ CONFIG = ("medgemma-v1.2", "benchmark-set-v3", "analysis-v4", "production")
 
 
 def finding(metric="f1", severity="WARN", **values):
-    fields = {"reason": f"{metric} fell from 0.9 to 0.85, beyond its threshold 0.05",
-              "direction": "higher", "current": 0.85, "reference": 0.9, "delta": -0.05,
-              "percent": -5.56, "commit_sha": "abc1234def5678", "branch_name": "main",
-              **values}
+    fields = {
+        "reason": f"{metric} fell from 0.9 to 0.85, beyond its threshold 0.05",
+        "direction": "higher",
+        "current": 0.85,
+        "reference": 0.9,
+        "delta": -0.05,
+        "percent": -5.56,
+        "commit_sha": "abc1234def5678",
+        "branch_name": "main",
+        **values,
+    }
     return Finding(BASELINE, *CONFIG, metric, severity, **fields)
 
 
@@ -55,9 +62,14 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with receiver.lock:
                     status, delay = receiver.script.pop(0) if receiver.script else (200, 0)
-                    receiver.requests.append({
-                        "path": self.path, "status": status, "body": json.loads(body),
-                        "content_type": self.headers["Content-Type"]})
+                    receiver.requests.append(
+                        {
+                            "path": self.path,
+                            "status": status,
+                            "body": json.loads(body),
+                            "content_type": self.headers["Content-Type"],
+                        }
+                    )
                 time.sleep(delay)
                 self.send_response(status)
                 if status in (301, 302, 307):
@@ -96,6 +108,7 @@ def hook(receiver, **config) -> WebhookResource:
 
 # Exactly once ----------------------------------------------------------------------------
 
+
 def test_a_regression_that_persists_over_evaluations_is_sent_exactly_once(db, receiver):
     webhook = hook(receiver)
     sent = []
@@ -110,13 +123,20 @@ def test_a_regression_that_persists_over_evaluations_is_sent_exactly_once(db, re
     payload = request["body"]
     assert payload["text"].startswith("benchmon: 1 new regression alert (0 ERROR, 1 WARN)")
     header, section, footer = payload["blocks"]
-    assert header == {"type": "header", "text": {
-        "type": "plain_text", "text": "benchmon: 1 new regression alert (0 ERROR, 1 WARN)"}}
+    assert header == {
+        "type": "header",
+        "text": {
+            "type": "plain_text",
+            "text": "benchmon: 1 new regression alert (0 ERROR, 1 WARN)",
+        },
+    }
     assert section["text"]["type"] == "mrkdwn"
     line, reason = section["text"]["text"].split("\n")
-    assert line == ("*WARN* `f1` on medgemma-v1.2 × benchmark-set-v3 × analysis-v4 × "
-                    "production: 0.85 vs 0.9 (Δ -0.05, -5.56 %) · commit `abc1234def56` on "
-                    "`main` · baseline · alert #1")
+    assert line == (
+        "*WARN* `f1` on medgemma-v1.2 × benchmark-set-v3 × analysis-v4 × "
+        "production: 0.85 vs 0.9 (Δ -0.05, -5.56 %) · commit `abc1234def56` on "
+        "`main` · baseline · alert #1"
+    )
     assert reason == "> f1 fell from 0.9 to 0.85, beyond its threshold 0.05"
     assert "benchmon alerts ack ID" in footer["elements"][0]["text"]
     (alert,) = find_alerts(db)
@@ -182,17 +202,39 @@ def test_while_another_process_notifies_this_one_sends_nothing(db, db_url, recei
 
 # Delivery --------------------------------------------------------------------------------
 
+
 def alert(alert_id=1, severity="WARN", metric="f1", **values) -> Alert:
     now = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
     fields = dict(
-        id=alert_id, rule=BASELINE, model_version=CONFIG[0], dataset_version=CONFIG[1],
-        prompt_version=CONFIG[2], environment=CONFIG[3], metric=metric, severity=severity,
-        status="open", reason="f1 fell", direction="higher", current=Decimal("0.85"),
-        reference=Decimal("0.9"), delta=Decimal("-0.05"), percent=Decimal("-5.56"),
-        commit_sha="abc", branch_name="main", run_length=1, first_seen_at=now,
-        last_seen_at=now, times_seen=1, acknowledged_at=None, acknowledged_by=None,
-        acknowledged_note=None, resolved_at=None, resolved_by=None, resolved_note=None,
-        notified_at=None)
+        id=alert_id,
+        rule=BASELINE,
+        model_version=CONFIG[0],
+        dataset_version=CONFIG[1],
+        prompt_version=CONFIG[2],
+        environment=CONFIG[3],
+        metric=metric,
+        severity=severity,
+        status="open",
+        reason="f1 fell",
+        direction="higher",
+        current=Decimal("0.85"),
+        reference=Decimal("0.9"),
+        delta=Decimal("-0.05"),
+        percent=Decimal("-5.56"),
+        commit_sha="abc",
+        branch_name="main",
+        run_length=1,
+        first_seen_at=now,
+        last_seen_at=now,
+        times_seen=1,
+        acknowledged_at=None,
+        acknowledged_by=None,
+        acknowledged_note=None,
+        resolved_at=None,
+        resolved_by=None,
+        resolved_note=None,
+        notified_at=None,
+    )
     return Alert(**{**fields, **values})
 
 
@@ -218,7 +260,9 @@ def test_a_refusal_or_a_redirect_is_not_retried(receiver, caplog):
         assert webhook.send([alert()]) is False
         assert webhook.send([alert()]) is False
     assert [(r["path"], r["status"]) for r in receiver.requests] == [
-        ("/services/T000/B000/secret", 404), ("/services/T000/B000/secret", 302)]
+        ("/services/T000/B000/secret", 404),
+        ("/services/T000/B000/secret", 302),
+    ]
     assert "HTTP 404" in caplog.text and "HTTP 302" in caplog.text
     assert "secret" not in caplog.text  # the URL's token is not logged
 
@@ -257,10 +301,18 @@ def test_the_url_comes_from_the_environment_by_default(monkeypatch, receiver):
 def test_the_resource_is_configured_by_dagster(receiver, dagster_instance):
     # Config inferred from the annotations, as in a run's launch config.
     with dg.build_resources(
-        {"webhook": WebhookResource.configure_at_launch()}, instance=dagster_instance,
-        resource_config={"webhook": {"config": {"url": receiver.url, "attempts": 2,
-                                                "backoff_seconds": 0.01,
-                                                "min_severity": "ERROR"}}},
+        {"webhook": WebhookResource.configure_at_launch()},
+        instance=dagster_instance,
+        resource_config={
+            "webhook": {
+                "config": {
+                    "url": receiver.url,
+                    "attempts": 2,
+                    "backoff_seconds": 0.01,
+                    "min_severity": "ERROR",
+                }
+            }
+        },
     ) as resources:
         webhook = resources.webhook
         assert (webhook.attempts, webhook.min_severity) == (2, "ERROR")
@@ -269,6 +321,7 @@ def test_the_resource_is_configured_by_dagster(receiver, dagster_instance):
 
 
 # The message -----------------------------------------------------------------------------
+
 
 def test_many_alerts_fit_in_one_slack_message_and_text_is_escaped():
     many = [alert(i, metric=f"m{i}") for i in range(1, 61)]
@@ -285,9 +338,22 @@ def test_many_alerts_fit_in_one_slack_message_and_text_is_escaped():
 
 
 def test_a_finding_about_a_whole_configuration_reads_well():
-    line = slack_payload([alert(metric="", current=None, reference=None, delta=None,
-                                percent=None, commit_sha=None, branch_name=None,
-                                rule="stale")])["blocks"][1]["text"]["text"]
-    assert line.splitlines()[0] == ("*WARN* the configuration on medgemma-v1.2 × "
-                                    "benchmark-set-v3 × analysis-v4 × production · stale · "
-                                    "alert #1")
+    line = slack_payload(
+        [
+            alert(
+                metric="",
+                current=None,
+                reference=None,
+                delta=None,
+                percent=None,
+                commit_sha=None,
+                branch_name=None,
+                rule="stale",
+            )
+        ]
+    )["blocks"][1]["text"]["text"]
+    assert line.splitlines()[0] == (
+        "*WARN* the configuration on medgemma-v1.2 × "
+        "benchmark-set-v3 × analysis-v4 × production · stale · "
+        "alert #1"
+    )

@@ -17,15 +17,18 @@ def _raw_insert(conn, model, f1, run):
         """INSERT INTO benchmark_transactions (created_at, model_version, dataset_version,
                prompt_version, environment, metrics, run_id, content_sha256, branch_name)
            VALUES (%s, %s, 'd', 'p', 'ci', %s, %s, encode(sha256(%s::bytea), 'hex'), 'main')""",
-        (datetime(2026, 5, 1, tzinfo=UTC), model, json.dumps({"f1": f1}), run, run.encode()))
+        (datetime(2026, 5, 1, tzinfo=UTC), model, json.dumps({"f1": f1}), run, run.encode()),
+    )
 
 
 def _materialize(instance, db_url):
     from benchmon_pipeline.snapshots.assets import benchmark_snapshots
 
     return dg.materialize(
-        [benchmark_snapshots], instance=instance,
-        resources={"postgres": PostgresResource(database_url=db_url)})
+        [benchmark_snapshots],
+        instance=instance,
+        resources={"postgres": PostgresResource(database_url=db_url)},
+    )
 
 
 def test_the_asset_folds_new_rows_and_reports_the_changes(db_url, dagster_instance):
@@ -45,10 +48,15 @@ def test_the_asset_folds_new_rows_and_reports_the_changes(db_url, dagster_instan
     meta = second.asset_materializations_for_node("benchmark_snapshots")[0].metadata
     assert (meta["versions_created"].value, meta["configurations_touched"].value) == (1, 1)
     with psycopg.connect(db_url) as conn:
-        current = rows(conn, "SELECT model_version, snapshot_version FROM benchmark_snapshots"
-                             " WHERE is_current ORDER BY 1")
-    assert current == [{"model_version": "model-a", "snapshot_version": 2},
-                       {"model_version": "model-b", "snapshot_version": 1}]
+        current = rows(
+            conn,
+            "SELECT model_version, snapshot_version FROM benchmark_snapshots"
+            " WHERE is_current ORDER BY 1",
+        )
+    assert current == [
+        {"model_version": "model-a", "snapshot_version": 2},
+        {"model_version": "model-b", "snapshot_version": 1},
+    ]
 
     third = _materialize(dagster_instance, db_url)
     meta = third.asset_materializations_for_node("benchmark_snapshots")[0].metadata
@@ -56,7 +64,8 @@ def test_the_asset_folds_new_rows_and_reports_the_changes(db_url, dagster_instan
 
 
 def test_changes_are_counted_from_the_last_materialization_about_the_same_database(
-        fresh_database, dagster_instance):
+    fresh_database, dagster_instance
+):
     """An instance that also serves another database (the session's daemon does, so can a
     user's) reports each database's changes since its own last materialization."""
     here, elsewhere = fresh_database(), fresh_database()
@@ -72,8 +81,9 @@ def test_changes_are_counted_from_the_last_materialization_about_the_same_databa
         _raw_insert(conn, "model-a", 0.9, "r3")
     result = _materialize(dagster_instance, here)
     meta = result.asset_materializations_for_node("benchmark_snapshots")[0].metadata
-    assert (meta["versions_created"].value, meta["configurations_touched"].value) == (1, 1), \
+    assert (meta["versions_created"].value, meta["configurations_touched"].value) == (1, 1), (
         "only what changed here since here was last materialized"
+    )
 
 
 def test_snapshots_are_materialized_eagerly_after_the_log():

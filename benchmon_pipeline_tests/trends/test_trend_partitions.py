@@ -23,8 +23,15 @@ from benchmon_pipeline_tests.helpers import rows
 CONFIGS = [("m/a", "d1", "p1", "ci"), ("m/a", "d1", "p2", "ci"), ("m/b", "d2", "p1", "prod")]
 BRANCHES = [None, "main", "pr-7"]
 METRICS = ["f1", "latency_ms", "loss"]
-GROUP = ["day", "model_version", "dataset_version", "prompt_version", "environment",
-         "branch_name", "metric"]
+GROUP = [
+    "day",
+    "model_version",
+    "dataset_version",
+    "prompt_version",
+    "environment",
+    "branch_name",
+    "metric",
+]
 _window = itertools.count()
 _run = itertools.count()
 
@@ -37,10 +44,15 @@ def _store(url, results):
 
 def _trends(url, first, last):
     with psycopg.connect(url) as conn:
-        return rows(conn, """SELECT day, model_version, dataset_version, prompt_version,
+        return rows(
+            conn,
+            """SELECT day, model_version, dataset_version, prompt_version,
             environment, branch_name, metric, direction, sample_count, mean, min, max, stddev,
             p50, p95, refreshed_at FROM daily_performance_trends
-            WHERE day BETWEEN %s AND %s ORDER BY 1, 2, 3, 4, 5, 6, 7""", first, last)
+            WHERE day BETWEEN %s AND %s ORDER BY 1, 2, 3, 4, 5, 6, 7""",
+            first,
+            last,
+        )
 
 
 def _refresh(url, first, last):
@@ -50,15 +62,23 @@ def _refresh(url, first, last):
 
 
 samples = st.lists(
-    st.tuples(st.integers(0, 5), st.integers(0, 2), st.sampled_from(BRANCHES),
-              st.integers(0, 23),
-              st.dictionaries(st.sampled_from(METRICS),
-                              st.floats(-1e4, 1e4, allow_nan=False), min_size=1)),
-    min_size=0, max_size=40)
+    st.tuples(
+        st.integers(0, 5),
+        st.integers(0, 2),
+        st.sampled_from(BRANCHES),
+        st.integers(0, 23),
+        st.dictionaries(
+            st.sampled_from(METRICS), st.floats(-1e4, 1e4, allow_nan=False), min_size=1
+        ),
+    ),
+    min_size=0,
+    max_size=40,
+)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(samples)
 def test_partitions_equal_a_pandas_recomputation(db_url, data):
     # Each example lives in its own 6-day window, so examples share one database.
@@ -66,29 +86,58 @@ def test_partitions_equal_a_pandas_recomputation(db_url, data):
     results = []
     for offset, config, branch, hour, metrics in data:
         model, dataset, prompt, env = CONFIGS[config]
-        results.append(Result(
-            model_version=model, dataset_version=dataset, prompt_version=prompt,
-            environment=env, branch_name=branch, metrics=metrics, run_id=f"r{next(_run)}",
-            created_at=datetime.combine(start + timedelta(days=offset), datetime.min.time(),
-                                        UTC) + timedelta(hours=hour)))
+        results.append(
+            Result(
+                model_version=model,
+                dataset_version=dataset,
+                prompt_version=prompt,
+                environment=env,
+                branch_name=branch,
+                metrics=metrics,
+                run_id=f"r{next(_run)}",
+                created_at=datetime.combine(
+                    start + timedelta(days=offset), datetime.min.time(), UTC
+                )
+                + timedelta(hours=hour),
+            )
+        )
     if results:
         _store(db_url, results)
     last = start + timedelta(days=5)
     _refresh(db_url, start, last)
     got = _trends(db_url, start, last)
 
-    records = [{"day": r.created_at.date(), "model_version": r.model_version,
-                "dataset_version": r.dataset_version, "prompt_version": r.prompt_version,
-                "environment": r.environment, "branch_name": r.branch_name or "",
-                "metric": name, "value": value}
-               for r in results for name, value in r.metrics.items()]
+    records = [
+        {
+            "day": r.created_at.date(),
+            "model_version": r.model_version,
+            "dataset_version": r.dataset_version,
+            "prompt_version": r.prompt_version,
+            "environment": r.environment,
+            "branch_name": r.branch_name or "",
+            "metric": name,
+            "value": value,
+        }
+        for r in results
+        for name, value in r.metrics.items()
+    ]
     if not records:
         assert got == []
         return
     frame = pd.DataFrame(records)
-    expected = frame.groupby(GROUP)["value"].agg(
-        sample_count="count", mean="mean", min="min", max="max", stddev="std",
-        p50=lambda v: v.quantile(0.5), p95=lambda v: v.quantile(0.95)).reset_index()
+    expected = (
+        frame.groupby(GROUP)["value"]
+        .agg(
+            sample_count="count",
+            mean="mean",
+            min="min",
+            max="max",
+            stddev="std",
+            p50=lambda v: v.quantile(0.5),
+            p95=lambda v: v.quantile(0.95),
+        )
+        .reset_index()
+    )
     assert len(got) == len(expected)
     for row, want in zip(got, expected.sort_values(GROUP).to_dict("records"), strict=True):
         assert [row[k] for k in GROUP] == [want[k] for k in GROUP]
@@ -99,55 +148,72 @@ def test_partitions_equal_a_pandas_recomputation(db_url, data):
             assert row["stddev"] is None
         else:
             assert math.isclose(row["stddev"], want["stddev"], rel_tol=1e-7, abs_tol=1e-7)
-        assert row["direction"] == ("lower" if row["metric"] in ("latency_ms", "loss")
-                                    else "higher")
+        assert row["direction"] == (
+            "lower" if row["metric"] in ("latency_ms", "loss") else "higher"
+        )
 
 
 def _result(day: date, f1: float, **extra) -> Result:
-    return Result(model_version="m", dataset_version="d", prompt_version="p",
-                  environment="ci", metrics={"f1": f1}, run_id=f"r{next(_run)}",
-                  created_at=datetime.combine(day, datetime.min.time(), UTC)
-                  + timedelta(hours=12), **extra)
+    return Result(
+        model_version="m",
+        dataset_version="d",
+        prompt_version="p",
+        environment="ci",
+        metrics={"f1": f1},
+        run_id=f"r{next(_run)}",
+        created_at=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12),
+        **extra,
+    )
 
 
 def test_rerunning_a_partition_gives_identical_rows(db_url):
     day = date(2026, 3, 1)
     _store(db_url, [_result(day, 0.5), _result(day, 0.7)])
     _refresh(db_url, day, day)
-    first = [{k: v for k, v in r.items() if k != "refreshed_at"}
-             for r in _trends(db_url, day, day)]
+    first = [{k: v for k, v in r.items() if k != "refreshed_at"} for r in _trends(db_url, day, day)]
     _refresh(db_url, day, day)
-    again = [{k: v for k, v in r.items() if k != "refreshed_at"}
-             for r in _trends(db_url, day, day)]
+    again = [{k: v for k, v in r.items() if k != "refreshed_at"} for r in _trends(db_url, day, day)]
     assert first == again and first[0]["sample_count"] == 2
 
 
 def _materialize(instance, db_url, request: dg.RunRequest):
     job = defs.resolve_job_def("refresh_trends")
     return job.execute_in_process(
-        instance=instance, partition_key=request.partition_key, tags=request.tags,
-        resources={"postgres": PostgresResource(database_url=db_url)})
+        instance=instance,
+        partition_key=request.partition_key,
+        tags=request.tags,
+        resources={"postgres": PostgresResource(database_url=db_url)},
+    )
 
 
 def test_late_results_refresh_only_their_days(db_url, dagster_instance):
     days = [date(2026, 2, d) for d in (1, 2, 3, 10)]
     _store(db_url, [_result(d, 0.8) for d in days])
     context = dg.build_sensor_context(
-        instance=dagster_instance, definitions=defs,
-        resources={"postgres": PostgresResource(database_url=db_url)})
+        instance=dagster_instance,
+        definitions=defs,
+        resources={"postgres": PostgresResource(database_url=db_url)},
+    )
     first = trend_late_data_sensor(context)
     # 1–3 February are one range (one run), 10 February another.
-    assert [(r.tags.get(RANGE_START_TAG, r.partition_key), r.tags.get(RANGE_END_TAG))
-            for r in first.run_requests] == [("2026-02-01", "2026-02-03"), ("2026-02-10", None)]
+    assert [
+        (r.tags.get(RANGE_START_TAG, r.partition_key), r.tags.get(RANGE_END_TAG))
+        for r in first.run_requests
+    ] == [("2026-02-01", "2026-02-03"), ("2026-02-10", None)]
     for request in first.run_requests:
         assert _materialize(dagster_instance, db_url, request).success
     before = {r["day"]: r["refreshed_at"] for r in _trends(db_url, days[0], days[-1])}
     assert set(before) == set(days)
 
     _store(db_url, [_result(date(2026, 2, 2), 0.2)])  # a late result for 2 February
-    late = trend_late_data_sensor(dg.build_sensor_context(
-        instance=dagster_instance, definitions=defs, cursor=first.cursor,
-        resources={"postgres": PostgresResource(database_url=db_url)}))
+    late = trend_late_data_sensor(
+        dg.build_sensor_context(
+            instance=dagster_instance,
+            definitions=defs,
+            cursor=first.cursor,
+            resources={"postgres": PostgresResource(database_url=db_url)},
+        )
+    )
     (request,) = late.run_requests
     assert request.partition_key == "2026-02-02"
     assert _materialize(dagster_instance, db_url, request).success
@@ -155,9 +221,14 @@ def test_late_results_refresh_only_their_days(db_url, dagster_instance):
     assert after[date(2026, 2, 2)]["sample_count"] == 2
     changed = {d for d in days if after[d]["refreshed_at"] != before[d]}
     assert changed == {date(2026, 2, 2)}
-    nothing = trend_late_data_sensor(dg.build_sensor_context(
-        instance=dagster_instance, definitions=defs, cursor=late.cursor,
-        resources={"postgres": PostgresResource(database_url=db_url)}))
+    nothing = trend_late_data_sensor(
+        dg.build_sensor_context(
+            instance=dagster_instance,
+            definitions=defs,
+            cursor=late.cursor,
+            resources={"postgres": PostgresResource(database_url=db_url)},
+        )
+    )
     assert nothing.run_requests == []
 
 
@@ -166,10 +237,12 @@ def test_a_range_backfill_is_one_run_materializing_every_day(db_url, dagster_ins
     result = defs.resolve_job_def("refresh_trends").execute_in_process(
         instance=dagster_instance,
         tags={RANGE_START_TAG: "2026-01-01", RANGE_END_TAG: "2026-01-10"},
-        resources={"postgres": PostgresResource(database_url=db_url)})
+        resources={"postgres": PostgresResource(database_url=db_url)},
+    )
     assert result.success
-    materialized = {m.partition for m in result.asset_materializations_for_node(
-        "daily_performance_trends")}
+    materialized = {
+        m.partition for m in result.asset_materializations_for_node("daily_performance_trends")
+    }
     assert materialized == {f"2026-01-{d:02d}" for d in range(1, 11)}
     assert len(_trends(db_url, date(2026, 1, 1), date(2026, 1, 10))) == 10
 
@@ -178,22 +251,44 @@ def test_the_schedule_refreshes_yesterday_and_today():
     when = datetime(2026, 11, 23, 5, 5, tzinfo=UTC)
     request = refresh_recent_trends(dg.build_schedule_context(scheduled_execution_time=when))
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (
-        "2026-11-22", "2026-11-23")
+        "2026-11-22",
+        "2026-11-23",
+    )
     schedule = defs.resolve_schedule_def("refresh_recent_trends")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
 def test_v_performance_trends_reads_the_trend_table(db_url):
     day = date(2026, 4, 1)
-    _store(db_url, [_result(day, 0.5, branch_name="main"), _result(day, 0.7, branch_name="main"),
-                    _result(day, 0.9, branch_name="pr-1")])
+    _store(
+        db_url,
+        [
+            _result(day, 0.5, branch_name="main"),
+            _result(day, 0.7, branch_name="main"),
+            _result(day, 0.9, branch_name="pr-1"),
+        ],
+    )
     with psycopg.connect(db_url) as conn:
         assert rows(conn, "SELECT * FROM v_performance_trends WHERE day = %s", day) == []
     _refresh(db_url, day, day)
     with psycopg.connect(db_url) as conn:
-        got = rows(conn, "SELECT branch_name, run_count, round(avg_f1, 6)::float8 AS f1"
-                         " FROM v_performance_trends WHERE day = %s ORDER BY 1", day)
-        raw = rows(conn, "SELECT branch_name, run_count, round(avg_f1, 6)::float8 AS f1"
-                         " FROM performance_trends('m') WHERE day = %s ORDER BY 1", day)
-    assert got == raw == [{"branch_name": "main", "run_count": 2, "f1": 0.6},
-                          {"branch_name": "pr-1", "run_count": 1, "f1": 0.9}]
+        got = rows(
+            conn,
+            "SELECT branch_name, run_count, round(avg_f1, 6)::float8 AS f1"
+            " FROM v_performance_trends WHERE day = %s ORDER BY 1",
+            day,
+        )
+        raw = rows(
+            conn,
+            "SELECT branch_name, run_count, round(avg_f1, 6)::float8 AS f1"
+            " FROM performance_trends('m') WHERE day = %s ORDER BY 1",
+            day,
+        )
+    assert (
+        got
+        == raw
+        == [
+            {"branch_name": "main", "run_count": 2, "f1": 0.6},
+            {"branch_name": "pr-1", "run_count": 1, "f1": 0.9},
+        ]
+    )

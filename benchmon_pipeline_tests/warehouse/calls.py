@@ -16,8 +16,15 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-def upsert(conn, config, metrics: dict, *, branch: str | None = None,
-           run_id: str | None = None, tags: list[str] | None = None):
+def upsert(
+    conn,
+    config,
+    metrics: dict,
+    *,
+    branch: str | None = None,
+    run_id: str | None = None,
+    tags: list[str] | None = None,
+):
     """upsert_benchmark_result(); returns the transaction id."""
     return conn.execute(
         "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, branch_name => %s,"
@@ -37,13 +44,15 @@ def raw_insert(conn, config, metrics: dict, *, branch: str | None = None):
 
 
 def checkout(conn, config, version: int, actor="alice", reason=None):
-    return conn.execute("SELECT checkout_snapshot(%s, %s, %s, %s, %s, %s, %s)",
-                        (*config, version, actor, reason)).fetchone()[0]
+    return conn.execute(
+        "SELECT checkout_snapshot(%s, %s, %s, %s, %s, %s, %s)", (*config, version, actor, reason)
+    ).fetchone()[0]
 
 
 def set_baseline(conn, config, version: int, actor="alice", reason=None):
-    return conn.execute("SELECT set_baseline(%s, %s, %s, %s, %s, %s, %s)",
-                        (*config, version, actor, reason)).fetchone()[0]
+    return conn.execute(
+        "SELECT set_baseline(%s, %s, %s, %s, %s, %s, %s)", (*config, version, actor, reason)
+    ).fetchone()[0]
 
 
 def versions(conn, config) -> list[tuple]:
@@ -52,14 +61,18 @@ def versions(conn, config) -> list[tuple]:
         "SELECT snapshot_version, f1_score::float, is_current, is_baseline"
         "  FROM benchmark_snapshots"
         " WHERE (model_version, dataset_version, prompt_version, environment)"
-        "     = (%s, %s, %s, %s) ORDER BY snapshot_version", config).fetchall()
+        "     = (%s, %s, %s, %s) ORDER BY snapshot_version",
+        config,
+    ).fetchall()
 
 
 def current_version(conn, config) -> int:
     (row,) = conn.execute(
         "SELECT snapshot_version FROM benchmark_snapshots"
         " WHERE (model_version, dataset_version, prompt_version, environment)"
-        "     = (%s, %s, %s, %s) AND is_current", config).fetchall()
+        "     = (%s, %s, %s, %s) AND is_current",
+        config,
+    ).fetchall()
     return row[0]
 
 
@@ -70,4 +83,5 @@ def rebuild_differences(conn) -> list[tuple]:
         f"  EXCEPT SELECT 'rebuilt only', {SNAPSHOT_COLUMNS} FROM benchmark_snapshots)"
         f" UNION ALL"
         f" (SELECT 'live only', {SNAPSHOT_COLUMNS} FROM benchmark_snapshots"
-        f"  EXCEPT SELECT 'live only', * FROM rebuild_snapshots())").fetchall()
+        f"  EXCEPT SELECT 'live only', * FROM rebuild_snapshots())"
+    ).fetchall()

@@ -23,13 +23,21 @@ def test_concurrent_upserts_into_the_same_configurations(db, db_url):
                 for r in range(ROUNDS):
                     barrier.wait(timeout=30)
                     if n == 0:  # one writer takes the batch path into both configurations
-                        append_results(conn, [
-                            Result(*c[:3], metrics={"f1": 0.5}, environment=c[3],
-                                   run_id=f"batch-{r}-{i}")
-                            for i, c in enumerate((CONFIG, OTHER, CONFIG))], ["b"] * 3)
+                        append_results(
+                            conn,
+                            [
+                                Result(
+                                    *c[:3],
+                                    metrics={"f1": 0.5},
+                                    environment=c[3],
+                                    run_id=f"batch-{r}-{i}",
+                                )
+                                for i, c in enumerate((CONFIG, OTHER, CONFIG))
+                            ],
+                            ["b"] * 3,
+                        )
                     else:
-                        upsert(conn, CONFIG if n % 2 else OTHER, {"f1": 0.5},
-                               run_id=f"{n}-{r}")
+                        upsert(conn, CONFIG if n % 2 else OTHER, {"f1": 0.5}, run_id=f"{n}-{r}")
         except Exception as exc:  # noqa: BLE001 — reported below, in the test's thread
             errors.append(exc)
             barrier.abort()
@@ -46,13 +54,18 @@ def test_concurrent_upserts_into_the_same_configurations(db, db_url):
             "SELECT array_agg(snapshot_version ORDER BY snapshot_version),"
             "       array_agg(snapshot_version) FILTER (WHERE is_current)"
             "  FROM benchmark_snapshots WHERE (model_version, dataset_version, prompt_version,"
-            "       environment) = (%s, %s, %s, %s)", config).fetchone()
+            "       environment) = (%s, %s, %s, %s)",
+            config,
+        ).fetchone()
         # each round: one version per upserting thread for this configuration + one batch
-        expected = ROUNDS * (1 + sum(1 for n in range(1, THREADS) if (n % 2 == 1) == (config == CONFIG)))
+        expected = ROUNDS * (
+            1 + sum(1 for n in range(1, THREADS) if (n % 2 == 1) == (config == CONFIG))
+        )
         assert numbers == list(range(1, expected + 1))
         assert current == [expected]
-    assert db.execute("SELECT count(*) FROM benchmark_transactions").fetchone()[0] == \
-        ROUNDS * (THREADS - 1 + 3)
+    assert db.execute("SELECT count(*) FROM benchmark_transactions").fetchone()[0] == ROUNDS * (
+        THREADS - 1 + 3
+    )
     assert verify_transaction_log(db).ok
     assert rebuild_differences(db) == []
 
@@ -66,8 +79,11 @@ def test_a_duplicate_stored_concurrently_during_a_batch_is_skipped(db_url):
         (first,) = append_results(other, [shared], ["other.json"])  # not committed yet
 
         # The batch does not see it, and its COPY waits on the uncommitted key …
-        batch = threading.Thread(target=lambda: outcomes.extend(
-            append_results(conn, [shared, own], ["a.json", "b.json"])))
+        batch = threading.Thread(
+            target=lambda: outcomes.extend(
+                append_results(conn, [shared, own], ["a.json", "b.json"])
+            )
+        )
         batch.start()
         batch.join(timeout=1)
         assert batch.is_alive()
@@ -75,8 +91,11 @@ def test_a_duplicate_stored_concurrently_during_a_batch_is_skipped(db_url):
         batch.join(timeout=30)
 
         assert [(o.transaction_id == first.transaction_id, o.inserted) for o in outcomes] == [
-            (True, False), (False, True)]
+            (True, False),
+            (False, True),
+        ]
         assert conn.execute("SELECT count(*) FROM benchmark_transactions").fetchone()[0] == 2
-        assert conn.execute("SELECT array_agg(snapshot_version ORDER BY snapshot_version)"
-                            " FROM benchmark_snapshots").fetchone()[0] == [1, 2]
+        assert conn.execute(
+            "SELECT array_agg(snapshot_version ORDER BY snapshot_version) FROM benchmark_snapshots"
+        ).fetchone()[0] == [1, 2]
         assert verify_transaction_log(conn).ok

@@ -7,14 +7,20 @@ from benchmon_pipeline_tests.warehouse.calls import CONFIG, raw_insert, upsert, 
 
 
 def _run_counts(db):
-    return [r[0] for r in db.execute(
-        "SELECT run_count FROM benchmark_snapshots ORDER BY snapshot_version").fetchall()]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT run_count FROM benchmark_snapshots ORDER BY snapshot_version"
+        ).fetchall()
+    ]
 
 
 def test_a_result_from_a_non_tracked_branch_creates_no_version(db):
     pr = upsert(db, CONFIG, {"f1": 0.5}, branch="feature/faster-prompt")
-    assert db.execute("SELECT count(*) FROM benchmark_transactions WHERE id = %s",
-                      (pr,)).fetchone()[0] == 1
+    assert (
+        db.execute("SELECT count(*) FROM benchmark_transactions WHERE id = %s", (pr,)).fetchone()[0]
+        == 1
+    )
     assert versions(db, CONFIG) == []
 
     upsert(db, CONFIG, {"f1": 0.9}, branch="main")
@@ -48,11 +54,16 @@ def test_a_lower_seq_that_commits_later_is_still_folded_exactly_once(db, db_url)
         slow.commit()
     assert [c["run_count"] for c in fold_new_results(db)] == [1]
     assert fold_new_results(db) == []
-    assert db.execute("SELECT array_agg(m.f1 ORDER BY s.snapshot_version) FROM"
-                      " benchmark_snapshots s, LATERAL (SELECT (s.metrics->>'f1')::float AS f1) m"
-                      ).fetchone()[0] == [0.2, 0.1]
-    assert db.execute("SELECT seq FROM benchmark_transactions WHERE metrics->>'f1' = '0.1'"
-                      ).fetchone()[0] == 1
+    assert db.execute(
+        "SELECT array_agg(m.f1 ORDER BY s.snapshot_version) FROM"
+        " benchmark_snapshots s, LATERAL (SELECT (s.metrics->>'f1')::float AS f1) m"
+    ).fetchone()[0] == [0.2, 0.1]
+    assert (
+        db.execute(
+            "SELECT seq FROM benchmark_transactions WHERE metrics->>'f1' = '0.1'"
+        ).fetchone()[0]
+        == 1
+    )
 
 
 def test_rows_appended_after_a_fold_in_the_same_transaction_are_folded_at_commit(db):
@@ -71,9 +82,11 @@ def test_a_batch_of_runs_is_one_version_showing_the_newest(db):
                 "INSERT INTO benchmark_transactions (model_version, dataset_version,"
                 " prompt_version, environment, metrics, created_at, content_sha256)"
                 " VALUES (%s, %s, %s, %s, %s::jsonb, %s::timestamptz, md5(%s) || md5(%s))",
-                (*CONFIG, f'{{"f1": {f1}}}', f"2026-01-0{day}T00:00:00Z", str(f1), str(day)))
+                (*CONFIG, f'{{"f1": {f1}}}', f"2026-01-0{day}T00:00:00Z", str(f1), str(day)),
+            )
         created = db.execute("SELECT * FROM fold_transactions(own_rows_only => true)").fetchall()
         assert len(created) == 1
     assert versions(db, CONFIG) == [(1, 0.7, True, False)]  # created 2026-01-03
-    assert db.execute("SELECT run_count, first_seen_at::date::text FROM benchmark_snapshots"
-                      ).fetchone() == (3, "2026-01-01")
+    assert db.execute(
+        "SELECT run_count, first_seen_at::date::text FROM benchmark_snapshots"
+    ).fetchone() == (3, "2026-01-01")

@@ -21,8 +21,11 @@ def test_the_same_upsert_twice_is_one_row_and_one_version(db):
     first = upsert(db, CONFIG, {"f1": 0.9}, run_id="ci-1")
     again = upsert(db, CONFIG, {"f1": 0.9}, run_id="ci-1")
     assert again == first
-    assert (_count(db, "benchmark_transactions"), _count(db, "benchmark_snapshots"),
-            _count(db, "snapshot_events")) == (1, 1, 1)
+    assert (
+        _count(db, "benchmark_transactions"),
+        _count(db, "benchmark_snapshots"),
+        _count(db, "snapshot_events"),
+    ) == (1, 1, 1)
 
 
 def test_the_batch_path_reports_duplicates_and_folds_once(db):
@@ -32,14 +35,17 @@ def test_the_batch_path_reports_duplicates_and_folds_once(db):
     assert outcomes[2].transaction_id == outcomes[0].transaction_id
     assert [o.content_sha256 for o in outcomes] == [r.content_sha256() for r in (a, b, a)]
     # One fold for the batch: one version standing for both runs, showing the newest.
-    assert db.execute("SELECT snapshot_version, run_count, transaction_id"
-                      " FROM benchmark_snapshots").fetchall() == [(1, 2, outcomes[1].transaction_id)]
+    assert db.execute(
+        "SELECT snapshot_version, run_count, transaction_id FROM benchmark_snapshots"
+    ).fetchall() == [(1, 2, outcomes[1].transaction_id)]
 
     again = append_results(db, [b], ["b-copy.json"])
     assert (again[0].transaction_id, again[0].inserted) == (outcomes[1].transaction_id, False)
     assert (_count(db, "benchmark_transactions"), _count(db, "benchmark_snapshots")) == (2, 1)
     assert db.execute("SELECT source FROM benchmark_transactions ORDER BY seq").fetchall() == [
-        ("a.json",), ("b.json",)]
+        ("a.json",),
+        ("b.json",),
+    ]
 
 
 def test_inbox_and_sql_clients_share_the_key(db):
@@ -49,18 +55,19 @@ def test_inbox_and_sql_clients_share_the_key(db):
     assert (outcome.transaction_id, outcome.inserted) == (via_sql, False)
     assert versions(db, CONFIG) == [(1, 0.9, True, False)]
     assert db.execute("SELECT metric_directions FROM benchmark_transactions").fetchone()[0] == {
-        "f1": "higher"}
+        "f1": "higher"
+    }
 
 
 def _random_text(rng):
-    alphabet = "abc XYZ/_-.é\"\\\n\t\x01\x7fλ中😀"
+    alphabet = 'abc XYZ/_-.é"\\\n\t\x01\x7fλ中😀'
     return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
 
 
 def _random_number(rng):
     kind = rng.randrange(5)
     if kind == 0:
-        return rng.randint(-10**6, 10**6)
+        return rng.randint(-(10**6), 10**6)
     if kind == 1:
         return rng.uniform(-1, 1) * 10 ** rng.randint(-30, 30)
     if kind == 2:
@@ -76,13 +83,18 @@ def _random_result(rng):
         return value if rng.random() < 0.6 else None
 
     created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(
-        seconds=rng.randint(0, 10**8), microseconds=rng.choice([0, rng.randint(0, 999_999)]))
+        seconds=rng.randint(0, 10**8), microseconds=rng.choice([0, rng.randint(0, 999_999)])
+    )
     return Result(
-        model_version=_random_text(rng) or "m", dataset_version=_random_text(rng) or "d",
-        prompt_version=_random_text(rng) or "p", environment=_random_text(rng) or "e",
+        model_version=_random_text(rng) or "m",
+        dataset_version=_random_text(rng) or "d",
+        prompt_version=_random_text(rng) or "p",
+        environment=_random_text(rng) or "e",
         metrics={_random_text(rng) + str(i): _random_number(rng) for i in range(rng.randint(1, 5))},
-        model_provider=maybe(_random_text(rng)), commit_sha=maybe(_random_text(rng)),
-        branch_name=maybe(_random_text(rng)), run_id=maybe(_random_text(rng)),
+        model_provider=maybe(_random_text(rng)),
+        commit_sha=maybe(_random_text(rng)),
+        branch_name=maybe(_random_text(rng)),
+        run_id=maybe(_random_text(rng)),
         created_at=maybe(created.astimezone(timezone(timedelta(minutes=rng.randint(-720, 720))))),
         tags=tuple(_random_text(rng) for _ in range(rng.randint(0, 3))),
         notes=maybe(_random_text(rng)),
@@ -97,21 +109,36 @@ def test_sql_computes_the_same_content_sha256_as_python(db):
         sql_key = db.execute(
             "SELECT benchmark_content_sha256(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb,"
             " %s::text[], %s, %s::numeric)",
-            (r.model_version, r.dataset_version, r.prompt_version, r.environment,
-             r.model_provider, r.commit_sha, r.branch_name, r.run_id, r.created_at,
-             json.dumps(r.metrics), list(r.tags), r.notes,
-             None if r.duration_seconds is None else repr(r.duration_seconds)),
+            (
+                r.model_version,
+                r.dataset_version,
+                r.prompt_version,
+                r.environment,
+                r.model_provider,
+                r.commit_sha,
+                r.branch_name,
+                r.run_id,
+                r.created_at,
+                json.dumps(r.metrics),
+                list(r.tags),
+                r.notes,
+                None if r.duration_seconds is None else repr(r.duration_seconds),
+            ),
         ).fetchone()[0]
         assert sql_key == r.content_sha256(), r
 
 
 def test_sql_writes_floats_as_python_does(db):
     rng = random.Random(7)
-    values = ([rng.random() * 10 ** rng.randint(-320, 308) for _ in range(3000)]
-              + [float(rng.randint(0, 2**64)) for _ in range(1000)]
-              + [rng.uniform(-1e6, 1e6) for _ in range(1000)]
-              + [0.0, 1e15, 1e16, 1e-4, 1e-5, 5e-324, 1.7976931348623157e308, 2.0**53 + 2])
-    written = db.execute("SELECT array_agg(python_float_repr(v) ORDER BY i)"
-                         " FROM unnest(%s::float8[]) WITH ORDINALITY AS u(v, i)",
-                         (values,)).fetchone()[0]
+    values = (
+        [rng.random() * 10 ** rng.randint(-320, 308) for _ in range(3000)]
+        + [float(rng.randint(0, 2**64)) for _ in range(1000)]
+        + [rng.uniform(-1e6, 1e6) for _ in range(1000)]
+        + [0.0, 1e15, 1e16, 1e-4, 1e-5, 5e-324, 1.7976931348623157e308, 2.0**53 + 2]
+    )
+    written = db.execute(
+        "SELECT array_agg(python_float_repr(v) ORDER BY i)"
+        " FROM unnest(%s::float8[]) WITH ORDINALITY AS u(v, i)",
+        (values,),
+    ).fetchone()[0]
     assert written == [repr(v) for v in values]

@@ -39,15 +39,19 @@ def test_the_writer_appends_but_cannot_rewrite(db):
     db.execute("SET ROLE benchmon_writer")
     upsert(db, CONFIG, {"f1": 0.9})
     raw_insert(db, CONFIG, {"f1": 0.91})
-    statements = [s for _, s in REWRITES[:2]] + ["UPDATE benchmark_snapshots SET is_current = false"]
+    statements = [s for _, s in REWRITES[:2]] + [
+        "UPDATE benchmark_snapshots SET is_current = false"
+    ]
     for statement in statements:
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="benchmark_"):
             db.execute(statement)
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="benchmark_transactions"):
-        db.execute("INSERT INTO benchmark_transactions (model_version, dataset_version,"
-                   " prompt_version, environment, metrics, content_sha256, seq)"
-                   " OVERRIDING SYSTEM VALUE VALUES ('m', 'd', 'p', 'e', '{}', %s, 1)",
-                   ("0" * 64,))
+        db.execute(
+            "INSERT INTO benchmark_transactions (model_version, dataset_version,"
+            " prompt_version, environment, metrics, content_sha256, seq)"
+            " OVERRIDING SYSTEM VALUE VALUES ('m', 'd', 'p', 'e', '{}', %s, 1)",
+            ("0" * 64,),
+        )
     assert db.execute("SELECT count(*) FROM benchmark_transactions").fetchone()[0] == 2
 
 
@@ -55,8 +59,9 @@ def test_the_writer_is_stopped_by_the_trigger_even_with_privileges(db):
     # Privileges are the first wall; the trigger holds even if someone grants too much.
     upsert(db, CONFIG, {"f1": 0.9})
     db.execute("GRANT UPDATE, DELETE ON benchmark_transactions TO benchmon_writer")
-    db.execute("CREATE POLICY writer_all ON benchmark_transactions FOR ALL"
-               " TO benchmon_writer USING (true)")
+    db.execute(
+        "CREATE POLICY writer_all ON benchmark_transactions FOR ALL TO benchmon_writer USING (true)"
+    )
     db.execute("SET ROLE benchmon_writer")
     with pytest.raises(psycopg.errors.RestrictViolation, match="benchmark_transactions"):
         db.execute("DELETE FROM benchmark_transactions")

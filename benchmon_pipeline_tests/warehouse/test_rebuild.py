@@ -16,8 +16,12 @@ from benchmon_pipeline_tests.warehouse.calls import (
     upsert,
 )
 
-CONFIGS = [(f"org/model-{m}", f"set-{d}", "prompt-v1", env)
-           for m in range(3) for d in range(2) for env in ("ci", "production")]
+CONFIGS = [
+    (f"org/model-{m}", f"set-{d}", "prompt-v1", env)
+    for m in range(3)
+    for d in range(2)
+    for env in ("ci", "production")
+]
 BRANCHES = ["main", None, "feature/x"]
 
 
@@ -26,21 +30,43 @@ def _existing(db, config):
     return db.execute(
         "SELECT snapshot_version, is_current, is_baseline, is_active FROM benchmark_snapshots"
         " WHERE (model_version, dataset_version, prompt_version, environment)"
-        "     = (%s, %s, %s, %s)", config).fetchall()
+        "     = (%s, %s, %s, %s)",
+        config,
+    ).fetchall()
 
 
 def _random_step(db, rng, counter):
     config = rng.choice(CONFIGS)
     existing = _existing(db, config)
-    kind = rng.choice(["upsert", "upsert", "batch", "raw", "fold", "checkout", "baseline",
-                       "clear", "deactivate", "activate", "refused"])
+    kind = rng.choice(
+        [
+            "upsert",
+            "upsert",
+            "batch",
+            "raw",
+            "fold",
+            "checkout",
+            "baseline",
+            "clear",
+            "deactivate",
+            "activate",
+            "refused",
+        ]
+    )
     metrics = {"f1": round(rng.random(), 3), "latency_ms": rng.randint(100, 900)}
     if kind == "upsert":
         upsert(db, config, metrics, branch=rng.choice(BRANCHES), run_id=str(next(counter)))
     elif kind == "batch":
-        results = [Result(*c[:3], metrics={"f1": round(rng.random(), 3)}, environment=c[3],
-                          run_id=str(next(counter)), branch_name=rng.choice(BRANCHES))
-                   for c in rng.choices(CONFIGS, k=rng.randint(1, 6))]
+        results = [
+            Result(
+                *c[:3],
+                metrics={"f1": round(rng.random(), 3)},
+                environment=c[3],
+                run_id=str(next(counter)),
+                branch_name=rng.choice(BRANCHES),
+            )
+            for c in rng.choices(CONFIGS, k=rng.randint(1, 6))
+        ]
         append_results(db, results, [f"inbox/{i}.json" for i in range(len(results))])
     elif kind == "raw":
         raw_insert(db, config, metrics, branch=rng.choice(BRANCHES))
@@ -59,13 +85,14 @@ def _random_step(db, rng, counter):
     elif kind in ("deactivate", "activate"):
         candidates = [v for v, c, b, _ in existing if not c and not b]
         if candidates:
-            db.execute("SELECT set_snapshot_active(%s, %s, %s, %s, %s, %s)",
-                       (*config, rng.choice(candidates), kind == "activate"))
+            db.execute(
+                "SELECT set_snapshot_active(%s, %s, %s, %s, %s, %s)",
+                (*config, rng.choice(candidates), kind == "activate"),
+            )
     elif kind == "refused":  # a refused change leaves no trace
         (current,) = [v for v, c, _, _ in existing if c]
         with pytest.raises(psycopg.errors.CheckViolation), db.transaction():
-            db.execute("SELECT set_snapshot_active(%s, %s, %s, %s, %s, false)",
-                       (*config, current))
+            db.execute("SELECT set_snapshot_active(%s, %s, %s, %s, %s, false)", (*config, current))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
@@ -85,10 +112,14 @@ def test_rebuild_equals_live_on_a_random_history(db, seed):
     assert len(live) >= 20
     assert rebuild_differences(db) == []
     # Exactly one current version for every configuration that has versions.
-    assert db.execute("SELECT count(DISTINCT (model_version, dataset_version, prompt_version,"
-                      " environment)), count(*) FILTER (WHERE is_current)"
-                      " FROM benchmark_snapshots").fetchone() in {(n, n) for n in range(100)}
+    assert db.execute(
+        "SELECT count(DISTINCT (model_version, dataset_version, prompt_version,"
+        " environment)), count(*) FILTER (WHERE is_current)"
+        " FROM benchmark_snapshots"
+    ).fetchone() in {(n, n) for n in range(100)}
 
     assert db.execute("SELECT restore_snapshots()").fetchone()[0] == len(live)
-    assert db.execute(f"SELECT {SNAPSHOT_COLUMNS} FROM benchmark_snapshots ORDER BY id"
-                      ).fetchall() == live
+    assert (
+        db.execute(f"SELECT {SNAPSHOT_COLUMNS} FROM benchmark_snapshots ORDER BY id").fetchall()
+        == live
+    )

@@ -33,8 +33,9 @@ def test_a_row_altered_with_triggers_disabled_is_named(db, db_url):
     upsert(db, CONFIG, {"f1": 0.8})
     altered = upsert(db, CONFIG, {"f1": 0.85})
     upsert(db, CONFIG, {"f1": 0.9})
-    _behind_the_triggers(db, "UPDATE benchmark_transactions SET metrics = '{\"f1\": 0.95}'"
-                             " WHERE id = %s", altered)
+    _behind_the_triggers(
+        db, "UPDATE benchmark_transactions SET metrics = '{\"f1\": 0.95}' WHERE id = %s", altered
+    )
 
     check = verify_transaction_log(db)
     assert not check.ok
@@ -64,9 +65,13 @@ def test_a_deleted_row_is_found(db):
 
 def test_a_row_slipped_in_without_sealing_is_found(db):
     upsert(db, CONFIG, {"f1": 0.8})
-    db.execute("ALTER TABLE benchmark_transactions DISABLE TRIGGER benchmark_transactions_request_seal")
+    db.execute(
+        "ALTER TABLE benchmark_transactions DISABLE TRIGGER benchmark_transactions_request_seal"
+    )
     slipped = raw_insert(db, CONFIG, {"f1": 0.99})
-    db.execute("ALTER TABLE benchmark_transactions ENABLE TRIGGER benchmark_transactions_request_seal")
+    db.execute(
+        "ALTER TABLE benchmark_transactions ENABLE TRIGGER benchmark_transactions_request_seal"
+    )
     check = verify_transaction_log(db)
     assert (check.ok, check.transaction_id) == (False, slipped)
     assert "is in no link" in check.problem
@@ -77,8 +82,9 @@ def test_a_rewritten_link_breaks_the_chain(db):
         upsert(db, CONFIG, {"f1": f1})
     with db.transaction():
         db.execute("ALTER TABLE transaction_log_chain DISABLE TRIGGER ALL")
-        db.execute("UPDATE transaction_log_chain SET link_hash = sha256('forged')"
-                   " WHERE link_no = 2")
+        db.execute(
+            "UPDATE transaction_log_chain SET link_hash = sha256('forged') WHERE link_no = 2"
+        )
         db.execute("ALTER TABLE transaction_log_chain ENABLE TRIGGER ALL")
     check = verify_transaction_log(db)
     assert (check.ok, check.link_no) == (False, 2)

@@ -21,8 +21,15 @@ from benchmon_pipeline.ingest.result import InvalidResult, Result
 
 FORMAT = "benchmon"
 CONFIGURATION_FIELDS = ("model_version", "dataset_version", "prompt_version")
-TEXT_FIELDS = ("environment", "model_provider", "commit_sha", "branch_name", "run_id",
-               "triggered_by", "notes")
+TEXT_FIELDS = (
+    "environment",
+    "model_provider",
+    "commit_sha",
+    "branch_name",
+    "run_id",
+    "triggered_by",
+    "notes",
+)
 CONTEXT_FIELDS = (*TEXT_FIELDS, "tags", "duration_seconds", "created_at", "directions")
 # Every field a result object may have, and every field of a {"results": [...]} document:
 # the published JSON Schema lists exactly these (a test keeps them in step).
@@ -55,8 +62,9 @@ def adapt(document: Any, direction: str | None = None) -> tuple[list[Result], li
         items, shared, base, warnings = document, {}, "$", []
     elif isinstance(document, dict) and "results" in document:
         if not isinstance(document["results"], list):
-            raise InvalidResult("wrong_type", '"results" must be a list of result objects',
-                                "$.results")
+            raise InvalidResult(
+                "wrong_type", '"results" must be a list of result objects', "$.results"
+            )
         items = document["results"]
         shared = {k: document[k] for k in CONTEXT_FIELDS if k in document}
         base = "$.results"
@@ -64,8 +72,9 @@ def adapt(document: Any, direction: str | None = None) -> tuple[list[Result], li
     elif isinstance(document, dict):
         return [_result({**document}, "$")], []
     else:
-        raise InvalidResult("wrong_type", "expected a result object, a list of results, "
-                            'or {"results": [...]}', "$")
+        raise InvalidResult(
+            "wrong_type", 'expected a result object, a list of results, or {"results": [...]}', "$"
+        )
     if not items:
         raise InvalidResult("no_results", "the file holds no results", base)
     context = _plain_context(shared)  # the shared fields, checked once for every result
@@ -74,36 +83,50 @@ def adapt(document: Any, direction: str | None = None) -> tuple[list[Result], li
 
 
 def _unknown(item: dict, known: tuple[str, ...], path: str) -> list[str]:
-    return [f"{child(path, name)}: unknown field {name!r} was ignored"
-            for name in item if name not in known]
+    return [
+        f"{child(path, name)}: unknown field {name!r} was ignored"
+        for name in item
+        if name not in known
+    ]
 
 
 def _metrics(item: dict, path: str) -> MetricSet:
     if "metrics" not in item:
-        raise InvalidResult("missing_field", "required field 'metrics' is missing",
-                            f"{path}.metrics")
+        raise InvalidResult(
+            "missing_field", "required field 'metrics' is missing", f"{path}.metrics"
+        )
     raw = item["metrics"]
     if not isinstance(raw, dict):
-        raise InvalidResult("wrong_type", "'metrics' must be an object of {name: number}",
-                            f"{path}.metrics")
+        raise InvalidResult(
+            "wrong_type", "'metrics' must be an object of {name: number}", f"{path}.metrics"
+        )
     directions = item.get("directions") or {}
     if not isinstance(directions, dict):
-        raise InvalidResult("wrong_type", "'directions' must be an object of "
-                            '{metric: "higher" | "lower"}', f"{path}.directions")
+        raise InvalidResult(
+            "wrong_type",
+            '\'directions\' must be an object of {metric: "higher" | "lower"}',
+            f"{path}.directions",
+        )
     metrics = MetricSet(f"{path}.metrics")
     for name, value in raw.items():
         if name not in directions and metrics.add_plain(name, value):
             continue
         where = child(f"{path}.metrics", name)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidResult("metric_not_a_number", f"metric {name!r} is "
-                                f"{json.dumps(value)[:80]}; metrics must be numbers", where)
+            raise InvalidResult(
+                "metric_not_a_number",
+                f"metric {name!r} is {json.dumps(value)[:80]}; metrics must be numbers",
+                where,
+            )
         stated = directions.get(name)
         if stated is not None:
             stated = fields.direction(stated, name, child(f"{path}.directions", name))
         metrics.add(name, fields.number(value, name, where), where, direction=stated)
-    metrics.warnings.extend(f"{child(f'{path}.directions', name)}: no metric {name!r}; "
-                            "direction ignored" for name in directions if name not in raw)
+    metrics.warnings.extend(
+        f"{child(f'{path}.directions', name)}: no metric {name!r}; direction ignored"
+        for name in directions
+        if name not in raw
+    )
     return metrics
 
 
@@ -117,8 +140,9 @@ def _text(item: dict, name: str, path: str, *, required: bool = False) -> str | 
     return fields.text(value, name, child(path, name), required=required)
 
 
-def _result(item: Any, path: str, shared: dict | None = None,
-            context: dict | None = None) -> Result:
+def _result(
+    item: Any, path: str, shared: dict | None = None, context: dict | None = None
+) -> Result:
     """The result of one item; `shared`: a document's context fields (the item's own win),
     and `context` their values when `_plain_context` found them plain."""
     if not isinstance(item, dict):
@@ -145,8 +169,7 @@ def _checked_result(item: dict, path: str) -> Result:
         **found,
         created_at=fields.timestamp(item.get("created_at"), f"{path}.created_at"),
         tags=fields.tags(item.get("tags") or [], f"{path}.tags"),
-        duration_seconds=fields.duration(item.get("duration_seconds"),
-                                         f"{path}.duration_seconds"),
+        duration_seconds=fields.duration(item.get("duration_seconds"), f"{path}.duration_seconds"),
     )
 
 
@@ -199,18 +222,28 @@ def _plain_result(item: dict, context: dict | None = None) -> Result | None:
     if type(raw) is not dict or not raw or len(raw) > MAX_METRICS:
         return None
     for name, value in raw.items():
-        if type(name) is not str or not (type(value) is float and math.isfinite(value)
-                or type(value) is int and -_EXACT_INT <= value <= _EXACT_INT):
+        if type(name) is not str or not (
+            type(value) is float
+            and math.isfinite(value)
+            or type(value) is int
+            and -_EXACT_INT <= value <= _EXACT_INT
+        ):
             return None
-        if not (len(name) <= MAX_METRIC_NAME and name.isascii() and "\x00" not in name
-                and name.strip()):
+        if not (
+            len(name) <= MAX_METRIC_NAME and name.isascii() and "\x00" not in name and name.strip()
+        ):
             return None
     # A frozen dataclass's __init__ sets each field through object.__setattr__; filling
     # __dict__ at once makes the same value (as Result.with_defaults does).
     result = object.__new__(Result)
     values.update(context)
     result.__dict__.update(
-        values, metrics=dict(raw), tags=(), directions={},
-        warnings=(), informational=(), units={},
+        values,
+        metrics=dict(raw),
+        tags=(),
+        directions={},
+        warnings=(),
+        informational=(),
+        units={},
     )
     return result

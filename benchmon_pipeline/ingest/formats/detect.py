@@ -56,9 +56,13 @@ def detect(document: Any) -> str:
         if looks_like(document):
             return name
     kind = type(document).__name__ if not isinstance(document, dict) else "object"
-    raise InvalidResult("unknown_format", f"the file is a JSON {kind} that matches no known "
-                        "format (benchmon, lm-evaluation-harness, pytest-benchmark, Google "
-                        "Benchmark, github-action-benchmark); see docs/formats.md", "$")
+    raise InvalidResult(
+        "unknown_format",
+        f"the file is a JSON {kind} that matches no known "
+        "format (benchmon, lm-evaluation-harness, pytest-benchmark, Google "
+        "Benchmark, github-action-benchmark); see docs/formats.md",
+        "$",
+    )
 
 
 def sidecar_direction(sidecar: Any) -> str | None:
@@ -66,12 +70,17 @@ def sidecar_direction(sidecar: Any) -> str | None:
     if sidecar is None:
         return None
     if not isinstance(sidecar, dict):
-        raise InvalidResult("invalid_sidecar", 'the sidecar must be an object like '
-                            '{"direction": "higher"}', "$")
+        raise InvalidResult(
+            "invalid_sidecar", 'the sidecar must be an object like {"direction": "higher"}', "$"
+        )
     unknown = [key for key in sidecar if key not in SIDECAR_FIELDS]
     if unknown:
-        raise InvalidResult("invalid_sidecar", f"the sidecar has unknown field(s) "
-                            f"{', '.join(map(show, unknown))}; only 'direction' is read", "$")
+        raise InvalidResult(
+            "invalid_sidecar",
+            f"the sidecar has unknown field(s) "
+            f"{', '.join(map(show, unknown))}; only 'direction' is read",
+            "$",
+        )
     if "direction" not in sidecar:
         return None
     try:
@@ -83,8 +92,11 @@ def sidecar_direction(sidecar: Any) -> str | None:
 def _direction_hint(name: str, sidecar: Any) -> str | None:
     from_name, from_sidecar = gab.name_direction(name), sidecar_direction(sidecar)
     if from_name and from_sidecar and from_name != from_sidecar:
-        raise InvalidResult("conflicting_direction", f"the file name says {from_name!r} is "
-                            f"better but its sidecar says {from_sidecar!r}", None)
+        raise InvalidResult(
+            "conflicting_direction",
+            f"the file name says {from_name!r} is better but its sidecar says {from_sidecar!r}",
+            None,
+        )
     return from_name or from_sidecar
 
 
@@ -103,9 +115,12 @@ def parse_document(name: str, document: Any, sidecar: dict | None = None) -> Par
     else:
         hint = None
         if sidecar_direction(sidecar):
-            notices.append(f"$: the sidecar's direction was ignored: {fmt} files state the "
-                           "direction of each metric themselves")
+            notices.append(
+                f"$: the sidecar's direction was ignored: {fmt} files state the "
+                "direction of each metric themselves"
+            )
     results, warnings = adapter(document, hint)
     warnings = [*notices, *warnings]
-    return ParsedFile(format=fmt, results=results,
-                      warnings=[*warnings, *(w for r in results for w in r.warnings)])
+    return ParsedFile(
+        format=fmt, results=results, warnings=[*warnings, *(w for r in results for w in r.warnings)]
+    )

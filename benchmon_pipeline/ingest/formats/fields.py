@@ -49,17 +49,24 @@ def check_text(value: str, name: str, path: str, limit: int | None = None) -> st
     """A string the database can store: bounded length, no NUL, valid Unicode."""
     limit = limit or MAX_TEXT.get(name, DEFAULT_MAX_TEXT)
     if len(value) > limit:
-        raise InvalidResult("too_long", f"{name!r} is {len(value):,} characters; the limit is "
-                            f"{limit:,}", path)
+        raise InvalidResult(
+            "too_long", f"{name!r} is {len(value):,} characters; the limit is {limit:,}", path
+        )
     if "\x00" in value:
-        raise InvalidResult("invalid_text", f"{name!r} contains a NUL character (\\u0000), "
-                            "which cannot be stored", path)
+        raise InvalidResult(
+            "invalid_text",
+            f"{name!r} contains a NUL character (\\u0000), which cannot be stored",
+            path,
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InvalidResult("invalid_text", f"{name!r} contains an unpaired surrogate "
-                            f"({show(value[exc.start:exc.end])}); it is not valid Unicode",
-                            path) from exc
+        raise InvalidResult(
+            "invalid_text",
+            f"{name!r} contains an unpaired surrogate "
+            f"({show(value[exc.start : exc.end])}); it is not valid Unicode",
+            path,
+        ) from exc
     return value
 
 
@@ -67,21 +74,27 @@ def plain_text(value: Any, name: str, *, required: bool = False) -> bool:
     """True when `text(value, name, …)` (no explicit limit) would return `value` as it is:
     an ASCII str within the limit, without NUL, not blank when required. The common case,
     decided without building the JSON path that only an error message needs."""
-    return (type(value) is str and len(value) <= MAX_TEXT.get(name, DEFAULT_MAX_TEXT)
-            and value.isascii() and "\x00" not in value
-            and (not required or bool(value.strip())))
+    return (
+        type(value) is str
+        and len(value) <= MAX_TEXT.get(name, DEFAULT_MAX_TEXT)
+        and value.isascii()
+        and "\x00" not in value
+        and (not required or bool(value.strip()))
+    )
 
 
-def text(value: Any, name: str, path: str, *, required: bool = False,
-         limit: int | None = None) -> str | None:
+def text(
+    value: Any, name: str, path: str, *, required: bool = False, limit: int | None = None
+) -> str | None:
     """An optional (or required, non-blank) string field."""
     if value is None:
         if required:
             raise InvalidResult("missing_field", f"required field {name!r} is missing", path)
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidResult("wrong_type", f"{name!r} must be a non-empty string, not "
-                            f"{show(value)}", path)
+        raise InvalidResult(
+            "wrong_type", f"{name!r} must be a non-empty string, not {show(value)}", path
+        )
     return check_text(value, name, path, limit)
 
 
@@ -101,8 +114,7 @@ def number(value: Any, name: str, path: str, *, strings: bool = False) -> float 
             pass
     if isinstance(value, bool) or not isinstance(value, int | float):
         allowed = "a number" + (" or a numeric string" if strings else "")
-        raise InvalidResult("wrong_type", f"{name!r} must be {allowed}, not {show(value)}",
-                            path)
+        raise InvalidResult("wrong_type", f"{name!r} must be {allowed}, not {show(value)}", path)
     if isinstance(value, int) and abs(value) <= 2**53:
         return value  # exact; stored as the integer it is
     try:
@@ -114,8 +126,11 @@ def number(value: Any, name: str, path: str, *, strings: bool = False) -> float 
 def duration(value: Any, path: str, *, strings: bool = False) -> float | None:
     seconds = number(value, "duration_seconds", path, strings=strings)
     if seconds is not None and (not math.isfinite(seconds) or seconds < 0):
-        raise InvalidResult("wrong_type", "'duration_seconds' must be a non-negative finite "
-                            f"number, not {show(value)}", path)
+        raise InvalidResult(
+            "wrong_type",
+            f"'duration_seconds' must be a non-negative finite number, not {show(value)}",
+            path,
+        )
     return seconds
 
 
@@ -139,11 +154,19 @@ def timestamp(value: Any, path: str, name: str = "created_at") -> datetime | Non
     except (ValueError, OverflowError, OSError):
         parsed = None
     if parsed is None:
-        raise InvalidResult("bad_timestamp", f"{name} {show(value)} is not an ISO-8601 "
-                            "timestamp or a number of epoch seconds or milliseconds", path)
+        raise InvalidResult(
+            "bad_timestamp",
+            f"{name} {show(value)} is not an ISO-8601 "
+            "timestamp or a number of epoch seconds or milliseconds",
+            path,
+        )
     if not EARLIEST <= parsed < LATEST:
-        raise InvalidResult("bad_timestamp", f"{name} {show(value)} is {parsed.isoformat()}, "
-                            f"outside {EARLIEST.year}–{LATEST.year}; check its unit", path)
+        raise InvalidResult(
+            "bad_timestamp",
+            f"{name} {show(value)} is {parsed.isoformat()}, "
+            f"outside {EARLIEST.year}–{LATEST.year}; check its unit",
+            path,
+        )
     return parsed
 
 
@@ -159,8 +182,11 @@ def tags(value: Any, path: str) -> tuple[str, ...]:
 
 def direction(value: Any, name: str, path: str) -> str:
     if value not in DIRECTIONS:
-        raise InvalidResult("bad_direction", f"the direction of {name!r} must be \"higher\" or "
-                            f"\"lower\", not {show(value)}", path)
+        raise InvalidResult(
+            "bad_direction",
+            f'the direction of {name!r} must be "higher" or "lower", not {show(value)}',
+            path,
+        )
     return value
 
 

@@ -25,22 +25,42 @@ PROVIDER = "github-action-benchmark"
 METRIC = "value"
 TOOL_DIRECTIONS = {
     **dict.fromkeys(("customBiggerIsBetter", "benchmarkjs", "pytest"), "higher"),
-    **dict.fromkeys(("customSmallerIsBetter", "go", "cargo", "benchmarkluau", "googlecpp",
-                     "catch2", "julia", "jmh", "benchmarkdotnet"), "lower"),
+    **dict.fromkeys(
+        (
+            "customSmallerIsBetter",
+            "go",
+            "cargo",
+            "benchmarkluau",
+            "googlecpp",
+            "catch2",
+            "julia",
+            "jmh",
+            "benchmarkdotnet",
+        ),
+        "lower",
+    ),
 }
 _NAME_HINTS = (("custombiggerisbetter", "higher"), ("customsmallerisbetter", "lower"))
 
 
 def looks_like_custom(document: Any) -> bool:
     """A non-empty list of {name, value, …} objects (benchmon's list items have `metrics`)."""
-    return (isinstance(document, list) and bool(document)
-            and all(isinstance(item, dict) and "name" in item and "value" in item
-                    and "metrics" not in item for item in document))
+    return (
+        isinstance(document, list)
+        and bool(document)
+        and all(
+            isinstance(item, dict) and "name" in item and "value" in item and "metrics" not in item
+            for item in document
+        )
+    )
 
 
 def looks_like_history(document: Any) -> bool:
-    return (isinstance(document, dict) and isinstance(document.get("entries"), dict)
-            and ("lastUpdate" in document or "repoUrl" in document))
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("entries"), dict)
+        and ("lastUpdate" in document or "repoUrl" in document)
+    )
 
 
 def name_direction(name: str) -> str | None:
@@ -48,8 +68,11 @@ def name_direction(name: str) -> str | None:
     base = re.split(r"[\\/]", name)[-1].lower()
     found = {direction for hint, direction in _NAME_HINTS if hint in base}
     if len(found) > 1:
-        raise InvalidResult("conflicting_direction", f"the file name {base!r} says both bigger "
-                            "and smaller is better; rename it", None)
+        raise InvalidResult(
+            "conflicting_direction",
+            f"the file name {base!r} says both bigger and smaller is better; rename it",
+            None,
+        )
     return found.pop() if found else None
 
 
@@ -60,39 +83,61 @@ def _bench(item: Any, path: str, direction: str, extra_notes: list[str]) -> dict
     unit = fields.text(item.get("unit"), "unit", child(path, "unit"), required=True, limit=100)
     value_path = child(path, METRIC)
     metrics = MetricSet(path)
-    metrics.add(METRIC, fields.number(item.get(METRIC), METRIC, value_path), value_path,
-                direction=direction, unit=unit)
+    metrics.add(
+        METRIC,
+        fields.number(item.get(METRIC), METRIC, value_path),
+        value_path,
+        direction=direction,
+        unit=unit,
+    )
     spread, extra = item.get("range"), item.get("extra")
-    if spread is not None and (isinstance(spread, bool) or not isinstance(spread, str | int
-                                                                            | float)):
-        raise InvalidResult("wrong_type", "'range' must be a string or a number",
-                            child(path, "range"))
+    if spread is not None and (
+        isinstance(spread, bool) or not isinstance(spread, str | int | float)
+    ):
+        raise InvalidResult(
+            "wrong_type", "'range' must be a string or a number", child(path, "range")
+        )
     return {
-        "model_version": fields.text(item.get("name"), "model_version", child(path, "name"),
-                                     required=True),
+        "model_version": fields.text(
+            item.get("name"), "model_version", child(path, "name"), required=True
+        ),
         "model_provider": PROVIDER,
-        "notes": fields.notes([
-            f"unit: {unit}",
-            f"range: {spread if isinstance(spread, str) else fields.show(spread)}"
-            if spread is not None else "",
-            f"extra: {extra if isinstance(extra, str) else fields.show(extra, 5_000)}"
-            if extra is not None else "",
-            *extra_notes,
-        ], path),
+        "notes": fields.notes(
+            [
+                f"unit: {unit}",
+                f"range: {spread if isinstance(spread, str) else fields.show(spread)}"
+                if spread is not None
+                else "",
+                f"extra: {extra if isinstance(extra, str) else fields.show(extra, 5_000)}"
+                if extra is not None
+                else "",
+                *extra_notes,
+            ],
+            path,
+        ),
         **metrics.fields(),
     }
 
 
 def adapt_custom(document: list, direction: str | None) -> tuple[list[Result], list[str]]:
     if direction is None:
-        raise InvalidResult("missing_direction", "a github-action-benchmark custom file does "
-                            "not say whether bigger or smaller is better: put "
-                            "customBiggerIsBetter or customSmallerIsBetter in its name, or "
-                            'add a sidecar <file>.benchmon.json with {"direction": "higher"} '
-                            'or {"direction": "lower"}', "$")
-    return [Result(dataset_version="default", prompt_version="default",
-                   **_bench(item, child("$", i), direction, []))
-            for i, item in enumerate(document)], []
+        raise InvalidResult(
+            "missing_direction",
+            "a github-action-benchmark custom file does "
+            "not say whether bigger or smaller is better: put "
+            "customBiggerIsBetter or customSmallerIsBetter in its name, or "
+            'add a sidecar <file>.benchmon.json with {"direction": "higher"} '
+            'or {"direction": "lower"}',
+            "$",
+        )
+    return [
+        Result(
+            dataset_version="default",
+            prompt_version="default",
+            **_bench(item, child("$", i), direction, []),
+        )
+        for i, item in enumerate(document)
+    ], []
 
 
 def _run(suite: str, run: Any, path: str, fallback: str | None) -> list[Result]:
@@ -101,19 +146,29 @@ def _run(suite: str, run: Any, path: str, fallback: str | None) -> list[Result]:
     tool = run.get("tool")
     direction = TOOL_DIRECTIONS.get(tool) if isinstance(tool, str) else None
     if direction is None and fallback is None:
-        raise InvalidResult("unknown_tool", f"tool {fields.show(tool)} is not one whose "
-                            "direction is known; give it in a sidecar <file>.benchmon.json "
-                            '({"direction": "higher"|"lower"})', child(path, "tool"))
+        raise InvalidResult(
+            "unknown_tool",
+            f"tool {fields.show(tool)} is not one whose "
+            "direction is known; give it in a sidecar <file>.benchmon.json "
+            '({"direction": "higher"|"lower"})',
+            child(path, "tool"),
+        )
     commit = run.get("commit") or {}
     if not isinstance(commit, dict):
         raise InvalidResult("wrong_type", "'commit' must be an object", child(path, "commit"))
     date = run.get("date")
-    created_at = (fields.timestamp(date, child(path, "date")) if date is not None else
-                  fields.timestamp(commit.get("timestamp"), f"{path}.commit.timestamp"))
+    created_at = (
+        fields.timestamp(date, child(path, "date"))
+        if date is not None
+        else fields.timestamp(commit.get("timestamp"), f"{path}.commit.timestamp")
+    )
     benches = run.get("benches")
     if not isinstance(benches, list):
-        raise InvalidResult("missing_field" if benches is None else "wrong_type",
-                            "a history entry needs a 'benches' list", child(path, "benches"))
+        raise InvalidResult(
+            "missing_field" if benches is None else "wrong_type",
+            "a history entry needs a 'benches' list",
+            child(path, "benches"),
+        )
     url = fields.text(commit.get("url"), "notes", f"{path}.commit.url")
     context = {
         "dataset_version": fields.check_text(suite, "dataset_version", path),
@@ -121,11 +176,17 @@ def _run(suite: str, run: Any, path: str, fallback: str | None) -> list[Result]:
         "created_at": created_at,
         "commit_sha": fields.text(commit.get("id"), "commit_sha", f"{path}.commit.id"),
     }
-    extra_notes = [f"tool: {tool}" if isinstance(tool, str) else "",
-                   f"commit: {url}" if url else ""]
-    return [Result(**context, **_bench(item, child(child(path, "benches"), k),
-                                       direction or fallback, extra_notes))
-            for k, item in enumerate(benches)]
+    extra_notes = [
+        f"tool: {tool}" if isinstance(tool, str) else "",
+        f"commit: {url}" if url else "",
+    ]
+    return [
+        Result(
+            **context,
+            **_bench(item, child(child(path, "benches"), k), direction or fallback, extra_notes),
+        )
+        for k, item in enumerate(benches)
+    ]
 
 
 def adapt_history(document: dict, direction: str | None) -> tuple[list[Result], list[str]]:
@@ -137,6 +198,5 @@ def adapt_history(document: dict, direction: str | None) -> tuple[list[Result], 
         for j, run in enumerate(runs):
             out.extend(_run(suite, run, child(path, j), direction))
     if not out:
-        raise InvalidResult("no_results", "the history holds no benchmark results",
-                            "$.entries")
+        raise InvalidResult("no_results", "the history holds no benchmark results", "$.entries")
     return out, []

@@ -23,17 +23,40 @@ PROVIDER = "google-benchmark"
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 TIMES = ("real_time", "cpu_time")
 # Row fields that are not user counters.
-NOT_COUNTERS = {"name", "run_name", "run_type", "family_index", "per_family_instance_index",
-                "repetitions", "repetition_index", "threads", "iterations", "real_time",
-                "cpu_time", "time_unit", "aggregate_name", "aggregate_unit", "error_occurred",
-                "error_message", "label", "big_o", "rms", "cpu_coefficient",
-                "real_coefficient", "skipped", "skip_message"}
+NOT_COUNTERS = {
+    "name",
+    "run_name",
+    "run_type",
+    "family_index",
+    "per_family_instance_index",
+    "repetitions",
+    "repetition_index",
+    "threads",
+    "iterations",
+    "real_time",
+    "cpu_time",
+    "time_unit",
+    "aggregate_name",
+    "aggregate_unit",
+    "error_occurred",
+    "error_message",
+    "label",
+    "big_o",
+    "rms",
+    "cpu_coefficient",
+    "real_coefficient",
+    "skipped",
+    "skip_message",
+}
 SPREAD = ("stddev", "cv")  # aggregates that describe noise, not the counter itself
 
 
 def looks_like(document: Any) -> bool:
-    return (isinstance(document, dict) and isinstance(document.get("context"), dict)
-            and isinstance(document.get("benchmarks"), list))
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("context"), dict)
+        and isinstance(document.get("benchmarks"), list)
+    )
 
 
 def _rows(benchmarks: list, warnings: list[str]) -> dict[str, dict[str, list]]:
@@ -45,8 +68,10 @@ def _rows(benchmarks: list, warnings: list[str]) -> dict[str, dict[str, list]]:
             raise InvalidResult("wrong_type", "a benchmark must be an object", path)
         if row.get("error_occurred") or row.get("skipped"):
             message = row.get("error_message") or row.get("skip_message") or "no message"
-            warnings.append(f"{path}: the benchmark reported an error ({fields.show(message)})"
-                            " and was not stored")
+            warnings.append(
+                f"{path}: the benchmark reported an error ({fields.show(message)})"
+                " and was not stored"
+            )
             continue
         name = row.get("run_name") or row.get("name")
         fields.text(name, "model_version", child(path, "name"), required=True)
@@ -58,8 +83,11 @@ def _rows(benchmarks: list, warnings: list[str]) -> dict[str, dict[str, list]]:
 def _scale(row: dict, path: str) -> float:
     unit = row.get("time_unit", "ns")
     if not isinstance(unit, str) or unit not in TO_NS:
-        raise InvalidResult("bad_unit", f"time_unit {fields.show(unit)} is not one of "
-                            f"{', '.join(TO_NS)}", child(path, "time_unit"))
+        raise InvalidResult(
+            "bad_unit",
+            f"time_unit {fields.show(unit)} is not one of {', '.join(TO_NS)}",
+            child(path, "time_unit"),
+        )
     return TO_NS[unit]
 
 
@@ -74,23 +102,32 @@ def _add_row(metrics: MetricSet, row: dict, path: str, suffix: str, spread: bool
             continue  # labels and other strings
         where = child(path, key)
         if key in TIMES:
-            metrics.add(f"{key}{suffix}", fields.number(value, key, where) * scale, where,
-                        direction="lower", unit=None if ratio else "ns")
+            metrics.add(
+                f"{key}{suffix}",
+                fields.number(value, key, where) * scale,
+                where,
+                direction="lower",
+                unit=None if ratio else "ns",
+            )
         else:
-            metrics.add(f"{key}{suffix}", fields.number(value, key, where), where,
-                        informational=spread)
+            metrics.add(
+                f"{key}{suffix}", fields.number(value, key, where), where, informational=spread
+            )
 
 
 def _mean_of(rows: list, path: str, metrics: MetricSet) -> None:
     """Repetitions without a mean aggregate: store their mean, and say so."""
     for key in TIMES:
-        values = [fields.number(r.get(key), key, p) * _scale(r, p) for p, r in rows
-                  if isinstance(r.get(key), int | float)]
+        values = [
+            fields.number(r.get(key), key, p) * _scale(r, p)
+            for p, r in rows
+            if isinstance(r.get(key), int | float)
+        ]
         if values:
-            metrics.add(key, math.fsum(values) / len(values), path, direction="lower",
-                        unit="ns")
-    metrics.warnings.append(f"{path}: {len(rows)} repetitions without a mean aggregate; "
-                            "their mean was stored")
+            metrics.add(key, math.fsum(values) / len(values), path, direction="lower", unit="ns")
+    metrics.warnings.append(
+        f"{path}: {len(rows)} repetitions without a mean aggregate; their mean was stored"
+    )
 
 
 def _result(name: str, rows: dict[str, list], context: dict) -> Result:
@@ -100,8 +137,12 @@ def _result(name: str, rows: dict[str, list], context: dict) -> Result:
     by_name = {str(r.get("aggregate_name")): (p, r) for p, r in aggregates}
     if len(iterations) == 1:
         _add_row(metrics, iterations[0][1], iterations[0][0], "", spread=False)
-        metrics.add("iterations", fields.number(iterations[0][1].get("iterations"),
-                    "iterations", path), child(path, "iterations"), informational=True)
+        metrics.add(
+            "iterations",
+            fields.number(iterations[0][1].get("iterations"), "iterations", path),
+            child(path, "iterations"),
+            informational=True,
+        )
     elif "mean" in by_name:
         _add_row(metrics, by_name["mean"][1], by_name["mean"][0], "", spread=False)
     elif iterations:
@@ -113,8 +154,14 @@ def _result(name: str, rows: dict[str, list], context: dict) -> Result:
             metrics.warnings.append(f"{agg_path}: complexity aggregate {aggregate} not stored")
             continue
         _add_row(metrics, row, agg_path, f"_{aggregate}", spread=aggregate in SPREAD)
-    return Result(model_version=name, dataset_version="default", prompt_version="default",
-                  model_provider=PROVIDER, **context, **metrics.fields())
+    return Result(
+        model_version=name,
+        dataset_version="default",
+        prompt_version="default",
+        model_provider=PROVIDER,
+        **context,
+        **metrics.fields(),
+    )
 
 
 def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], list[str]]:
@@ -127,6 +174,9 @@ def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], l
     warnings: list[str] = []
     runs = _rows(document["benchmarks"], warnings)
     if not runs:
-        raise InvalidResult("no_results", "the file holds no benchmark results (none, or only "
-                            "ones that reported an error)", "$.benchmarks")
+        raise InvalidResult(
+            "no_results",
+            "the file holds no benchmark results (none, or only ones that reported an error)",
+            "$.benchmarks",
+        )
     return [_result(name, rows, context) for name, rows in runs.items()], warnings

@@ -22,9 +22,14 @@ STDERR = "_stderr"
 
 def looks_like(document: Any) -> bool:
     """`results` is an object of tasks (benchmon's is a list) beside lm-eval's own keys."""
-    return (isinstance(document, dict) and isinstance(document.get("results"), dict)
-            and any(k in document for k in ("versions", "config", "higher_is_better",
-                                            "n-shot", "group_subtasks")))
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("results"), dict)
+        and any(
+            k in document
+            for k in ("versions", "config", "higher_is_better", "n-shot", "group_subtasks")
+        )
+    )
 
 
 def _object(document: dict, key: str) -> dict:
@@ -53,8 +58,11 @@ def _model_version(document: dict, config: dict) -> str:
     for key in ("pretrained", "model", "path"):  # HF / API models / local paths
         if isinstance(args.get(key), str) and args[key].strip():
             return fields.check_text(args[key].strip(), "model_version", "$.config.model_args")
-    raise InvalidResult("missing_field", "no model name: neither 'model_name' nor "
-                        "'pretrained=' in config.model_args", "$.model_name")
+    raise InvalidResult(
+        "missing_field",
+        "no model name: neither 'model_name' nor 'pretrained=' in config.model_args",
+        "$.model_name",
+    )
 
 
 def _version_text(version: Any) -> str | None:
@@ -68,8 +76,11 @@ def _shots(task: str, n_shot: dict, subtasks: dict, seen: frozenset = frozenset(
     if task in n_shot:
         shots = n_shot[task]
         if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0:
-            raise InvalidResult("wrong_type", f"n-shot must be a whole number, not "
-                                f"{fields.show(shots)}", child('$["n-shot"]', task))
+            raise InvalidResult(
+                "wrong_type",
+                f"n-shot must be a whole number, not {fields.show(shots)}",
+                child('$["n-shot"]', task),
+            )
         return {shots}
     found: set = set()
     for sub in _subtasks(task, subtasks):
@@ -88,8 +99,11 @@ def _prompt_version(task: str, n_shot: dict, subtasks: dict, chat: bool) -> str:
 
 
 def _chat_applied(document: dict, config: dict) -> bool:
-    return bool(document.get("chat_template") or document.get("chat_template_sha")
-                or config.get("apply_chat_template"))
+    return bool(
+        document.get("chat_template")
+        or document.get("chat_template_sha")
+        or config.get("apply_chat_template")
+    )
 
 
 def _subtasks(task: str, subtasks: dict) -> list[str]:
@@ -97,14 +111,18 @@ def _subtasks(task: str, subtasks: dict) -> list[str]:
     return [s for s in listed if isinstance(s, str)] if isinstance(listed, list) else []
 
 
-def _direction(task: str, metric: str, hib: dict, subtasks: dict,
-               seen: frozenset = frozenset()) -> str | None:
+def _direction(
+    task: str, metric: str, hib: dict, subtasks: dict, seen: frozenset = frozenset()
+) -> str | None:
     """`higher_is_better[task][metric]`, else what all of a group's subtasks agree on."""
     stated = hib[task].get(metric) if isinstance(hib.get(task), dict) else None
     if isinstance(stated, bool):
         return "higher" if stated else "lower"
-    found = {_direction(sub, metric, hib, subtasks, seen | {task})
-             for sub in _subtasks(task, subtasks) if sub not in seen} - {None}
+    found = {
+        _direction(sub, metric, hib, subtasks, seen | {task})
+        for sub in _subtasks(task, subtasks)
+        if sub not in seen
+    } - {None}
     return found.pop() if len(found) == 1 else None
 
 
@@ -112,16 +130,26 @@ def _metrics(task: str, values: dict, path: str, hib: dict, subtasks: dict) -> M
     metrics = MetricSet(path)
     for key, value in values.items():
         metric, _, filter_name = key.partition(",")
-        if metric in NOT_METRICS or isinstance(value, bool) or not (
-                isinstance(value, int | float) or (isinstance(value, str)
-                                                   and value.strip().upper() == "N/A")):
+        if (
+            metric in NOT_METRICS
+            or isinstance(value, bool)
+            or not (
+                isinstance(value, int | float)
+                or (isinstance(value, str) and value.strip().upper() == "N/A")
+            )
+        ):
             continue  # aliases, sample counts, and other non-numbers
         where = child(path, key)
         name = metric if filter_name in ("", "none") else f"{metric}/{filter_name}"
         informational = metric.endswith(STDERR)
         direction = None if informational else _direction(task, metric, hib, subtasks)
-        metrics.add(name, fields.number(value, name, where), where, direction=direction,
-                    informational=informational)
+        metrics.add(
+            name,
+            fields.number(value, name, where),
+            where,
+            direction=direction,
+            informational=informational,
+        )
     return metrics
 
 
@@ -135,15 +163,22 @@ def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], l
     provider = fields.text(config.get("model"), "model_provider", "$.config.model")
     created_at = fields.timestamp(document.get("date"), "$.date")
     commit = fields.text(document.get("git_hash"), "commit_sha", "$.git_hash")
-    duration = fields.duration(document.get("total_evaluation_time_seconds"),
-                               "$.total_evaluation_time_seconds", strings=True)
+    duration = fields.duration(
+        document.get("total_evaluation_time_seconds"),
+        "$.total_evaluation_time_seconds",
+        strings=True,
+    )
     chat = _chat_applied(document, config)
     limit = config.get("limit")
-    notes = fields.notes([
-        f"model_args: {config['model_args']}" if isinstance(config.get("model_args"), str)
-        else "",
-        f"limit: {fields.show(limit)}" if limit is not None else "",
-    ], "$.config")
+    notes = fields.notes(
+        [
+            f"model_args: {config['model_args']}"
+            if isinstance(config.get("model_args"), str)
+            else "",
+            f"limit: {fields.show(limit)}" if limit is not None else "",
+        ],
+        "$.config",
+    )
 
     tasks = [(name, "results") for name in results_obj]
     tasks += [(name, "groups") for name in groups if name not in results_obj]
@@ -158,16 +193,18 @@ def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], l
         is_group = task in groups or bool(_subtasks(task, subtasks))
         version = _version_text(versions.get(task))
         dataset = f"{task}@{version}" if version else task
-        out.append(Result(
-            model_version=model,
-            dataset_version=fields.check_text(dataset, "dataset_version", path),
-            prompt_version=_prompt_version(task, n_shot, subtasks, chat),
-            model_provider=provider,
-            created_at=created_at,
-            commit_sha=commit,
-            duration_seconds=duration,
-            tags=("group",) if is_group else (),
-            notes=notes,
-            **_metrics(task, values, path, hib, subtasks).fields(),
-        ))
+        out.append(
+            Result(
+                model_version=model,
+                dataset_version=fields.check_text(dataset, "dataset_version", path),
+                prompt_version=_prompt_version(task, n_shot, subtasks, chat),
+                model_provider=provider,
+                created_at=created_at,
+                commit_sha=commit,
+                duration_seconds=duration,
+                tags=("group",) if is_group else (),
+                notes=notes,
+                **_metrics(task, values, path, hib, subtasks).fields(),
+            )
+        )
     return out, []

@@ -28,8 +28,16 @@ class MetricSet:
     warnings: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
-    def add(self, name: str, value: float | None, path: str, *, direction: str | None = None,
-            informational: bool = False, unit: str | None = None) -> None:
+    def add(
+        self,
+        name: str,
+        value: float | None,
+        path: str,
+        *,
+        direction: str | None = None,
+        informational: bool = False,
+        unit: str | None = None,
+    ) -> None:
         """Add one value (already a number, or `None` for absent) found at `path`."""
         if value is None:
             return
@@ -43,8 +51,9 @@ class MetricSet:
         if name in self.metrics:
             raise InvalidResult("duplicate_metric", f"metric {name!r} is given twice", path)
         if len(self.metrics) >= MAX_METRICS:
-            raise InvalidResult("too_many_metrics", f"more than {MAX_METRICS:,} metrics in one "
-                                "result", path)
+            raise InvalidResult(
+                "too_many_metrics", f"more than {MAX_METRICS:,} metrics in one result", path
+            )
         self.metrics[name] = value
         if informational:
             self.informational.append(name)
@@ -57,11 +66,20 @@ class MetricSet:
         """Add a finite number under a plain ASCII name exactly as `add()` would, and say so;
         False (nothing added) means `add()` must decide and report. Saves building a JSON
         path per metric in the common case."""
-        if not (type(value) is float and math.isfinite(value)
-                or type(value) is int and -(2**53) <= value <= 2**53):
+        if not (
+            type(value) is float
+            and math.isfinite(value)
+            or type(value) is int
+            and -(2**53) <= value <= 2**53
+        ):
             return False
-        if not (type(name) is str and len(name) <= MAX_METRIC_NAME and name.isascii()
-                and "\x00" not in name and name.strip()):
+        if not (
+            type(name) is str
+            and len(name) <= MAX_METRIC_NAME
+            and name.isascii()
+            and "\x00" not in name
+            and name.strip()
+        ):
             return False
         if name in self.metrics or len(self.metrics) >= MAX_METRICS:
             return False
@@ -78,8 +96,11 @@ class MetricSet:
                 problem = "it has only informational metrics (" + ", ".join(self.metrics) + ")"
             else:
                 problem = "it has no metric values"
-            raise InvalidResult("no_finite_metrics", f"the result cannot be stored: {problem} "
-                                "(NaN and ±Infinity are not stored)", self.path)
+            raise InvalidResult(
+                "no_finite_metrics",
+                f"the result cannot be stored: {problem} (NaN and ±Infinity are not stored)",
+                self.path,
+            )
         return {
             "metrics": self.metrics,
             "directions": self.directions,

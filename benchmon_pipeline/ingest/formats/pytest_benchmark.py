@@ -68,12 +68,16 @@ def _result(bench: Any, path: str, context: dict) -> Result:
     name_key = "fullname" if bench.get("fullname") is not None else "name"
     stats = bench.get("stats")
     if not isinstance(stats, dict):
-        raise InvalidResult("missing_field" if stats is None else "wrong_type",
-                            "a benchmark needs a 'stats' object", child(path, "stats"))
+        raise InvalidResult(
+            "missing_field" if stats is None else "wrong_type",
+            "a benchmark needs a 'stats' object",
+            child(path, "stats"),
+        )
     group = fields.text(bench.get("group"), "dataset_version", child(path, "group"))
     return Result(
-        model_version=fields.text(bench.get(name_key), "model_version", child(path, name_key),
-                                  required=True),
+        model_version=fields.text(
+            bench.get(name_key), "model_version", child(path, name_key), required=True
+        ),
         dataset_version=group or "default",
         prompt_version=_params(bench, path),
         model_provider=PROVIDER,
@@ -89,12 +93,14 @@ def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], l
     context = {
         "created_at": fields.timestamp(document.get("datetime"), "$.datetime"),
         "commit_sha": fields.text(commit.get("id"), "commit_sha", "$.commit_info.id"),
-        "branch_name": fields.text(commit.get("branch"), "branch_name",
-                                   "$.commit_info.branch"),
-        "notes": fields.notes([
-            f"machine: {node}" if node else "",
-            "dirty working tree" if commit.get("dirty") is True else "",
-        ], "$.machine_info"),
+        "branch_name": fields.text(commit.get("branch"), "branch_name", "$.commit_info.branch"),
+        "notes": fields.notes(
+            [
+                f"machine: {node}" if node else "",
+                "dirty working tree" if commit.get("dirty") is True else "",
+            ],
+            "$.machine_info",
+        ),
     }
     benchmarks = document["benchmarks"]
     if not benchmarks:

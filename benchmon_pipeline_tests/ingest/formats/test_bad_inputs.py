@@ -44,17 +44,37 @@ CORPUS = [
     ("deeply nested", b"[" * 100_000 + b"]" * 100_000, "too_deeply_nested", None),
     ("nested garbage", b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "too_deeply_nested", None),
     ("wrong top-level type", b'"just a string"', "unknown_format", "$"),
-    ("wrong field type", json.dumps({**GOOD, "prompt_version": 4}).encode(), "wrong_type",
-     "$.prompt_version"),
-    ("wrong metrics type", json.dumps({**GOOD, "metrics": [0.9]}).encode(), "wrong_type",
-     "$.metrics"),
-    ("wrong type in a list", json.dumps({"results": [GOOD, GOOD, GOOD, {**GOOD, "metrics": {
-        "f1": "high"}}]}).encode(), "metric_not_a_number", "$.results[3].metrics.f1"),
-    ("missing metrics", json.dumps({k: v for k, v in GOOD.items() if k != "metrics"}).encode(),
-     "missing_field", "$.metrics"),
-    ("only non-finite metrics", b'{"model_version": "m", "dataset_version": "d", '
-     b'"prompt_version": "p", "metrics": {"f1": NaN, "loss": Infinity, "x": -Infinity}}',
-     "no_finite_metrics", "$.metrics"),
+    (
+        "wrong field type",
+        json.dumps({**GOOD, "prompt_version": 4}).encode(),
+        "wrong_type",
+        "$.prompt_version",
+    ),
+    (
+        "wrong metrics type",
+        json.dumps({**GOOD, "metrics": [0.9]}).encode(),
+        "wrong_type",
+        "$.metrics",
+    ),
+    (
+        "wrong type in a list",
+        json.dumps({"results": [GOOD, GOOD, GOOD, {**GOOD, "metrics": {"f1": "high"}}]}).encode(),
+        "metric_not_a_number",
+        "$.results[3].metrics.f1",
+    ),
+    (
+        "missing metrics",
+        json.dumps({k: v for k, v in GOOD.items() if k != "metrics"}).encode(),
+        "missing_field",
+        "$.metrics",
+    ),
+    (
+        "only non-finite metrics",
+        b'{"model_version": "m", "dataset_version": "d", '
+        b'"prompt_version": "p", "metrics": {"f1": NaN, "loss": Infinity, "x": -Infinity}}',
+        "no_finite_metrics",
+        "$.metrics",
+    ),
     ("no results", b'{"results": []}', "no_results", "$.results"),
     ("huge integer", b'{"metrics": {"f1": 1' + b"0" * 5000 + b"}}", "invalid_json", None),
     ("trailing garbage", SAMPLE + b"\n}", "invalid_json", None),
@@ -62,8 +82,9 @@ CORPUS = [
 ]
 
 
-@pytest.mark.parametrize(("case", "content", "code", "path"), CORPUS,
-                         ids=[case[0] for case in CORPUS])
+@pytest.mark.parametrize(
+    ("case", "content", "code", "path"), CORPUS, ids=[case[0] for case in CORPUS]
+)
 def test_bad_file_is_refused_with_code_and_path(inbox, case, content, code, path):
     error = _refusal(inbox, content)
     assert (error.error_code, error.json_path) == (code, path)
@@ -128,12 +149,15 @@ def test_utf8_bom_parses_normally(inbox):
 
 def test_non_finite_values_are_dropped_with_a_warning(inbox):
     path = inbox / "partly.json"
-    path.write_text(json.dumps({**GOOD, "metrics": {"f1": 0.9, "loss": float("nan"),
-                                                    "cost": float("-inf")}}))
+    path.write_text(
+        json.dumps({**GOOD, "metrics": {"f1": 0.9, "loss": float("nan"), "cost": float("-inf")}})
+    )
     parsed = read_file(path, inside=inbox)
     assert parsed.results[0].metrics == {"f1": 0.9}
-    assert parsed.warnings == ["$.metrics.loss: nan is not finite and was not stored",
-                               "$.metrics.cost: -inf is not finite and was not stored"]
+    assert parsed.warnings == [
+        "$.metrics.loss: nan is not finite and was not stored",
+        "$.metrics.cost: -inf is not finite and was not stored",
+    ]
 
 
 def test_data_js_with_trailing_garbage_says_where(inbox):
@@ -150,44 +174,121 @@ def test_sidecars_are_recognised_for_the_lister():
 
 ADAPTER_CASES = [
     # (case, file name, document, error_code, json_path)
-    ("benchmon results not a list", "r.json", {"results": {"a": 1}}, "wrong_type",
-     "$.results"),
-    ("pytest stats missing", "p.json", {"machine_info": {}, "benchmarks": [{"name": "t"}]},
-     "missing_field", "$.benchmarks[0].stats"),
-    ("pytest mean is text", "p.json", {"machine_info": {}, "benchmarks": [
-        {"name": "t", "stats": {"mean": "fast"}}]}, "wrong_type", "$.benchmarks[0].stats.mean"),
-    ("pytest no benchmarks", "p.json", {"machine_info": {}, "benchmarks": []}, "no_results",
-     "$.benchmarks"),
-    ("pytest naive datetime garbage", "p.json", {"machine_info": {}, "datetime": "17/11/2019",
-     "benchmarks": [{"name": "t", "stats": {"mean": 1.0}}]}, "bad_timestamp", "$.datetime"),
-    ("google unknown unit", "g.json", {"context": {}, "benchmarks": [
-        {"name": "b", "real_time": 1, "cpu_time": 1, "time_unit": "fortnights"}]}, "bad_unit",
-     "$.benchmarks[0].time_unit"),
-    ("google name missing", "g.json", {"context": {}, "benchmarks": [{"real_time": 1}]},
-     "missing_field", "$.benchmarks[0].name"),
-    ("google only errors", "g.json", {"context": {}, "benchmarks": [
-        {"name": "b", "error_occurred": True}]}, "no_results", "$.benchmarks"),
-    ("custom unit missing", "customSmallerIsBetter.json", [{"name": "n", "value": 1}],
-     "missing_field", "$[0].unit"),
-    ("custom value is boolean", "customSmallerIsBetter.json",
-     [{"name": "n", "unit": "ms", "value": True}], "wrong_type", "$[0].value"),
-    ("custom value is NaN", "customSmallerIsBetter.json",
-     [{"name": "n", "unit": "ms", "value": float("nan")}], "no_finite_metrics", "$[0]"),
-    ("custom range is an object", "customSmallerIsBetter.json",
-     [{"name": "n", "unit": "ms", "value": 1, "range": {"lo": 1}}], "wrong_type",
-     "$[0].range"),
-    ("custom both hints in the name", "customBiggerIsBetter-customSmallerIsBetter.json",
-     [{"name": "n", "unit": "ms", "value": 1}], "conflicting_direction", None),
-    ("history benches missing", "data.js", {"lastUpdate": 1, "entries": {"S": [
-        {"tool": "go", "date": 1732352400000}]}}, "missing_field", "$.entries.S[0].benches"),
-    ("history suite not a list", "data.js", {"lastUpdate": 1, "entries": {"My suite": {}}},
-     "wrong_type", '$.entries["My suite"]'),
+    ("benchmon results not a list", "r.json", {"results": {"a": 1}}, "wrong_type", "$.results"),
+    (
+        "pytest stats missing",
+        "p.json",
+        {"machine_info": {}, "benchmarks": [{"name": "t"}]},
+        "missing_field",
+        "$.benchmarks[0].stats",
+    ),
+    (
+        "pytest mean is text",
+        "p.json",
+        {"machine_info": {}, "benchmarks": [{"name": "t", "stats": {"mean": "fast"}}]},
+        "wrong_type",
+        "$.benchmarks[0].stats.mean",
+    ),
+    (
+        "pytest no benchmarks",
+        "p.json",
+        {"machine_info": {}, "benchmarks": []},
+        "no_results",
+        "$.benchmarks",
+    ),
+    (
+        "pytest naive datetime garbage",
+        "p.json",
+        {
+            "machine_info": {},
+            "datetime": "17/11/2019",
+            "benchmarks": [{"name": "t", "stats": {"mean": 1.0}}],
+        },
+        "bad_timestamp",
+        "$.datetime",
+    ),
+    (
+        "google unknown unit",
+        "g.json",
+        {
+            "context": {},
+            "benchmarks": [{"name": "b", "real_time": 1, "cpu_time": 1, "time_unit": "fortnights"}],
+        },
+        "bad_unit",
+        "$.benchmarks[0].time_unit",
+    ),
+    (
+        "google name missing",
+        "g.json",
+        {"context": {}, "benchmarks": [{"real_time": 1}]},
+        "missing_field",
+        "$.benchmarks[0].name",
+    ),
+    (
+        "google only errors",
+        "g.json",
+        {"context": {}, "benchmarks": [{"name": "b", "error_occurred": True}]},
+        "no_results",
+        "$.benchmarks",
+    ),
+    (
+        "custom unit missing",
+        "customSmallerIsBetter.json",
+        [{"name": "n", "value": 1}],
+        "missing_field",
+        "$[0].unit",
+    ),
+    (
+        "custom value is boolean",
+        "customSmallerIsBetter.json",
+        [{"name": "n", "unit": "ms", "value": True}],
+        "wrong_type",
+        "$[0].value",
+    ),
+    (
+        "custom value is NaN",
+        "customSmallerIsBetter.json",
+        [{"name": "n", "unit": "ms", "value": float("nan")}],
+        "no_finite_metrics",
+        "$[0]",
+    ),
+    (
+        "custom range is an object",
+        "customSmallerIsBetter.json",
+        [{"name": "n", "unit": "ms", "value": 1, "range": {"lo": 1}}],
+        "wrong_type",
+        "$[0].range",
+    ),
+    (
+        "custom both hints in the name",
+        "customBiggerIsBetter-customSmallerIsBetter.json",
+        [{"name": "n", "unit": "ms", "value": 1}],
+        "conflicting_direction",
+        None,
+    ),
+    (
+        "history benches missing",
+        "data.js",
+        {"lastUpdate": 1, "entries": {"S": [{"tool": "go", "date": 1732352400000}]}},
+        "missing_field",
+        "$.entries.S[0].benches",
+    ),
+    (
+        "history suite not a list",
+        "data.js",
+        {"lastUpdate": 1, "entries": {"My suite": {}}},
+        "wrong_type",
+        '$.entries["My suite"]',
+    ),
     ("history empty", "data.js", {"lastUpdate": 1, "entries": {}}, "no_results", "$.entries"),
 ]
 
 
-@pytest.mark.parametrize(("case", "name", "document", "code", "path"), ADAPTER_CASES,
-                         ids=[case[0] for case in ADAPTER_CASES])
+@pytest.mark.parametrize(
+    ("case", "name", "document", "code", "path"),
+    ADAPTER_CASES,
+    ids=[case[0] for case in ADAPTER_CASES],
+)
 def test_bad_adapter_input(case, name, document, code, path):
     with pytest.raises(InvalidResult) as caught:
         parse_bytes(name, json.dumps(document).encode())

@@ -12,17 +12,22 @@ from benchmon_pipeline_tests.helpers import FIXTURES
 from benchmon_pipeline_tests.ingest.formats.real_files import REAL
 
 
-@pytest.mark.parametrize(("relative", "expected"), [
-    ("lm_eval/rwkv7-1.5b-world_lambada.json", "lm_eval"),
-    ("lm_eval/gemma-2-2b_mmlu-groups.json", "lm_eval"),
-    ("lm_eval/gpt-4o-mini_tgpred_nan-inf.json", "lm_eval"),
-    ("pytest_benchmark/gab-example_v3.2.2_fib.json", "pytest_benchmark"),
-    ("pytest_benchmark/gab-example_v3.2.2_several-units.json", "pytest_benchmark"),
-    ("google_benchmark/gab-example_fib.json", "google_benchmark"),
-    ("github_action_benchmark/customBiggerIsBetter_example.json", "github_action_benchmark"),
-    ("github_action_benchmark/customSmallerIsBetter_numeric-range.json",
-     "github_action_benchmark"),
-])
+@pytest.mark.parametrize(
+    ("relative", "expected"),
+    [
+        ("lm_eval/rwkv7-1.5b-world_lambada.json", "lm_eval"),
+        ("lm_eval/gemma-2-2b_mmlu-groups.json", "lm_eval"),
+        ("lm_eval/gpt-4o-mini_tgpred_nan-inf.json", "lm_eval"),
+        ("pytest_benchmark/gab-example_v3.2.2_fib.json", "pytest_benchmark"),
+        ("pytest_benchmark/gab-example_v3.2.2_several-units.json", "pytest_benchmark"),
+        ("google_benchmark/gab-example_fib.json", "google_benchmark"),
+        ("github_action_benchmark/customBiggerIsBetter_example.json", "github_action_benchmark"),
+        (
+            "github_action_benchmark/customSmallerIsBetter_numeric-range.json",
+            "github_action_benchmark",
+        ),
+    ],
+)
 def test_real_files_are_detected(relative, expected):
     assert detect(json.loads((REAL / relative).read_text())) == expected
 
@@ -33,8 +38,9 @@ def test_benchmon_shapes_are_detected():
         assert detect(document) == "benchmon"
 
 
-@pytest.mark.parametrize("document", [{"hello": "world"}, 42, "text", None,
-                                      {"benchmarks": "not a list"}])
+@pytest.mark.parametrize(
+    "document", [{"hello": "world"}, 42, "text", None, {"benchmarks": "not a list"}]
+)
 def test_unknown_shapes_are_refused(document):
     with pytest.raises(InvalidResult) as caught:
         parse_document("x.json", document)

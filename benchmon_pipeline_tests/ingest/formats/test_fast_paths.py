@@ -27,14 +27,18 @@ from benchmon_pipeline_tests.helpers import FIXTURES
 SAMPLE = (FIXTURES / "sample_benchmark_results.json").read_bytes()
 
 texts = st.one_of(
-    st.none(), st.integers(), st.booleans(),
-    st.text(max_size=20), st.text(alphabet=" \t\n\x00\x1fé\ud800ab", max_size=8),
+    st.none(),
+    st.integers(),
+    st.booleans(),
+    st.text(max_size=20),
+    st.text(alphabet=" \t\n\x00\x1fé\ud800ab", max_size=8),
     st.text(min_size=495, max_size=505, alphabet="ab"),
 )
 
 
-@given(value=texts, name=st.sampled_from(["model_version", "notes", "run_id"]),
-       required=st.booleans())
+@given(
+    value=texts, name=st.sampled_from(["model_version", "notes", "run_id"]), required=st.booleans()
+)
 def test_plain_text_only_where_text_returns_the_value(value, name, required):
     if not fields.plain_text(value, name, required=required):
         return
@@ -50,12 +54,18 @@ def test_plain_ascii_text_takes_the_shortcut(value, required):
     assert fields.plain_text(value, "model_version", required=required) == expected
 
 
-numbers = st.one_of(st.integers(min_value=-(2**60), max_value=2**60),
-                    st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-                    st.none(), st.text(max_size=3))
-names = st.one_of(st.text(max_size=5), st.text(min_size=MAX_METRIC_NAME - 1,
-                                                max_size=MAX_METRIC_NAME + 1, alphabet="m"),
-                  st.sampled_from(["", " ", "f1", "a\x00b", "é"]))
+numbers = st.one_of(
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+)
+names = st.one_of(
+    st.text(max_size=5),
+    st.text(min_size=MAX_METRIC_NAME - 1, max_size=MAX_METRIC_NAME + 1, alphabet="m"),
+    st.sampled_from(["", " ", "f1", "a\x00b", "é"]),
+)
 
 
 @given(name=names, value=numbers)
@@ -72,8 +82,15 @@ def test_add_plain_adds_only_what_add_would_add_silently(name, value):
 
 def test_add_plain_leaves_non_finite_and_odd_names_to_add():
     metrics = MetricSet("$.metrics")
-    for name, value in [("f1", math.nan), ("f1", math.inf), ("", 1.0), ("x", True),
-                        ("x", 2**60), ("x" * (MAX_METRIC_NAME + 1), 1.0), ("é", 1.0)]:
+    for name, value in [
+        ("f1", math.nan),
+        ("f1", math.inf),
+        ("", 1.0),
+        ("x", True),
+        ("x", 2**60),
+        ("x" * (MAX_METRIC_NAME + 1), 1.0),
+        ("é", 1.0),
+    ]:
         assert not metrics.add_plain(name, value)
     assert metrics.add_plain("f1", 0.5) and not metrics.add_plain("f1", 0.6)  # a repeat
     assert metrics.metrics == {"f1": 0.5}
@@ -87,8 +104,7 @@ def inbox(tmp_path):
 
 
 @pytest.mark.parametrize("folders", [None, {}], ids=["resolve every path", "folder cache"])
-def test_links_and_special_files_are_judged_alike_with_the_folder_cache(
-        inbox, tmp_path, folders):
+def test_links_and_special_files_are_judged_alike_with_the_folder_cache(inbox, tmp_path, folders):
     (tmp_path / "secret.json").write_bytes(SAMPLE)
     (inbox / "link.json").symlink_to(tmp_path / "secret.json")
     (tmp_path / "elsewhere").mkdir()
@@ -107,11 +123,24 @@ def test_links_and_special_files_are_judged_alike_with_the_folder_cache(
             return exc.error_code
         return "read"
 
-    assert {name: code(name) for name in
-            ["link.json", "env/r.json", "alias.json", "real.json", "sub/r.json", "pipe.json"]
-            } == {"link.json": "symlink_outside_inbox", "env/r.json": "symlink_outside_inbox",
-                  "alias.json": "read", "real.json": "read", "sub/r.json": "read",
-                  "pipe.json": "not_a_regular_file"}
+    assert {
+        name: code(name)
+        for name in [
+            "link.json",
+            "env/r.json",
+            "alias.json",
+            "real.json",
+            "sub/r.json",
+            "pipe.json",
+        ]
+    } == {
+        "link.json": "symlink_outside_inbox",
+        "env/r.json": "symlink_outside_inbox",
+        "alias.json": "read",
+        "real.json": "read",
+        "sub/r.json": "read",
+        "pipe.json": "not_a_regular_file",
+    }
     with pytest.raises(FileNotFoundError):
         read_file(inbox / "missing.json", inside=inbox, folders=folders)
 
@@ -122,35 +151,53 @@ def test_a_file_read_whole_even_when_it_grew_after_stat(inbox, monkeypatch):
     path = inbox / "r.json"
     path.write_bytes(SAMPLE)
     real = reading._regular_file_inside
-    monkeypatch.setattr(reading, "_regular_file_inside",
-                        lambda *a, **k: (real(*a, **k)[0], 10))  # stat said 10 bytes
+    monkeypatch.setattr(
+        reading, "_regular_file_inside", lambda *a, **k: (real(*a, **k)[0], 10)
+    )  # stat said 10 bytes
     assert read_file(path, inside=inbox).results[0].metrics["f1"] == 0.895
     with pytest.raises(InvalidResult) as caught:
         read_file(path, inside=inbox, max_bytes=50)
     assert caught.value.error_code == "file_too_large"
 
 
-@given(environment=st.one_of(st.none(), st.just(""), st.just("ci")),
-       triggered_by=st.one_of(st.none(), st.just("bob")))
+@given(
+    environment=st.one_of(st.none(), st.just(""), st.just("ci")),
+    triggered_by=st.one_of(st.none(), st.just("bob")),
+)
 def test_with_defaults_is_replace(environment, triggered_by):
-    result = Result("m", "d", "p", {"f1": 0.5}, environment=environment,
-                    triggered_by=triggered_by, tags=("a",))
+    result = Result(
+        "m", "d", "p", {"f1": 0.5}, environment=environment, triggered_by=triggered_by, tags=("a",)
+    )
     filled = result.with_defaults(environment="local", triggered_by="inbox")
-    assert filled == dataclasses.replace(result, environment=environment or "local",
-                                         triggered_by=triggered_by or "inbox")
-    assert filled.content_sha256() == dataclasses.replace(
-        result, environment=environment or "local").content_sha256()
+    assert filled == dataclasses.replace(
+        result, environment=environment or "local", triggered_by=triggered_by or "inbox"
+    )
+    assert (
+        filled.content_sha256()
+        == dataclasses.replace(result, environment=environment or "local").content_sha256()
+    )
 
 
 plain_items = st.fixed_dictionaries(
-    {"model_version": st.sampled_from(["org/m", "é", " ", "m" * 501]),
-     "dataset_version": st.just("d"), "prompt_version": st.just("p"),
-     "metrics": st.dictionaries(names, numbers, max_size=4)},
-    optional={"environment": texts, "commit_sha": texts, "notes": texts,
-              "created_at": st.one_of(st.integers(-10, 2 * 10**12), st.text(max_size=25),
-                                      st.just("2026-11-23T10:00:00Z")),
-              "duration_seconds": numbers, "tags": st.lists(st.text(max_size=3), max_size=2),
-              "directions": st.just({"f1": "higher"}), "colour": st.just("red")})
+    {
+        "model_version": st.sampled_from(["org/m", "é", " ", "m" * 501]),
+        "dataset_version": st.just("d"),
+        "prompt_version": st.just("p"),
+        "metrics": st.dictionaries(names, numbers, max_size=4),
+    },
+    optional={
+        "environment": texts,
+        "commit_sha": texts,
+        "notes": texts,
+        "created_at": st.one_of(
+            st.integers(-10, 2 * 10**12), st.text(max_size=25), st.just("2026-11-23T10:00:00Z")
+        ),
+        "duration_seconds": numbers,
+        "tags": st.lists(st.text(max_size=3), max_size=2),
+        "directions": st.just({"f1": "higher"}),
+        "colour": st.just("red"),
+    },
+)
 
 
 @given(item=plain_items)
@@ -166,15 +213,20 @@ def test_the_plain_result_path_makes_what_the_checked_path_makes(item):
     if plain is None:
         return
     assert plain == checked and not checked.warnings
-    assert [type(v) for v in plain.metrics.values()] == [
-        type(v) for v in checked.metrics.values()]
+    assert [type(v) for v in plain.metrics.values()] == [type(v) for v in checked.metrics.values()]
     assert plain.content_sha256() == checked.content_sha256()
 
 
 def test_the_plain_result_path_takes_a_typical_result():
-    item = {"model_version": "org/m", "dataset_version": "d", "prompt_version": "p",
-            "environment": "ci", "created_at": 1_790_000_000, "duration_seconds": 3,
-            "metrics": {"f1": 0.9, "latency_ms": 412}}
+    item = {
+        "model_version": "org/m",
+        "dataset_version": "d",
+        "prompt_version": "p",
+        "environment": "ci",
+        "created_at": 1_790_000_000,
+        "duration_seconds": 3,
+        "metrics": {"f1": 0.9, "latency_ms": 412},
+    }
     assert benchmon._plain_result(item) == benchmon._checked_result(item, "$")
 
 
@@ -182,28 +234,51 @@ class _Text(str):
     """A str subclass: json.dumps writes it as the str it is."""
 
 
-@given(model=st.one_of(texts, st.builds(_Text, st.text(max_size=5))), notes=texts,
-       tags=st.lists(st.one_of(st.text(max_size=4), st.none(), st.integers()), max_size=3),
-       metrics=st.dictionaries(st.text(max_size=4), numbers, min_size=1, max_size=4),
-       duration=st.one_of(st.none(), st.integers(0, 10**6), st.floats()),
-       created_at=st.one_of(st.none(), st.datetimes(timezones=st.timezones()),
-                            st.datetimes()))
-def test_the_written_key_is_the_encoders_key(model, notes, tags, metrics, duration,
-                                             created_at):
+@given(
+    model=st.one_of(texts, st.builds(_Text, st.text(max_size=5))),
+    notes=texts,
+    tags=st.lists(st.one_of(st.text(max_size=4), st.none(), st.integers()), max_size=3),
+    metrics=st.dictionaries(st.text(max_size=4), numbers, min_size=1, max_size=4),
+    duration=st.one_of(st.none(), st.integers(0, 10**6), st.floats()),
+    created_at=st.one_of(st.none(), st.datetimes(timezones=st.timezones()), st.datetimes()),
+)
+def test_the_written_key_is_the_encoders_key(model, notes, tags, metrics, duration, created_at):
     """`content_sha256` writes its canonical JSON out itself; the text (and so the key of
     every result already stored) is what json.dumps(sort_keys=True) gives."""
-    result = Result(model, "d", "p", metrics, notes=notes, tags=tuple(tags),
-                    duration_seconds=duration, created_at=created_at, environment="ci")
+    result = Result(
+        model,
+        "d",
+        "p",
+        metrics,
+        notes=notes,
+        tags=tuple(tags),
+        duration_seconds=duration,
+        created_at=created_at,
+        environment="ci",
+    )
     try:
-        reference = hashlib.sha256(json.dumps({
-            "model_version": model, "dataset_version": "d", "prompt_version": "p",
-            "environment": "ci", "model_provider": None, "commit_sha": None,
-            "branch_name": None, "run_id": None,
-            "created_at": created_at.astimezone(UTC).isoformat() if created_at else None,
-            "metrics": {k: float(v) for k, v in metrics.items()}, "tags": sorted(tags),
-            "notes": notes,
-            "duration_seconds": float(duration) if duration is not None else None,
-        }, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()).hexdigest()
+        reference = hashlib.sha256(
+            json.dumps(
+                {
+                    "model_version": model,
+                    "dataset_version": "d",
+                    "prompt_version": "p",
+                    "environment": "ci",
+                    "model_provider": None,
+                    "commit_sha": None,
+                    "branch_name": None,
+                    "run_id": None,
+                    "created_at": created_at.astimezone(UTC).isoformat() if created_at else None,
+                    "metrics": {k: float(v) for k, v in metrics.items()},
+                    "tags": sorted(tags),
+                    "notes": notes,
+                    "duration_seconds": float(duration) if duration is not None else None,
+                },
+                sort_keys=True,
+                separators=(",", ":"),
+                allow_nan=False,
+            ).encode()
+        ).hexdigest()
     except (TypeError, ValueError, OverflowError):  # not a result that can be stored
         with pytest.raises((TypeError, ValueError, OverflowError)):
             result.content_sha256()
@@ -211,8 +286,10 @@ def test_the_written_key_is_the_encoders_key(model, notes, tags, metrics, durati
     assert result.content_sha256() == reference
 
 
-@given(moments=st.lists(st.datetimes(timezones=st.timezones()), min_size=1, max_size=4),
-       picks=st.lists(st.integers(0, 3), min_size=1, max_size=12))
+@given(
+    moments=st.lists(st.datetimes(timezones=st.timezones()), min_size=1, max_size=4),
+    picks=st.lists(st.integers(0, 3), min_size=1, max_size=12),
+)
 def test_the_key_of_results_sharing_a_created_at_is_their_own(moments, picks):
     """The results of one file share one created_at object, whose text is remembered: the
     key of each result is still the one its own created_at gives."""
@@ -220,7 +297,8 @@ def test_the_key_of_results_sharing_a_created_at_is_their_own(moments, picks):
         moment = moments[i % len(moments)]
         result = Result("m", "d", "p", {"f1": 0.5}, created_at=moment)
         assert json.loads(result._stated_json())["created_at"] == (
-            moment.astimezone(UTC).isoformat())
+            moment.astimezone(UTC).isoformat()
+        )
 
 
 @given(metrics=st.dictionaries(st.text(max_size=4), numbers, max_size=4))
@@ -244,10 +322,16 @@ def test_the_written_metrics_are_json_dumps(metrics):
 
 
 shared_context = st.fixed_dictionaries(
-    {}, optional={"environment": texts, "commit_sha": texts, "run_id": texts,
-                  "created_at": st.one_of(st.integers(-10, 2 * 10**12), st.text(max_size=25)),
-                  "duration_seconds": numbers, "tags": st.lists(st.text(max_size=3),
-                                                                max_size=2)})
+    {},
+    optional={
+        "environment": texts,
+        "commit_sha": texts,
+        "run_id": texts,
+        "created_at": st.one_of(st.integers(-10, 2 * 10**12), st.text(max_size=25)),
+        "duration_seconds": numbers,
+        "tags": st.lists(st.text(max_size=3), max_size=2),
+    },
+)
 
 
 @given(item=plain_items, shared=shared_context)
@@ -261,21 +345,33 @@ def test_a_documents_shared_context_checked_once_is_checked_alike(item, shared):
         with pytest.raises(InvalidResult) as caught:
             benchmon.adapt(document)
         assert (caught.value.error_code, caught.value.json_path) == (
-            expected.error_code, expected.json_path)
+            expected.error_code,
+            expected.json_path,
+        )
         return
     (result,), _ = benchmon.adapt(document)
     assert result == checked and result.warnings == checked.warnings
-    assert [type(v) for v in result.metrics.values()] == [
-        type(v) for v in checked.metrics.values()]
+    assert [type(v) for v in result.metrics.values()] == [type(v) for v in checked.metrics.values()]
 
 
 def test_a_typical_run_file_takes_the_shared_context_path(monkeypatch):
-    document = {"environment": "ci", "commit_sha": "a" * 40, "created_at": 1_790_000_000,
-                "results": [{"model_version": "m", "dataset_version": f"d{i}",
-                             "prompt_version": "p", "metrics": {"f1": 0.5}}
-                            for i in range(3)]}
+    document = {
+        "environment": "ci",
+        "commit_sha": "a" * 40,
+        "created_at": 1_790_000_000,
+        "results": [
+            {
+                "model_version": "m",
+                "dataset_version": f"d{i}",
+                "prompt_version": "p",
+                "metrics": {"f1": 0.5},
+            }
+            for i in range(3)
+        ],
+    }
     monkeypatch.setattr(benchmon, "_checked_result", None)  # never called
     results, _ = benchmon.adapt(document)
     assert [r.dataset_version for r in results] == ["d0", "d1", "d2"]
     assert {(r.environment, r.commit_sha, r.created_at.year) for r in results} == {
-        ("ci", "a" * 40, 2026)}
+        ("ci", "a" * 40, 2026)
+    }

@@ -26,8 +26,7 @@ def test_smaller_is_better_from_the_file_name_and_numeric_range_into_notes():
     parsed = read_real(SMALLER)
     assert parsed.format == "github_action_benchmark"
     results = by_model(parsed.results)
-    assert list(results) == ["No instrumentation", "Deactivated probe", "No logging",
-                             "Binary file"]
+    assert list(results) == ["No instrumentation", "Deactivated probe", "No logging", "Binary file"]
     first = results["No instrumentation"]
     assert (first.dataset_version, first.prompt_version) == ("default", "default")
     assert first.model_provider == "github-action-benchmark"
@@ -47,8 +46,10 @@ def test_bigger_is_better_from_the_file_name_string_range_and_extra_into_notes()
     memory = results["My Custom Bigger Is Better Benchmark - Free Memory"]
     assert memory.metrics == {"value": 150}
     assert memory.directions == {"value": "higher"}
-    assert memory.notes == ("unit: Megabytes\nrange: 3\n"
-                            "extra: Optional Value #1: 25\nHelpful Num #2: 100\nAnything Else!")
+    assert memory.notes == (
+        "unit: Megabytes\nrange: 3\n"
+        "extra: Optional Value #1: 25\nHelpful Num #2: 100\nAnything Else!"
+    )
 
 
 @pytest.fixture
@@ -69,8 +70,9 @@ def test_custom_file_without_a_hint_is_refused_with_a_clear_reason(inbox):
     assert "benchmon.json" in caught.value.message
 
 
-@pytest.mark.parametrize("sidecar_name", ["bench-output.json.benchmon.json",
-                                          "bench-output.benchmon.json"])
+@pytest.mark.parametrize(
+    "sidecar_name", ["bench-output.json.benchmon.json", "bench-output.benchmon.json"]
+)
 def test_a_sidecar_gives_the_direction(inbox, sidecar_name):
     path = inbox / "bench-output.json"
     shutil.copy(REAL / SMALLER, path)
@@ -88,11 +90,14 @@ def test_a_sidecar_that_contradicts_the_file_name_is_refused(inbox):
     assert caught.value.error_code == "conflicting_direction"
 
 
-@pytest.mark.parametrize(("content", "path"), [
-    ('{"direction": "up"}', "$.direction"),
-    ('{"direction": "lower", "unit": "ns"}', "$"),
-    ('{"direction": ', None),
-])
+@pytest.mark.parametrize(
+    ("content", "path"),
+    [
+        ('{"direction": "up"}', "$.direction"),
+        ('{"direction": "lower", "unit": "ns"}', "$"),
+        ('{"direction": ', None),
+    ],
+)
 def test_a_bad_sidecar_is_refused(inbox, content, path):
     target = inbox / "bench.json"
     shutil.copy(REAL / SMALLER, target)
@@ -126,15 +131,28 @@ def test_data_js_history_imports_every_bench_of_every_run():
 
 
 def test_history_with_an_unknown_tool_needs_a_sidecar(tmp_path):
-    data = {"lastUpdate": 1, "repoUrl": "https://x", "entries": {"S": [
-        {"commit": {"id": "abc"}, "date": 1732352400000, "tool": "mytool",
-         "benches": [{"name": "b", "value": 1, "unit": "x"}]}]}}
+    data = {
+        "lastUpdate": 1,
+        "repoUrl": "https://x",
+        "entries": {
+            "S": [
+                {
+                    "commit": {"id": "abc"},
+                    "date": 1732352400000,
+                    "tool": "mytool",
+                    "benches": [{"name": "b", "value": 1, "unit": "x"}],
+                }
+            ]
+        },
+    }
     path = tmp_path / "data.js"
     path.write_text("window.BENCHMARK_DATA = " + json.dumps(data) + "\n")
     with pytest.raises(InvalidResult) as caught:
         read_file(path, inside=tmp_path)
     assert (caught.value.error_code, caught.value.json_path) == (
-        "unknown_tool", "$.entries.S[0].tool")
+        "unknown_tool",
+        "$.entries.S[0].tool",
+    )
     (tmp_path / "data.js.benchmon.json").write_text('{"direction": "lower"}')
     (result,) = read_file(path, inside=tmp_path).results
     assert result.directions == {"value": "lower"}

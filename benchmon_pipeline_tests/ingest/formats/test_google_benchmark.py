@@ -17,8 +17,11 @@ def test_fib_file_maps_iterations_and_times():
     fib10 = results["fib_10"]
     assert (fib10.dataset_version, fib10.prompt_version) == ("default", "default")
     assert fib10.model_provider == "google-benchmark"
-    assert fib10.metrics == {"real_time": 2.1498980114547953e02,
-                             "cpu_time": 2.1365507206163295e02, "iterations": 3070566}
+    assert fib10.metrics == {
+        "real_time": 2.1498980114547953e02,
+        "cpu_time": 2.1365507206163295e02,
+        "iterations": 3070566,
+    }
     assert fib10.directions == {"real_time": "lower", "cpu_time": "lower"}
     assert fib10.informational == ("iterations",)
     assert fib10.units == {"real_time": "ns", "cpu_time": "ns"}
@@ -28,35 +31,69 @@ def test_fib_file_maps_iterations_and_times():
 
 
 def _row(name, real, cpu, unit="us", **extra):
-    return {"name": name, "run_name": name.split("_mean")[0], "run_type": "iteration",
-            "iterations": 1000, "real_time": real, "cpu_time": cpu, "time_unit": unit, **extra}
+    return {
+        "name": name,
+        "run_name": name.split("_mean")[0],
+        "run_type": "iteration",
+        "iterations": 1000,
+        "real_time": real,
+        "cpu_time": cpu,
+        "time_unit": unit,
+        **extra,
+    }
 
 
 def test_units_are_converted_and_aggregates_become_metrics_of_their_run():
-    agg = {"run_name": "BM_sort/1024", "run_type": "aggregate", "time_unit": "us",
-           "iterations": 3}
+    agg = {"run_name": "BM_sort/1024", "run_type": "aggregate", "time_unit": "us", "iterations": 3}
     document = {
         "context": {"date": "2024-05-01T12:00:00+02:00", "host_name": "ci"},
         "benchmarks": [
             _row("BM_sort/1024", 10.0, 9.0, items_per_second=1e6),
             _row("BM_sort/1024", 12.0, 11.0, items_per_second=9e5),
-            {**agg, "name": "BM_sort/1024_mean", "aggregate_name": "mean", "real_time": 11.0,
-             "cpu_time": 10.0, "items_per_second": 9.5e5},
-            {**agg, "name": "BM_sort/1024_stddev", "aggregate_name": "stddev",
-             "real_time": 1.0, "cpu_time": 1.0, "items_per_second": 5e4},
-            {**agg, "name": "BM_sort/1024_cv", "aggregate_name": "cv",
-             "aggregate_unit": "percentage", "real_time": 0.09, "cpu_time": 0.1},
+            {
+                **agg,
+                "name": "BM_sort/1024_mean",
+                "aggregate_name": "mean",
+                "real_time": 11.0,
+                "cpu_time": 10.0,
+                "items_per_second": 9.5e5,
+            },
+            {
+                **agg,
+                "name": "BM_sort/1024_stddev",
+                "aggregate_name": "stddev",
+                "real_time": 1.0,
+                "cpu_time": 1.0,
+                "items_per_second": 5e4,
+            },
+            {
+                **agg,
+                "name": "BM_sort/1024_cv",
+                "aggregate_name": "cv",
+                "aggregate_unit": "percentage",
+                "real_time": 0.09,
+                "cpu_time": 0.1,
+            },
             _row("BM_copy", 2.0, 2.0, unit="ms"),
-            {"name": "BM_fail", "run_name": "BM_fail", "run_type": "iteration",
-             "error_occurred": True, "error_message": "out of memory", "iterations": 0,
-             "real_time": 0, "cpu_time": 0, "time_unit": "ns"},
+            {
+                "name": "BM_fail",
+                "run_name": "BM_fail",
+                "run_type": "iteration",
+                "error_occurred": True,
+                "error_message": "out of memory",
+                "iterations": 0,
+                "real_time": 0,
+                "cpu_time": 0,
+                "time_unit": "ns",
+            },
         ],
     }
     parsed = parse_document("bench.json", document)
     results = by_model(parsed.results)
     assert set(results) == {"BM_sort/1024", "BM_copy"}  # one per run; the failure skipped
     assert parsed.warnings == [
-        "$.benchmarks[6]: the benchmark reported an error (\"out of memory\") and was not stored"]
+        '$.benchmarks[6]: the benchmark reported an error ("out of memory") and was not stored'
+    ]
     sort = results["BM_sort/1024"]
     assert sort.metrics["real_time"] == pytest.approx(11_000.0)  # the mean, us → ns
     assert sort.metrics["real_time_stddev"] == pytest.approx(1_000.0)

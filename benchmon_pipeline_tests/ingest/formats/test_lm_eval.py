@@ -45,14 +45,16 @@ def test_model_falls_back_to_pretrained_in_model_args_string_or_dict():
 
 def test_filters_stderr_and_na_and_chat_template():
     document = {
-        "results": {"gsm8k": {
-            "alias": "gsm8k",
-            "exact_match,strict-match": 0.25,
-            "exact_match_stderr,strict-match": "N/A",
-            "exact_match,flexible-extract": 0.5,
-            "exact_match_stderr,flexible-extract": 0.01,
-            "sample_len": 1319,
-        }},
+        "results": {
+            "gsm8k": {
+                "alias": "gsm8k",
+                "exact_match,strict-match": 0.25,
+                "exact_match_stderr,strict-match": "N/A",
+                "exact_match,flexible-extract": 0.5,
+                "exact_match_stderr,flexible-extract": 0.01,
+                "sample_len": 1319,
+            }
+        },
         "versions": {"gsm8k": 3},
         "n-shot": {"gsm8k": 5},
         "higher_is_better": {"gsm8k": {"exact_match": True}},
@@ -62,11 +64,15 @@ def test_filters_stderr_and_na_and_chat_template():
     (result,) = parse_document("results.json", document).results
     assert result.dataset_version == "gsm8k@3"
     assert result.prompt_version == "5-shot-chat"
-    assert result.metrics == {"exact_match/strict-match": 0.25,
-                              "exact_match/flexible-extract": 0.5,
-                              "exact_match_stderr/flexible-extract": 0.01}
-    assert result.directions == {"exact_match/strict-match": "higher",
-                                 "exact_match/flexible-extract": "higher"}
+    assert result.metrics == {
+        "exact_match/strict-match": 0.25,
+        "exact_match/flexible-extract": 0.5,
+        "exact_match_stderr/flexible-extract": 0.01,
+    }
+    assert result.directions == {
+        "exact_match/strict-match": "higher",
+        "exact_match/flexible-extract": "higher",
+    }
     assert result.informational == ("exact_match_stderr/flexible-extract",)
 
 
@@ -76,8 +82,13 @@ def test_gemma_groups_are_tagged_results_and_nothing_is_counted_twice():
     datasets = [r.dataset_version.split("@")[0] for r in results]
     assert len(results) == 78 == len(set(datasets))  # each task once, groups included
     groups = {r.dataset_version for r in results if "group" in r.tags}
-    assert groups == {"mmlu@2", "mmlu_humanities@2", "mmlu_other@2",
-                      "mmlu_social_sciences@2", "mmlu_stem@2"}
+    assert groups == {
+        "mmlu@2",
+        "mmlu_humanities@2",
+        "mmlu_other@2",
+        "mmlu_social_sciences@2",
+        "mmlu_stem@2",
+    }
     by_task = {r.dataset_version: r for r in results}
     mmlu = by_task["mmlu@2"]
     assert mmlu.metrics == {"acc": 0.4960831790343256, "acc_stderr": 0.004070332881020179}
@@ -108,24 +119,33 @@ def test_gpt4o_mini_with_only_infinity_and_nan_is_refused_with_that_reason():
 
 
 def test_a_task_with_one_finite_value_keeps_it_and_warns_about_the_rest():
-    document = {"results": {"t": {"mae,none": float("inf"), "rmse,none": 2.0}},
-                "versions": {"t": 1}, "higher_is_better": {"t": {"mae": False, "rmse": False}},
-                "model_name": "m"}
+    document = {
+        "results": {"t": {"mae,none": float("inf"), "rmse,none": 2.0}},
+        "versions": {"t": 1},
+        "higher_is_better": {"t": {"mae": False, "rmse": False}},
+        "model_name": "m",
+    }
     parsed = parse_document("r.json", document)
     assert parsed.results[0].metrics == {"rmse": 2.0}
     assert parsed.warnings == ['$.results.t["mae,none"]: inf is not finite and was not stored']
 
 
 def _minimal(**config):
-    return parse_document("r.json", {"results": {"t": {"acc,none": 0.5}},
-                                     "versions": {"t": 1.0}, "config": config})
+    return parse_document(
+        "r.json", {"results": {"t": {"acc,none": 0.5}}, "versions": {"t": 1.0}, "config": config}
+    )
 
 
 def test_lm_eval_0_3_keys_without_filter():
-    document = {"results": {"hellaswag": {"acc": 0.5, "acc_stderr": 0.01, "acc_norm": 0.6}},
-                "versions": {"hellaswag": 0},
-                "config": {"model": "hf-causal", "model_args": "pretrained=EleutherAI/gpt-j-6B",
-                           "num_fewshot": 0}}
+    document = {
+        "results": {"hellaswag": {"acc": 0.5, "acc_stderr": 0.01, "acc_norm": 0.6}},
+        "versions": {"hellaswag": 0},
+        "config": {
+            "model": "hf-causal",
+            "model_args": "pretrained=EleutherAI/gpt-j-6B",
+            "num_fewshot": 0,
+        },
+    }
     (result,) = parse_document("r.json", document).results
     assert result.model_version == "EleutherAI/gpt-j-6B"
     assert result.dataset_version == "hellaswag@0"
@@ -135,20 +155,30 @@ def test_lm_eval_0_3_keys_without_filter():
     assert result.created_at is None
 
 
-@pytest.mark.parametrize(("change", "code", "path"), [
-    ({"results": {"t": {"acc,none": 0.5, "acc": 0.4}}}, "duplicate_metric", "$.results.t.acc"),
-    ({"results": {"t": ["acc", 0.5]}}, "wrong_type", "$.results.t"),
-    ({"results": {}}, "no_results", "$.results"),
-    ({"results": {"t": {"alias": "t"}}}, "no_finite_metrics", "$.results.t"),
-    ({"date": "soon"}, "bad_timestamp", "$.date"),
-    ({"total_evaluation_time_seconds": "long"}, "wrong_type",
-     "$.total_evaluation_time_seconds"),
-    ({"model_name": None, "config": {"model": "hf"}}, "missing_field", "$.model_name"),
-    ({"versions": []}, "wrong_type", "$.versions"),
-])
+@pytest.mark.parametrize(
+    ("change", "code", "path"),
+    [
+        ({"results": {"t": {"acc,none": 0.5, "acc": 0.4}}}, "duplicate_metric", "$.results.t.acc"),
+        ({"results": {"t": ["acc", 0.5]}}, "wrong_type", "$.results.t"),
+        ({"results": {}}, "no_results", "$.results"),
+        ({"results": {"t": {"alias": "t"}}}, "no_finite_metrics", "$.results.t"),
+        ({"date": "soon"}, "bad_timestamp", "$.date"),
+        (
+            {"total_evaluation_time_seconds": "long"},
+            "wrong_type",
+            "$.total_evaluation_time_seconds",
+        ),
+        ({"model_name": None, "config": {"model": "hf"}}, "missing_field", "$.model_name"),
+        ({"versions": []}, "wrong_type", "$.versions"),
+    ],
+)
 def test_bad_lm_eval_files(change, code, path):
-    document = {"results": {"t": {"acc,none": 0.5}}, "versions": {"t": 1},
-                "model_name": "m", **change}
+    document = {
+        "results": {"t": {"acc,none": 0.5}},
+        "versions": {"t": 1},
+        "model_name": "m",
+        **change,
+    }
     with pytest.raises(InvalidResult) as caught:
         parse_document("r.json", document)
     assert (caught.value.error_code, caught.value.json_path) == (code, path)

@@ -18,8 +18,10 @@ from benchmon_pipeline_tests.helpers import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads((ROOT / "docs/schema/benchmon-result.schema.json").read_text())
-EXAMPLES = [ROOT / "examples/sample_benchmark_results.json",
-            FIXTURES / "sample_benchmark_results.json"]
+EXAMPLES = [
+    ROOT / "examples/sample_benchmark_results.json",
+    FIXTURES / "sample_benchmark_results.json",
+]
 DEFS = SCHEMA["$defs"]
 TYPES = {"object": dict, "array": list, "string": str}
 
@@ -38,8 +40,7 @@ def valid(instance, schema: dict) -> bool:
     if "oneOf" in schema and sum(valid(instance, s) for s in schema["oneOf"]) != 1:
         return False
     kind = schema.get("type")
-    if kind == "number" and (isinstance(instance, bool)
-                             or not isinstance(instance, int | float)):
+    if kind == "number" and (isinstance(instance, bool) or not isinstance(instance, int | float)):
         return False
     if kind in TYPES and not isinstance(instance, TYPES[kind]):
         return False
@@ -58,8 +59,7 @@ def valid(instance, schema: dict) -> bool:
         if not all(valid(item, schema.get("items", {})) for item in instance):
             return False
     if isinstance(instance, dict):
-        if not schema.get("minProperties", 0) <= len(instance) <= schema.get(
-                "maxProperties", 1e9):
+        if not schema.get("minProperties", 0) <= len(instance) <= schema.get("maxProperties", 1e9):
             return False
         if any(key not in instance for key in schema.get("required", [])):
             return False
@@ -83,11 +83,19 @@ def test_the_example_validates_and_parses(example):
     assert benchmon.parse(document)
 
 
-@pytest.mark.parametrize("change", [
-    {"metrics": {}}, {"metrics": {"f1": "0.9"}}, {"model_version": ""},
-    {"enviroment": "typo"}, {"directions": {"f1": "up"}}, {"duration_seconds": -1},
-    {"tags": ["t" * 101]}, {"model_version": "m" * 501},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"metrics": {}},
+        {"metrics": {"f1": "0.9"}},
+        {"model_version": ""},
+        {"enviroment": "typo"},
+        {"directions": {"f1": "up"}},
+        {"duration_seconds": -1},
+        {"tags": ["t" * 101]},
+        {"model_version": "m" * 501},
+    ],
+)
 def test_what_the_parser_refuses_or_warns_about_does_not_validate(change):
     example = json.loads(EXAMPLES[0].read_text())
     assert not valid({**example, **change}, SCHEMA)
@@ -110,8 +118,9 @@ def test_schema_fields_are_exactly_the_parser_fields():
 
 def test_schema_limits_are_the_parser_limits():
     context = DEFS["context"]["properties"]
-    assert DEFS["text"]["maxLength"] == DEFS["requiredText"]["maxLength"] == (
-        fields.DEFAULT_MAX_TEXT)
+    assert (
+        DEFS["text"]["maxLength"] == DEFS["requiredText"]["maxLength"] == (fields.DEFAULT_MAX_TEXT)
+    )
     assert context["notes"]["maxLength"] == fields.MAX_TEXT["notes"]
     assert context["tags"]["maxItems"] == fields.MAX_TAGS
     assert context["tags"]["items"]["maxLength"] == fields.MAX_TAG
