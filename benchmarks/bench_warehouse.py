@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from support import timed_ms
+from support import raw_copy, raw_rows, timed_ms, verdict
 
 from benchmon_pipeline.db import embedded, migrations
 from benchmon_pipeline.db.server import ensure_database
@@ -40,25 +40,6 @@ from benchmon_pipeline.db.urls import libpq_url, with_database
 from benchmon_pipeline.ingest.result import Result
 from benchmon_pipeline.warehouse import append_results, fold_new_results, verify_transaction_log
 
-RAW_COLUMNS = (
-    "created_at",
-    "commit_sha",
-    "branch_name",
-    "model_version",
-    "model_provider",
-    "dataset_version",
-    "prompt_version",
-    "environment",
-    "metrics",
-    "duration_seconds",
-    "tags",
-    "notes",
-    "run_id",
-    "triggered_by",
-    "content_sha256",
-    "source",
-    "metric_directions",
-)
 NOW = datetime.now(UTC)
 
 
@@ -125,46 +106,6 @@ def results(rng: random.Random, configs, count: int, run_prefix: str, start: int
             )
         )
     return out
-
-
-def raw_rows(batch: list[Result]) -> list[tuple]:
-    """The rows exactly as they land in the table (made before the clock starts)."""
-    return [
-        (
-            r.created_at,
-            r.commit_sha,
-            r.branch_name,
-            r.model_version,
-            r.model_provider,
-            r.dataset_version,
-            r.prompt_version,
-            r.environment,
-            json.dumps(r.metrics),
-            r.duration_seconds,
-            list(r.tags),
-            r.notes,
-            r.run_id,
-            r.triggered_by,
-            r.content_sha256(),
-            "bench",
-            json.dumps(r.directions),
-        )
-        for r in batch
-    ]
-
-
-def raw_copy(conn: psycopg.Connection, rows: list[tuple]) -> None:
-    with (
-        conn.transaction(),
-        conn.cursor() as cur,
-        cur.copy(f"COPY benchmark_transactions ({', '.join(RAW_COLUMNS)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
-def verdict(ok: bool) -> str:
-    return "target met" if ok else "TARGET MISSED"
 
 
 def run(

@@ -20,27 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from benchmon_pipeline.db import embedded, migrations  # noqa: E402
 from benchmon_pipeline.db.server import ensure_database  # noqa: E402
 from benchmon_pipeline.db.urls import libpq_url, with_database  # noqa: E402
-from benchmon_pipeline.ingest.result import Result  # noqa: E402
+from benchmon_pipeline.ingest.result import LOG_COLUMNS, Result  # noqa: E402
 
-RAW_COLUMNS = (
-    "created_at",
-    "commit_sha",
-    "branch_name",
-    "model_version",
-    "model_provider",
-    "dataset_version",
-    "prompt_version",
-    "environment",
-    "metrics",
-    "duration_seconds",
-    "tags",
-    "notes",
-    "run_id",
-    "triggered_by",
-    "content_sha256",
-    "source",
-    "metric_directions",
-)
+# The log's columns a raw COPY fills (the id is the table's default).
+RAW_COLUMNS = tuple(name for name in LOG_COLUMNS if name != "id")
 
 
 @contextmanager

@@ -20,7 +20,7 @@ def ingest_job() -> dg.JobDefinition:
 
 if __name__ == "__main__":
     db_url, root, config = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    result = defs.resolve_job_def("ingest_inbox").execute_in_process(
+    result = ingest_job().execute_in_process(
         run_config={"ops": {"benchmark_transactions": {"config": config}}},
         instance=dg.DagsterInstance.ephemeral(),
         resources={

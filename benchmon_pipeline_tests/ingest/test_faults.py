@@ -98,11 +98,8 @@ def test_a_run_re_executed_stores_nothing_twice(db_url, dagster_instance, tmp_pa
     names = sorted(f.name for f in FolderInbox(tmp_path).ready_files())
     assert len(names) == 4
     job = dg.reconstructable(ingest_job)
-    first = dg.execute_job(
-        job,
-        dagster_instance,
-        run_config={"ops": {"benchmark_transactions": {"config": {"files": names}}}},
-    )
+    run_config = {"ops": {"benchmark_transactions": {"config": {"files": names}}}}
+    first = dg.execute_job(job, dagster_instance, run_config=run_config)
     assert first.success
 
     again = dg.execute_job(
@@ -116,10 +113,7 @@ def test_a_run_re_executed_stores_nothing_twice(db_url, dagster_instance, tmp_pa
     assert again.success and once_more.success
     for result in (again, once_more):
         run = dagster_instance.get_run_by_id(result.run_id)
-        assert (run.parent_run_id, run.run_config) == (
-            first.run_id,
-            {"ops": {"benchmark_transactions": {"config": {"files": names}}}},
-        ), "a re-execution"
+        assert (run.parent_run_id, run.run_config) == (first.run_id, run_config), "a re-execution"
 
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT count(*) FROM benchmark_transactions").fetchone() == (2,)
