@@ -4,6 +4,7 @@ import dagster as dg
 
 from benchmon_pipeline.ingest.batch import CHUNK_FILES, BatchReport, Inbox, ingest_batch
 from benchmon_pipeline.ingest.ledger import DUPLICATE, INGESTED, QUARANTINED
+from benchmon_pipeline.ingest.names import ALLOWED, refused_names
 from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
 from benchmon_pipeline.settings import load_settings
 
@@ -17,7 +18,8 @@ inbox_files = dg.AssetSpec(
 
 class IngestConfig(dg.Config):
     files: list[str] = []
-    """Names relative to the inbox (folder or bucket prefix), as the sensors list them."""
+    """Names relative to the inbox (folder or bucket prefix), as the sensors list them; a
+    run refuses names that could lead out of it (ingest/names.py) before touching a file."""
     inbox: str = "folder"
     """Which inbox the files are in: "folder" or "s3"."""
     chunk_files: int = CHUNK_FILES
@@ -42,12 +44,32 @@ def benchmark_transactions(
     s3_inbox: S3InboxResource,
 ) -> dg.MaterializeResult:
     if config.inbox == "s3":
+        _refuse_names_outside(config.files, None, "the S3 inbox")
         return ingest_and_report(context, s3_inbox.inbox(), "s3", config, postgres)
     if config.inbox != "folder":
         raise dg.Failure(f'unknown inbox {config.inbox!r}: use "folder" or "s3"')
     folder = inbox.folder()
     folder.ensure_layout()
+    _refuse_names_outside(config.files, str(folder.inbox_dir), f"the inbox {folder.inbox_dir}")
     return ingest_and_report(context, folder, "folder", config, postgres)
+
+
+def _refuse_names_outside(files: list[str], inbox_dir: str | None, where: str) -> None:
+    """Fail the run, before any file is touched, if a name could lead out of the inbox
+    (the UI launches runs with any config; the sensors never list such names)."""
+    refused = refused_names(files, inbox_dir)
+    if refused:
+        shown = "\n".join(refused[:20]) + (
+            f"\n… and {len(refused) - 20} more" if len(refused) > 20 else ""
+        )
+        raise dg.Failure(
+            description=(
+                f"refused run config: {len(refused)} of {len(files)} file name(s) do not "
+                f"name a file in {where}; no file was read or moved.\n{shown}\n"
+                f"Allowed: {ALLOWED}."
+            ),
+            allow_retries=False,
+        )
 
 
 def ingest_and_report(
