@@ -1,10 +1,13 @@
 """`daily_performance_trends`: per day × configuration × branch × metric aggregates."""
 
+from datetime import date
+
 import dagster as dg
 
 from benchmon_pipeline.resources import PostgresResource
 from benchmon_pipeline.snapshots.assets import benchmark_snapshots
 from benchmon_pipeline.trends.partitions import daily_partitions
+from benchmon_pipeline.trends.ranges import contiguous_ranges
 
 TREND_SCHEMA = dg.TableSchema(
     columns=[
@@ -27,6 +30,13 @@ TREND_SCHEMA = dg.TableSchema(
 )
 
 
+class TrendRefreshConfig(dg.Config):
+    days: list[str] = []
+    """Rebuild only these days (YYYY-MM-DD), all within the run's partitions; empty: every
+    day of the run. The late-data sensor names its scattered days so that one run covers
+    them all (trends/ranges.py `refresh_request`)."""
+
+
 @dg.asset(
     deps=[benchmark_snapshots],
     partitions_def=daily_partitions,
@@ -45,21 +55,38 @@ TREND_SCHEMA = dg.TableSchema(
     },
 )
 def daily_performance_trends(
-    context: dg.AssetExecutionContext, postgres: PostgresResource
+    context: dg.AssetExecutionContext, config: TrendRefreshConfig, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     keys = context.partition_keys  # one day, or a whole range in a single-run backfill
     first_day, last_day = keys[0], keys[-1]
-    with postgres.connect() as conn:
-        written = conn.execute(
-            "SELECT refresh_daily_trends(%s, %s)", (first_day, last_day)
-        ).fetchone()[0]
+    days = sorted(set(config.days)) if config.days else keys
+    outside = sorted(set(days) - set(keys))
+    if outside:
+        raise dg.Failure(
+            description=(
+                f"config days {', '.join(outside[:5])}{' …' if len(outside) > 5 else ''} are "
+                f"not among this run's partitions {first_day} … {last_day}: name only days "
+                "of the run's partition range, or leave `days` empty to rebuild all of them"
+            ),
+            allow_retries=False,
+        )
+    ranges = contiguous_ranges(date.fromisoformat(day) for day in days)
+    written = 0
+    with postgres.connect() as conn:  # one transaction: every range, or none
+        for first, last in ranges:
+            written += conn.execute(
+                "SELECT refresh_daily_trends(%s, %s)", (first, last)
+            ).fetchone()[0]
         conn.commit()
-    context.log.info(f"rebuilt {len(keys)} day(s) {first_day} … {last_day}: {written} row(s)")
+    context.log.info(
+        f"rebuilt {len(days)} day(s) {days[0]} … {days[-1]} in {len(ranges)} range(s): "
+        f"{written} row(s)"
+    )
     return dg.MaterializeResult(
         metadata={
-            "days_refreshed": len(keys),
-            "first_day": first_day,
-            "last_day": last_day,
+            "days_refreshed": len(days),
+            "first_day": days[0],
+            "last_day": days[-1],
             "rows_written": written,
             "dagster/row_count": written,
         }

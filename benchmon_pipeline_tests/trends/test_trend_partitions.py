@@ -180,6 +180,7 @@ def _materialize(instance, db_url, request: dg.RunRequest):
     job = defs.resolve_job_def("refresh_trends")
     return job.execute_in_process(
         instance=instance,
+        run_config=request.run_config,
         partition_key=request.partition_key,
         tags=request.tags,
         resources={"postgres": PostgresResource(database_url=db_url)},
@@ -195,13 +196,21 @@ def test_late_results_refresh_only_their_days(db_url, dagster_instance):
         resources={"postgres": PostgresResource(database_url=db_url)},
     )
     first = trend_late_data_sensor(context)
-    # 1–3 February are one range (one run), 10 February another.
-    assert [
-        (r.tags.get(RANGE_START_TAG, r.partition_key), r.tags.get(RANGE_END_TAG))
-        for r in first.run_requests
-    ] == [("2026-02-01", "2026-02-03"), ("2026-02-10", None)]
-    for request in first.run_requests:
-        assert _materialize(dagster_instance, db_url, request).success
+    # 1–3 and 10 February: one run over 1–10 February that rebuilds those four days only.
+    (request,) = first.run_requests
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (
+        "2026-02-01",
+        "2026-02-10",
+    )
+    assert request.run_config["ops"]["daily_performance_trends"]["config"]["days"] == [
+        d.isoformat() for d in days
+    ]
+    result = _materialize(dagster_instance, db_url, request)
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("daily_performance_trends")[:1]
+    assert materialization.metadata["days_refreshed"].value == 4
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM trend_dirty_days").fetchone()[0] == 0
     before = {r["day"]: r["refreshed_at"] for r in _trends(db_url, days[0], days[-1])}
     assert set(before) == set(days)
 
