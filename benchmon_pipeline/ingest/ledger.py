@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from benchmon_pipeline.ingest.result import storable
+
 if TYPE_CHECKING:  # parsing.py imports this module and needs no database driver
     import psycopg
 
@@ -40,21 +42,25 @@ def record(
 ) -> None:
     """Insert one ledger row per outcome, in the caller's transaction. (The transaction ids,
     UUID texts, go as one uuid[] literal: psycopg adapts a list element by element, which
-    cost more than the rest of a file's ledger row.)"""
+    cost more than the rest of a file's ledger row.) Every text goes through `storable`:
+    a name that is not UTF-8, or a message quoting an unpaired surrogate, cannot make the
+    COPY fail (and the run with it)."""
+    error: dict | None
     with conn.cursor() as cur, cur.copy(_COPY) as copy:
         for o in outcomes:
+            error = o.error
             copy.write_row(
                 (
                     inbox,
-                    o.uri,
+                    storable(o.uri),
                     o.sha256 or None,
                     o.size,
                     o.format,
                     o.status,
-                    o.error and o.error["error_code"],
-                    o.error and o.error["message"],
-                    o.error and o.error.get("json_path"),
-                    o.warnings,
+                    error and storable(str(error["error_code"])),
+                    error and storable(str(error["message"])),
+                    error and error.get("json_path") and storable(str(error["json_path"])),
+                    [storable(w) for w in o.warnings] if o.warnings else o.warnings,
                     len(o.transaction_ids),
                     o.results_new,
                     "{" + ",".join(o.transaction_ids) + "}",

@@ -3,18 +3,25 @@
 `read_part` turns a list of names into (outcome, parsed file) pairs and the names already
 gone. It takes and returns plain data, imports nothing of the database side, and never
 raises for a bad file: a file that cannot be used becomes a quarantine outcome with its
-reason.
+reason. Whatever goes wrong with one file — a bad value, or an exception benchmon did not
+foresee while reading, validating or describing it — costs that file alone: it is
+quarantined (`internal_error` with the exception's type and message for the unforeseen),
+and the rest of its batch lands.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Sequence
 from typing import Protocol
 
 from benchmon_pipeline.ingest.inbox import InboxFile
 from benchmon_pipeline.ingest.ledger import INGESTED, QUARANTINED, FileOutcome
-from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, keys_and_rows
+from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, internal_error
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, keys_and_rows, storable
+
+log = logging.getLogger(__name__)
 
 
 class Inbox(Protocol):
@@ -36,10 +43,27 @@ Parsed = list[tuple[FileOutcome, ParsedFile | None]]
 
 
 def quarantine_outcome(inbox: Inbox, name: str, error: InvalidResult) -> FileOutcome:
-    sha256, size = inbox.fingerprint(name)
-    return FileOutcome(
-        name, inbox.uri(name), QUARANTINED, sha256=sha256, size=size, error=error.report()
-    )
+    try:
+        sha256, size = inbox.fingerprint(name)
+    except Exception as exc:  # (best effort: the refusal matters, not the hash)
+        if inbox_unavailable(exc):
+            raise
+        sha256 = size = None
+    report = {key: value and storable(value) for key, value in error.report().items()}
+    return FileOutcome(name, _uri(inbox, name), QUARANTINED, sha256=sha256, size=size, error=report)
+
+
+def _uri(inbox: Inbox, name: str) -> str:
+    return storable(inbox.uri(name))
+
+
+def inbox_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the inbox (or the machine) failed rather than this one file: then
+    the run fails and Dagster retries it, instead of quarantining every file it holds."""
+    if isinstance(exc, ConnectionError | TimeoutError | MemoryError):
+        return True
+    botocore = sys.modules.get("botocore.exceptions")  # the S3 inbox's connection errors
+    return botocore is not None and isinstance(exc, botocore.BotoCoreError)
 
 
 def parse_file(
@@ -55,15 +79,38 @@ def parse_file(
     keys and log rows), or a quarantine outcome. `cache`: a dict kept for one part (see
     Inbox.parse)."""
     try:
-        parsed = inbox.parse(name, max_bytes, cache=cache)
+        return _parse_file(inbox, name, default_environment, triggered_by, max_bytes, cache)
     except InvalidResult as exc:
         return quarantine_outcome(inbox, name, exc), None
+    except FileNotFoundError:
+        raise  # gone, or a link to nothing: read_part tells which
+    except Exception as exc:
+        if inbox_unavailable(exc):
+            raise
+        log.exception("unexpected error while reading %s", storable(name))
+        return quarantine_outcome(inbox, name, internal_error(exc)), None
+
+
+def _parse_file(
+    inbox: Inbox,
+    name: str,
+    default_environment: str,
+    triggered_by: str,
+    max_bytes: int,
+    cache: dict | None,
+) -> tuple[FileOutcome, ParsedFile]:
+    parsed = inbox.parse(name, max_bytes, cache=cache)
     environment = inbox.environment_of(name) or default_environment
+    if not environment.isascii():
+        _check_environment(environment, name)
     results = [
         r.with_defaults(environment=environment, triggered_by=triggered_by) for r in parsed.results
     ]
-    uri = inbox.uri(name)
+    uri = _uri(inbox, name)
     keys, rows = keys_and_rows(results, uri)
+    for row in rows:  # (the COPY must not fail on one file's text: see storable)
+        if not row[2].isascii():
+            row[2].encode("utf-8")  # UnicodeEncodeError: an internal error of this file
     parsed = ParsedFile(
         parsed.format,
         results,
@@ -81,9 +128,22 @@ def parse_file(
         format=parsed.format,
         sha256=parsed.sha256,
         size=parsed.size,
-        warnings=parsed.warnings,
+        warnings=[storable(w) for w in parsed.warnings] if parsed.warnings else [],
     )
     return outcome, parsed
+
+
+def _check_environment(environment: str, name: str) -> None:
+    """A folder's name becomes the environment of its files: it must be storable text."""
+    try:
+        environment.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidResult(
+            "invalid_text",
+            f"the folder {storable(environment)!r} is not a UTF-8 name, so it cannot be the "
+            f"environment of {storable(name)!r}; rename the folder (or state the "
+            "environment in a benchmon file and put it elsewhere)",
+        ) from None
 
 
 def read_part(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX, parse_document
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, storable
 
 log = logging.getLogger(__name__)
 
@@ -105,21 +105,26 @@ def parse_bytes(
         raise
     except RecursionError as exc:
         raise InvalidResult("too_deeply_nested", "the JSON is nested too deeply") from exc
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-        # A shape no adapter foresaw must cost one file, not the whole batch.
-        log.exception("unexpected error while reading %s", name)
-        detail = f"{type(exc).__name__}: {exc}"[:300]
-        raise InvalidResult(
-            "internal_error",
-            f"benchmon could not read this file ({detail}); "
-            "please report it, then replay the file after upgrading",
-        ) from exc
+    except Exception as exc:  # A shape no adapter foresaw costs one file, not the batch.
+        log.exception("unexpected error while reading %s", storable(name))
+        raise internal_error(exc) from exc
     return ParsedFile(
         parsed.format,
         parsed.results,
         parsed.warnings,
         size=len(raw),
         sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def internal_error(exc: BaseException) -> InvalidResult:
+    """The refusal of a file benchmon failed on (a bug, or a state it did not foresee):
+    `internal_error`, with the exception's type and message."""
+    detail = storable(f"{type(exc).__name__}: {exc}")[:300]
+    return InvalidResult(
+        "internal_error",
+        f"benchmon could not read this file ({detail}); "
+        "please report it, then replay the file after upgrading",
     )
 
 
@@ -150,7 +155,7 @@ def _regular_file_inside(
     if not resolved.startswith(_real_folder(str(inside))):
         raise InvalidResult(
             "symlink_outside_inbox",
-            f"{what} {os.path.basename(path)} is a link to {resolved}, outside "
+            f"{what} {storable(os.path.basename(path))} is a link to {storable(resolved)}, outside "
             "the inbox; copy the file in instead",
         )
     info = os.stat(resolved)

@@ -9,6 +9,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,6 +55,27 @@ class InvalidResult(ValueError):
 
     def report(self) -> dict:
         return {"error_code": self.error_code, "message": self.message, "json_path": self.json_path}
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match[0])
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a name that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return "\\x00" if code == 0 else f"\\u{code:04x}"
+
+
+def storable(text: str) -> str:
+    """`text` as PostgreSQL can store it and any reader can print it: a byte of a file name
+    that is not UTF-8 (Python holds it as a surrogate escape) written `\\xe9`, any other
+    unpaired surrogate `\\ud800`, a NUL `\\x00`. Messages, warnings and file names go
+    through here before they reach the ledger, the log or a report; text that is already
+    storable (almost always ASCII) comes back as it is."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    return _UNSTORABLE.sub(_escape, text)
 
 
 @dataclass(frozen=True)

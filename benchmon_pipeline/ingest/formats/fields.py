@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from benchmon_pipeline.ingest.result import InvalidResult
+from benchmon_pipeline.ingest.result import InvalidResult, storable
 
 DEFAULT_MAX_TEXT = 500
 MAX_TEXT = {"notes": 10_000}
@@ -33,7 +33,7 @@ def child(path: str, key: str | int) -> str:
         return f"{path}[{key}]"
     if _IDENTIFIER.match(key):
         return f"{path}.{key}"
-    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+    return f"{path}[{storable(json.dumps(key, ensure_ascii=False))}]"
 
 
 def show(value: Any, limit: int = 80) -> str:
@@ -42,6 +42,8 @@ def show(value: Any, limit: int = 80) -> str:
         rendered = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         rendered = repr(value)
+    # (an unpaired surrogate is shown as its escape: the message goes to the database)
+    rendered = storable(rendered)
     return rendered if len(rendered) <= limit else rendered[: limit - 1] + "…"
 
 
@@ -102,8 +104,9 @@ def number(value: Any, name: str, path: str, *, strings: bool = False) -> float 
     """A JSON number, `None` when absent or "N/A"; numeric strings only where allowed.
 
     NaN and ±Infinity are returned as they are: whether they are dropped (metrics) or
-    refused (durations) is the caller's decision. Integers too large for a float become
-    ±Infinity, which is what they are for every practical purpose.
+    refused (durations) is the caller's decision. Integers too large for a float (309
+    digits and more) become ±Infinity, which is what they are for every practical purpose:
+    a metric is then dropped with a warning, a duration or timestamp refused.
     """
     if value is None or (isinstance(value, str) and value.strip().upper() == "N/A"):
         return None
@@ -119,8 +122,8 @@ def number(value: Any, name: str, path: str, *, strings: bool = False) -> float 
         return value  # exact; stored as the integer it is
     try:
         return float(value)
-    except OverflowError:
-        return math.copysign(math.inf, value)
+    except OverflowError:  # (math.copysign would convert the integer, and overflow again)
+        return math.inf if value > 0 else -math.inf
 
 
 def duration(value: Any, path: str, *, strings: bool = False) -> float | None:
