@@ -34,6 +34,7 @@ from benchmon_pipeline.regressions.alerts import (
     format_time,
     resolve,
 )
+from benchmon_pipeline.regressions.escaping import visible
 
 STATUS_CHOICES = (UNRESOLVED, OPEN, ACKNOWLEDGED, RESOLVED, "all")
 
@@ -56,6 +57,8 @@ def default_actor() -> str:
 
 
 def _table(alerts: list[Alert]) -> str:
+    """Aligned columns for a terminal; names shown by `visible` (a newline or an escape
+    sequence in a model name must not break a row or reach the terminal)."""
     header = (
         "ID",
         "SEVERITY",
@@ -74,9 +77,9 @@ def _table(alerts: list[Alert]) -> str:
             str(a.id),
             a.severity,
             a.status,
-            a.rule,
-            a.configuration_label,
-            a.metric or "—",
+            visible(a.rule),
+            visible(a.configuration_label),
+            visible(a.metric or "—"),
             format_number(a.current),
             format_number(a.reference),
             format_percent(a.percent),
@@ -157,10 +160,10 @@ def _act(action, verb: str, alert_id: int, note: str | None, actor: str | None) 
                 alert = action(conn, alert_id, actor, note)
             except AlertError as exc:
                 raise click.ClickException(str(exc)) from exc
-    what = f"{alert.rule} {alert.metric}".strip()
+    what = visible(f"{alert.rule} {alert.metric}".strip())
     click.echo(
         f"{verb} alert {alert.id} ({alert.severity} {what} on "
-        f"{alert.configuration_label}) as {actor}"
+        f"{visible(alert.configuration_label)}) as {visible(actor)}"
     )
 
 

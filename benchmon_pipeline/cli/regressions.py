@@ -19,6 +19,7 @@ import psycopg
 
 from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.db.server import DatabaseUnavailable
+from benchmon_pipeline.regressions.escaping import markdown_cell
 from benchmon_pipeline.regressions.evaluation import Evaluation, RegressionSettings, evaluate
 from benchmon_pipeline.regressions.findings import (
     BASELINE,
@@ -28,7 +29,7 @@ from benchmon_pipeline.regressions.findings import (
     STALE,
     TRADEOFF,
 )
-from benchmon_pipeline.regressions.markdown import findings_table, summary_line
+from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
 from benchmon_pipeline.regressions.reading import Scope
 from benchmon_pipeline.regressions.resources import (
     InvalidRegressionSetting,
@@ -61,8 +62,10 @@ def _rules(text: str | None) -> tuple[str, ...]:
 
 def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) -> str:
     scope = evaluation.scope
+    # Names (the filters, the branch — a pull request's, $GITHUB_HEAD_REF) are shown
+    # through markdown_cell: whoever names a branch or a model writes into this report.
     against = (
-        f"branch `{scope.branch}` against the tracked baseline and history"
+        f"branch {markdown_cell(scope.branch)} against the tracked baseline and history"
         if scope.branch
         else "tracked branches"
     )
@@ -72,7 +75,7 @@ def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) 
     lines = [
         f"## benchmon regression gate: {verdict}",
         "",
-        f"Judged: {scope.describe_filters()} — {against}. "
+        f"Judged: {markdown_cell(scope.describe_filters())} — {against}. "
         f"Rules: {', '.join(evaluation.rules)}. Fails on: {level}.",
         "",
         f"**{summary_line(regressions)}**",
@@ -81,9 +84,7 @@ def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) 
         lines += ["", findings_table(regressions)]
     if evaluation.tradeoffs:
         lines += ["", "### Trade-offs", ""]
-        lines += [
-            f"- **{' / '.join(t.configuration)}**: {t.description}" for t in evaluation.tradeoffs
-        ]
+        lines.append(tradeoffs_list(evaluation.tradeoffs))
     judged = ", ".join(f"{rule} {evaluation.judged.get(rule, 0)}" for rule in evaluation.rules)
     lines += ["", f"<sub>Series judged per rule: {judged}.</sub>"]
     if evaluation.not_judged:
@@ -93,7 +94,7 @@ def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) 
             "yet (too little history)</summary>",
             "",
         ]
-        lines += [f"- {line}" for line in evaluation.not_judged[:50]]
+        lines += [f"- {markdown_cell(line)}" for line in evaluation.not_judged[:50]]
         lines += ["", "</details>"]
     return "\n".join(lines)
 

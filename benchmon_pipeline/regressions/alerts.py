@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import psycopg
 from psycopg.rows import class_row
 
+from benchmon_pipeline.regressions.escaping import markdown_cell
 from benchmon_pipeline.regressions.findings import Finding, KeyedByConfiguration
 
 if TYPE_CHECKING:
@@ -409,11 +410,6 @@ def format_time(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-def _cell(text) -> str:
-    """A GitHub table cell: pipes escaped, one line."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def alerts_markdown(alerts: Sequence[Alert], title: str | None = None) -> str:
     """A GitHub-flavoured markdown summary (PR comments, $GITHUB_STEP_SUMMARY, `benchmon
     alerts list --format markdown`): a count line, then a table, worst first."""
@@ -434,9 +430,11 @@ def alerts_markdown(alerts: Sequence[Alert], title: str | None = None) -> str:
         "| reference | Δ | Δ % | commit | branch | seen | reason |",
         "|---:|---|---|---|---|---|---:|---:|---:|---:|---|---|---|---|",
     ]
+    # Names came with the results: markdown_cell shows them as text (no code spans around
+    # them: a backtick in a name would close one, and nothing can be escaped inside one).
     for a in sorted(alerts, key=lambda a: (a.severity != "ERROR", a.id)):
-        commit = f"`{a.commit_sha[:12]}`" if a.commit_sha else "—"
-        branch = f"`{_cell(a.branch_name)}`" if a.branch_name else "—"
+        commit = markdown_cell(a.commit_sha[:12]) if a.commit_sha else "—"
+        branch = markdown_cell(a.branch_name) if a.branch_name else "—"
         seen = f"{a.times_seen}× since {format_time(a.first_seen_at)}"
         severity = f"**{a.severity}**" if a.severity == "ERROR" else a.severity
         lines.append(
@@ -445,9 +443,9 @@ def alerts_markdown(alerts: Sequence[Alert], title: str | None = None) -> str:
                     f"| #{a.id}",
                     severity,
                     a.status,
-                    _cell(a.rule),
-                    _cell(a.configuration_label),
-                    f"`{_cell(a.metric)}`" if a.metric else "—",
+                    markdown_cell(a.rule),
+                    markdown_cell(a.configuration_label),
+                    markdown_cell(a.metric) if a.metric else "—",
                     format_number(a.current),
                     format_number(a.reference),
                     format_delta(a.delta),
@@ -455,7 +453,7 @@ def alerts_markdown(alerts: Sequence[Alert], title: str | None = None) -> str:
                     commit,
                     branch,
                     seen,
-                    _cell(a.reason),
+                    markdown_cell(a.reason),
                 ]
             )
             + " |"

@@ -22,7 +22,7 @@ from benchmon_pipeline.regressions.findings import (
     TRADEOFF,
     Finding,
 )
-from benchmon_pipeline.regressions.markdown import findings_table, summary_line
+from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
 from benchmon_pipeline.regressions.resources import (
     RegressionRulesResource,
     blocking_from_environment,
@@ -142,12 +142,7 @@ def _metadata(
     if TRADEOFF in evaluation.rules:  # said here, not alerted on twice
         metadata["tradeoffs"] = len(evaluation.tradeoffs)
         if evaluation.tradeoffs:
-            metadata["tradeoff_details"] = dg.MetadataValue.md(
-                "\n".join(
-                    f"- **{' / '.join(t.configuration)}**: {t.description}"
-                    for t in evaluation.tradeoffs
-                )
-            )
+            metadata["tradeoff_details"] = dg.MetadataValue.md(tradeoffs_list(evaluation.tradeoffs))
     return metadata
 
 

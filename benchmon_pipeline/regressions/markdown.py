@@ -1,12 +1,17 @@
 """Findings as GitHub-flavoured markdown: the checks' details in the Dagster UI, the CI
-gate's report (a PR comment or $GITHUB_STEP_SUMMARY) and the regression report asset."""
+gate's report (a PR comment or $GITHUB_STEP_SUMMARY) and the regression report asset.
+
+Every name that came with a result goes through `escaping.markdown_cell` (a model called
+"m\\n\\n✅ all fine" must not add a line of its own)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
 
+from benchmon_pipeline.regressions.escaping import markdown_cell
 from benchmon_pipeline.regressions.findings import Finding
+from benchmon_pipeline.regressions.tradeoffs import TradeOff
 from benchmon_pipeline.regressions.verdicts import ERROR
 
 BADGE = {ERROR: "🔴 ERROR", "WARN": "🟡 WARN"}
@@ -36,10 +41,6 @@ def change(finding: Finding) -> str:
     return f"{delta} ({float(finding.percent):+.2f} %)"
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def findings_table(findings: Sequence[Finding], limit: int = DEFAULT_LIMIT) -> str:
     """One row per finding, the worst first as the caller sorted them."""
     if not findings:
@@ -50,25 +51,26 @@ def findings_table(findings: Sequence[Finding], limit: int = DEFAULT_LIMIT) -> s
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in findings[:limit]:
-        metric = f"{f.metric} ({f.direction} is better)" if f.direction and f.metric else f.metric
+        metric = markdown_cell(f.metric)
+        if f.direction and f.metric:
+            metric += f" ({f.direction} is better)"
         lines.append(
             "| "
             + " | ".join(
-                _cell(part)
-                for part in (
-                    BADGE.get(f.severity, f.severity),
-                    f.rule,
-                    f.model_version,
-                    f.dataset_version,
-                    f.prompt_version,
-                    f.environment,
+                (
+                    BADGE.get(f.severity, markdown_cell(f.severity)),
+                    markdown_cell(f.rule),
+                    markdown_cell(f.model_version),
+                    markdown_cell(f.dataset_version),
+                    markdown_cell(f.prompt_version),
+                    markdown_cell(f.environment),
                     metric,
                     number(f.current),
                     number(f.reference),
                     change(f),
-                    (f.commit_sha or "")[:12],
-                    f.branch_name or "",
-                    f.reason,
+                    markdown_cell((f.commit_sha or "")[:12]),
+                    markdown_cell(f.branch_name or ""),
+                    markdown_cell(f.reason),
                 )
             )
             + " |"
@@ -90,4 +92,12 @@ def summary_line(findings: Sequence[Finding]) -> str:
     return (
         f"{errors} ERROR, {warnings} WARN in {configurations} "
         f"configuration{'s' if configurations != 1 else ''}."
+    )
+
+
+def tradeoffs_list(tradeoffs: Sequence[TradeOff]) -> str:
+    """One list item per configuration where some metrics improved while others regressed."""
+    return "\n".join(
+        f"- **{markdown_cell(' / '.join(t.configuration))}**: {markdown_cell(t.description)}"
+        for t in tradeoffs
     )

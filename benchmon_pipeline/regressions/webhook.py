@@ -43,6 +43,7 @@ from benchmon_pipeline.regressions.alerts import (
     mark_notified,
     pending_notifications,
 )
+from benchmon_pipeline.regressions.escaping import slack_text
 from benchmon_pipeline.settings import WEBHOOK_URL_VAR, load_settings
 
 __all__ = ["WebhookResource", "alert_line", "alerts_markdown", "notify_pending", "slack_payload"]
@@ -52,14 +53,11 @@ log = dg.get_dagster_logger("benchmon.webhook")
 MAX_ALERT_BLOCKS = 40  # Slack allows 50 blocks per message; the rest is counted
 
 
-def _mrkdwn(text: str) -> str:
-    """Slack's three control characters escaped (everything else is literal)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def alert_line(alert: Alert) -> str:
-    """One line (Slack mrkdwn) with everything needed to judge the alert at a glance."""
-    metric = f"`{_mrkdwn(alert.metric)}`" if alert.metric else "the configuration"
+    """One line (Slack mrkdwn) with everything needed to judge the alert at a glance. Every
+    name in it came with a result and goes through `slack_text` (no line, link, code span
+    or mention of its own)."""
+    metric = f"`{slack_text(alert.metric)}`" if alert.metric else "the configuration"
     values = ""
     if alert.current is not None or alert.reference is not None:
         values = (
@@ -68,12 +66,12 @@ def alert_line(alert: Alert) -> str:
         )
     where = ""
     if alert.commit_sha:
-        where += f" · commit `{_mrkdwn(alert.commit_sha[:12])}`"
+        where += f" · commit `{slack_text(alert.commit_sha[:12])}`"
     if alert.branch_name:
-        where += f" on `{_mrkdwn(alert.branch_name)}`"
+        where += f" on `{slack_text(alert.branch_name)}`"
     return (
-        f"*{alert.severity}* {metric} on {_mrkdwn(alert.configuration_label)}{values}"
-        f"{where} · {_mrkdwn(alert.rule)} · alert #{alert.id}"
+        f"*{alert.severity}* {metric} on {slack_text(alert.configuration_label)}{values}"
+        f"{where} · {slack_text(alert.rule)} · alert #{alert.id}"
     )
 
 
@@ -101,7 +99,7 @@ def slack_payload(alerts: Sequence[Alert]) -> dict:
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"{alert_line(alert)}\n> {_mrkdwn(alert.reason)}",
+                    "text": f"{alert_line(alert)}\n> {slack_text(alert.reason)}",
                 },
             }
         )

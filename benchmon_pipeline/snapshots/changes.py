@@ -5,6 +5,8 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import dict_row
 
+from benchmon_pipeline.regressions.escaping import markdown_cell  # names came with results
+
 CHANGES = """
 SELECT e.event_id, e.event_type, e.model_version, e.dataset_version, e.prompt_version,
        e.environment, e.snapshot_version, e.actor, s.f1_score, s.latency_ms
@@ -29,8 +31,9 @@ def markdown_table(changes: list[dict], limit: int = 50) -> str:
     ]
     for c in changes[-limit:]:
         lines.append(
-            f"| {c['event_type']} | {c['model_version']} | {c['dataset_version']} | "
-            f"{c['prompt_version']} | {c['environment']} | v{c['snapshot_version']} | "
+            f"| {c['event_type']} | {markdown_cell(c['model_version'])} | "
+            f"{markdown_cell(c['dataset_version'])} | {markdown_cell(c['prompt_version'])} | "
+            f"{markdown_cell(c['environment'])} | v{c['snapshot_version']} | "
             f"{'' if c['f1_score'] is None else c['f1_score']} | "
             f"{'' if c['latency_ms'] is None else c['latency_ms']} |"
         )

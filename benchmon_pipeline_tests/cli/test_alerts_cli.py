@@ -2,6 +2,7 @@
 (found the way every benchmon command finds it: BENCHMON_DATABASE_URL)."""
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -11,6 +12,13 @@ from benchmon_pipeline.cli.alerts import default_actor
 from benchmon_pipeline.cli.main import cli
 from benchmon_pipeline.regressions.alerts import get_alert, record_findings
 from benchmon_pipeline.regressions.findings import BASELINE, HISTORY, Finding
+from benchmon_pipeline_tests.regressions.rendered import (
+    INJECTED_COMMIT,
+    INJECTED_CONFIG,
+    INJECTED_METRIC,
+    markup,
+    table_rows,
+)
 
 CONFIG = ("medgemma-v1.2", "benchmark-set-v3", "analysis-v4", "production")
 OTHER = ("org/model-v2", "benchmark-set-v3", "analysis-v4", "local")
@@ -90,7 +98,7 @@ def test_list_filters_and_formats(benchmon, seeded):
 
     markdown = benchmon("list", "--format", "markdown", "--rule", BASELINE).stdout
     assert markdown.startswith("**1 regression alert** (1 ERROR, 0 WARN)")
-    assert "| `f1` | 0.85 | 0.9 | -0.05 | -5.56 % | `abc1234` | `main` |" in markdown
+    assert "| f1 | 0.85 | 0.9 | -0.05 | -5.56 % | abc1234 | main |" in markdown
 
     for options in (["--environment", "staging"], ["--dataset", "x"], ["--prompt", "x"]):
         assert json.loads(benchmon("list", "--format", "json", *options).stdout) == []
@@ -153,3 +161,43 @@ def test_the_default_actor_is_user_else_the_git_user(monkeypatch, tmp_path):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.chdir(tmp_path)
     assert default_actor() == "Dana Git"
+
+
+def test_names_in_the_list_are_text_not_markup(benchmon, db):
+    """The issue's injections in an alert's names: `--format markdown` (what a PR comment
+    or the regression report shows) keeps each in its cell, escaped, and the table for a
+    terminal keeps each alert on its line, with no escape sequence reaching the terminal."""
+    (opened,) = record_findings(
+        db,
+        [BASELINE],
+        [
+            Finding(
+                BASELINE,
+                *INJECTED_CONFIG[:3],
+                "\x1b[2J\x1b[31mprod",
+                INJECTED_METRIC,
+                "WARN",
+                "fell\n\n✅ all fine",
+                commit_sha=INJECTED_COMMIT,
+                branch_name="@here",
+            )
+        ],
+    )
+    markdown = benchmon("list", "--format", "markdown").stdout
+    assert markup(markdown) == [], "a name became a link, an image, a code span or HTML"
+    assert not re.search(r"^\W*✅ all fine", markdown, re.MULTILINE)
+    (row,) = table_rows(markdown)
+    assert len(row) == 14
+    assert row[4:6] == [
+        "m\\n\\n✅ all fine × ![x](http://evil/i.png) × @\u2060channel × \\x1b[2J\\x1b[31mprod",
+        INJECTED_METRIC,
+    ]
+    assert row[10:12] == ["<@\u2060U1>`|x", "@\u2060here"] and row[13] == "fell\\n\\n✅ all fine"
+    for raw in ("@channel", "@here", "](http", "\x1b"):
+        assert raw not in markdown
+
+    table = benchmon("list").stdout
+    assert len(table.splitlines()) == 3, "header, the alert, the count"
+    assert "\x1b" not in table and "m\\n\\n✅ all fine" in table
+    acknowledged = benchmon("ack", str(opened.id)).stdout
+    assert "\x1b" not in acknowledged and acknowledged.count("\n") == 1

@@ -3,6 +3,7 @@ codes and its markdown report."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,14 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from benchmon_pipeline.cli.regressions import EXIT_DATABASE_UNAVAILABLE, EXIT_REGRESSION
+from benchmon_pipeline_tests.regressions.rendered import (
+    INJECTED_COMMIT,
+    INJECTED_CONFIG,
+    INJECTED_METRIC,
+    list_items,
+    markup,
+    table_rows,
+)
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, set_baseline
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -103,3 +112,64 @@ def test_usage_errors_and_an_unreachable_database(db_url):
     down = gate(db_url="postgresql://nobody@127.0.0.1:9/nowhere")
     assert down.returncode == EXIT_DATABASE_UNAVAILABLE
     assert "database unavailable" in down.stderr
+
+
+def test_names_in_the_report_are_text_not_markup(db_url, tmp_path):
+    """The issue's injections as a configuration's, a metric's, a commit's and a pull request
+    branch's names: the report (stdout and $GITHUB_STEP_SUMMARY) shows each of them, escaped,
+    in its own cell, and none becomes a line, a link, an image, a code span or a mention."""
+    branch = "fix`|@here [a](http://evil)"
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for hours, f1, accuracy in ((0, 0.90, 0.50), (1, 0.90, 0.50)):
+            conn.execute(
+                "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, created_at => %s)",
+                (
+                    *INJECTED_CONFIG,
+                    json.dumps({INJECTED_METRIC: f1, "accuracy": accuracy}),
+                    START + timedelta(hours=hours),
+                ),
+            )
+        set_baseline(conn, INJECTED_CONFIG, 2)
+        conn.execute(
+            "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, created_at => %s,"
+            " commit_sha => %s, branch_name => %s)",
+            (
+                *INJECTED_CONFIG,
+                json.dumps({INJECTED_METRIC: 0.80, "accuracy": 0.60}),
+                START + timedelta(hours=2),
+                INJECTED_COMMIT,
+                branch,
+            ),
+        )
+    summary = tmp_path / "step_summary.md"
+    done = gate(
+        "--fail-on",
+        "never",
+        db_url=db_url,
+        GITHUB_HEAD_REF=branch,
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
+    assert done.returncode == 0, done.stderr
+    report = done.stdout
+    assert summary.read_text() == report
+
+    ours = {"<sub>", "</sub>", "</details>\n"}  # and the <details> block's first line
+    smuggled = [
+        (kind, source)
+        for kind, source in markup(report)
+        if source not in ours and not source.startswith("<details><summary>2 series not judged")
+    ]
+    assert smuggled == [], "a name became markup"
+    assert not re.search(r"^\W*✅ all fine", report, re.MULTILINE), "a line of its own"
+    shown = ("m\\n\\n✅ all fine", "![x](http://evil/i.png)", "@\u2060channel", "<!here>")
+    (row,) = table_rows(report)
+    assert len(row) == 13, row
+    assert row[2:7] == [*shown, f"{INJECTED_METRIC} (higher is better)"]
+    assert row[10:12] == ["<@\u2060U1>`|x", "fix`|@\u2060here [a](http://evil)"]
+    assert row[12].startswith("worse than the baseline by 0.1 (threshold 5.00 %")
+    tradeoff, *not_judged = list_items(report)
+    assert tradeoff.startswith(" / ".join(shown) + ": accuracy +20.0 %")
+    assert len(not_judged) == 2 and all(i.startswith(" / ".join(shown)) for i in not_judged)
+    assert f"branch {branch.replace('@', '@' + chr(0x2060))} against" in report.replace("\\", "")
+    for raw in ("@channel", "@here", "<!here>", "](http", "![x]"):
+        assert raw not in report

@@ -505,13 +505,13 @@ def test_markdown_summary_for_pull_requests(db):
     assert lines[:3] == ["### Regressions", "", "**2 regression alerts** (1 ERROR, 1 WARN)"]
     assert lines[4].startswith("| alert | severity | status | rule | configuration |")
     assert (
-        "| **ERROR** | open | baseline | a\\|b × d × p × e | `latency_ms` | 480 | 412 "
-        "| +68 | +16.50 % | `abc1234def56` | `main` |" in lines[6]
+        "| **ERROR** | open | baseline | a\\|b × d × p × e | latency_ms | 480 | 412 "
+        "| +68 | +16.50 % | abc1234def56 | main |" in lines[6]
     )
     assert "latency rose \\| beyond 10 %" in lines[6]
     assert (
         "| WARN | open | baseline | medgemma-v1.2 × benchmark-set-v3 × analysis-v4 × "
-        "production | `f1` | 0.85 | 0.9 | -0.05 | -5.56 % |" in lines[7]
+        "production | f1 | 0.85 | 0.9 | -0.05 | -5.56 % |" in lines[7]
     )
     assert alerts_markdown([]) == "No regression alerts."
 

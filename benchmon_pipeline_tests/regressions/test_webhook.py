@@ -28,6 +28,13 @@ from benchmon_pipeline.regressions.webhook import (
     slack_payload,
 )
 from benchmon_pipeline.settings import WEBHOOK_URL_VAR
+from benchmon_pipeline_tests.regressions.rendered import (
+    INJECTED_COMMIT,
+    INJECTED_CONFIG,
+    INJECTED_METRIC,
+    markup,
+)
+from benchmon_pipeline_tests.webhook_receiver import webhook_receiver
 
 CONFIG = ("medgemma-v1.2", "benchmark-set-v3", "analysis-v4", "production")
 
@@ -357,3 +364,52 @@ def test_a_finding_about_a_whole_configuration_reads_well():
         "benchmark-set-v3 × analysis-v4 × production · stale · "
         "alert #1"
     )
+
+
+def test_names_in_the_message_are_text_not_markup(db):
+    """The issue's injections in a configuration's, a metric's, a commit's and a branch's
+    names, through a real evaluation's alert and a real receiver: each is shown (escaped) on
+    its alert's line, and none adds a line, a link, an image, a code span or a mention —
+    neither for Slack (mrkdwn) nor for Mattermost and Rocket.Chat, which read `text` as
+    markdown."""
+    branch = "x\n\n✅ all fine @here"
+    injected = Finding(
+        BASELINE,
+        *INJECTED_CONFIG,
+        INJECTED_METRIC,
+        "ERROR",
+        f"{INJECTED_METRIC} fell from 0.9 to 0.85\n✅ <!channel> all fine",
+        direction="higher",
+        current=0.85,
+        reference=0.9,
+        delta=-0.05,
+        percent=-5.56,
+        commit_sha=INJECTED_COMMIT,
+        branch_name=branch,
+    )
+    record_findings(db, [BASELINE], [injected])
+    with webhook_receiver() as receiver:
+        assert notify_pending(db, WebhookResource(url=receiver.url, backoff_seconds=0.01)) == 1
+        (message,) = receiver.received
+    summary, line = message["text"].split("\n")
+    assert summary == "benchmon: 1 new regression alert (1 ERROR, 0 WARN)"
+    section = message["blocks"][1]["text"]["text"]
+    first, reason = section.split("\n")
+    assert first == line.removeprefix("• ")
+    assert reason.startswith("> ") and "all fine" in reason
+    for text in (line, reason.removeprefix("> ")):
+        assert "<" not in text and ">" not in text, "Slack's control characters escaped"
+        for raw in ("@channel", "@here", "](", "!["):
+            assert raw not in text
+    assert line.count("`") == 6, "only the metric's, commit's and branch's own code spans"
+    assert [kind for kind, _ in markup(message["text"])] == ["code_inline"] * 3
+    assert [kind for kind, _ in markup(section)] == ["code_inline"] * 3
+    for shown in (
+        "`f1\u02cb [click]\u2060(http://evil)`",
+        "m\\n\\n✅ all fine × !\u2060[x]\u2060(http://evil/i.png) × @\u2060channel × "
+        "&lt;!\u2060here&gt;",
+        "commit `&lt;@\u2060U1&gt;\u02cb|x`",
+        "on `x\\n\\n✅ all fine @\u2060here`",
+    ):
+        assert shown in line
+    assert reason.endswith("\\n✅ &lt;!\u2060channel&gt; all fine")
