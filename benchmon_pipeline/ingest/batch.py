@@ -6,6 +6,9 @@ group of files (idempotent: keyed by content hash) and writes a ledger row per f
 after it commits are those files moved — to `archive/<date>/`, or to `quarantine/` with
 their error report. A crash anywhere leaves files in the inbox, and the next run finds
 their results already stored (`duplicate`), so nothing is lost and nothing is stored twice.
+A file rewritten between its read and its move is left in the inbox for the next run, with
+a ledger row that says so (`changed`); one that cannot be moved at all is logged and left
+there, without stopping the others.
 
 A transaction holds at most `chunk_files` files, and is closed early once it holds
 RESULTS_PER_TRANSACTION results. Files are read in parts of about PART_RESULTS results,
@@ -29,7 +32,9 @@ from functools import partial
 
 import psycopg
 
+from benchmon_pipeline.ingest.inbox import FileChanged
 from benchmon_pipeline.ingest.ledger import (
+    CHANGED,
     DUPLICATE,
     INGESTED,
     QUARANTINED,
@@ -44,7 +49,7 @@ from benchmon_pipeline.ingest.parsing import (
     read_part,
 )
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, keys_and_rows
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, keys_and_rows, storable
 from benchmon_pipeline.warehouse.append import append_pieces
 
 log = logging.getLogger(__name__)
@@ -61,6 +66,9 @@ __all__ = ["CHUNK_FILES", "BatchReport", "Inbox", "ingest_batch", "parse_file", 
 class BatchReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # Files rewritten between their read and their move (each also has its outcome above:
+    # what was read), left in the inbox for the next run.
+    changed: list[FileOutcome] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -74,10 +82,16 @@ class BatchReport:
         return len(self.outcomes) + len(self.missing)
 
     def summary(self) -> str:
+        changed = (
+            f", {len(self.changed)} changed after reading (left in the inbox)"
+            if self.changed
+            else ""
+        )
         return (
             f"{self.seen} file(s): {self.count(INGESTED)} ingested, "
             f"{self.count(DUPLICATE)} duplicate, {self.count(QUARANTINED)} quarantined, "
-            f"{len(self.missing)} already handled; {self.rows_appended} result(s) appended"
+            f"{len(self.missing)} already handled{changed}; "
+            f"{self.rows_appended} result(s) appended"
         )
 
 
@@ -219,6 +233,7 @@ def ingest_batch(
 
     def finish(transaction: _Transaction) -> None:
         report.outcomes.extend(outcome for outcome, _ in transaction.future.result())
+        report.changed.extend(transaction.changed)
         if progress:
             progress(report)
 
@@ -293,6 +308,7 @@ class _Transaction(queue.SimpleQueue):
         self.committed = False
         self.files: Parsed = []  # every part taken so far
         self.abandoned = False
+        self.changed: list[FileOutcome] = []  # rewritten between read and move
 
     def parts(self) -> Iterator[Parsed]:
         """The parts as they come. Raises _Abandoned (the transaction rolls back) when the
@@ -337,7 +353,10 @@ def _store_transaction(
         transaction.committed = True
     finally:
         transaction.ended.set()  # (the next transaction may fold now, or give up)
-    _move(inbox, group)
+    transaction.changed = _move(inbox, group)
+    if transaction.changed:  # (rare: their rows in a transaction of their own)
+        with transaction.conn.transaction():
+            record(transaction.conn, inbox_kind, transaction.changed, dagster_run_id)
     return group
 
 
@@ -395,14 +414,53 @@ def _store_one_by_one(conn, inbox, inbox_kind, files, dagster_run_id, actor):
     return stored
 
 
-def _move(inbox: Inbox, files) -> None:
-    """After the commit: archive what was stored, quarantine what was not."""
+def _move(inbox: Inbox, files) -> list[FileOutcome]:
+    """After the commit: archive what was stored, quarantine what was not — each only if
+    it still holds the bytes that were read. Returns the `changed` outcomes of the files
+    that did not (put back in the inbox for the next run)."""
+    changed = []
     for outcome, _ in files:
+        name = storable(outcome.name)
         try:
             if outcome.status == QUARANTINED:
-                inbox.quarantine(outcome.name, outcome.error)
-                log.warning("quarantined %s: %s", outcome.name, outcome.error["message"])
+                inbox.quarantine(outcome.name, outcome.error, sha256=outcome.sha256)
+                log.warning("quarantined %s: %s", name, outcome.error["message"])
             else:
-                inbox.archive(outcome.name)
+                inbox.archive(outcome.name, sha256=outcome.sha256)
         except FileNotFoundError:
-            log.info("%s was moved by another run meanwhile", outcome.name)
+            log.info("%s was moved by another run meanwhile", name)
+        except FileChanged as exc:
+            log.warning("%s", exc)
+            changed.append(_changed_outcome(inbox, outcome, exc))
+        except Exception as exc:  # one file that cannot be moved must not stop the others
+            log.error(
+                "could not move %s (%s: %s); it stays in the inbox, and its next run will "
+                "find it stored already",
+                name,
+                type(exc).__name__,
+                storable(str(exc)),
+            )
+    return changed
+
+
+def _changed_outcome(inbox: Inbox, read: FileOutcome, changed: FileChanged) -> FileOutcome:
+    """The ledger row of a file rewritten between its read and its move: the hash and size
+    of what it holds now; its row before (`read`) says what became of what was read."""
+    try:
+        sha256, size = inbox.fingerprint(changed.back)
+    except Exception:
+        sha256 = size = None
+    return FileOutcome(
+        read.name,
+        read.uri,
+        CHANGED,
+        format=read.format,
+        sha256=sha256,
+        size=size,
+        warnings=[
+            f"the file changed between its read (sha256 {read.sha256}) and its move "
+            f"(sha256 {sha256}); what was read is stored as its row before says, and the "
+            "file was left in the inbox for the next run"
+            + ("" if changed.back == read.name else f" as {storable(changed.back)}")
+        ],
+    )

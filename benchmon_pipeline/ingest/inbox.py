@@ -2,11 +2,14 @@
 
 Layout (design.md §7): `<root>/inbox/` is watched recursively; `<root>/archive/<date>/`
 and `<root>/quarantine/` are siblings, never inside the watched tree. A file is moved
-only after the database has committed what it holds, and never over another file.
+only after the database has committed what it holds, never over another file, under a
+name that fits the file system (`fitting`), and only if it still holds the bytes that were
+read (`FileChanged`).
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -19,10 +22,22 @@ from pathlib import Path, PurePosixPath
 
 from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, read_file, sidecar_names
-from benchmon_pipeline.ingest.result import ParsedFile
+from benchmon_pipeline.ingest.result import ParsedFile, storable
 
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp", "~")
 RESULT_SUFFIXES = (".json", ".js")  # .js: github-action-benchmark's data.js history
+# The longest file name, in bytes, on the file systems we run on (ext4, XFS, Btrfs, tmpfs,
+# APFS): a report or a renamed archive copy of a name near it is shortened to fit.
+NAME_MAX = 255
+
+
+class FileChanged(Exception):
+    """A file's bytes were not those that were read when it was to be moved: it was put
+    back into the inbox (under the name `back`, relative to the inbox) for the next run."""
+
+    def __init__(self, name: str, back: str):
+        super().__init__(f"{storable(name)} changed after it was read; left in the inbox")
+        self.name, self.back = name, back
 
 
 @dataclass(frozen=True)
@@ -113,7 +128,7 @@ class FolderInbox:
             if path.is_symlink() or not path.is_file():
                 return None, None
             raw = path.read_bytes()
-        except OSError:
+        except (OSError, ValueError):  # (ValueError: a name no file system can hold)
             return None, None
         return hashlib.sha256(raw).hexdigest(), len(raw)
 
@@ -146,16 +161,28 @@ class FolderInbox:
         parts = PurePosixPath(name).parts
         return parts[0] if len(parts) > 1 else None
 
-    def archive(self, name: str, when: datetime | None = None) -> Path:
+    def archive(
+        self, name: str, when: datetime | None = None, *, sha256: str | None = None
+    ) -> Path:
+        """Move a handled file to `archive/<day>/`; `sha256`: the hash of what was read —
+        a file that no longer has it is put back and FileChanged raised."""
         day = (when or datetime.now(UTC)).strftime("%Y-%m-%d")
-        return _move_with_sidecar(
-            os.path.join(self._inbox_path, name), os.path.join(self._archive_path, day, name)
-        )
+        source = os.path.join(self._inbox_path, name)
+        moved = _move_with_sidecar(source, os.path.join(self._archive_path, day, name))
+        if sha256 is not None:
+            _still_as_read(name, source, moved, sha256)
+        return moved
 
-    def quarantine(self, name: str, error: dict) -> Path:
-        target = _move_with_sidecar(self.path_of(name), self.quarantine_dir / name)
+    def quarantine(self, name: str, error: dict, *, sha256: str | None = None) -> Path:
+        """Move a refused file to `quarantine/` with its error report beside it; `sha256`
+        as for `archive` (a file rewritten since it was refused is read again instead)."""
+        source = os.fspath(self.path_of(name))
+        target = _move_with_sidecar(source, self.quarantine_dir / name)
+        if sha256 is not None:
+            _still_as_read(name, source, target, sha256)
         report = _error_report_path(target)
-        report.write_text(json.dumps({"file": name, **error}, indent=2) + "\n", encoding="utf-8")
+        text = json.dumps({"file": storable(name), **error}, indent=2) + "\n"
+        report.write_text(text, encoding="utf-8")
         return target
 
     def quarantined(self) -> list[str]:
@@ -184,7 +211,54 @@ class FolderInbox:
 
 
 def _error_report_path(path: Path) -> Path:
-    return path.with_name(path.name.removesuffix(".json") + ".error.json")
+    return path.with_name(fitting(path.name.removesuffix(".json") + ".error.json", ".error.json"))
+
+
+def fitting(name: str, suffix: str | None = None) -> str:
+    """`name`, or — when it is longer than NAME_MAX bytes — as much of its start as fits,
+    `~`, 16 hex digits of its hash (so two long names stay apart), and its `suffix`
+    (default: from its last dot). Used for every name benchmon makes up: an error report
+    beside a 255-byte name, an archive copy `name.1.json`."""
+    if len(name) <= NAME_MAX // 4:  # (a character is at most 4 bytes)
+        return name
+    try:
+        raw = os.fsencode(name)
+    except UnicodeEncodeError:  # not a name any file system can hold: the move will say so
+        return name
+    if len(raw) <= NAME_MAX:
+        return name
+    suffix = _stem_and_suffix(name)[1] if suffix is None else suffix
+    if len(os.fsencode(suffix)) > NAME_MAX // 2:
+        suffix = ""
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:16]
+    room = NAME_MAX - len(os.fsencode(tag + suffix))
+    start = os.fsencode(name[: len(name) - len(suffix)] if suffix else name)[:room]
+    try:
+        raw.decode("utf-8")
+        text = start.decode("utf-8", "ignore")  # (not half a character at the cut)
+    except UnicodeDecodeError:  # a name that is not UTF-8 (bytes held as surrogates)
+        text = os.fsdecode(start)
+    return text + tag + suffix
+
+
+def _still_as_read(name: str, source: str, moved: str | Path, sha256: str) -> None:
+    """After a move: does the moved file hold the bytes that were read (`sha256`)? If not,
+    it was rewritten between its read and its move — put it back for the next run and
+    raise FileChanged. Checked after the rename, so a rewrite that lands later goes to the
+    new file in the inbox, not to the archived one. A link is moved as a link: not read."""
+    try:
+        handle = os.open(moved, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a link
+            return
+        raise
+    with open(handle, "rb", buffering=0) as file:
+        raw = file.read()
+    if hashlib.sha256(raw).hexdigest() == sha256:
+        return
+    back = _move_with_sidecar(moved, source)  # (as `<stem>.1.json` if the name is taken)
+    folder = name.rpartition("/")[0]
+    raise FileChanged(name, f"{folder}/{back.name}" if folder else back.name)
 
 
 def _stem_and_suffix(name: str) -> tuple[str, str]:
@@ -207,19 +281,27 @@ def _move_with_sidecar(source: Path | str, target: Path | str) -> Path:
             suffix = sidecar_name[len(stem) :]  # ".json.benchmon.json" or ".benchmon.json"
             moved_folder, moved_name = os.path.split(moved)
             _move_without_overwrite(
-                sidecar, os.path.join(moved_folder, _stem_and_suffix(moved_name)[0] + suffix)
+                sidecar,
+                os.path.join(moved_folder, _stem_and_suffix(moved_name)[0] + suffix),
+                suffix,
             )
     return Path(moved)
 
 
-def _move_without_overwrite(source: str, target: str) -> str:
+def _move_without_overwrite(source: str, target: str, suffix: str | None = None) -> str:
+    """Rename `source` to `target`, or to `<stem>.<n><suffix>` when that is taken — every
+    candidate `fitting` the file system, so the loop ends (a 255-byte name's `.1` would
+    not fit: the rename failed, and the file came back run after run)."""
     folder, name = os.path.split(target)
     if not os.path.isdir(folder):
         os.makedirs(folder, exist_ok=True)
-    stem, suffix = _stem_and_suffix(name)
-    candidate, n = target, 1
+    if suffix is None:
+        stem, suffix = _stem_and_suffix(name)
+    else:
+        stem = name[: len(name) - len(suffix)]
+    candidate, n = os.path.join(folder, fitting(name, suffix)), 1
     while os.path.lexists(candidate):
-        candidate = os.path.join(folder, f"{stem}.{n}{suffix}")
+        candidate = os.path.join(folder, fitting(f"{stem}.{n}{suffix}", suffix))
         n += 1
     try:
         os.rename(source, candidate)  # same file system: atomic

@@ -12,6 +12,9 @@ if TYPE_CHECKING:  # parsing.py imports this module and needs no database driver
     import psycopg
 
 INGESTED, DUPLICATE, QUARANTINED = "ingested", "duplicate", "quarantined"
+# A file that changed between its read and its move: what was read is stored (the row
+# before says how), the new content was left in the inbox for the next run (sql/0020).
+CHANGED = "changed"
 
 _COPY = """
 COPY ingested_files (inbox, uri, file_sha256, size_bytes, format, status, error_code,

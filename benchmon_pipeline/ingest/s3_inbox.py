@@ -11,20 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
 from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX
-from benchmon_pipeline.ingest.inbox import InboxFile, is_candidate
+from benchmon_pipeline.ingest.inbox import FileChanged, InboxFile, is_candidate
 from benchmon_pipeline.ingest.reading import (
     MAX_FILE_BYTES,
     parse_bytes,
     parse_sidecar,
     sidecar_names,
 )
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, storable
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ class S3Inbox:
     bucket: str
     prefix: str = ""
     settle_seconds: float = 2.0
+    # The ETag of each object as this inbox read it: a move copies the object, and an
+    # object whose copy has another ETag was rewritten since (FileChanged).
+    read_etags: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def _key(self, area: str, name: str = "") -> str:
         root = self.prefix.strip("/")
@@ -92,9 +95,12 @@ class S3Inbox:
                 "file_too_large",
                 f"the file is {head['ContentLength']:,} bytes; the limit is {max_bytes:,}",
             )
-        raw = self._get(key)
-        if raw is None:
-            raise FileNotFoundError(self.uri(name))
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.NoSuchKey:
+            raise FileNotFoundError(self.uri(name)) from None
+        raw = answer["Body"].read()
+        self.read_etags[name] = answer.get("ETag")
         sidecar = None
         for sidecar_name in sidecar_names(name):
             sidecar_raw = self._get(self._key("inbox", sidecar_name))
@@ -121,10 +127,28 @@ class S3Inbox:
         )
         self.client.delete_object(Bucket=self.bucket, Key=source)
 
-    def _move(self, name: str, area: str, target_name: str, source_area: str = "inbox") -> str:
-        """Copy then delete, the file and its sidecar (if any)."""
+    def _move(
+        self,
+        name: str,
+        area: str,
+        target_name: str,
+        source_area: str = "inbox",
+        sha256: str | None = None,
+    ) -> str:
+        """Copy then delete, the file and its sidecar (if any). With `sha256` (the move of
+        a file that was read), a copy whose ETag differs from the one read is deleted again
+        and the file left where it is: FileChanged. (S3 checks no condition on the delete:
+        a rewrite between the copy and the delete is not seen.)"""
         target = self._key(area, target_name)
-        self._move_key(self._key(source_area, name), target)
+        source = self._key(source_area, name)
+        copied = self.client.copy_object(
+            Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}
+        )
+        read = self.read_etags.get(name) if sha256 is not None else None
+        if read is not None and copied.get("CopyObjectResult", {}).get("ETag") != read:
+            self.client.delete_object(Bucket=self.bucket, Key=target)
+            raise FileChanged(name, name)
+        self.client.delete_object(Bucket=self.bucket, Key=source)
         names = sidecar_names(name)
         stem = names[-1].removesuffix(SIDECAR_SUFFIX)  # the name without its extension
         for sidecar_name in names:
@@ -136,14 +160,14 @@ class S3Inbox:
                 )
         return f"s3://{self.bucket}/{target}"
 
-    def archive(self, name: str, when: datetime | None = None) -> str:
+    def archive(self, name: str, when: datetime | None = None, *, sha256: str | None = None) -> str:
         day = (when or datetime.now(UTC)).strftime("%Y-%m-%d")
-        return self._move(name, "archive", f"{day}/{name}")
+        return self._move(name, "archive", f"{day}/{name}", sha256=sha256)
 
-    def quarantine(self, name: str, error: dict) -> str:
-        target = self._move(name, "quarantine", name)
+    def quarantine(self, name: str, error: dict, *, sha256: str | None = None) -> str:
+        target = self._move(name, "quarantine", name, sha256=sha256)
         report_key = self._key("quarantine", name.removesuffix(".json") + ".error.json")
-        body = json.dumps({"file": name, **error}, indent=2) + "\n"
+        body = json.dumps({"file": storable(name), **error}, indent=2) + "\n"
         self.client.put_object(
             Bucket=self.bucket, Key=report_key, Body=body.encode(), ContentType="application/json"
         )
