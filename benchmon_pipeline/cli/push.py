@@ -4,6 +4,10 @@ The same code path as the inbox sensor's runs (parse → append + ledger in one
 transaction); only the transport differs. Exit codes (documented in docs/ingestion.md):
 0 stored (or already stored), 65 invalid input, 69 database unreachable, 70 --verify
 found a difference.
+
+What the flags and the CI's variables add to the file is held to the limits a dropped
+file's values are held to, by the same functions (`_checked`): a flag is not a way around
+them. Every bad input — the file, a flag, a variable — exits 65 with one line naming it.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from pathlib import Path
 import click
 import psycopg
 from tenacity import (
+    Retrying,
     before_sleep_log,
-    retry,
     retry_if_exception_type,
     stop_after_attempt,
     wait_exponential_jitter,
@@ -29,75 +33,190 @@ from tenacity import (
 from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.db.server import DatabaseUnavailable
 from benchmon_pipeline.ingest.batch import store
+from benchmon_pipeline.ingest.formats import benchmon as benchmon_format
+from benchmon_pipeline.ingest.formats import fields
 from benchmon_pipeline.ingest.ledger import DUPLICATE, FileOutcome
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, parse_bytes
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile
+from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, Result
 from benchmon_pipeline.settings import ENVIRONMENT_VAR
 
 EXIT_INVALID_INPUT = 65
 EXIT_DATABASE_UNAVAILABLE = 69
 EXIT_VERIFY_FAILED = 70
 
-RETRY_ATTEMPTS = int(os.environ.get("BENCHMON_PUSH_ATTEMPTS", "6"))
+ATTEMPTS_VAR = "BENCHMON_PUSH_ATTEMPTS"
+DEFAULT_ATTEMPTS = 6
+MAX_ATTEMPTS = 100
+
+# The flag that sets each field, to name it in an error.
+FLAGS = {
+    "environment": "--environment",
+    "commit_sha": "--commit-sha",
+    "branch_name": "--branch",
+    "run_id": "--run-id",
+    "triggered_by": "--triggered-by",
+    "notes": "--notes",
+    "tags": "--tags",
+}
+# What a GitHub Actions job tells about itself, field → variables (the first set wins):
+# pull requests: GITHUB_HEAD_REF is the PR's branch, GITHUB_REF_NAME is "N/merge".
+GITHUB_VARIABLES = {
+    "commit_sha": ("GITHUB_SHA",),
+    "branch_name": ("GITHUB_HEAD_REF", "GITHUB_REF_NAME"),
+    "run_id": ("GITHUB_RUN_ID",),
+    "triggered_by": ("GITHUB_ACTOR",),
+}
 
 log = logging.getLogger("benchmon.push")
 
 
-def github_context(env: dict[str, str]) -> dict[str, str | None]:
-    """What a GitHub Actions job tells about itself (only when running there)."""
+def outside_text(value: str | None, where: str) -> str | None:
+    """A command-line argument or environment variable as text. They arrive as bytes, and
+    Python keeps bytes that are not UTF-8 as lone surrogates (PEP 383), which no database
+    column can hold: refused here, naming the byte."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(value[exc.start])
+        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise InvalidResult(
+            "invalid_text",
+            f"{where} is not valid UTF-8 ({what} at character {exc.start + 1}); "
+            "give it as UTF-8 text",
+            where,
+        ) from exc
+    return value
+
+
+def _shown(text: str) -> str:
+    """An argument as it can be printed: bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def github_context(env: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """What a GitHub Actions job tells about itself (only when running there): field →
+    (value, where it came from)."""
     if env.get("GITHUB_ACTIONS") != "true" and not env.get("GITHUB_SHA"):
         return {}
-    return {
-        "commit_sha": env.get("GITHUB_SHA"),
-        # pull requests: GITHUB_HEAD_REF is the PR's branch, GITHUB_REF_NAME is "N/merge"
-        "branch_name": env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME"),
-        "run_id": env.get("GITHUB_RUN_ID"),
-        "triggered_by": env.get("GITHUB_ACTOR"),
-        "environment": "github-actions",
-    }
+    found = {"environment": ("github-actions", "GitHub Actions")}
+    for name, variables in GITHUB_VARIABLES.items():
+        variable = next((v for v in variables if env.get(v)), None)
+        if variable:
+            found[name] = (outside_text(env[variable], f"${variable}"), f"${variable}")
+    return found
 
 
 def apply_context(parsed: ParsedFile, flags: dict, env: dict[str, str]) -> ParsedFile:
-    """Flags win over the file; the file wins over CI variables; then the defaults."""
+    """Flags win over the file; the file wins over CI variables; then the defaults. Every
+    result that comes out is `_checked`: raises `InvalidResult` naming the flag, variable or
+    default a value over a limit came from."""
     ci = github_context(env)
+    defaults = {  # field → (where it comes from, the value when it is needed)
+        "environment": (
+            f"${ENVIRONMENT_VAR}",
+            lambda: outside_text(env.get(ENVIRONMENT_VAR), f"${ENVIRONMENT_VAR}") or "local",
+        ),
+        "triggered_by": (
+            "your login name",
+            lambda: outside_text(getpass.getuser(), "your login name"),
+        ),
+    }
     results = []
     for result in parsed.results:
         changes = {k: v for k, v in flags.items() if v is not None and k != "tags"}
-        for name, value in ci.items():
+        origins = {name: FLAGS[name] for name in changes}
+        for name, (value, origin) in ci.items():
             if name not in changes and getattr(result, name) is None and value:
-                changes[name] = value
+                changes[name], origins[name] = value, origin
         if flags.get("tags"):
             changes["tags"] = tuple(dict.fromkeys((*result.tags, *flags["tags"])))
+            origins["tags"] = FLAGS["tags"]
         result = replace(result, **changes)
-        results.append(
-            result.with_defaults(
-                environment=env.get(ENVIRONMENT_VAR) or "local",
-                triggered_by=getpass.getuser(),
-            )
+        for name, (origin, value) in defaults.items():
+            if not getattr(result, name):
+                changes[name], origins[name] = value(), origin
+        result = result.with_defaults(
+            environment=changes.get("environment", ""),
+            triggered_by=changes.get("triggered_by", ""),
         )
+        results.append(_checked(result, origins))
     return replace(parsed, results=results)
+
+
+def _checked(result: Result, origins: dict[str, str]) -> Result:
+    """`result` as it will be stored, through the checks a dropped file's fields go through
+    (the benchmon format's fields, `ingest/formats/fields.py`'s limits), whatever the file's
+    format and wherever each value came from (`origins`: field → flag or variable; the
+    file's own values were checked when it was read, and pass again)."""
+    for name in (*benchmon_format.CONFIGURATION_FIELDS, *benchmon_format.TEXT_FIELDS):
+        required = name in benchmon_format.CONFIGURATION_FIELDS
+        fields.text(getattr(result, name), name, origins.get(name, "the file"), required=required)
+    fields.tags(list(result.tags), origins.get("tags", "the file"))
+    return result
 
 
 def _read_input(source: str) -> tuple[str, str, bytes]:
     """(name for format detection, uri for the ledger, bytes)."""
     if source == "-":
         return "stdin.json", "stdin", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    outside_text(source, "--input")
     path = Path(source)
     if not path.is_file():
         raise InvalidResult("file_not_found", f"{source}: no such file")
     return path.name, str(path.resolve()), path.read_bytes()
 
 
-@retry(
-    retry=retry_if_exception_type((psycopg.OperationalError, DatabaseUnavailable)),
-    wait=wait_exponential_jitter(multiplier=0.5, max=10),
-    stop=stop_after_attempt(RETRY_ATTEMPTS),
-    before_sleep=before_sleep_log(log, logging.WARNING),
-    reraise=True,
-)
-def _store(outcome: FileOutcome, parsed: ParsedFile, verify: bool) -> list[str]:
+def _parse(source: str) -> tuple[str, str, ParsedFile]:
+    """(name, uri, parsed) of the input. Whatever goes wrong while reading it is this
+    input's problem, said in one line: an `InvalidResult` as it is, anything else as an
+    `internal_error` (a shape of file no adapter foresaw), never a traceback."""
+    try:
+        name, uri, raw = _read_input(source)
+        return name, uri, parse_bytes(name, raw)
+    except InvalidResult:
+        raise
+    except Exception as exc:  # noqa: BLE001 (one line and exit 65, not a traceback)
+        log.debug("unexpected error while reading %s", source, exc_info=True)
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        raise InvalidResult(
+            "internal_error",
+            f"benchmon could not read this input ({detail}); please report it",
+        ) from exc
+
+
+def retry_attempts(env: dict[str, str]) -> int:
+    """How many times to try the database ($BENCHMON_PUSH_ATTEMPTS, 1–100)."""
+    text = (outside_text(env.get(ATTEMPTS_VAR), f"${ATTEMPTS_VAR}") or "").strip()
+    if not text:
+        return DEFAULT_ATTEMPTS
+    if not (text.isascii() and text.isdigit() and len(text) <= 3) or not (
+        1 <= int(text) <= MAX_ATTEMPTS
+    ):
+        raise InvalidResult(
+            "bad_setting",
+            f"${ATTEMPTS_VAR} must be a whole number from 1 to {MAX_ATTEMPTS}, "
+            f"not {fields.show(text, 40)}",
+            f"${ATTEMPTS_VAR}",
+        )
+    return int(text)
+
+
+def _store(outcome: FileOutcome, parsed: ParsedFile, verify: bool, attempts: int) -> list[str]:
     """Store (and optionally verify), retrying with exponential backoff while the database
     cannot be reached. Storing twice is harmless: the log is keyed by content hash."""
+    retrying = Retrying(
+        retry=retry_if_exception_type((psycopg.OperationalError, DatabaseUnavailable)),
+        wait=wait_exponential_jitter(multiplier=0.5, max=10),
+        stop=stop_after_attempt(attempts),
+        before_sleep=before_sleep_log(log, logging.WARNING),
+        reraise=True,
+    )
+    return retrying(_store_once, outcome, parsed, verify)
+
+
+def _store_once(outcome: FileOutcome, parsed: ParsedFile, verify: bool) -> list[str]:
     with running_databases(quiet=True) as databases:
         with psycopg.connect(databases.results_url, connect_timeout=10) as conn:
             store(conn, "push", [(outcome, parsed)], None, parsed.results[0].triggered_by)
@@ -143,18 +262,14 @@ def _verify(url: str, parsed: ParsedFile, outcome: FileOutcome) -> list[str]:
 def push(
     source, environment, commit_sha, branch_name, run_id, triggered_by, tags, notes, verify, as_json
 ) -> None:
-    """Store one result file (any supported format) in the log, from CI or a laptop."""
-    try:
-        name, uri, raw = _read_input(source)
-        parsed = parse_bytes(name, raw)
-    except InvalidResult as exc:
-        _fail(
-            EXIT_INVALID_INPUT,
-            f"{source}: invalid input [{exc.error_code}]"
-            f"{' at ' + exc.json_path if exc.json_path else ''}: {exc.message}",
-            as_json,
-            exc.report(),
-        )
+    """Store one result file (any supported format) in the log, from CI or a laptop.
+
+    \b
+    Flags and GITHUB_* values are held to the limits of a file's fields.
+    Exit codes: 0 stored (or already stored), 65 invalid input (the file, a flag
+    or a variable; one line names it), 69 database unavailable, 70 --verify
+    found a difference.
+    """
     flags = {
         "environment": environment,
         "commit_sha": commit_sha,
@@ -162,9 +277,24 @@ def push(
         "run_id": run_id,
         "triggered_by": triggered_by,
         "notes": notes,
-        "tags": [t.strip() for t in tags.split(",") if t.strip()] if tags else None,
+        "tags": tags,
     }
-    parsed = apply_context(parsed, flags, dict(os.environ))
+    env = dict(os.environ)
+    try:
+        flags = {name: outside_text(value, FLAGS[name]) for name, value in flags.items()}
+        if flags["tags"] is not None:
+            flags["tags"] = [t.strip() for t in flags["tags"].split(",") if t.strip()] or None
+        attempts = retry_attempts(env)
+        name, uri, parsed = _parse(source)
+        parsed = apply_context(parsed, flags, env)
+    except InvalidResult as exc:
+        _fail(
+            EXIT_INVALID_INPUT,
+            f"{_shown(source)}: invalid input [{exc.error_code}]"
+            f"{' at ' + exc.json_path if exc.json_path else ''}: {exc.message}",
+            as_json,
+            exc.report(),
+        )
     outcome = FileOutcome(
         name,
         uri,
@@ -175,11 +305,11 @@ def push(
         warnings=parsed.warnings,
     )
     try:
-        problems = _store(outcome, parsed, verify)
+        problems = _store(outcome, parsed, verify, attempts)
     except (psycopg.OperationalError, DatabaseUnavailable) as exc:
         _fail(
             EXIT_DATABASE_UNAVAILABLE,
-            f"database unavailable after {RETRY_ATTEMPTS} attempts: {str(exc).strip()}",
+            f"database unavailable after {attempts} attempts: {str(exc).strip()}",
             as_json,
         )
     ids = [str(t) for t in outcome.transaction_ids]

@@ -6,7 +6,10 @@ import subprocess
 import sys
 
 import psycopg
+import pytest
+from click.testing import CliRunner
 
+from benchmon_pipeline.cli.main import cli
 from benchmon_pipeline.cli.push import (
     EXIT_DATABASE_UNAVAILABLE,
     EXIT_INVALID_INPUT,
@@ -132,3 +135,187 @@ def test_unreachable_database_exits_69_after_retries():
     assert done.returncode == EXIT_DATABASE_UNAVAILABLE
     assert "database unavailable after 2 attempts" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# Every bad input exits 65 with one line (defect 12) ---------------------------------------
+# In-process through click's runner (a subprocess spends seconds importing Dagster), except
+# where the process boundary is the point: bytes in argv, a variable read at import.
+
+BIG = "1" + "0" * 400  # an integer far beyond a float's range
+TAGS_120 = ",".join(f"{i:03}" + "t" * 997 for i in range(120))  # 120 tags × 1,000 characters
+
+
+def push_in_process(*args, db_url, **env):
+    unset = {k: None for k in os.environ if k.startswith(("BENCHMON_", "DAGSTER_", "GITHUB_"))}
+    return CliRunner().invoke(
+        cli, ["push", *args], env={**unset, "BENCHMON_DATABASE_URL": db_url, **env}
+    )
+
+
+def _file(tmp_path, name="result.json", **fields):
+    path = tmp_path / name
+    document = {"model_version": "m", "dataset_version": "d", "prompt_version": "p"}
+    text = json.dumps({**document, "metrics": {"f1": 0.5}, **fields})
+    path.write_text(text.replace('"__BIG__"', BIG))
+    return path
+
+
+def _stored(db_url) -> int:
+    with psycopg.connect(db_url) as conn:
+        return conn.execute("SELECT count(*) FROM benchmark_transactions").fetchone()[0]
+
+
+def _one_line_65(stderr: str, path, says: str) -> str:
+    assert "Traceback" not in stderr
+    (line,) = stderr.splitlines()
+    shown = os.fsencode(path).decode("utf-8", "backslashreplace")  # b"\xff" as \xff
+    assert line.startswith(f"error: {shown}: invalid input [") and says in line, line
+    return line
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "file_fields", "where", "says"),
+    [
+        pytest.param(
+            ["--environment", "e" * 10_240],
+            {},
+            {},
+            "--environment",
+            "'environment' is 10,240 characters; the limit is 500",
+            id="10 KB environment",
+        ),
+        pytest.param(
+            ["--notes", "n" * 102_400],
+            {},
+            {},
+            "--notes",
+            "'notes' is 102,400 characters; the limit is 10,000",
+            id="100 KB notes",
+        ),
+        pytest.param(
+            ["--tags", TAGS_120],
+            {},
+            {},
+            "--tags",
+            "120 tags; the limit is 50",
+            id="120 tags of 1,000 characters",
+        ),
+        pytest.param(
+            ["--tags", "ok," + "t" * 1_000],
+            {},
+            {},
+            "--tags[1]",
+            "'tag' is 1,000 characters; the limit is 100",
+            id="a 1,000-character tag",
+        ),
+        pytest.param(
+            ["--tags", ",".join(f"flag{i}" for i in range(30))],
+            {},
+            {"tags": [f"file{i}" for i in range(30)]},
+            "--tags",
+            "60 tags; the limit is 50",
+            id="too many tags with the file's",
+        ),
+        pytest.param(
+            [],
+            {"GITHUB_ACTIONS": "true", "GITHUB_SHA": "a" * 10_240},
+            {},
+            "$GITHUB_SHA",
+            "'commit_sha' is 10,240 characters; the limit is 500",
+            id="10 KB GITHUB_SHA",
+        ),
+        pytest.param(
+            [],
+            {"BENCHMON_ENVIRONMENT": "e" * 501},
+            {},
+            "$BENCHMON_ENVIRONMENT",
+            "'environment' is 501 characters; the limit is 500",
+            id="long BENCHMON_ENVIRONMENT",
+        ),
+        pytest.param(
+            [],
+            # what Python makes of the bytes b"\xfe\xff" in the environment (PEP 383)
+            {"GITHUB_ACTIONS": "true", "GITHUB_HEAD_REF": "\udcfe\udcff"},
+            {},
+            "$GITHUB_HEAD_REF",
+            "$GITHUB_HEAD_REF is not valid UTF-8 (byte 0xfe at character 1)",
+            id="non-UTF-8 GITHUB_HEAD_REF",
+        ),
+        pytest.param(
+            ["--notes", "caf\udce9"],
+            {},
+            {},
+            "--notes",
+            "--notes is not valid UTF-8 (byte 0xe9 at character 4)",
+            id="non-UTF-8 notes",
+        ),
+        pytest.param([], {}, {"metrics": {"f1": "__BIG__"}}, None, "", id="huge integer metric"),
+        pytest.param([], {}, {"duration_seconds": "__BIG__"}, None, "", id="huge integer duration"),
+    ],
+)
+def test_every_bad_input_exits_65_with_one_line(
+    db_url, tmp_path, args, env, file_fields, where, says
+):
+    path = _file(tmp_path, **file_fields)
+    done = push_in_process("--input", str(path), *args, "--json", db_url=db_url, **env)
+    assert done.exit_code == EXIT_INVALID_INPUT, done.output[-2000:]
+    line = _one_line_65(done.stderr, path, says)
+    report = json.loads(done.stdout)
+    assert (report["status"], report["exit_code"]) == ("error", EXIT_INVALID_INPUT)
+    if where is not None:
+        assert report["error"]["json_path"] == where and f" at {where}: " in line
+    assert _stored(db_url) == 0
+
+
+def test_a_non_utf8_input_name_exits_65(db_url, tmp_path):
+    path = os.fsdecode(os.fsencode(tmp_path) + b"/r\xff.json")  # as argv would give it
+    with open(path, "w") as handle:
+        json.dump(json.loads(SAMPLE.read_text()), handle)
+    done = push_in_process("--input", path, db_url=db_url)
+    assert done.exit_code == EXIT_INVALID_INPUT, done.output[-2000:]
+    _one_line_65(done.stderr, path, "--input is not valid UTF-8 (byte 0xff at character")
+    assert _stored(db_url) == 0
+
+
+def test_non_utf8_bytes_in_argv_exit_65(db_url, tmp_path):
+    path = _file(tmp_path)
+    done = push(
+        "--input", str(path), "--branch", b"feature-\xff", env=_env(BENCHMON_DATABASE_URL=db_url)
+    )
+    assert done.returncode == EXIT_INVALID_INPUT, done.stderr[-2000:]
+    _one_line_65(done.stderr, path, "--branch is not valid UTF-8 (byte 0xff at character 9)")
+    assert _stored(db_url) == 0
+
+
+def test_a_huge_attempts_setting_exits_65(db_url, tmp_path):
+    path = _file(tmp_path)
+    env = _env(BENCHMON_DATABASE_URL=db_url, BENCHMON_PUSH_ATTEMPTS="9" * 5_000)
+    done = push("--input", str(path), env=env)
+    assert done.returncode == EXIT_INVALID_INPUT, done.stderr[-2000:]
+    _one_line_65(done.stderr, path, "$BENCHMON_PUSH_ATTEMPTS must be a whole number from 1 to 100")
+    assert _stored(db_url) == 0
+
+
+def test_values_at_the_limits_are_stored(db_url, tmp_path):
+    tags = ",".join(f"{i:02}" + "t" * 98 for i in range(50))  # 50 tags × 100 characters
+    done = push_in_process(
+        "--input",
+        str(_file(tmp_path)),
+        "--environment",
+        "e" * 500,
+        "--notes",
+        "n" * 10_000,
+        "--tags",
+        tags,
+        db_url=db_url,
+        GITHUB_ACTIONS="true",
+        GITHUB_SHA="a" * 500,
+    )
+    assert done.exit_code == 0, done.output
+    with psycopg.connect(db_url) as conn:
+        (row,) = rows(
+            conn, "SELECT environment, notes, tags, commit_sha FROM benchmark_transactions"
+        )
+    lengths = (len(row["environment"]), len(row["notes"]), len(row["commit_sha"]))
+    assert lengths == (500, 10_000, 500)
+    assert row["tags"] == tags.split(",")
