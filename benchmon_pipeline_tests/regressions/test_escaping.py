@@ -8,7 +8,6 @@ import re
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from benchmon_pipeline.regressions.escaping import (
     WORD_JOINER,
@@ -16,6 +15,8 @@ from benchmon_pipeline.regressions.escaping import (
     slack_text,
     visible,
 )
+from benchmon_pipeline.snapshots.changes import markdown_table
+from benchmon_pipeline_tests.regressions.rendered import PARSER, markup, table_rows
 
 INJECTIONS = (
     "m\n\n✅ all fine",
@@ -34,7 +35,6 @@ SYNTAX = st.lists(
 ).map("".join)
 ANY_TEXT = st.one_of(st.text(max_size=40), SYNTAX)
 
-PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 MENTION = re.compile(r"@[\w.-]|<[!@#]")
 # One of markdown's special characters after an even number of backslashes (0, 2, …); an
 # underscore inside a word is not special (and the parser below would see emphasis).
@@ -125,3 +125,31 @@ def test_the_issue_injections_read_as_text():
         "&lt;!\u2060here&gt;",
     ]
     assert visible("a\x1b[31mb\u202ec") == "a\\x1b[31mb\\u202ec"
+
+
+def test_the_snapshot_changes_table_shows_names_as_text():
+    """The `benchmark_snapshots` asset's `changes` metadata (markdown in the Dagster UI)."""
+    change = {
+        "event_type": "new_version",
+        "model_version": INJECTIONS[0],
+        "dataset_version": INJECTIONS[2],
+        "prompt_version": INJECTIONS[1],
+        "environment": INJECTIONS[4],
+        "snapshot_version": 2,
+        "f1_score": 0.9,
+        "latency_ms": None,
+    }
+    table = markdown_table([change])
+    assert markup(table) == []
+    assert table_rows(table) == [
+        [
+            "new_version",
+            "m\\n\\n✅ all fine",
+            "![x](http://evil/i.png)",
+            "f1` [click](http://evil)",
+            "<!here>",
+            "v2",
+            "0.9",
+            "",
+        ]
+    ]
