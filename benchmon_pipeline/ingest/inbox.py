@@ -54,10 +54,11 @@ class InboxFile:
 
 
 def is_candidate(relative: PurePosixPath) -> bool:
-    """A result file: not hidden, not temporary, not a sidecar or an error report."""
+    """A result file: not hidden, not temporary, not a sidecar or an error report. Suffixes
+    in any letter case (`RUN.JSON` is a result file, `X.ERROR.JSON` a report)."""
     if any(part.startswith(".") for part in relative.parts):
         return False
-    name = relative.name
+    name = relative.name.lower()
     if name.endswith((*TEMPORARY_SUFFIXES, ".error.json", SIDECAR_SUFFIX)):
         return False
     return name.endswith(RESULT_SUFFIXES)
@@ -133,17 +134,22 @@ class FolderInbox:
         return hashlib.sha256(raw).hexdigest(), len(raw)
 
     def ready_files(self, now: float | None = None) -> list[InboxFile]:
-        """Result files whose last write is at least `settle_seconds` old, sorted by name."""
+        """Result files whose last write is at least `settle_seconds` old, sorted by name.
+
+        A link to a folder is listed itself, whatever its name: its files are never read
+        through it (they would be read twice, or from outside the inbox), and a run
+        quarantines the link with that reason instead of leaving them unseen."""
         now = time.time() if now is None else now
         found = []
         if not self.inbox_dir.is_dir():
             return found
         for dirpath, dirnames, filenames in os.walk(self.inbox_dir):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for filename in filenames:
+            links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+            for filename in (*filenames, *links):
                 path = Path(dirpath) / filename
                 relative = PurePosixPath(path.relative_to(self.inbox_dir).as_posix())
-                if not is_candidate(relative):
+                if filename not in links and not is_candidate(relative):
                     continue
                 try:
                     stat = path.lstat()

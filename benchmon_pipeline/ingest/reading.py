@@ -43,8 +43,13 @@ def sidecar_names(name: str) -> tuple[str, ...]:
 
 
 def decode(raw: bytes) -> str:
+    """The file's text: UTF-8 (a byte-order mark is fine), or UTF-16/UTF-32 as JSON's
+    first RFC allowed and PowerShell writes — told by their byte-order mark, or without
+    one by the NULs around the first character (JSON text starts with an ASCII one)."""
     if not raw.strip():
         raise InvalidResult("empty_file", "the file is empty")
+    if raw[0] in _WIDE_FIRST or raw[1:2] == b"\x00":  # (never true for UTF-8 JSON)
+        return _decode_wide(raw)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -55,13 +60,63 @@ def decode(raw: bytes) -> str:
         ) from exc
 
 
+_WIDE_FIRST = frozenset(b"\x00\xfe\xff")
+
+
+def _decode_wide(raw: bytes) -> str:
+    encoding = json.detect_encoding(raw)
+    if encoding == "utf-8":  # a NUL but no UTF-16/32 pattern
+        raise InvalidResult(
+            "not_utf8",
+            "the file starts with a NUL byte or a byte-order mark that is neither UTF-8, "
+            "UTF-16 nor UTF-32; save it as UTF-8",
+        )
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InvalidResult(
+            "not_utf8",
+            f"the file looks like {encoding.upper()} but is not (byte {exc.start}); "
+            "save it as UTF-8",
+        ) from exc
+    return text.removeprefix("\ufeff")
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object as a dict, refusing a key given twice: JSON parsers disagree about
+    which value counts (Python's takes the last), so such a file means two things."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise _DuplicateKey(
+            f"the key {storable(json.dumps(twice, ensure_ascii=False))} appears twice in one "
+            f"object (of the keys {storable(show_keys(found))}); JSON readers disagree about "
+            "which value counts, so benchmon stores neither: keep one"
+        )
+    return found
+
+
+def show_keys(found: dict) -> str:
+    keys = ", ".join(json.dumps(k, ensure_ascii=False) for k in list(found)[:8])
+    return keys + (", …" if len(found) > 8 else "")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
 def load_document(text: str) -> Any:
-    """JSON, or the JSON inside `window.BENCHMARK_DATA = …;`, with exact error positions."""
+    """JSON, or the JSON inside `window.BENCHMARK_DATA = …;`, with exact error positions.
+    A key given twice in one object is refused (`duplicate_key`)."""
     try:
         prefix = _HISTORY_PREFIX.match(text)
         if not prefix:
-            return json.loads(text)
-        document, end = json.JSONDecoder().raw_decode(text, prefix.end())
+            return _DECODER.decode(text)
+        document, end = _DECODER.raw_decode(text, prefix.end())
         tail = _HISTORY_SUFFIX.match(text, end)
         if tail.end() != len(text):
             raise json.JSONDecodeError("unexpected text after the data", text, tail.end())
@@ -70,6 +125,8 @@ def load_document(text: str) -> Any:
         raise InvalidResult(
             "invalid_json", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from exc
+    except _DuplicateKey as exc:
+        raise InvalidResult("duplicate_key", str(exc)) from exc
     except RecursionError as exc:
         raise InvalidResult("too_deeply_nested", "the JSON is nested too deeply") from exc
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
@@ -160,9 +217,15 @@ def _regular_file_inside(
         )
     info = os.stat(resolved)
     if not stat.S_ISREG(info.st_mode):
-        raise InvalidResult(
-            "not_a_regular_file", f"{what} {os.path.basename(path)} is not a regular file"
-        )
+        shown = storable(os.path.basename(path))
+        if stat.S_ISDIR(info.st_mode):  # a link to a folder: the lister names the link
+            raise InvalidResult(
+                "not_a_regular_file",
+                f"{what} {shown} is a link to a folder; benchmon does not follow links to "
+                "folders (their files would be read twice, or from outside the inbox): "
+                "move or copy the files into the inbox instead",
+            )
+        raise InvalidResult("not_a_regular_file", f"{what} {shown} is not a regular file")
     return resolved, info.st_size
 
 

@@ -91,6 +91,15 @@ def _scale(row: dict, path: str) -> float:
     return TO_NS[unit]
 
 
+def _check_time(value: Any, key: str, path: str) -> int | float:
+    """A time must be a number: `"real_time": "fast"` is refused, never dropped unseen."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidResult(
+            "wrong_type", f"{key!r} must be a number, not {fields.show(value)}", child(path, key)
+        )
+    return value
+
+
 def _add_row(metrics: MetricSet, row: dict, path: str, suffix: str, spread: bool) -> None:
     """The times and counters of one row; `suffix` is '' or '_<aggregate>'."""
     ratio = row.get("aggregate_unit") == "percentage" or suffix == "_cv"
@@ -98,6 +107,8 @@ def _add_row(metrics: MetricSet, row: dict, path: str, suffix: str, spread: bool
     for key, value in row.items():
         if key in NOT_COUNTERS and key not in TIMES:
             continue
+        if key in TIMES and value is not None:
+            _check_time(value, key, path)
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue  # labels and other strings
         where = child(path, key)
@@ -119,12 +130,14 @@ def _mean_of(rows: list, path: str, metrics: MetricSet) -> None:
     """Repetitions without a mean aggregate: store their mean, and say so."""
     for key in TIMES:
         values = [
-            fields.number(r.get(key), key, p) * _scale(r, p)
+            fields.number(_check_time(r[key], key, p), key, child(p, key)) * _scale(r, p)
             for p, r in rows
-            if isinstance(r.get(key), int | float)
+            if r.get(key) is not None
         ]
         if values:
-            metrics.add(key, math.fsum(values) / len(values), path, direction="lower", unit="ns")
+            # (fsum refuses +inf beside -inf; plain sum makes it NaN, dropped with a warning)
+            total = math.fsum(values) if all(map(math.isfinite, values)) else sum(values)
+            metrics.add(key, total / len(values), path, direction="lower", unit="ns")
     metrics.warnings.append(
         f"{path}: {len(rows)} repetitions without a mean aggregate; their mean was stored"
     )
