@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from benchmon_pipeline.ingest.batch import ingest_batch
 from benchmon_pipeline.ingest.formats import detect
@@ -192,3 +196,106 @@ def test_an_unforeseen_exception_quarantines_its_file_as_internal_error(
         ("quarantined", "internal_error"),
         ("quarantined", "internal_error"),
     ]
+
+
+# The fuzz test: a value from these families put into one field of a document of one
+# format, in a file whose name is drawn too.
+WEDGES = st.sampled_from(
+    [HUGE, -(10**400), 2**1024, 1e308, "\ud800", "x\udc80y", "\x00", "N/A", "é" * 600, ""]
+)
+JSON_LEAF = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(st.characters(codec=None) | st.characters(categories=["Cs"]), max_size=8)
+    | WEDGES
+)
+JSON = st.recursive(
+    JSON_LEAF,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(max_size=4) | WEDGES.filter(lambda v: isinstance(v, str)), inner, max_size=3
+        )
+    ),
+    max_leaves=6,
+)
+
+
+def _templates(value) -> list[object]:
+    """One document of each format with `value` in one of its fields."""
+    return [
+        {**TEXT, "metrics": {"f1": value}},
+        {**TEXT, "metrics": {"f1": 0.5, "x": value}},
+        {**TEXT, "metrics": {"f1": 0.5}, "notes": value},
+        {**TEXT, "metrics": {"f1": 0.5}, "created_at": value},
+        {**TEXT, "metrics": {"f1": 0.5}, "duration_seconds": value},
+        {"results": [{**TEXT, "metrics": {"f1": 0.5}}], "tags": value},
+        {"results": {"t": {"acc,none": value}}, "model_name": "m", "n-shot": {"t": 0}},
+        {"results": {"t": {"acc,none": 0.5}}, "model_name": "m", "n-shot": {"t": value}},
+        {"results": {"t": {"acc,none": 0.5}}, "versions": {}, "model_name": value, "date": value},
+        {"machine_info": {}, "benchmarks": [{"name": "t", "stats": {"mean": value}}]},
+        {"machine_info": {}, "benchmarks": [{"name": "t", "params": value, "stats": {"mean": 1}}]},
+        {"context": {"date": value}, "benchmarks": [{"name": "B", "real_time": value}]},
+        {"context": {}, "benchmarks": [{"name": value, "cpu_time": 3, "time_unit": value}]},
+        [{"name": "n", "unit": "ms", "value": value, "range": value}],
+        {"lastUpdate": 1, "entries": {"s": [{"tool": "go", "date": value, "benches": value}]}},
+        value,
+    ]
+
+
+NAMES = st.one_of(
+    st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=30),
+    st.binary(min_size=1, max_size=30).map(
+        lambda b: os.fsdecode(b.replace(b"/", b"_").replace(b"\x00", b"_"))
+    ),
+    st.integers(min_value=200, max_value=250).map(lambda n: "n" * n),
+    st.integers(min_value=60, max_value=125).map(lambda n: "é" * n),
+).map(lambda stem: stem + ".json")
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(value=JSON, template=st.integers(min_value=0, max_value=15), name=NAMES)
+def test_fuzz_every_file_ends_stored_or_quarantined_with_a_report(db_url, value, template, name):
+    document = _templates(value)[template]
+    name = "x.json" if name == "zz-good.json" else name
+    run_id = uuid.uuid4().hex
+    with tempfile.TemporaryDirectory() as root:
+        inbox = FolderInbox(Path(root))
+        inbox.ensure_layout()
+        try:
+            drop_file(Path(root), name, json.dumps(document))
+        except OSError:  # a name this file system cannot hold (more than 255 bytes)
+            name = "fallback.json"
+            drop_file(Path(root), name, json.dumps(document))
+        drop_file(Path(root), "zz-good.json", good(f"good-{run_id}"))
+
+        report = run(db_url, inbox, [name, "zz-good.json"], run_id)
+
+        with psycopg.connect(db_url) as conn:
+            ledger = rows(
+                conn,
+                "SELECT status, error_code FROM ingested_files WHERE dagster_run_id = %s "
+                "ORDER BY id",
+                run_id,
+            )
+            landed = conn.execute(
+                "SELECT count(*) FROM benchmark_transactions WHERE model_version = %s",
+                (f"good-{run_id}",),
+            ).fetchone()[0]
+        assert landed == 1, "the good file of the batch landed"
+        assert len(ledger) == 2 and len(report.outcomes) == 2, "one outcome per file"
+        (outcome,) = [o for o in report.outcomes if o.name == name]
+        assert outcome.status in ("ingested", "duplicate", "quarantined")
+        if outcome.status == "quarantined":
+            error = inbox.error_report(name)
+            assert error is not None and error["error_code"] == outcome.error["error_code"]
+        else:
+            assert list(inbox.archive_dir.glob("*/*")), "archived"
+        assert [p for p in inbox.inbox_dir.rglob("*") if p.is_file()] == [], "the inbox is empty"
