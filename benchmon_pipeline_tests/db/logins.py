@@ -1,0 +1,43 @@
+"""Real login roles for security tests: a role that logs in, member of a benchmon role.
+
+Roles are cluster-wide, so each gets a unique name and is dropped afterwards. The test
+server trusts local connections (pgserver's pg_hba), so the password only matters on a
+server that asks for one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+
+
+@contextmanager
+def login_as(db_url: str, member_of: str) -> Iterator[psycopg.Connection]:
+    """A connection of a fresh login role that is a member of `member_of`."""
+    name = f"t_{member_of.removeprefix('benchmon_')}_{uuid.uuid4().hex[:10]}"
+    password = uuid.uuid4().hex
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+                sql.Identifier(name), sql.Literal(password), sql.Identifier(member_of)
+            )
+        )
+    try:
+        with psycopg.connect(db_url, user=name, password=password, autocommit=True) as conn:
+            assert conn.execute("SELECT session_user").fetchone()[0] == name
+            yield conn
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def is_superuser(db_url: str, role: str) -> bool:
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        return admin.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = %s", (role,)
+        ).fetchone()[0]
