@@ -27,11 +27,15 @@ def _count(url, query, *params):
         return conn.execute(query, params).fetchone()[0]
 
 
-def _materialized_partitions(server, asset):
+def _materialized_partitions(server, asset, partitions=None):
+    """(partition, run id) of the asset's latest 100 materializations, or of those of
+    `partitions` (a late-data run over scattered days records every day of its range)."""
     data = server.graphql(
-        """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) {
-             ... on AssetNode { assetMaterializations(limit: 100) { partition runId } } } }""",
-        {"key": {"path": [asset]}},
+        """query($key: AssetKeyInput!, $partitions: [String!]) {
+             assetNodeOrError(assetKey: $key) { ... on AssetNode {
+               assetMaterializations(limit: 100, partitions: $partitions) {
+                 partition runId } } } }""",
+        {"key": {"path": [asset]}, "partitions": partitions},
     )
     return {(m["partition"], m["runId"]) for m in data["assetNodeOrError"]["assetMaterializations"]}
 
@@ -80,7 +84,12 @@ def test_dropped_files_reach_snapshots_and_trends_without_a_manual_step(running_
     wait_for(
         lambda: (
             {today, "2026-01-05"}
-            <= {p for p, _ in _materialized_partitions(running_dev, "daily_performance_trends")}
+            <= {
+                p
+                for p, _ in _materialized_partitions(
+                    running_dev, "daily_performance_trends", [today, "2026-01-05"]
+                )
+            }
         ),
         120,
         "the trend partitions of both days",
