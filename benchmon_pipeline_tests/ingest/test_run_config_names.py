@@ -3,11 +3,19 @@ that lead out of it (folder and S3) fails before touching any file."""
 
 import json
 import os
+import time
 
 import pytest
 
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.ingest.names import ALLOWED, folder_problem, name_problem, refused_names
+from benchmon_pipeline.ingest.inbox import FolderInbox
+from benchmon_pipeline.ingest.names import (
+    ALLOWED,
+    folder_problem,
+    name_problem,
+    path_problem,
+    refused_names,
+)
 from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
 from benchmon_pipeline_tests.helpers import FIXTURES, drop_file
 
@@ -29,7 +37,7 @@ SAMPLE = json.loads((FIXTURES / "sample_benchmark_results.json").read_text())
     ],
 )
 def test_names_inside_the_inbox_are_allowed(name):
-    assert name_problem(name) is None
+    assert path_problem(name) is None
 
 
 @pytest.mark.parametrize(
@@ -48,7 +56,38 @@ def test_names_inside_the_inbox_are_allowed(name):
     ],
 )
 def test_names_that_could_leave_the_inbox_are_refused(name, problem):
-    assert problem in name_problem(name)
+    assert problem in path_problem(name)
+
+
+def test_a_bucket_key_is_refused_only_for_what_could_leave_the_prefix():
+    # `inbox//x.json` is a key inside the prefix (the S3 sensor lists it as "/x.json")
+    for name in ("/x.json", "x.json/", "a//b.json", "./x.json"):
+        assert name_problem(name) is None, name
+    for name in ("", "../x.json", "/../x.json", "a/../../x.json", "x\x00"):
+        assert name_problem(name) is not None, name
+
+
+def test_every_name_the_sensors_list_is_allowed(tmp_path, s3_bucket):
+    """A refused name fails its whole run: one the sensors list would block its batch."""
+    inbox = FolderInbox(tmp_path / "root", settle_seconds=0)
+    for name in ("a.json", "ci/b.json", "ci/deep/c é.json", "back\\slash.json", "..x.json"):
+        drop_file(tmp_path / "root", name, SAMPLE)
+    (tmp_path / "secret.json").write_text("{}")
+    (inbox.inbox_dir / "link.json").symlink_to(tmp_path / "secret.json")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "hidden.json").write_text("{}")
+    (inbox.inbox_dir / "away").symlink_to(tmp_path / "elsewhere")  # not walked into
+    listed = [f.name for f in inbox.ready_files()]
+    assert len(listed) == 6
+    assert refused_names(listed, str(inbox.inbox_dir)) == []
+
+    client, bucket, endpoint = s3_bucket
+    for key in ("inbox/a.json", "inbox//x.json", "inbox/a//b.json", "inbox/ci/c.json"):
+        client.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    s3 = S3InboxResource(bucket=bucket, endpoint_url=endpoint, region_name="us-east-1")
+    listed = [f.name for f in s3.inbox().ready_files(now=time.time() + 60)]
+    assert len(listed) == 4
+    assert refused_names(listed) == []
 
 
 def test_a_folder_that_links_out_of_the_inbox_is_refused(tmp_path):
