@@ -42,6 +42,12 @@ BEGIN
     IF NOT pg_has_role(current_user, 'benchmon_owner', 'USAGE') THEN
         EXECUTE format('GRANT benchmon_owner TO %I', current_user);
     END IF;
+EXCEPTION
+    WHEN insufficient_privilege THEN
+        RAISE EXCEPTION 'benchmon: role % may not give objects to benchmon_owner', current_user
+            USING HINT = format('benchmon_owner was created by another role; as a superuser run '
+                                '"GRANT benchmon_owner TO %I", then `benchmon db upgrade` again',
+                                current_user);
 END $$;
 
 -- What the functions use, and nothing more -----------------------------------------------
@@ -79,6 +85,9 @@ CREATE POLICY owner_all ON regression_alert_events FOR ALL TO benchmon_owner
     USING (true) WITH CHECK (true);
 
 -- Every SECURITY DEFINER function of the schema: fixed path, new owner ----------------------
+-- The new owner of a function must be allowed to create in its schema (unless a superuser
+-- runs this): lent for the loop, taken back after it; ownership stays.
+GRANT CREATE ON SCHEMA public TO benchmon_owner;
 DO $$
 DECLARE
     f regprocedure;
@@ -90,3 +99,4 @@ BEGIN
         EXECUTE format('ALTER FUNCTION %s OWNER TO benchmon_owner', f);
     END LOOP;
 END $$;
+REVOKE CREATE ON SCHEMA public FROM benchmon_owner;

@@ -52,7 +52,9 @@ CREATE FUNCTION reader_may_read() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT coalesce((SELECT s.reader_access = 'read' FROM public.security_settings s), false)
 $$;
+GRANT CREATE ON SCHEMA public TO benchmon_owner;  -- see 0015
 ALTER FUNCTION reader_may_read() OWNER TO benchmon_owner;
+REVOKE CREATE ON SCHEMA public FROM benchmon_owner;
 COMMENT ON FUNCTION reader_may_read IS
     'security_settings.reader_access = ''read'': the reader role''s row-level policies ask it.';
 
