@@ -1,5 +1,7 @@
 """SECURITY DEFINER functions cannot be turned against the database (defect 1)."""
 
+import re
+
 import psycopg
 import pytest
 
@@ -52,3 +54,23 @@ def test_the_log_still_refuses_rewrites_through_the_new_owner(db):
     db.execute("SET ROLE benchmon_owner")
     with pytest.raises(psycopg.errors.RestrictViolation, match="benchmark_transactions"):
         db.execute("DELETE FROM benchmark_transactions")
+
+
+def test_security_definer_bodies_name_their_tables_with_the_schema(db):
+    """Defence in depth behind the search path: FROM/JOIN/INTO/UPDATE x is public.x."""
+    tables = [
+        name
+        for (name,) in db.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            " AND relkind IN ('r', 'p', 'v', 'm')"
+        )
+    ]
+    pattern = re.compile(
+        rf"\b(?:FROM|JOIN|INTO|UPDATE)\s+({'|'.join(sorted(tables, key=len, reverse=True))})\b"
+    )
+    bodies = db.execute(
+        "SELECT p.oid::regprocedure::text, p.prosrc FROM pg_proc p"
+        " WHERE p.prosecdef AND p.pronamespace = 'public'::regnamespace"
+    ).fetchall()
+    unqualified = {name: pattern.findall(body) for name, body in bodies if pattern.search(body)}
+    assert unqualified == {}
