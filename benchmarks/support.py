@@ -72,6 +72,7 @@ def raw_rows(batch: list[Result], source: str = "bench") -> list[tuple]:
             r.content_sha256(),
             source,
             json.dumps(r.directions),
+            r.content_json(),  # checked against the key by the database, as ingest sends it
         )
         for r in batch
     ]

@@ -41,6 +41,9 @@ LOG_COLUMNS = {
     "content_sha256": "text",
     "source": "text",
     "metric_directions": "jsonb",
+    # Write-only: the canonical JSON content_sha256 hashes, which the database checks the
+    # key and the row against and never stores (sql/0021_content_key_checked.sql).
+    "content_json": "text",
 }
 
 
@@ -120,16 +123,24 @@ class Result:
     def content_sha256(self) -> str:
         """The idempotency key: a hash of everything the result itself states.
 
-        Canonical JSON (sorted keys, numbers as floats) over configuration, context,
-        metrics, tags and notes; nothing the server fills in (ingest time, source path).
-        `directions`, `informational`, `units` and `warnings` are left out on purpose: they
-        are how an adapter *reads* the measurements, not the measurements (even where they
-        are stored, like `metric_directions`). Hashing them would turn the same file, re-read
-        after an adapter improvement, into a second copy of the same result.
+        sha256 of `content_json()`. The database checks every stored key against the
+        row's content (sql/0021_content_key_checked.sql), so no writer can store a row
+        under another result's key.
+        """
+        return hashlib.sha256(self.content_json().encode()).hexdigest()
+
+    def content_json(self) -> str:
+        """The canonical JSON the key hashes (sorted keys, numbers as floats) over
+        configuration, context, metrics, tags and notes; nothing the server fills in
+        (ingest time, source path). `directions`, `informational`, `units` and `warnings`
+        are left out on purpose: they are how an adapter *reads* the measurements, not the
+        measurements (even where they are stored, like `metric_directions`). Hashing them
+        would turn the same file, re-read after an adapter improvement, into a second copy
+        of the same result.
         """
         written = self._stated_json()
         if written is not None:
-            return hashlib.sha256(written.encode()).hexdigest()
+            return written
         stated = {
             "model_version": self.model_version,
             "dataset_version": self.dataset_version,
@@ -147,7 +158,7 @@ class Result:
                 float(self.duration_seconds) if self.duration_seconds is not None else None
             ),
         }
-        return hashlib.sha256(_canonical_json(stated).encode()).hexdigest()
+        return _canonical_json(stated)
 
     def _stated_json(self, metric_members: str | None = None) -> str | None:
         """`content_sha256`'s canonical JSON written out directly: the same text (a test
@@ -215,7 +226,7 @@ LogRow = tuple[str, str | None, str]
 
 _NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_REST_SEPARATORS = len(LOG_COLUMNS) - 3  # tabs between the columns after created_at
+_REST_SEPARATORS = len(LOG_COLUMNS) - 4  # tabs between commit_sha … metric_directions
 _FLOAT_INTS = 2**1023  # ints float() converts without overflow (and more)
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
@@ -244,9 +255,9 @@ def key_and_row(result: Result, source: str | None, row_id: str) -> tuple[str, L
     """`result.content_sha256()` and `log_row(result, that key, source, row_id)`, with the
     metrics written once for both (the ingest path's per-result work)."""
     texts = _metric_texts(result.metrics)
-    written = texts and result._stated_json(texts[1])
-    key = hashlib.sha256(written.encode()).hexdigest() if written else result.content_sha256()
-    return key, log_row(result, key, source, row_id, texts and texts[0])
+    written = (texts and result._stated_json(texts[1])) or result.content_json()
+    key = hashlib.sha256(written.encode()).hexdigest()
+    return key, log_row(result, key, source, row_id, texts and texts[0], written)
 
 
 def _metric_texts(metrics: dict) -> tuple[str, str] | None:
@@ -273,14 +284,21 @@ def _metric_texts(metrics: dict) -> tuple[str, str] | None:
 
 
 def log_row(
-    result: Result, key: str, source: str | None, row_id: str, metrics_json: str | None = None
+    result: Result,
+    key: str,
+    source: str | None,
+    row_id: str,
+    metrics_json: str | None = None,
+    content_json: str | None = None,
 ) -> LogRow:
     """`result` as a row of the log under the id `row_id`, with `key` its content_sha256().
 
     The text is what psycopg's COPY would send for the same values (a test stores both
     and compares the rows): NULL as \\N, backslash, tab, newline and carriage return
     escaped, tags as an array literal, metrics and directions as JSON (`metrics_json`: the
-    metrics' JSON when the caller wrote it already).
+    metrics' JSON when the caller wrote it already), and last the canonical JSON `key`
+    hashes (`content_json`: when the caller has it), which the database checks the key
+    and the row against.
     """
     r = result
     moment = r.created_at
@@ -352,7 +370,10 @@ def log_row(
         rest = "\t".join(
             [n if value is None else str(value).translate(_COPY_ESCAPES) for value in values]
         )
-    return row_id, created_at, rest
+    stated = result.content_json() if content_json is None else content_json
+    if "\\" in stated:  # canonical JSON is ASCII, its control characters escaped:
+        stated = stated.replace("\\", "\\\\")  # only backslashes to double for COPY
+    return row_id, created_at, f"{rest}\t{stated}"
 
 
 def _stored_metrics_json(metrics: dict) -> str:

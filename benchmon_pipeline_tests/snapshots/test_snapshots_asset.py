@@ -15,9 +15,9 @@ def _raw_insert(conn, model, f1, run):
     # A client that appends without folding (e.g. plain SQL): the asset must catch up.
     conn.execute(
         """INSERT INTO benchmark_transactions (created_at, model_version, dataset_version,
-               prompt_version, environment, metrics, run_id, content_sha256, branch_name)
-           VALUES (%s, %s, 'd', 'p', 'ci', %s, %s, encode(sha256(%s::bytea), 'hex'), 'main')""",
-        (datetime(2026, 5, 1, tzinfo=UTC), model, json.dumps({"f1": f1}), run, run.encode()),
+               prompt_version, environment, metrics, run_id, branch_name)
+           VALUES (%s, %s, 'd', 'p', 'ci', %s, %s, 'main')""",
+        (datetime(2026, 5, 1, tzinfo=UTC), model, json.dumps({"f1": f1}), run),
     )
 
 

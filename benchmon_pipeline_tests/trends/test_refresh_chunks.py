@@ -3,7 +3,6 @@ equal a pandas recomputation and the rows of refreshing each day on its own; day
 results hold no metric are still counted; a stated direction wins; Dagster's batched
 event recording (trends/event_log_settings.py) still records every day."""
 
-import hashlib
 import itertools
 import math
 import random
@@ -201,9 +200,9 @@ def test_results_without_metrics_are_counted_but_have_no_trend_rows(db_url):
     with psycopg.connect(db_url) as conn:
         conn.execute(
             """INSERT INTO benchmark_transactions (created_at, model_version, dataset_version,
-                   prompt_version, environment, metrics, content_sha256)
-               VALUES (%s, 'm/empty', 'd', 'p', 'ci', '{}', %s)""",
-            (datetime.combine(day, datetime.min.time(), UTC), hashlib.sha256(b"empty").hexdigest()),
+                   prompt_version, environment, metrics)
+               VALUES (%s, 'm/empty', 'd', 'p', 'ci', '{}')""",
+            (datetime.combine(day, datetime.min.time(), UTC),),
         )
         conn.commit()
     _refresh(db_url, day - timedelta(days=20), day + timedelta(days=20))

@@ -56,6 +56,7 @@ def _psycopg_row(result: Result, key: str, source: str | None, row_id: str) -> t
         key,
         source,
         json.dumps(r.directions),
+        r.content_json(),
     )
 
 
