@@ -39,13 +39,29 @@ def running_databases(
     started_here = not settings.database_url and not embedded.is_running(settings.pgdata)
     if started_here and not quiet:
         click.echo(f"starting embedded PostgreSQL in {settings.pgdata} …", err=True)
+    failed = False
     try:
         yield prepare(settings, migrate=migrate)
+    except BaseException:
+        failed = True
+        raise
     finally:
         if started_here:
-            embedded.stop(settings.pgdata)
-            if not quiet:
-                click.echo("embedded PostgreSQL stopped", err=True)
+            try:
+                stopped = embedded.stop(settings.pgdata)
+            except embedded.StopFailed as exc:
+                if failed:  # the error already on its way out stays the one reported
+                    click.echo(f"Error: {exc}", err=True)
+                else:
+                    raise click.ClickException(str(exc)) from exc
+            else:
+                if not quiet:
+                    click.echo(
+                        "embedded PostgreSQL stopped"
+                        if stopped
+                        else "embedded PostgreSQL had already stopped",
+                        err=True,
+                    )
 
 
 @contextmanager

@@ -32,8 +32,16 @@ def start(pgdata: Path) -> str:
     return server.get_uri()
 
 
-def stop(pgdata: Path) -> bool:
-    """Stop the server for `pgdata` if it is running; True if one was stopped."""
+class StopFailed(RuntimeError):
+    """The server for a data directory is still running after `pg_ctl stop`."""
+
+
+def stop(pgdata: Path, wait_seconds: int = 60) -> bool:
+    """Stop the server for `pgdata` if it is running; True if one was stopped.
+
+    False when none was running (no or a stale `postmaster.pid`); `StopFailed` when one
+    is still running afterwards, so no caller reports "stopped" for a live server.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from pgserver import _commands
@@ -42,10 +50,22 @@ def stop(pgdata: Path) -> bool:
         return False
     user = "pgserver" if os.geteuid() == 0 else None
     try:
-        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
-    except subprocess.CalledProcessError:
-        log.info("embedded PostgreSQL at %s was not running", pgdata)
-        return False
+        _commands.pg_ctl(
+            ["-w", "-t", str(wait_seconds), "-m", "fast", "stop"],
+            pgdata=pgdata,
+            user=user,
+            timeout=wait_seconds + 30,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        if not is_running(pgdata):
+            log.info("embedded PostgreSQL at %s was not running", pgdata)
+            return False
+        pid = (pgdata / "postmaster.pid").read_text().split("\n", 1)[0]
+        raise StopFailed(
+            f"could not stop the embedded PostgreSQL in {pgdata} (pid {pid}): pg_ctl stop "
+            f"failed ({exc}); it is still running. Stop it with `kill {pid}` (or "
+            f"`kill -9 {pid}` if it does not exit), then start benchmon again."
+        ) from exc
     return True
 
 
