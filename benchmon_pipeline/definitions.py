@@ -10,6 +10,7 @@ from benchmon_pipeline.regressions.resources import RegressionRulesResource
 from benchmon_pipeline.regressions.webhook import WebhookResource
 from benchmon_pipeline.reports.assets import regression_report
 from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
+from benchmon_pipeline.run_monitoring import orphaned_runs_sensor
 from benchmon_pipeline.snapshots.assets import benchmark_snapshots
 from benchmon_pipeline.trends.assets import daily_performance_trends
 from benchmon_pipeline.trends.jobs import trends_job
@@ -40,7 +41,13 @@ defs = dg.Definitions(
     asset_checks=regression_checks,
     jobs=[ingest_job, trends_job],
     schedules=[refresh_recent_trends],
-    sensors=[inbox_sensor, s3_inbox_sensor, trend_late_data_sensor, automation_sensor],
+    sensors=[
+        inbox_sensor,
+        s3_inbox_sensor,
+        trend_late_data_sensor,
+        automation_sensor,
+        orphaned_runs_sensor,
+    ],
     resources={
         "postgres": PostgresResource(),
         "inbox": InboxResource(),
