@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import click
 import psutil
@@ -19,6 +20,7 @@ from benchmon_pipeline.cli.environment import (
     describe,
     running_databases,
 )
+from benchmon_pipeline.db import embedded
 from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.settings import load_settings
 
@@ -65,6 +67,38 @@ def _stop_stragglers(session: str) -> None:
         proc.kill()
 
 
+class _EmbeddedWatch:
+    """Starts the embedded PostgreSQL again when it stopped behind our back (killed, OOM).
+
+    Its URL is a socket in its data directory, so every process keeps the same one; runs
+    in flight when it died fail and are retried (their files are requested again).
+    """
+
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, pgdata: Path):
+        self.pgdata = pgdata
+        self.next_try = 0.0
+
+    def restart_if_stopped(self) -> None:
+        if time.monotonic() < self.next_try or embedded.is_running(self.pgdata):
+            return
+        click.echo(
+            f"embedded PostgreSQL in {self.pgdata} stopped unexpectedly; restarting …", err=True
+        )
+        try:
+            embedded.start(self.pgdata)
+        except Exception as exc:  # its old processes may still be exiting: try again soon
+            self.next_try = time.monotonic() + self.RETRY_SECONDS
+            click.echo(
+                f"could not restart it yet ({type(exc).__name__}: {exc}); "
+                f"trying again in {self.RETRY_SECONDS:.0f} s",
+                err=True,
+            )
+        else:
+            click.echo("embedded PostgreSQL restarted", err=True)
+
+
 def _interrupt(_signum, _frame):
     raise KeyboardInterrupt
 
@@ -97,9 +131,12 @@ def dev(port: int, host: str) -> None:
         process = subprocess.Popen(
             command, env={**env, SESSION_VAR: session}, cwd=PROJECT_ROOT, start_new_session=True
         )
+        watch = _EmbeddedWatch(settings.pgdata) if not settings.database_url else None
         try:
             while process.poll() is None:
                 time.sleep(0.5)
+                if watch:
+                    watch.restart_if_stopped()
         except KeyboardInterrupt:
             click.echo("stopping Dagster …", err=True)
         finally:
