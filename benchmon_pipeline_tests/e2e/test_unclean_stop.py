@@ -1,10 +1,12 @@
 """After an unclean stop nothing stays stuck: a killed embedded PostgreSQL is restarted
-by `benchmon dev`, and files dropped before and after it all reach the log."""
+by `benchmon dev`, runs whose worker was killed are failed, and every file reaches the log."""
 
+import contextlib
 import os
 import shutil
 import signal
 
+import psutil
 import psycopg
 import pytest
 
@@ -50,5 +52,50 @@ def test_a_killed_embedded_postgres_is_restarted_and_files_still_land(tmp_path):
         (root / "inbox" / "second.json").write_text(sample.replace("0.895", "0.896"))
         wait_for(lambda: _count(home) == 2, 90, "the second file in the log")
         assert "stopped unexpectedly; restarting" in (tmp_path / "dev.log").read_text()
+    finally:
+        server.stop()
+
+
+def test_runs_killed_mid_ingest_are_failed_on_restart_and_their_files_land(tmp_path):
+    home, root = tmp_path / "home", tmp_path / "work"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
+    env.update(BENCHMON_HOME=str(home), BENCHMON_INBOX_ROOT=str(root))
+    server = DevServer(env, tmp_path / "dev.log")
+    server.start()
+    try:
+        sample = (FIXTURES / "sample_benchmark_results.json").read_text()
+        files = 3000
+        for i in range(files):
+            (root / "inbox" / f"r{i:05d}.json").write_text(sample.replace("0.895", f"0.{i:04d}"))
+        started = wait_for(
+            lambda: [
+                r["runId"]
+                for r in server.runs()
+                if r["status"] == "STARTED" and r["jobName"] == "ingest_inbox"
+            ],
+            120,
+            "an ingest run in progress",
+            every=0.1,
+        )
+        # an unclean stop of everything: benchmon dev, Dagster, the run workers, PostgreSQL
+        victims = [*server.descendants(), psutil.Process(server.process.pid)]
+        victims.append(psutil.Process(_postmaster(home)[0]))
+        for process in victims:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        server.process.wait()
+    except BaseException:
+        server.stop()
+        raise
+
+    server.start()
+    try:
+        wait_for(
+            lambda: {r["runId"]: r["status"] for r in server.runs()}.get(started[0]) == "FAILURE",
+            120,
+            f"the orphaned run {started[0]} to be failed",
+        )
+        wait_for(lambda: _count(home) == files, 180, f"all {files} files in the log")
+        assert not list((root / "inbox").glob("*.json"))
     finally:
         server.stop()
