@@ -19,8 +19,6 @@ folded into a current snapshot (end to end: sensor, daemon, runs).
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import logging
 import os
 import random
@@ -33,10 +31,11 @@ from pathlib import Path
 
 import dagster as dg
 import psycopg
-from support import drop_and_wait, fresh_database, raw_copy, server, timed_ms, verdict
+from support import drop_and_wait, fresh_database, raw_copy, raw_rows, server, timed_ms, verdict
 
 from benchmon_pipeline.db.urls import dagster_storage_url
 from benchmon_pipeline.definitions import defs
+from benchmon_pipeline.ingest.result import Result
 from benchmon_pipeline.resources import PostgresResource
 from benchmon_pipeline.trends import event_log_settings
 from benchmon_pipeline.trends.ranges import RANGE_END_TAG, RANGE_START_TAG
@@ -50,7 +49,7 @@ def fill_log(url: str, rows: int, days: int, last_day: date) -> None:
     29,200 trend rows over a year."""
     rng = random.Random(7)
     start = datetime.combine(last_day - timedelta(days=days - 1), datetime.min.time(), UTC)
-    batch: list[tuple] = []
+    batch: list[Result] = []
     with psycopg.connect(url) as conn:
         for i in range(rows):
             model = MODELS[i % len(MODELS)]
@@ -62,31 +61,24 @@ def fill_log(url: str, rows: int, days: int, last_day: date) -> None:
                 "latency_ms": rng.lognormvariate(6, 0.3),
             }
             batch.append(
-                (
-                    created,
-                    None,
-                    "main",
-                    model,
-                    "bench",
-                    f"set-{i % 5}",
-                    "p1",
-                    "ci",
-                    json.dumps(metrics),
-                    None,
-                    [],
-                    None,
-                    f"run-{i}",
-                    "bench",
-                    hashlib.sha256(str(i).encode()).hexdigest(),
-                    "bench",
-                    "{}",
+                Result(
+                    model_version=model,
+                    model_provider="bench",
+                    dataset_version=f"set-{i % 5}",
+                    prompt_version="p1",
+                    environment="ci",
+                    branch_name="main",
+                    created_at=created,
+                    run_id=f"run-{i}",
+                    triggered_by="bench",
+                    metrics=metrics,
                 )
             )
             if len(batch) == 50_000:
-                raw_copy(conn, batch)
+                raw_copy(conn, raw_rows(batch))
                 batch.clear()
         if batch:
-            raw_copy(conn, batch)
+            raw_copy(conn, raw_rows(batch))
 
 
 QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # figures, not logs
