@@ -37,7 +37,7 @@ from support import raw_copy, raw_rows, timed_ms, verdict
 from benchmon_pipeline.db import embedded, migrations
 from benchmon_pipeline.db.server import ensure_database
 from benchmon_pipeline.db.urls import libpq_url, with_database
-from benchmon_pipeline.ingest.result import Result
+from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.warehouse import append_results, fold_new_results, verify_transaction_log
 
 NOW = datetime.now(UTC)

@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from benchmon_pipeline.db import embedded, migrations  # noqa: E402
 from benchmon_pipeline.db.server import ensure_database  # noqa: E402
 from benchmon_pipeline.db.urls import libpq_url, with_database  # noqa: E402
-from benchmon_pipeline.ingest.result import LOG_COLUMNS, Result  # noqa: E402
+from benchmon_pipeline.results.model import Result
+from benchmon_pipeline.warehouse.encoding import LOG_COLUMNS  # noqa: E402
 
 # The log's columns a raw COPY fills (the id is the table's default).
 RAW_COLUMNS = tuple(name for name in LOG_COLUMNS if name != "id")

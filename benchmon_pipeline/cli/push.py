@@ -32,12 +32,12 @@ from tenacity import (
 
 from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.db.server import DatabaseUnavailable
+from benchmon_pipeline.formats import benchmon as benchmon_format
+from benchmon_pipeline.formats import fields
 from benchmon_pipeline.ingest.batch import store
-from benchmon_pipeline.ingest.formats import benchmon as benchmon_format
-from benchmon_pipeline.ingest.formats import fields
 from benchmon_pipeline.ingest.ledger import DUPLICATE, FileOutcome
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, parse_bytes
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, Result
+from benchmon_pipeline.results.model import InvalidResult, ParsedFile, Result
 from benchmon_pipeline.settings import ENVIRONMENT_VAR
 
 EXIT_INVALID_INPUT = 65
@@ -147,7 +147,7 @@ def apply_context(parsed: ParsedFile, flags: dict, env: dict[str, str]) -> Parse
 
 def _checked(result: Result, origins: dict[str, str]) -> Result:
     """`result` as it will be stored, through the checks a dropped file's fields go through
-    (the benchmon format's fields, `ingest/formats/fields.py`'s limits), whatever the file's
+    (the benchmon format's fields, `formats/fields.py`'s limits), whatever the file's
     format and wherever each value came from (`origins`: field → flag or variable; the
     file's own values were checked when it was read, and pass again)."""
     for name in (*benchmon_format.CONFIGURATION_FIELDS, *benchmon_format.TEXT_FIELDS):

@@ -49,8 +49,9 @@ from benchmon_pipeline.ingest.parsing import (
     read_part,
 )
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, keys_and_rows, storable
+from benchmon_pipeline.results.model import InvalidResult, ParsedFile, storable
 from benchmon_pipeline.warehouse.append import append_pieces
+from benchmon_pipeline.warehouse.encoding import keys_and_rows
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX
+from benchmon_pipeline.formats.detect import SIDECAR_SUFFIX
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, read_file, sidecar_names
-from benchmon_pipeline.ingest.result import ParsedFile, storable
+from benchmon_pipeline.results.model import ParsedFile, storable
 
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp", "~")
 RESULT_SUFFIXES = (".json", ".js")  # .js: github-action-benchmark's data.js history

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from benchmon_pipeline.ingest.result import storable
+from benchmon_pipeline.results.model import storable
 
 if TYPE_CHECKING:  # parsing.py imports this module and needs no database driver
     import psycopg

@@ -19,7 +19,8 @@ from typing import Protocol
 from benchmon_pipeline.ingest.inbox import InboxFile
 from benchmon_pipeline.ingest.ledger import INGESTED, QUARANTINED, FileOutcome
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, internal_error
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, keys_and_rows, storable
+from benchmon_pipeline.results.model import InvalidResult, ParsedFile, storable
+from benchmon_pipeline.warehouse.encoding import keys_and_rows
 
 log = logging.getLogger(__name__)
 

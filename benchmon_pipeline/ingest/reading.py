@@ -20,8 +20,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX, parse_document
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, storable
+from benchmon_pipeline.formats.detect import SIDECAR_SUFFIX, parse_document
+from benchmon_pipeline.results.model import InvalidResult, ParsedFile, storable
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from benchmon_pipeline.ingest.formats.detect import SIDECAR_SUFFIX
+from benchmon_pipeline.formats.detect import SIDECAR_SUFFIX
 from benchmon_pipeline.ingest.inbox import FileChanged, InboxFile, is_candidate
 from benchmon_pipeline.ingest.reading import (
     MAX_FILE_BYTES,
@@ -24,7 +24,7 @@ from benchmon_pipeline.ingest.reading import (
     parse_sidecar,
     sidecar_names,
 )
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile, storable
+from benchmon_pipeline.results.model import InvalidResult, ParsedFile, storable
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from uuid import UUID
 
 import psycopg
 
-from benchmon_pipeline.ingest.result import LOG_COLUMNS, LogRow, Result, log_row, new_ids
+from benchmon_pipeline.results.model import Result
+from benchmon_pipeline.warehouse.encoding import LOG_COLUMNS, LogRow, log_row, new_ids
 
 _COLUMNS = LOG_COLUMNS
 _LIST = ", ".join(_COLUMNS)

@@ -10,7 +10,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
-from benchmon_pipeline.ingest.result import Result
+from benchmon_pipeline.results.model import Result
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmon_pipeline.formats import detect
 from benchmon_pipeline.ingest.batch import ingest_batch
-from benchmon_pipeline.ingest.formats import detect
 from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline_tests.helpers import FIXTURES, drop_file, rows
 

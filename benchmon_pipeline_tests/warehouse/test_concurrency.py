@@ -4,7 +4,7 @@ import threading
 
 import psycopg
 
-from benchmon_pipeline.ingest.result import Result
+from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.warehouse import append_results, verify_transaction_log
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, rebuild_differences, upsert
 

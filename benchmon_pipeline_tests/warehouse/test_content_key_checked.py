@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
+from benchmon_pipeline.formats import detect
 from benchmon_pipeline.ingest.batch import ingest_batch
-from benchmon_pipeline.ingest.formats import detect
 from benchmon_pipeline.ingest.inbox import FolderInbox
-from benchmon_pipeline.ingest.result import Result
+from benchmon_pipeline.results.model import Result
 from benchmon_pipeline_tests.db.logins import login_as
 from benchmon_pipeline_tests.helpers import drop_file, rows
 

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmon_pipeline.ingest.result import LOG_COLUMNS, Result, key_and_row, log_row, new_ids
+from benchmon_pipeline.results.model import Result
+from benchmon_pipeline.warehouse.encoding import LOG_COLUMNS, key_and_row, log_row, new_ids
 
 COLUMNS = ", ".join(LOG_COLUMNS)
 TYPED_COLUMNS = ", ".join(f"{name} {type_}" for name, type_ in LOG_COLUMNS.items())

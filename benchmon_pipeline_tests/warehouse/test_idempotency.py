@@ -4,7 +4,7 @@ import json
 import random
 from datetime import UTC, datetime, timedelta, timezone
 
-from benchmon_pipeline.ingest.result import Result
+from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.warehouse import append_results, upsert_result
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, upsert, versions
 

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from benchmon_pipeline.ingest.result import Result
+from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.warehouse import append_results
 from benchmon_pipeline_tests.helpers import rows
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, MODEL, set_baseline, upsert

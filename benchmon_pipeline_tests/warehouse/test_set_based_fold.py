@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from benchmon_pipeline.ingest.result import Result
+from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.warehouse import append_results, fold_new_results
 from benchmon_pipeline_tests.warehouse.calls import (
     CONFIG,

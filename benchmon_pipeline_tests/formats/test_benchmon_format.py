@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from benchmon_pipeline.ingest.formats import benchmon
-from benchmon_pipeline.ingest.formats.detect import parse_document
-from benchmon_pipeline.ingest.result import InvalidResult
+from benchmon_pipeline.formats import benchmon
+from benchmon_pipeline.formats.detect import parse_document
+from benchmon_pipeline.results.model import InvalidResult
 from benchmon_pipeline_tests.helpers import FIXTURES
 
 SAMPLE = json.loads((FIXTURES / "sample_benchmark_results.json").read_text())

@@ -23,16 +23,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmon_pipeline.ingest.formats import (
+from benchmon_pipeline.formats import (
     benchmon,
     google_benchmark,
     lm_eval,
     pytest_benchmark,
 )
-from benchmon_pipeline.ingest.formats import github_action_benchmark as gab
-from benchmon_pipeline.ingest.formats.fields import direction as check_direction
-from benchmon_pipeline.ingest.formats.fields import show
-from benchmon_pipeline.ingest.result import InvalidResult, ParsedFile
+from benchmon_pipeline.formats import github_action_benchmark as gab
+from benchmon_pipeline.formats.fields import direction as check_direction
+from benchmon_pipeline.formats.fields import show
+from benchmon_pipeline.results.model import InvalidResult, ParsedFile
 
 SIDECAR_SUFFIX = ".benchmon.json"
 SIDECAR_FIELDS = ("direction",)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from benchmon_pipeline.ingest.formats.fields import check_text
-from benchmon_pipeline.ingest.result import InvalidResult
+from benchmon_pipeline.formats.fields import check_text
+from benchmon_pipeline.results.model import InvalidResult
 
 MAX_METRIC_NAME = 200
 MAX_METRICS = 1_000

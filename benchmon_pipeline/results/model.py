@@ -1,6 +1,9 @@
-"""A benchmark result as benchmon stores it, and its idempotency key.
+"""The result model: a benchmark result as benchmon stores it, and its idempotency key.
 
-Plain Python, no Dagster: parsing, validation and hashing are tested directly.
+Plain Python, no Dagster, no database: every format adapter makes `Result`s, ingest and
+the warehouse both take them; parsing, validation and hashing are tested directly. How a
+result is written into the log (the COPY row encoding) is the warehouse's
+(`benchmon_pipeline/warehouse/encoding.py`).
 """
 
 from __future__ import annotations
@@ -8,9 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps's, for a str
@@ -18,33 +19,7 @@ from json.encoder import encode_basestring_ascii as _quote  # json.dumps's, for 
 # json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False), without
 # building a new encoder per call (json.dumps does that whenever an option is given).
 _canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False).encode
-_json = json.JSONEncoder().encode  # json.dumps(value) with its defaults, the same way
-
-# The log's columns a result fills, in the order of log_row(), with their types;
-# the server fills ingested_at, seq and xact_id (warehouse/append.py COPYs these).
-LOG_COLUMNS = {
-    "id": "uuid",
-    "created_at": "timestamptz",
-    "commit_sha": "text",
-    "branch_name": "text",
-    "model_version": "text",
-    "model_provider": "text",
-    "dataset_version": "text",
-    "prompt_version": "text",
-    "environment": "text",
-    "metrics": "jsonb",
-    "duration_seconds": "numeric",
-    "tags": "text[]",
-    "notes": "text",
-    "run_id": "text",
-    "triggered_by": "text",
-    "content_sha256": "text",
-    "source": "text",
-    "metric_directions": "jsonb",
-    # Write-only: the canonical JSON content_sha256 hashes, which the database checks the
-    # key and the row against and never stores (sql/0021_content_key_checked.sql).
-    "content_json": "text",
-}
+_FLOAT_INTS = 2**1023  # ints float() converts without overflow (and more)
 
 
 class InvalidResult(ValueError):
@@ -138,7 +113,7 @@ class Result:
         would turn the same file, re-read after an adapter improvement, into a second copy
         of the same result.
         """
-        written = self._stated_json()
+        written = self.stated_json()
         if written is not None:
             return written
         stated = {
@@ -160,15 +135,15 @@ class Result:
         }
         return _canonical_json(stated)
 
-    def _stated_json(self, metric_members: str | None = None) -> str | None:
+    def stated_json(self, metric_members: str | None = None) -> str | None:
         """`content_sha256`'s canonical JSON written out directly: the same text (a test
         holds them equal) at a fraction of the encoder's cost, which builds an encoder
         object per call. None for anything but finite floats or ints under string names and
         strings (or None) as text; then the encoder decides (and raises for non-finite values).
         `metric_members`: the metrics' canonical members ("name":value, …) when the caller
-        has them (`_metric_texts`)."""
+        has them (`metric_texts`)."""
         if metric_members is None:
-            texts = _metric_texts(self.metrics)
+            texts = metric_texts(self.metrics)
             if texts is None:
                 return None
             metric_members = texts[1]
@@ -179,7 +154,7 @@ class Result:
                 return None
         created_at = self.created_at
         if created_at is not None:
-            created_at = _utc_isoformat(created_at)
+            created_at = utc_isoformat(created_at)
         q = _quote  # raises TypeError for anything but a str: then the encoder decides
         try:
             return (
@@ -205,7 +180,7 @@ class Result:
 _last_utc: tuple[datetime | None, str] = (None, "")
 
 
-def _utc_isoformat(moment: datetime) -> str:
+def utc_isoformat(moment: datetime) -> str:
     """moment.astimezone(UTC).isoformat(), remembering the last one: the results of one
     file usually share one created_at object."""
     global _last_utc
@@ -217,50 +192,7 @@ def _utc_isoformat(moment: datetime) -> str:
     return text
 
 
-# A row of the log as the COPY into it takes it (text format, LOG_COLUMNS): its id, its
-# created_at (None: the appending transaction's time fills it in), and the rest of the line
-# (commit_sha … metric_directions, without the line's end). Written here, on the reading
-# side, so the storing side sends whole lines: psycopg's write_row() costs more per row
-# than the database takes to insert one (docs/ingestion.md, "Where the time goes").
-LogRow = tuple[str, str | None, str]
-
-_NULL = "\\N"
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_REST_SEPARATORS = len(LOG_COLUMNS) - 4  # tabs between commit_sha … metric_directions
-_FLOAT_INTS = 2**1023  # ints float() converts without overflow (and more)
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-
-
-def new_ids(count: int) -> list[str]:
-    """`count` random version-4 UUIDs, as text, from one read of random bytes: uuid4()
-    makes a system call and an object per id, more than the rest of a row costs."""
-    h = os.urandom(16 * count).hex()
-    return [
-        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
-        f"{_VARIANT[h[i + 16]]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
-        for i in range(0, 32 * count, 32)
-    ]
-
-
-def keys_and_rows(
-    results: Sequence[Result], source: str | None
-) -> tuple[tuple[str, ...], tuple[LogRow, ...]]:
-    """Each result's content key and log row (`key_and_row`), read from `source`, under
-    new ids."""
-    made = list(map(key_and_row, results, [source] * len(results), new_ids(len(results))))
-    return tuple(zip(*made, strict=True)) if made else ((), ())
-
-
-def key_and_row(result: Result, source: str | None, row_id: str) -> tuple[str, LogRow]:
-    """`result.content_sha256()` and `log_row(result, that key, source, row_id)`, with the
-    metrics written once for both (the ingest path's per-result work)."""
-    texts = _metric_texts(result.metrics)
-    written = (texts and result._stated_json(texts[1])) or result.content_json()
-    key = hashlib.sha256(written.encode()).hexdigest()
-    return key, log_row(result, key, source, row_id, texts and texts[0], written)
-
-
-def _metric_texts(metrics: dict) -> tuple[str, str] | None:
+def metric_texts(metrics: dict) -> tuple[str, str] | None:
     """For {str: finite float | int} metrics: their JSON as stored (jsonb: the order of the
     keys and the spaces do not matter, an int stays an int) and their canonical members for
     the key (every value as a float), in one sorted pass; None for anything else."""
@@ -283,141 +215,6 @@ def _metric_texts(metrics: dict) -> tuple[str, str] | None:
     return "{" + ",".join(stored) + "}", ",".join(canonical)
 
 
-def log_row(
-    result: Result,
-    key: str,
-    source: str | None,
-    row_id: str,
-    metrics_json: str | None = None,
-    content_json: str | None = None,
-) -> LogRow:
-    """`result` as a row of the log under the id `row_id`, with `key` its content_sha256().
-
-    The text is what psycopg's COPY would send for the same values (a test stores both
-    and compares the rows): NULL as \\N, backslash, tab, newline and carriage return
-    escaped, tags as an array literal, metrics and directions as JSON (`metrics_json`: the
-    metrics' JSON when the caller wrote it already), and last the canonical JSON `key`
-    hashes (`content_json`: when the caller has it), which the database checks the key
-    and the row against.
-    """
-    r = result
-    moment = r.created_at
-    created_at = (
-        None
-        if moment is None
-        else _utc_isoformat(moment)
-        if moment.tzinfo is not None
-        else moment.isoformat()
-    )
-    values = (
-        r.commit_sha,
-        r.branch_name,
-        r.model_version,
-        r.model_provider,
-        r.dataset_version,
-        r.prompt_version,
-        r.environment,
-        metrics_json or _stored_metrics_json(r.metrics),
-        r.duration_seconds,
-        _array(r.tags) if r.tags else "{}",
-        r.notes,
-        r.run_id,
-        r.triggered_by,
-        key,
-        source,
-        _json(r.directions) if r.directions else "{}",
-    )
-    (
-        commit_sha,
-        branch_name,
-        model_version,
-        model_provider,
-        dataset_version,
-        prompt_version,
-        environment,
-        metrics,
-        duration,
-        tags,
-        notes,
-        run_id,
-        triggered_by,
-        _,
-        _,
-        directions,
-    ) = values
-    n = _NULL
-    rest = (
-        f"{n if commit_sha is None else commit_sha}\t"
-        f"{n if branch_name is None else branch_name}\t"
-        f"{n if model_version is None else model_version}\t"
-        f"{n if model_provider is None else model_provider}\t"
-        f"{n if dataset_version is None else dataset_version}\t"
-        f"{n if prompt_version is None else prompt_version}\t"
-        f"{n if environment is None else environment}\t{metrics}\t"
-        f"{n if duration is None else duration}\t{tags}\t{n if notes is None else notes}\t"
-        f"{n if run_id is None else run_id}\t"
-        f"{n if triggered_by is None else triggered_by}\t{key}\t"
-        f"{n if source is None else source}\t{directions}"
-    )
-    # Nothing to escape when the only backslashes are the NULLs' and the only tabs the
-    # separators (the common case: one count each instead of a pass per value).
-    if (
-        rest.count("\\") != values.count(None)
-        or rest.count("\t") != _REST_SEPARATORS
-        or "\n" in rest
-        or "\r" in rest
-    ):
-        rest = "\t".join(
-            [n if value is None else str(value).translate(_COPY_ESCAPES) for value in values]
-        )
-    stated = result.content_json() if content_json is None else content_json
-    if "\\" in stated:  # canonical JSON is ASCII, its control characters escaped:
-        stated = stated.replace("\\", "\\\\")  # only backslashes to double for COPY
-    return row_id, created_at, f"{rest}\t{stated}"
-
-
-def _stored_metrics_json(metrics: dict) -> str:
-    texts = _metric_texts(metrics)
-    return texts[0] if texts else _json(metrics)  # anything else: as json.dumps writes it
-
-
-def _array(texts: tuple) -> str:
-    """A text[] literal: every element quoted, its backslashes and quotes escaped."""
-    return (
-        "{"
-        + ",".join(['"' + str(t).replace("\\", "\\\\").replace('"', '\\"') + '"' for t in texts])
-        + "}"
-    )
-
-
-def finite_metrics(raw: dict[str, object], json_path: str) -> tuple[dict[str, float], list[str]]:
-    """Keep the finite numbers; name every value dropped (design.md §7, non-finite values).
-
-    Kept for existing callers; the format adapters use `formats.metrics.MetricSet`, which
-    applies the same rule and also records directions and informational metrics.
-    """
-    metrics: dict[str, float] = {}
-    warnings: list[str] = []
-    for name, value in raw.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidResult(
-                "metric_not_a_number",
-                f"metric {name!r} is {json.dumps(value)[:80]}; metrics must be numbers",
-                f"{json_path}.{name}",
-            )
-        if not math.isfinite(value):
-            warnings.append(f"{json_path}.{name}: {value} is not finite and was not stored")
-            continue
-        metrics[name] = value
-    if not metrics:
-        raise InvalidResult(
-            "no_finite_metrics",
-            "the result has no finite metric value (NaN and ±Infinity are not stored)",
-            json_path,
-        )
-    return metrics, warnings
-
-
 @dataclass(frozen=True)
 class ParsedFile:
     """What one file holds: its detected format, its results, and every warning.
@@ -432,9 +229,10 @@ class ParsedFile:
     warnings: list[str] = field(default_factory=list)
     size: int = 0
     sha256: str = ""  # of the file's bytes, for the ingest ledger
-    # Each result's content_sha256() and log_row(), in order, when the reader made them
-    # already (the ingest batch does), with the source the rows name; empty: not made.
-    # They belong to `results`: a copy with other results must leave them out.
+    # Each result's content_sha256() and log row (warehouse.encoding.key_and_row), in
+    # order, when the reader made them already (the ingest batch does), with the source the
+    # rows name; empty: not made. They belong to `results`: a copy with other results must
+    # leave them out.
     keys: tuple[str, ...] = ()
-    rows: tuple[LogRow, ...] = ()
+    rows: tuple[tuple[str, str | None, str], ...] = ()
     source: str | None = None

@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from benchmon_pipeline.ingest.result import InvalidResult, storable
+from benchmon_pipeline.results.model import InvalidResult, storable
 
 DEFAULT_MAX_TEXT = 500
 MAX_TEXT = {"notes": 10_000}

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from benchmon_pipeline.ingest.reading import read_file
-from benchmon_pipeline.ingest.result import InvalidResult
-from benchmon_pipeline_tests.ingest.formats.real_files import (
+from benchmon_pipeline.results.model import InvalidResult
+from benchmon_pipeline_tests.formats.real_files import (
     REAL,
     SYNTHETIC,
     by_model,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmon_pipeline.ingest.reading import read_file
-from benchmon_pipeline.ingest.result import ParsedFile, Result
+from benchmon_pipeline.results.model import ParsedFile, Result
 from benchmon_pipeline_tests.helpers import FIXTURES
 
 REAL = FIXTURES / "real"

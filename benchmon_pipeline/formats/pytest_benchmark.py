@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from benchmon_pipeline.ingest.formats import fields
-from benchmon_pipeline.ingest.formats.fields import child
-from benchmon_pipeline.ingest.formats.metrics import MetricSet
-from benchmon_pipeline.ingest.result import InvalidResult, Result
+from benchmon_pipeline.formats import fields
+from benchmon_pipeline.formats.fields import child
+from benchmon_pipeline.formats.metrics import MetricSet
+from benchmon_pipeline.results.model import InvalidResult, Result
 
 FORMAT = "pytest_benchmark"
 PROVIDER = "pytest-benchmark"

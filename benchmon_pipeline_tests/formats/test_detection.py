@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from benchmon_pipeline.ingest.formats.detect import detect, parse_document
-from benchmon_pipeline.ingest.result import InvalidResult
+from benchmon_pipeline.formats.detect import detect, parse_document
+from benchmon_pipeline.results.model import InvalidResult
+from benchmon_pipeline_tests.formats.real_files import REAL
 from benchmon_pipeline_tests.helpers import FIXTURES
-from benchmon_pipeline_tests.ingest.formats.real_files import REAL
 
 
 @pytest.mark.parametrize(

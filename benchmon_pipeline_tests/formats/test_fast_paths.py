@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmon_pipeline.ingest.formats import benchmon, fields
-from benchmon_pipeline.ingest.formats.metrics import MAX_METRIC_NAME, MetricSet
+from benchmon_pipeline.formats import benchmon, fields
+from benchmon_pipeline.formats.metrics import MAX_METRIC_NAME, MetricSet
 from benchmon_pipeline.ingest.reading import read_file
-from benchmon_pipeline.ingest.result import InvalidResult, Result
+from benchmon_pipeline.results.model import InvalidResult, Result
 from benchmon_pipeline_tests.helpers import FIXTURES
 
 SAMPLE = (FIXTURES / "sample_benchmark_results.json").read_bytes()
@@ -296,7 +296,7 @@ def test_the_key_of_results_sharing_a_created_at_is_their_own(moments, picks):
     for i in picks:
         moment = moments[i % len(moments)]
         result = Result("m", "d", "p", {"f1": 0.5}, created_at=moment)
-        assert json.loads(result._stated_json())["created_at"] == (
+        assert json.loads(result.stated_json())["created_at"] == (
             moment.astimezone(UTC).isoformat()
         )
 
@@ -306,13 +306,13 @@ def test_the_written_metrics_are_json_dumps(metrics):
     """The stored metrics, written with the key's pass, are the value json.dumps gives (the
     column is jsonb: same keys, same numbers, an int still an int); anything but finite
     numbers goes to the encoder itself."""
-    from benchmon_pipeline.ingest.result import _metric_texts
+    from benchmon_pipeline.results.model import metric_texts
 
     try:
         expected = json.dumps(metrics)
     except (TypeError, ValueError):
         return
-    texts = _metric_texts(metrics)
+    texts = metric_texts(metrics)
     plain = all(type(v) is int or type(v) is float and math.isfinite(v) for v in metrics.values())
     assert (texts is not None) == plain
     if plain:

@@ -14,10 +14,10 @@ import json
 import math
 from typing import Any
 
-from benchmon_pipeline.ingest.formats import fields
-from benchmon_pipeline.ingest.formats.fields import child
-from benchmon_pipeline.ingest.formats.metrics import MAX_METRIC_NAME, MAX_METRICS, MetricSet
-from benchmon_pipeline.ingest.result import InvalidResult, Result
+from benchmon_pipeline.formats import fields
+from benchmon_pipeline.formats.fields import child
+from benchmon_pipeline.formats.metrics import MAX_METRIC_NAME, MAX_METRICS, MetricSet
+from benchmon_pipeline.results.model import InvalidResult, Result
 
 FORMAT = "benchmon"
 CONFIGURATION_FIELDS = ("model_version", "dataset_version", "prompt_version")
@@ -203,7 +203,7 @@ def _plain_result(item: dict, context: dict | None = None) -> Result | None:
     without stated directions, no tags — exactly as `_result` makes it, without the
     per-field checks that only an error or a warning needs; None when anything is not that
     plain (then `_result` decides and reports). About half the cost of `_result` on the
-    ingest path (tests/ingest/formats/test_fast_paths.py keeps the two equal).
+    ingest path (benchmon_pipeline_tests/formats/test_fast_paths.py keeps the two equal).
 
     `context`: `_plain_context` of the document's shared fields, for an item that states
     none of its own; without it, the item's own context fields are judged."""

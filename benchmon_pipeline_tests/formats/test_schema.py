@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmon_pipeline.ingest.formats import benchmon, fields, metrics
+from benchmon_pipeline.formats import benchmon, fields, metrics
 from benchmon_pipeline_tests.helpers import FIXTURES
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs/schema/benchmon-result.schema.json").read_text())
 EXAMPLES = [
     ROOT / "examples/sample_benchmark_results.json",

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from benchmon_pipeline.ingest.reading import parse_bytes
-from benchmon_pipeline.ingest.result import InvalidResult
+from benchmon_pipeline.results.model import InvalidResult
 from benchmon_pipeline_tests.helpers import FIXTURES
 
 SAMPLE = (FIXTURES / "sample_benchmark_results.json").read_text()

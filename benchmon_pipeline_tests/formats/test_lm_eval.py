@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from benchmon_pipeline.ingest.formats.detect import parse_document
-from benchmon_pipeline.ingest.result import InvalidResult
-from benchmon_pipeline_tests.ingest.formats.real_files import read_real
+from benchmon_pipeline.formats.detect import parse_document
+from benchmon_pipeline.results.model import InvalidResult
+from benchmon_pipeline_tests.formats.real_files import read_real
 
 
 def test_rwkv_lambada_maps_configuration_metrics_and_directions():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from benchmon_pipeline.ingest.formats.detect import parse_document
-from benchmon_pipeline_tests.ingest.formats.real_files import by_model, read_real
+from benchmon_pipeline.formats.detect import parse_document
+from benchmon_pipeline_tests.formats.real_files import by_model, read_real
 
 TIMES = ("min", "max", "mean", "median", "stddev", "iqr")
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from benchmon_pipeline.ingest.formats.detect import parse_document
-from benchmon_pipeline_tests.ingest.formats.real_files import by_model, read_real
+from benchmon_pipeline.formats.detect import parse_document
+from benchmon_pipeline_tests.formats.real_files import by_model, read_real
 
 
 def test_fib_file_maps_iterations_and_times():

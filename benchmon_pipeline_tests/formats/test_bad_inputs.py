@@ -13,7 +13,7 @@ import pytest
 
 from benchmon_pipeline.ingest import reading
 from benchmon_pipeline.ingest.reading import is_sidecar, parse_bytes, read_file
-from benchmon_pipeline.ingest.result import InvalidResult
+from benchmon_pipeline.results.model import InvalidResult
 from benchmon_pipeline_tests.helpers import FIXTURES
 
 SAMPLE = (FIXTURES / "sample_benchmark_results.json").read_bytes()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmon_pipeline.ingest.formats import fields
-from benchmon_pipeline.ingest.formats.fields import child
-from benchmon_pipeline.ingest.formats.metrics import MetricSet
-from benchmon_pipeline.ingest.result import InvalidResult, Result
+from benchmon_pipeline.formats import fields
+from benchmon_pipeline.formats.fields import child
+from benchmon_pipeline.formats.metrics import MetricSet
+from benchmon_pipeline.results.model import InvalidResult, Result
 
 FORMAT = "lm_eval"
 NOT_METRICS = {"alias", "name", "sample_len", "sample_count", "samples"}

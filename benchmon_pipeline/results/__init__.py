@@ -1,0 +1,1 @@
+"""The result model every layer above the database shares (no Dagster, no database)."""
