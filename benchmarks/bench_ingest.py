@@ -118,8 +118,7 @@ def peak_rss_mb(server_url: str, backlog: int, work: Path) -> float:
 
 def rss_probe(root: str, url: str) -> None:
     """One sensor tick's planning and its first ingest run, then print peak RSS in MB."""
-    from benchmon_pipeline.ingest.sensors import plan_batches
-    from benchmon_pipeline.resources import DEFAULT_BATCH_SIZE
+    from benchmon_pipeline.ingest.planning import DEFAULT_BATCH_SIZE, plan_batches
 
     inbox = FolderInbox(Path(root), settle_seconds=0)
     batches, _ = plan_batches(None, inbox.ready_files(), DEFAULT_BATCH_SIZE, time.time())

@@ -35,7 +35,7 @@ from support import drop_and_wait, fresh_database, raw_copy, raw_rows, server, t
 
 from benchmon_pipeline.db.urls import dagster_storage_url
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.resources import PostgresResource
+from benchmon_pipeline.defs.resources import PostgresResource
 from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.trends import event_log_settings
 from benchmon_pipeline.trends.ranges import RANGE_END_TAG, RANGE_START_TAG

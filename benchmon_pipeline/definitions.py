@@ -1,29 +1,31 @@
-"""The benchmon code location: every asset, check, job, sensor and resource."""
+"""The benchmon code location: every asset, check, job, sensor and resource (defs/)."""
 
 import dagster as dg
 
-from benchmon_pipeline.ingest.assets import benchmark_transactions, inbox_files
-from benchmon_pipeline.ingest.jobs import ingest_job
-from benchmon_pipeline.ingest.sensors import inbox_sensor, s3_inbox_sensor
-from benchmon_pipeline.regressions.checks import regression_checks
-from benchmon_pipeline.regressions.resources import RegressionRulesResource
-from benchmon_pipeline.regressions.webhook import WebhookResource
-from benchmon_pipeline.reports.assets import regression_report
-from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
-from benchmon_pipeline.run_monitoring import orphaned_runs_sensor
-from benchmon_pipeline.snapshots.assets import benchmark_snapshots
-from benchmon_pipeline.trends.assets import daily_performance_trends
-from benchmon_pipeline.trends.jobs import trends_job
-from benchmon_pipeline.trends.schedules import refresh_recent_trends
-from benchmon_pipeline.trends.sensors import trend_late_data_sensor
-
-# Declarative automation (benchmark_snapshots is eager) needs a running automation sensor;
-# Dagster's default one starts stopped.
-automation_sensor = dg.AutomationConditionSensorDefinition(
-    "benchmon_automation",
-    target=dg.AssetSelection.all(),
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=5,
+from benchmon_pipeline.defs.automation import automation_sensor
+from benchmon_pipeline.defs.ingest import (
+    benchmark_transactions,
+    inbox_files,
+    inbox_sensor,
+    ingest_job,
+    s3_inbox_sensor,
+)
+from benchmon_pipeline.defs.regressions import regression_checks
+from benchmon_pipeline.defs.reports import regression_report
+from benchmon_pipeline.defs.resources import (
+    InboxResource,
+    PostgresResource,
+    RegressionRulesResource,
+    S3InboxResource,
+    WebhookResource,
+)
+from benchmon_pipeline.defs.run_monitoring import orphaned_runs_sensor
+from benchmon_pipeline.defs.snapshots import benchmark_snapshots
+from benchmon_pipeline.defs.trends import (
+    daily_performance_trends,
+    refresh_recent_trends,
+    trend_late_data_sensor,
+    trends_job,
 )
 
 # Every step of a run in the run worker's own process: our steps wait on PostgreSQL, not on

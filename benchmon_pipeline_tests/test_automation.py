@@ -6,7 +6,7 @@ automation conditions evaluated tick by tick, as the automation sensor does.
 
 import dagster as dg
 
-from benchmon_pipeline.automation import eager_after_every_update
+from benchmon_pipeline.defs.automation import eager_after_every_update
 
 
 def _requests_per_tick(condition) -> list[int]:

@@ -8,8 +8,8 @@ import sys
 import dagster as dg
 from dagster._core.events import EngineEventData
 
-from benchmon_pipeline.ingest.sensors import FINISHED
-from benchmon_pipeline.run_monitoring import fail_orphaned_runs, orphaned_runs_sensor
+from benchmon_pipeline.defs.ingest import FINISHED
+from benchmon_pipeline.defs.run_monitoring import fail_orphaned_runs, orphaned_runs_sensor
 
 
 def _started_run(instance: dg.DagsterInstance, pid: int) -> dg.DagsterRun:

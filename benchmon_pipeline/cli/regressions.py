@@ -19,6 +19,10 @@ import psycopg
 
 from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.db.server import DatabaseUnavailable
+from benchmon_pipeline.regressions.environment import (
+    InvalidRegressionSetting,
+    settings_from_environment,
+)
 from benchmon_pipeline.regressions.escaping import markdown_cell
 from benchmon_pipeline.regressions.evaluation import Evaluation, RegressionSettings, evaluate
 from benchmon_pipeline.regressions.findings import (
@@ -31,10 +35,6 @@ from benchmon_pipeline.regressions.findings import (
 )
 from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
 from benchmon_pipeline.regressions.reading import Scope
-from benchmon_pipeline.regressions.resources import (
-    InvalidRegressionSetting,
-    settings_from_environment,
-)
 
 EXIT_REGRESSION = 1
 EXIT_DATABASE_UNAVAILABLE = 69  # as `benchmon push` (sysexits EX_UNAVAILABLE)

@@ -7,23 +7,22 @@ POST one message, and mark them notified only after the receiver answered 2xx â€
 POST is tried again at the next call, a delivered one is never repeated. The standard
 library's urllib does the HTTP (no new dependency); tenacity retries what is worth
 retrying (connection errors, timeouts, 429 and 5xx) with exponential backoff and jitter,
-as `benchmon push` does.
-
-(No `from __future__ import annotations` here: Dagster infers the resource's config from
-its annotations.)
+as `benchmon push` does. The Dagster resource that configures one is
+`defs/resources.py`'s `WebhookResource`.
 """
+
+from __future__ import annotations
 
 import json
 import logging
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import dataclass
 from http.client import HTTPException
 from urllib.parse import urlsplit
 
-import dagster as dg
 import psycopg
-from pydantic import Field
 from tenacity import (
     Retrying,
     before_sleep_log,
@@ -46,9 +45,9 @@ from benchmon_pipeline.regressions.alerts import (
 from benchmon_pipeline.regressions.escaping import slack_text
 from benchmon_pipeline.settings import WEBHOOK_URL_VAR, load_settings
 
-__all__ = ["WebhookResource", "alert_line", "alerts_markdown", "notify_pending", "slack_payload"]
+__all__ = ["Webhook", "alert_line", "alerts_markdown", "notify_pending", "slack_payload"]
 
-log = dg.get_dagster_logger("benchmon.webhook")
+log = logging.getLogger("benchmon.webhook")  # in a run's log: dagster.yaml manages it
 
 MAX_ALERT_BLOCKS = 40  # Slack allows 50 blocks per message; the rest is counted
 
@@ -141,28 +140,23 @@ def _redacted(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/â€¦" if parts.path not in ("", "/") else url
 
 
-class WebhookResource(dg.ConfigurableResource):
+@dataclass(frozen=True)
+class Webhook:
     """A chat webhook for regression alerts (a Slack incoming webhook, or anything that
     accepts the same JSON). Empty `url` means `BENCHMON_WEBHOOK_URL`; both empty: disabled,
     `send` does nothing and says so in the log. Keep the URL in the environment variable:
-    it is a secret, and resource config is shown in the Dagster UI."""
+    it is a secret.
 
-    url: str = Field(default="", description=f"POST target; empty: ${WEBHOOK_URL_VAR}.")
-    timeout_seconds: float = Field(default=10.0, description="Per attempt.")
-    attempts: int = Field(
-        default=3,
-        description="Tries per message (connection errors, "
-        "timeouts, HTTP 429 and 5xx are tried again).",
-    )
-    backoff_seconds: float = Field(
-        default=1.0, description="First wait between tries; doubles each time, with jitter."
-    )
-    min_severity: str = Field(
-        default="WARN",
-        description="WARN: every new alert; ERROR: "
-        "only confirmed regressions (a WARN alert is sent if it "
-        "escalates while open).",
-    )
+    `timeout_seconds` per attempt; `attempts` tries per message (connection errors,
+    timeouts, HTTP 429 and 5xx are tried again); `backoff_seconds` the first wait between
+    tries, doubling each time, with jitter; `min_severity` WARN: every new alert, ERROR:
+    only confirmed regressions (a WARN alert is sent if it escalates while open)."""
+
+    url: str = ""
+    timeout_seconds: float = 10.0
+    attempts: int = 3
+    backoff_seconds: float = 1.0
+    min_severity: str = "WARN"
 
     def target(self) -> str:
         """The URL messages go to ("" when disabled)."""
@@ -241,7 +235,7 @@ class WebhookResource(dg.ConfigurableResource):
             raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
 
 
-def notify_pending(conn: psycopg.Connection, webhook: WebhookResource) -> int:
+def notify_pending(conn: psycopg.Connection, webhook: Webhook) -> int:
     """Send one message about every open alert not notified yet (at the webhook's
     `min_severity` or worse) and mark them notified only once it was delivered. Returns how
     many alerts the message covered (0: nothing new, disabled, failed, or another process

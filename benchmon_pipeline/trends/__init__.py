@@ -1,1 +1,2 @@
-"""Daily trend tables, one Dagster partition per UTC day."""
+"""Daily trend tables, one Dagster partition per UTC day: the day ranges (the Dagster
+objects are in defs/trends.py)."""

@@ -14,7 +14,7 @@ from psycopg import sql
 
 from benchmon_pipeline.db.server import ensure_database
 from benchmon_pipeline.db.urls import with_database
-from benchmon_pipeline.ingest.sensors import TICK_SECONDS
+from benchmon_pipeline.defs.ingest import TICK_SECONDS
 from benchmon_pipeline_tests.conftest import TEMPLATE_DB, _drop
 from benchmon_pipeline_tests.e2e.devserver import DevServer, wait_for
 from benchmon_pipeline_tests.helpers import FIXTURES

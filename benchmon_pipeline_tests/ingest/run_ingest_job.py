@@ -9,7 +9,7 @@ import sys
 import dagster as dg
 
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.resources import InboxResource, PostgresResource
+from benchmon_pipeline.defs.resources import InboxResource, PostgresResource
 
 
 def ingest_job() -> dg.JobDefinition:

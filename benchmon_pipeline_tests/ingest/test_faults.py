@@ -18,9 +18,9 @@ from benchmon_pipeline.db import embedded, migrations
 from benchmon_pipeline.db.server import ensure_database
 from benchmon_pipeline.db.urls import with_database
 from benchmon_pipeline.definitions import defs
+from benchmon_pipeline.defs.ingest import inbox_sensor
+from benchmon_pipeline.defs.resources import InboxResource, PostgresResource
 from benchmon_pipeline.ingest.inbox import FolderInbox
-from benchmon_pipeline.ingest.sensors import inbox_sensor
-from benchmon_pipeline.resources import InboxResource, PostgresResource
 from benchmon_pipeline_tests.e2e.devserver import wait_for
 from benchmon_pipeline_tests.helpers import drop_file, rows
 from benchmon_pipeline_tests.ingest.run_ingest_job import ingest_job

@@ -4,8 +4,8 @@ import time
 import dagster as dg
 
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.ingest.sensors import inbox_sensor
-from benchmon_pipeline.resources import InboxResource
+from benchmon_pipeline.defs.ingest import inbox_sensor
+from benchmon_pipeline.defs.resources import InboxResource
 from benchmon_pipeline_tests.helpers import FIXTURES, drop_file
 
 
@@ -51,7 +51,7 @@ def test_hidden_temporary_and_foreign_files_are_ignored(dagster_instance, tmp_pa
 
 
 def test_batches_respect_the_batch_size_and_runs_per_tick(dagster_instance, tmp_path):
-    from benchmon_pipeline.ingest.sensors import RUNS_PER_TICK
+    from benchmon_pipeline.ingest.planning import RUNS_PER_TICK
 
     total = 3 * (RUNS_PER_TICK + 1)
     for i in range(total):

@@ -5,7 +5,7 @@ from decimal import Decimal
 import psycopg
 
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.resources import InboxResource, PostgresResource
+from benchmon_pipeline.defs.resources import InboxResource, PostgresResource
 from benchmon_pipeline_tests.helpers import FIXTURES, drop_file, rows
 
 FULL_RESULT = {

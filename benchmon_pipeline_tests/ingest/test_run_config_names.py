@@ -8,6 +8,7 @@ import time
 import pytest
 
 from benchmon_pipeline.definitions import defs
+from benchmon_pipeline.defs.resources import InboxResource, PostgresResource, S3InboxResource
 from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.ingest.names import (
     ALLOWED,
@@ -16,7 +17,6 @@ from benchmon_pipeline.ingest.names import (
     path_problem,
     refused_names,
 )
-from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
 from benchmon_pipeline_tests.helpers import FIXTURES, drop_file
 
 SAMPLE = json.loads((FIXTURES / "sample_benchmark_results.json").read_text())

@@ -6,8 +6,8 @@ import dagster as dg
 import psycopg
 
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.ingest.sensors import s3_inbox_sensor
-from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
+from benchmon_pipeline.defs.ingest import s3_inbox_sensor
+from benchmon_pipeline.defs.resources import InboxResource, PostgresResource, S3InboxResource
 from benchmon_pipeline_tests.helpers import FIXTURES, rows
 
 SAMPLE = json.loads((FIXTURES / "sample_benchmark_results.json").read_text())

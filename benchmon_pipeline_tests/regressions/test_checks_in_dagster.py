@@ -8,11 +8,13 @@ import dagster as dg
 import psycopg
 import pytest
 
-from benchmon_pipeline.regressions.checks import regression_checks
-from benchmon_pipeline.regressions.resources import RegressionRulesResource
-from benchmon_pipeline.regressions.webhook import WebhookResource
-from benchmon_pipeline.resources import PostgresResource
-from benchmon_pipeline.snapshots.assets import benchmark_snapshots
+from benchmon_pipeline.defs.regressions import regression_checks
+from benchmon_pipeline.defs.resources import (
+    PostgresResource,
+    RegressionRulesResource,
+    WebhookResource,
+)
+from benchmon_pipeline.defs.snapshots import benchmark_snapshots
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, set_baseline, upsert
 from benchmon_pipeline_tests.webhook_receiver import webhook_receiver
 
@@ -135,8 +137,8 @@ def test_history_and_staleness_checks_judge_the_log(db_url, dagster_instance):
 def test_a_blocking_error_stops_the_report_downstream(
     db_url, dagster_instance, tmp_path, monkeypatch
 ):
-    from benchmon_pipeline.regressions.checks import build_regression_checks
-    from benchmon_pipeline.reports.assets import regression_report
+    from benchmon_pipeline.defs.regressions import build_regression_checks
+    from benchmon_pipeline.defs.reports import regression_report
 
     monkeypatch.setenv("BENCHMON_HOME", str(tmp_path))
     with psycopg.connect(db_url, autocommit=True) as conn:

@@ -13,6 +13,7 @@ import dagster as dg
 import psycopg
 import pytest
 
+from benchmon_pipeline.defs.resources import WebhookResource
 from benchmon_pipeline.regressions.alerts import (
     NOTIFY_LOCK,
     Alert,
@@ -23,7 +24,7 @@ from benchmon_pipeline.regressions.alerts import (
 from benchmon_pipeline.regressions.findings import BASELINE, Finding
 from benchmon_pipeline.regressions.webhook import (
     MAX_ALERT_BLOCKS,
-    WebhookResource,
+    Webhook,
     notify_pending,
     slack_payload,
 )
@@ -109,8 +110,8 @@ def receiver():
     server.close()
 
 
-def hook(receiver, **config) -> WebhookResource:
-    return WebhookResource(url=receiver.url, **{"backoff_seconds": 0.01, **config})
+def hook(receiver, **config) -> Webhook:
+    return Webhook(url=receiver.url, **{"backoff_seconds": 0.01, **config})
 
 
 # Exactly once ----------------------------------------------------------------------------
@@ -278,31 +279,31 @@ def test_an_unreachable_receiver_fails_after_the_retries(receiver, caplog):
     url = receiver.url
     receiver.close()
     with caplog.at_level(logging.ERROR):
-        assert WebhookResource(url=url, attempts=2, backoff_seconds=0.01).send([alert()]) is False
+        assert Webhook(url=url, attempts=2, backoff_seconds=0.01).send([alert()]) is False
     assert "not delivered after 2 attempt(s)" in caplog.text
 
 
 def test_disabled_sends_nothing_and_says_so(db, monkeypatch, caplog):
     monkeypatch.delenv(WEBHOOK_URL_VAR, raising=False)
     record_findings(db, [BASELINE], [finding()])
-    webhook = WebhookResource()
+    webhook = Webhook()
     with caplog.at_level(logging.INFO):
         assert webhook.send([alert()]) is False
         assert notify_pending(db, webhook) == 0
     assert f"webhook disabled (no url, {WEBHOOK_URL_VAR} unset)" in caplog.text
     assert find_alerts(db)[0].notified_at is None  # sent once a URL is configured
-    assert WebhookResource().send([]) is True  # nothing to say
+    assert Webhook().send([]) is True  # nothing to say
 
 
 def test_the_url_comes_from_the_environment_by_default(monkeypatch, receiver):
     monkeypatch.setenv(WEBHOOK_URL_VAR, receiver.url)
-    assert WebhookResource().target() == receiver.url
-    assert WebhookResource(url="http://127.0.0.1:9/other").target() == "http://127.0.0.1:9/other"
-    assert WebhookResource(backoff_seconds=0.01).send([alert()]) is True
+    assert Webhook().target() == receiver.url
+    assert Webhook(url="http://127.0.0.1:9/other").target() == "http://127.0.0.1:9/other"
+    assert Webhook(backoff_seconds=0.01).send([alert()]) is True
     assert len(receiver.delivered) == 1
     monkeypatch.setenv(WEBHOOK_URL_VAR, "file:///etc/passwd")
     with pytest.raises(ValueError, match="must be http"):
-        WebhookResource().send([alert()])
+        Webhook().send([alert()])
 
 
 def test_the_resource_is_configured_by_dagster(receiver, dagster_instance):
@@ -389,7 +390,7 @@ def test_names_in_the_message_are_text_not_markup(db):
     )
     record_findings(db, [BASELINE], [injected])
     with webhook_receiver() as receiver:
-        assert notify_pending(db, WebhookResource(url=receiver.url, backoff_seconds=0.01)) == 1
+        assert notify_pending(db, Webhook(url=receiver.url, backoff_seconds=0.01)) == 1
         (message,) = receiver.received
     summary, line = message["text"].split("\n")
     assert summary == "benchmon: 1 new regression alert (1 ERROR, 0 WARN)"

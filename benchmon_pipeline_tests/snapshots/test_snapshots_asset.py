@@ -7,7 +7,7 @@ import dagster as dg
 import psycopg
 
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.resources import PostgresResource
+from benchmon_pipeline.defs.resources import PostgresResource
 from benchmon_pipeline_tests.helpers import rows
 
 
@@ -22,7 +22,7 @@ def _raw_insert(conn, model, f1, run):
 
 
 def _materialize(instance, db_url):
-    from benchmon_pipeline.snapshots.assets import benchmark_snapshots
+    from benchmon_pipeline.defs.snapshots import benchmark_snapshots
 
     return dg.materialize(
         [benchmark_snapshots],

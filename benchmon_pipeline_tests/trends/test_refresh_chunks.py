@@ -12,7 +12,7 @@ import pandas as pd
 import psycopg
 
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.resources import PostgresResource
+from benchmon_pipeline.defs.resources import PostgresResource
 from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.trends import event_log_settings
 from benchmon_pipeline.trends.ranges import RANGE_END_TAG, RANGE_START_TAG

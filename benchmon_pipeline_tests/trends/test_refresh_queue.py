@@ -10,10 +10,10 @@ import psycopg
 import yaml
 
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.resources import PostgresResource
+from benchmon_pipeline.defs.resources import PostgresResource
+from benchmon_pipeline.defs.trends import plan_refresh, trend_late_data_sensor
 from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.trends.ranges import RANGE_END_TAG, RANGE_START_TAG
-from benchmon_pipeline.trends.sensors import plan_refresh, trend_late_data_sensor
 from benchmon_pipeline.warehouse import append_results
 
 PROJECT = Path(__file__).resolve().parents[2]

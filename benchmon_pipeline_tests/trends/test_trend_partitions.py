@@ -12,11 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmon_pipeline.definitions import defs
-from benchmon_pipeline.resources import PostgresResource
+from benchmon_pipeline.defs.resources import PostgresResource
+from benchmon_pipeline.defs.trends import refresh_recent_trends, trend_late_data_sensor
 from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.trends.ranges import RANGE_END_TAG, RANGE_START_TAG
-from benchmon_pipeline.trends.schedules import refresh_recent_trends
-from benchmon_pipeline.trends.sensors import trend_late_data_sensor
 from benchmon_pipeline.warehouse import append_results
 from benchmon_pipeline_tests.helpers import rows
 

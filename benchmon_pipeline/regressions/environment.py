@@ -1,12 +1,10 @@
-"""The regression rules' knobs as a Dagster resource, configured from the environment.
+"""The regression rules' knobs, read from the environment (BENCHMON_CONFIRM_RESULTS …).
 
 Every variable is optional; docs/regressions.md says what each one trades.
 """
 
 import os
 from collections.abc import Mapping
-
-import dagster as dg
 
 from benchmon_pipeline.regressions.evaluation import RegressionSettings
 
@@ -62,30 +60,3 @@ def blocking_from_environment(env: Mapping[str, str] | None = None) -> bool:
     if value in ("1", "true", "yes", "on"):
         return True
     raise InvalidRegressionSetting(f"{BLOCKING_VAR}={value!r}: use true or false")
-
-
-class RegressionRulesResource(dg.ConfigurableResource):
-    """How the regression checks judge (see RegressionSettings for each knob)."""
-
-    confirm_results: int = _DEFAULTS.confirm_results
-    history_confirm_results: int = _DEFAULTS.history_confirm_results
-    history_window: int = _DEFAULTS.history_window
-    history_min_results: int = _DEFAULTS.history_min_results
-    history_threshold_z: float = _DEFAULTS.history_threshold_z
-    stale_warn_after: float = _DEFAULTS.stale_warn_after
-    stale_error_after: float = _DEFAULTS.stale_error_after
-
-    @classmethod
-    def from_environment(cls) -> "RegressionRulesResource":
-        return cls(**settings_from_environment())
-
-    def settings(self) -> RegressionSettings:
-        return RegressionSettings(
-            confirm_results=self.confirm_results,
-            history_confirm_results=self.history_confirm_results,
-            history_window=self.history_window,
-            history_min_results=self.history_min_results,
-            history_threshold_z=self.history_threshold_z,
-            stale_warn_after=self.stale_warn_after,
-            stale_error_after=self.stale_error_after,
-        )

@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from benchmon_pipeline.automation import eager_after_every_update
-from benchmon_pipeline.ingest.assets import benchmark_transactions
-from benchmon_pipeline.resources import PostgresResource
+from benchmon_pipeline.defs.automation import eager_after_every_update
+from benchmon_pipeline.defs.ingest import benchmark_transactions
+from benchmon_pipeline.defs.resources import PostgresResource
 from benchmon_pipeline.snapshots.changes import changes_since, markdown_table
 from benchmon_pipeline.warehouse import fold_new_results
 

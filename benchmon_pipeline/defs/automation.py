@@ -29,3 +29,13 @@ def eager_after_every_update() -> dg.AutomationCondition:
         & ~dg.AutomationCondition.any_deps_in_progress()
         & ~dg.AutomationCondition.in_progress()
     ).with_label("eager, including updates made while a run was in progress")
+
+
+# Declarative automation (benchmark_snapshots is eager) needs a running automation sensor;
+# Dagster's default one starts stopped.
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "benchmon_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=5,
+)

@@ -8,11 +8,11 @@ and declarative automation waits for the blocking checks to pass), so a report t
 
 import dagster as dg
 
-from benchmon_pipeline.automation import eager_after_every_update
+from benchmon_pipeline.defs.automation import eager_after_every_update
+from benchmon_pipeline.defs.resources import PostgresResource
+from benchmon_pipeline.defs.snapshots import benchmark_snapshots
 from benchmon_pipeline.regressions.alerts import alerts_markdown, find_alerts
-from benchmon_pipeline.resources import PostgresResource
 from benchmon_pipeline.settings import load_settings
-from benchmon_pipeline.snapshots.assets import benchmark_snapshots
 
 REPORT_NAME = "regressions.md"
 

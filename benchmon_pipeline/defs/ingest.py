@@ -1,12 +1,19 @@
-"""The transaction log as a Dagster asset, fed by the inbox."""
+"""Ingest in Dagster: the inbox, the transaction-log asset, the ingest job and the inbox
+sensors (one run per tick for every batch of files that is ready; which files a run takes
+is `ingest/planning.py`'s)."""
+
+import os
+import time
+from collections.abc import Callable
 
 import dagster as dg
 
+from benchmon_pipeline.defs.resources import InboxResource, PostgresResource, S3InboxResource
 from benchmon_pipeline.ingest.batch import CHUNK_FILES, BatchReport, Inbox, ingest_batch
 from benchmon_pipeline.ingest.ledger import DUPLICATE, INGESTED, QUARANTINED
 from benchmon_pipeline.ingest.names import ALLOWED, refused_names
-from benchmon_pipeline.resources import InboxResource, PostgresResource, S3InboxResource
-from benchmon_pipeline.settings import load_settings
+from benchmon_pipeline.ingest.planning import plan_batches
+from benchmon_pipeline.settings import S3_BUCKET_VAR, load_settings
 
 inbox_files = dg.AssetSpec(
     "inbox",
@@ -116,3 +123,88 @@ def ingest_and_report(
             "quarantined": dg.MetadataValue.json(quarantined),
         }
     )
+
+
+# The queued run coordinator starts the highest dagster/priority first (default 0): new
+# files go ahead of trend refreshes, snapshot and check runs waiting for a slot.
+INGEST_PRIORITY = 10
+
+ingest_job = dg.define_asset_job(
+    "ingest_inbox",
+    selection=[benchmark_transactions],
+    executor_def=dg.in_process_executor,
+    tags={"dagster/priority": str(INGEST_PRIORITY), "benchmon/kind": "ingest"},
+    description="Ingest a batch of inbox files into the transaction log.",
+)
+
+
+TICK_SECONDS = 5
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+
+
+def _finished_runs(context: dg.SensorEvaluationContext) -> Callable[[set[str]], set[str]]:
+    def finished(keys: set[str]) -> set[str]:
+        done = set()
+        for key in keys:
+            runs = context.instance.get_runs(
+                filters=dg.RunsFilter(tags={"dagster/run_key": key}), limit=1
+            )
+            if runs and runs[0].status in FINISHED:
+                done.add(key)
+        return done
+
+    return finished
+
+
+def _result(context, inbox_kind: str, batches: list[tuple[list[str], str]], cursor: str):
+    run_requests = [
+        dg.RunRequest(
+            run_key=key,
+            run_config=dg.RunConfig(
+                ops={"benchmark_transactions": {"config": {"files": names, "inbox": inbox_kind}}}
+            ),
+            tags={"benchmon/inbox": inbox_kind, "benchmon/files": str(len(names))},
+        )
+        for names, key in batches
+    ]
+    if run_requests:
+        files = sum(len(names) for names, _ in batches)
+        context.log.info(
+            f"requesting {len(run_requests)} ingest run(s) for {files} file(s) "
+            f"from the {inbox_kind} inbox"
+        )
+    return dg.SensorResult(run_requests=run_requests, cursor=cursor)
+
+
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=TICK_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches <root>/inbox/ and starts one ingest run per batch of ready files.",
+)
+def inbox_sensor(context: dg.SensorEvaluationContext, inbox: InboxResource) -> dg.SensorResult:
+    now = time.time()
+    ready = inbox.folder().ready_files(now=now)
+    planned = plan_batches(context.cursor, ready, inbox.batch_size, now, _finished_runs(context))
+    return _result(context, "folder", *planned)
+
+
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=TICK_SECONDS,
+    default_status=(
+        dg.DefaultSensorStatus.RUNNING
+        if os.environ.get(S3_BUCKET_VAR)
+        else dg.DefaultSensorStatus.STOPPED
+    ),
+    description="Watches s3://<bucket>/<prefix>/inbox/ (set BENCHMON_S3_BUCKET to enable).",
+)
+def s3_inbox_sensor(
+    context: dg.SensorEvaluationContext, s3_inbox: S3InboxResource
+) -> dg.SensorResult | dg.SkipReason:
+    if not s3_inbox.bucket:
+        return dg.SkipReason(f"no bucket configured: set {S3_BUCKET_VAR}")
+    now = time.time()
+    ready = s3_inbox.inbox().ready_files(now=now)
+    planned = plan_batches(context.cursor, ready, s3_inbox.batch_size, now, _finished_runs(context))
+    return _result(context, "s3", *planned)

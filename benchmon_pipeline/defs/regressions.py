@@ -12,7 +12,14 @@ from decimal import Decimal
 
 import dagster as dg
 
+from benchmon_pipeline.defs.resources import (
+    PostgresResource,
+    RegressionRulesResource,
+    WebhookResource,
+)
+from benchmon_pipeline.defs.snapshots import benchmark_snapshots
 from benchmon_pipeline.regressions.alerts import record_findings
+from benchmon_pipeline.regressions.environment import blocking_from_environment
 from benchmon_pipeline.regressions.evaluation import Evaluation, evaluate
 from benchmon_pipeline.regressions.findings import (
     BASELINE,
@@ -23,14 +30,8 @@ from benchmon_pipeline.regressions.findings import (
     Finding,
 )
 from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
-from benchmon_pipeline.regressions.resources import (
-    RegressionRulesResource,
-    blocking_from_environment,
-)
 from benchmon_pipeline.regressions.verdicts import ERROR
-from benchmon_pipeline.regressions.webhook import WebhookResource, notify_pending
-from benchmon_pipeline.resources import PostgresResource
-from benchmon_pipeline.snapshots.assets import benchmark_snapshots
+from benchmon_pipeline.regressions.webhook import notify_pending
 
 BLOCKING = blocking_from_environment()
 TABLE_LIMIT = 100  # rows in the metadata table; the markdown says how many more
@@ -104,7 +105,7 @@ def run_check(
         evaluation = evaluate(conn, rules, settings=rules_resource.settings())
         opened = record_findings(conn, alerting, evaluation.of(*alerting))
         conn.commit()
-        notified = notify_pending(conn, webhook)
+        notified = notify_pending(conn, webhook.webhook())
         conn.commit()
     findings = evaluation.of(*alerting)
     for line in evaluation.not_judged[:20]:

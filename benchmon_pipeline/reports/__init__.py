@@ -1,1 +1,0 @@
-"""Reports: what the pipeline tells people, downstream of the checks."""
