@@ -29,9 +29,13 @@ test: install  ## the whole test suite, on a real PostgreSQL and a real Dagster 
 test-fast: install  ## everything except the end-to-end tests that start `dagster dev`
 	$(VENV)/bin/pytest -m "not e2e"
 
-lint: install
+lint: install  ## ruff, and the import layers (pyproject.toml [tool.importlinter])
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+bench: install  ## every benchmark at full size (long; each script says its sizes)
+	for script in benchmarks/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
 
 format: install
 	$(VENV)/bin/ruff check --fix .
