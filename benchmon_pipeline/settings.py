@@ -1,4 +1,4 @@
-"""Where benchmon keeps things, read once from the environment (design.md §7).
+"""Where benchmon keeps things, read once from the environment (docs/design.md §7).
 
 Every process benchmon starts (the webserver, the daemon, run workers, tests) reads the
 same variables, so the process that starts the embedded database exports its URL and the

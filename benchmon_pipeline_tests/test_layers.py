@@ -1,10 +1,12 @@
 """The layers hold: import-linter's contracts (pyproject.toml) are kept, a backward import
 breaks them, and every module outside the Dagster layer imports with Dagster absent."""
 
+import re
 import shutil
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import benchmon_pipeline
@@ -105,3 +107,61 @@ def test_the_blocker_does_block_dagster():
     )
     assert done.returncode != 0
     assert "dagster is blocked" in done.stderr
+
+
+# The layout as written down -------------------------------------------------------------
+
+PACKAGE = Path(benchmon_pipeline.__path__[0])
+
+
+def layout_table() -> dict[str, int]:
+    """docs/architecture.md's "Code layout" table: package or module → layer."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    section = text.split("## Code layout", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| `([^`]+)` \|", section, flags=re.M)
+    return {name: int(layer) for layer, name in rows}
+
+
+def tree() -> set[str]:
+    """Every package and top-level module of benchmon_pipeline, as the table names them."""
+    packages = {f"{p.name}/" for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    modules = {p.name for p in PACKAGE.glob("*.py") if p.name != "__init__.py"}
+    return packages | modules
+
+
+def test_the_layout_table_lists_every_package_and_nothing_else():
+    listed = set(layout_table())
+    assert listed == tree(), (
+        f"missing from docs/architecture.md: {sorted(tree() - listed)}; "
+        f"listed but not in the tree: {sorted(listed - tree())}"
+    )
+
+
+def test_the_layout_table_and_diagram_follow_the_import_contract():
+    """The table's layer numbers order the packages as pyproject.toml's contract does, and
+    the diagram names every package."""
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in contract["contracts"] if c["id"] == "layers")["layers"]
+    table = layout_table()
+    rank = {}
+    for depth, layer in enumerate(reversed(layers)):
+        for module in re.split(r"[|:]", layer):
+            name = module.strip().removeprefix("benchmon_pipeline.")
+            rank[f"{name}.py" if f"{name}.py" in table else f"{name}/"] = depth
+    assert set(rank) == set(table)
+    for a in rank:
+        for b in rank:
+            assert (rank[a] < rank[b]) == (table[a] < table[b]), (a, b)
+    section = (ROOT / "docs" / "architecture.md").read_text().split("## Code layout")[1]
+    diagram = section.split("```mermaid", 1)[1].split("```", 1)[0]
+    assert all(name in diagram for name in table), [n for n in table if n not in diagram]
+
+
+def test_every_design_reference_names_a_section_of_docs_design_md():
+    sections = set(re.findall(r"^## (\d+)\. ", (ROOT / "docs" / "design.md").read_text(), re.M))
+    cited = set()
+    for folder in ("benchmon_pipeline", "benchmon_pipeline_tests", "sql", "docs"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in (".py", ".sql", ".md"):
+                cited |= set(re.findall(r"design\.md (?:§|section )(\d+)", path.read_text()))
+    assert cited and cited <= sections, sorted(cited - sections)

@@ -447,12 +447,3 @@ def _missing_on_branch(recent: list[Series], confirm_results: int) -> tuple[list
                 )
             )
     return findings, judged
-
-
-def describe_counts(evaluation: Evaluation, rules: Sequence[str] | None = None) -> str:
-    """'baseline: 2 of 40 series, history: 0 of 38 series' — for logs and reports."""
-    parts = []
-    for rule in rules or evaluation.rules:
-        found = len(evaluation.of(rule))
-        parts.append(f"{rule}: {found} finding(s) in {evaluation.judged.get(rule, 0)} judged")
-    return "; ".join(parts)

@@ -9,7 +9,6 @@ from benchmon_pipeline.warehouse.append import AppendOutcome, append_results
 from benchmon_pipeline.warehouse.calls import (
     LogCheck,
     fold_new_results,
-    upsert_result,
     verify_transaction_log,
 )
 
@@ -18,6 +17,5 @@ __all__ = [
     "LogCheck",
     "append_results",
     "fold_new_results",
-    "upsert_result",
     "verify_transaction_log",
 ]

@@ -1,6 +1,6 @@
 """The Python name rule and the database's metric_direction_by_name() never disagree.
 
-The baseline functions in SQL and the checks in Python both apply design.md §7's name rule;
+The baseline functions in SQL and the checks in Python both apply docs/design.md §7's name rule;
 two implementations that drift apart would call the same metric better in one place and
 worse in the other.
 """

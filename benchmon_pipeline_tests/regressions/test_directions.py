@@ -1,4 +1,4 @@
-"""design.md §7's direction order and name rule, and when the log scale applies."""
+"""docs/design.md §7's direction order and name rule, and when the log scale applies."""
 
 from __future__ import annotations
 

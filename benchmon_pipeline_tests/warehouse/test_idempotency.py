@@ -3,9 +3,13 @@
 import json
 import random
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from uuid import UUID
+
+import psycopg
 
 from benchmon_pipeline.results.model import Result
-from benchmon_pipeline.warehouse import append_results, upsert_result
+from benchmon_pipeline.warehouse import append_results
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, upsert, versions
 
 
@@ -142,3 +146,42 @@ def test_sql_writes_floats_as_python_does(db):
         (values,),
     ).fetchone()[0]
     assert written == [repr(v) for v in values]
+
+
+def upsert_result(conn: psycopg.Connection, result: Result, source: str | None = None) -> UUID:
+    """One result through upsert_benchmark_result(), every field named: appended and
+    folded, or the id of the same content stored before."""
+    row = conn.execute(
+        """SELECT upsert_benchmark_result(
+               model_version => %s, dataset_version => %s, prompt_version => %s,
+               environment => %s, metrics => %s::jsonb, created_at => %s::timestamptz,
+               commit_sha => %s, branch_name => %s, model_provider => %s,
+               duration_seconds => %s::numeric, tags => %s::text[], notes => %s,
+               run_id => %s, triggered_by => %s, source => %s,
+               metric_directions => %s::jsonb)""",
+        (
+            result.model_version,
+            result.dataset_version,
+            result.prompt_version,
+            result.environment,
+            json.dumps(result.metrics),
+            result.created_at,
+            result.commit_sha,
+            result.branch_name,
+            result.model_provider,
+            _exact(result.duration_seconds),
+            list(result.tags),
+            result.notes,
+            result.run_id,
+            result.triggered_by,
+            source,
+            json.dumps(result.directions),
+        ),
+    ).fetchone()
+    return row[0]
+
+
+def _exact(number: float | None) -> Decimal | None:
+    """A float as the numeric it spells: PostgreSQL's float8 → numeric cast keeps only 15
+    digits, and the idempotency key hashes all of them."""
+    return None if number is None else Decimal(repr(float(number)))

@@ -1,4 +1,4 @@
-"""The scenarios design.md §6 walks through, on the stored functions."""
+"""The scenarios docs/design.md §6 walks through, on the stored functions."""
 
 from decimal import Decimal
 
