@@ -8,7 +8,7 @@ UV         := $(TOOLS)/bin/uv
 VENV       := .venv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test test-fast lint format bench clean
+.PHONY: install run test test-fast lint format bench schema clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -40,6 +40,9 @@ bench: install  ## every benchmark at full size (long; each script says its size
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+schema: install  ## rewrite sql/schema.sql from the migrations (after adding one)
+	$(VENV)/bin/python -m benchmon_pipeline.db.schema
 
 clean:  ## remove the environments (keeps .benchmon data)
 	rm -rf $(VENV) $(TOOLS)

@@ -69,6 +69,15 @@ def stop(pgdata: Path, wait_seconds: int = 60) -> bool:
     return True
 
 
+def binaries() -> Path:
+    """Where the wheel's PostgreSQL programs are (pg_ctl, psql, pg_dump …)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
 def is_running(pgdata: Path) -> bool:
     """True if a server is running on `pgdata` (per its postmaster.pid)."""
     pid_file = pgdata / "postmaster.pid"

@@ -42,6 +42,8 @@ class Migration:
 def discover(sql_dir: Path = SQL_DIR) -> list[Migration]:
     migrations = []
     for path in sorted(sql_dir.glob("*.sql")):
+        if path.name == "schema.sql":  # the whole schema to read (schema.py), not a step
+            continue
         match = _NAME.match(path.name)
         if not match:
             raise ValueError(f"{path}: migration files are named NNNN_description.sql (lower case)")

@@ -1,0 +1,3599 @@
+-- benchmon's whole current schema, in one file to read.
+--
+-- GENERATED from the migrations (sql/NNNN_*.sql) by `make schema`
+-- (python -m benchmon_pipeline.db.schema); do not edit by hand. Databases are created
+-- and upgraded by the migrations, never from this file; a test builds one database
+-- each way and holds their catalogues equal (benchmon_pipeline_tests/db/test_schema_sql.py).
+--
+-- Roles are cluster-wide, so pg_dump leaves them out: they come first, as the
+-- migrations create them.
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_writer') THEN
+        CREATE ROLE benchmon_writer NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_reader') THEN
+        CREATE ROLE benchmon_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_owner') THEN
+        CREATE ROLE benchmon_owner NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE
+            NOREPLICATION NOBYPASSRLS;
+    END IF;
+    IF NOT pg_has_role(current_user, 'benchmon_owner', 'USAGE') THEN
+        EXECUTE format('GRANT benchmon_owner TO %I', current_user);
+    END IF;
+END $$;
+
+-- PostgreSQL's own functions whose grants the migrations changed (a superuser's
+-- step; pg_dump leaves it out).
+REVOKE ALL ON FUNCTION lo_creat(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION lo_create(oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION lo_from_bytea(oid,bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pg_advisory_lock(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_advisory_lock(bigint) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_advisory_lock(integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_advisory_lock(integer,integer) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_advisory_lock_shared(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_advisory_lock_shared(bigint) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_advisory_lock_shared(integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_advisory_lock_shared(integer,integer) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_advisory_xact_lock(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock(bigint) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_advisory_xact_lock(integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock(integer,integer) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_advisory_xact_lock_shared(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock_shared(bigint) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_advisory_xact_lock_shared(integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock_shared(integer,integer) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_try_advisory_lock(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_try_advisory_lock(bigint) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_try_advisory_lock(integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_try_advisory_lock(integer,integer) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_try_advisory_lock_shared(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_try_advisory_lock_shared(bigint) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_try_advisory_lock_shared(integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_try_advisory_lock_shared(integer,integer) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_try_advisory_xact_lock(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_try_advisory_xact_lock(bigint) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_try_advisory_xact_lock(integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_try_advisory_xact_lock(integer,integer) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_try_advisory_xact_lock_shared(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_try_advisory_xact_lock_shared(bigint) TO benchmon_owner, benchmon_writer;
+REVOKE ALL ON FUNCTION pg_try_advisory_xact_lock_shared(integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_try_advisory_xact_lock_shared(integer,integer) TO benchmon_owner, benchmon_writer;
+
+--
+-- PostgreSQL database dump
+--
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: fold_item; Type: TYPE; Schema: public
+--
+
+CREATE TYPE public.fold_item AS (
+	lock_key integer,
+	model_version text,
+	dataset_version text,
+	prompt_version text,
+	environment text,
+	run_count integer,
+	newest_id uuid,
+	first_seen_at timestamp with time zone
+);
+
+--
+-- Name: benchmark_content_json(text, text, text, text, text, text, text, text, timestamp with time zone, jsonb, text[], text, numeric); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.benchmark_content_json(model_version text, dataset_version text, prompt_version text, environment text, model_provider text, commit_sha text, branch_name text, run_id text, created_at timestamp with time zone, metrics jsonb, tags text[], notes text, duration_seconds numeric) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT '{"branch_name":' || python_json_string(branch_name)
+        || ',"commit_sha":' || python_json_string(commit_sha)
+        || ',"created_at":' || coalesce(
+               '"' || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+               || CASE WHEN to_char(created_at, 'US') = '000000' THEN ''
+                       ELSE '.' || to_char(created_at, 'US') END
+               || '+00:00"', 'null')
+        || ',"dataset_version":' || python_json_string(dataset_version)
+        || ',"duration_seconds":' || coalesce(python_float_repr(duration_seconds::float8), 'null')
+        || ',"environment":' || python_json_string(environment)
+        || ',"metrics":{' || coalesce((
+               SELECT string_agg(python_json_string(m.key) || ':'
+                                 || python_float_repr(m.value::float8), ','
+                                 ORDER BY m.key COLLATE "C")
+               FROM jsonb_each(metrics) AS m), '') || '}'
+        || ',"model_provider":' || python_json_string(model_provider)
+        || ',"model_version":' || python_json_string(model_version)
+        || ',"notes":' || python_json_string(notes)
+        || ',"prompt_version":' || python_json_string(prompt_version)
+        || ',"run_id":' || python_json_string(run_id)
+        || ',"tags":[' || coalesce((
+               SELECT string_agg(python_json_string(t), ',' ORDER BY t COLLATE "C")
+               FROM unnest(tags) AS t), '') || ']}'
+$$;
+
+--
+-- Name: benchmark_content_sha256(text, text, text, text, text, text, text, text, timestamp with time zone, jsonb, text[], text, numeric); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.benchmark_content_sha256(model_version text, dataset_version text, prompt_version text, environment text, model_provider text, commit_sha text, branch_name text, run_id text, created_at timestamp with time zone, metrics jsonb, tags text[], notes text, duration_seconds numeric) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT encode(sha256(convert_to(benchmark_content_json(
+        model_version, dataset_version, prompt_version, environment, model_provider,
+        commit_sha, branch_name, run_id, created_at, metrics, tags, notes,
+        duration_seconds), 'UTF8')), 'hex')
+$$;
+
+--
+-- Name: FUNCTION benchmark_content_sha256(model_version text, dataset_version text, prompt_version text, environment text, model_provider text, commit_sha text, branch_name text, run_id text, created_at timestamp with time zone, metrics jsonb, tags text[], notes text, duration_seconds numeric); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.benchmark_content_sha256(model_version text, dataset_version text, prompt_version text, environment text, model_provider text, commit_sha text, branch_name text, run_id text, created_at timestamp with time zone, metrics jsonb, tags text[], notes text, duration_seconds numeric) IS 'The idempotency key of design.md §7, identical to Result.content_sha256() in Python.';
+
+--
+-- Name: check_content_sha256(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.check_content_sha256() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    stated jsonb;
+    computed text;
+BEGIN
+    IF NEW.content_json IS NOT NULL
+       AND NEW.content_sha256 = encode(sha256(convert_to(NEW.content_json, 'UTF8')), 'hex')
+    THEN
+        -- The fast path: the stated JSON hashes to the key; it must say what the row says.
+        -- jsonb compares numbers as numbers (3 = 3.0), so metrics compare as stored.
+        stated := NEW.content_json::jsonb;
+        IF stated -> 'metrics' = NEW.metrics
+           AND stated ->> 'model_version' = NEW.model_version
+           AND stated ->> 'dataset_version' = NEW.dataset_version
+           AND stated ->> 'prompt_version' = NEW.prompt_version
+           AND (stated ->> 'environment') IS NOT DISTINCT FROM NEW.environment
+           AND (stated ->> 'model_provider') IS NOT DISTINCT FROM NEW.model_provider
+           AND (stated ->> 'commit_sha') IS NOT DISTINCT FROM NEW.commit_sha
+           AND (stated ->> 'branch_name') IS NOT DISTINCT FROM NEW.branch_name
+           AND (stated ->> 'run_id') IS NOT DISTINCT FROM NEW.run_id
+           AND (stated ->> 'notes') IS NOT DISTINCT FROM NEW.notes
+           AND stated -> 'duration_seconds' = coalesce(to_jsonb(NEW.duration_seconds), 'null')
+           -- a result that did not state created_at gets the server's time: not content
+           AND (jsonb_typeof(stated -> 'created_at') = 'null'
+                OR (stated ->> 'created_at')::timestamptz = NEW.created_at)
+           AND stated - '{branch_name,commit_sha,created_at,dataset_version,duration_seconds,
+                          environment,metrics,model_provider,model_version,notes,
+                          prompt_version,run_id,tags}'::text[] = '{}'::jsonb
+        THEN
+            -- tags: stated sorted, stored in the file's order (sorted here only if not)
+            IF stated -> 'tags' = coalesce(to_jsonb(NEW.tags), '[]') THEN
+                NEW.content_json := NULL;
+                RETURN NEW;
+            ELSIF stated -> 'tags' = (SELECT jsonb_agg(x ORDER BY x COLLATE "C")
+                                        FROM unnest(NEW.tags) AS x) THEN
+                NEW.content_json := NULL;
+                RETURN NEW;
+            END IF;
+        END IF;
+    END IF;
+    -- The exact rule, from the columns (numbers as Python's floats): slower, and the
+    -- only path for rows sent without content_json (upsert_benchmark_result(), SQL).
+    computed := public.benchmark_content_sha256(
+        NEW.model_version, NEW.dataset_version, NEW.prompt_version, NEW.environment,
+        NEW.model_provider, NEW.commit_sha, NEW.branch_name, NEW.run_id, NEW.created_at,
+        NEW.metrics, NEW.tags, NEW.notes, NEW.duration_seconds);
+    IF NEW.content_sha256 IS NULL THEN
+        NEW.content_sha256 := computed;
+    ELSIF NEW.content_sha256 <> computed
+          -- a result that did not state created_at: the server's time is not content
+          AND NEW.content_sha256 <> public.benchmark_content_sha256(
+              NEW.model_version, NEW.dataset_version, NEW.prompt_version, NEW.environment,
+              NEW.model_provider, NEW.commit_sha, NEW.branch_name, NEW.run_id, NULL,
+              NEW.metrics, NEW.tags, NEW.notes, NEW.duration_seconds) THEN
+        RAISE EXCEPTION 'content_sha256 % is not the hash of the row''s content',
+                        NEW.content_sha256
+            USING ERRCODE = 'check_violation',
+                  DETAIL = format('the row (model %s, dataset %s, prompt %s) hashes to %s',
+                                  NEW.model_version, NEW.dataset_version,
+                                  NEW.prompt_version, computed),
+                  HINT = 'leave content_sha256 out (the database fills it in) or send the '
+                         'key Result.content_sha256() computes, with its content_json';
+    END IF;
+    NEW.content_json := NULL;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: checkout_snapshot(text, text, text, text, integer, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.checkout_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text DEFAULT NULL::text, reason text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    target benchmark_snapshots :=
+        public.locked_snapshot(model_version, dataset_version, prompt_version, environment, version);
+BEGIN
+    IF NOT target.is_active THEN
+        RAISE EXCEPTION 'snapshot version % is deactivated; activate it before checking it out',
+            version USING ERRCODE = 'check_violation';
+    END IF;
+    UPDATE public.benchmark_snapshots s SET is_current = false, last_updated_at = now()
+     WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (model_version, dataset_version, prompt_version, environment)
+       AND s.is_current AND s.id <> target.id;
+    UPDATE public.benchmark_snapshots s SET is_current = true, last_updated_at = now()
+     WHERE s.id = target.id;
+    PERFORM public.record_snapshot_event('checkout', target, actor, reason);
+    RETURN target.id;
+END $$;
+
+ALTER FUNCTION public.checkout_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) OWNER TO benchmon_owner;
+
+--
+-- Name: clear_baseline(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.clear_baseline(model_version text, dataset_version text, prompt_version text, environment text, actor text DEFAULT NULL::text, reason text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    target benchmark_snapshots;
+BEGIN
+    PERFORM public.lock_configuration(model_version, dataset_version, prompt_version, environment);
+    UPDATE public.benchmark_snapshots s SET is_baseline = false, last_updated_at = now()
+     WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (model_version, dataset_version, prompt_version, environment)
+       AND s.is_baseline
+    RETURNING s.* INTO target;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'configuration (%, %, %, %) has no baseline to clear',
+            model_version, dataset_version, prompt_version, environment
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM public.record_snapshot_event('baseline_cleared', target, actor, reason);
+    RETURN target.id;
+END $$;
+
+ALTER FUNCTION public.clear_baseline(model_version text, dataset_version text, prompt_version text, environment text, actor text, reason text) OWNER TO benchmon_owner;
+
+--
+-- Name: compare_snapshots(text, text, text, text, integer, integer); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.compare_snapshots(model_version text, dataset_version text, prompt_version text, environment text, version_a integer, version_b integer) RETURNS TABLE(metric text, value_a numeric, value_b numeric, delta numeric, percent_change numeric)
+    LANGUAGE plpgsql STABLE
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    a jsonb;
+    b jsonb;
+BEGIN
+    SELECT s.metrics INTO a FROM benchmark_snapshots s
+     WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (model_version, dataset_version, prompt_version, environment)
+       AND s.snapshot_version = version_a;
+    SELECT s.metrics INTO b FROM benchmark_snapshots s
+     WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (model_version, dataset_version, prompt_version, environment)
+       AND s.snapshot_version = version_b;
+    IF a IS NULL OR b IS NULL THEN
+        RAISE EXCEPTION 'configuration (%, %, %, %) has no snapshot version %',
+            model_version, dataset_version, prompt_version, environment,
+            CASE WHEN a IS NULL THEN version_a ELSE version_b END
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN QUERY
+    SELECT coalesce(ma.key, mb.key), ma.value::numeric, mb.value::numeric,
+           mb.value::numeric - ma.value::numeric,
+           round((mb.value::numeric - ma.value::numeric)
+                 / nullif(abs(ma.value::numeric), 0) * 100, 2)
+      FROM jsonb_each(a) AS ma FULL JOIN jsonb_each(b) AS mb ON mb.key = ma.key
+     ORDER BY 1;
+END $$;
+
+--
+-- Name: configuration_lock_key(text, text, text, text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.configuration_lock_key(model_version text, dataset_version text, prompt_version text, environment text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT hashtext(concat_ws(chr(31), model_version, dataset_version, prompt_version, environment))
+$$;
+
+--
+-- Name: daily_trend_rows(date, date); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.daily_trend_rows(first_day date, last_day date) RETURNS TABLE(day date, model_version text, dataset_version text, prompt_version text, environment text, branch_name text, result_count bigint, mean_duration_seconds numeric, metric text, stated_direction text, sample_count bigint, mean double precision, min double precision, max double precision, stddev double precision, p50 double precision, p95 double precision)
+    LANGUAGE plpgsql STABLE COST 1e+07 ROWS 5000 PARALLEL SAFE
+    SET search_path TO '$user', 'public'
+    AS $$
+BEGIN
+    RETURN QUERY
+    SELECT c.day, c.model_version, c.dataset_version, c.prompt_version, c.environment,
+           c.branch_name, c.result_count, c.mean_duration_seconds, v.metric,
+           (SELECT min(d ->> v.metric) FROM unnest(c.directions) AS d),
+           cardinality(v.vals)::bigint, s.mean, s.pct[1], s.pct[4], s.stddev, s.pct[2], s.pct[3]
+      FROM (SELECT (t.created_at AT TIME ZONE 'UTC')::date AS day, t.model_version,
+                   t.dataset_version, t.prompt_version, t.environment,
+                   coalesce(t.branch_name, '') AS branch_name,
+                   count(*) AS result_count, avg(t.duration_seconds) AS mean_duration_seconds,
+                   array_agg(t.metrics) AS metrics,
+                   -- only the rows that state directions: most state none
+                   array_agg(t.metric_directions) FILTER (WHERE t.metric_directions <> '{}')
+                       AS directions
+              FROM benchmark_transactions t
+             WHERE t.created_at >= first_day::timestamp AT TIME ZONE 'UTC'
+               AND t.created_at < (last_day + 1)::timestamp AT TIME ZONE 'UTC'
+             GROUP BY 1, 2, 3, 4, 5, 6) c
+      LEFT JOIN LATERAL (  -- no row when a configuration-day's results have no metric
+            -- each value is cast once, here: the statistics below read the array
+            -- (unnest in a select list streams; in FROM it would copy into a tuplestore)
+            SELECT e.key AS metric, array_agg((e.obj ->> e.key)::double precision) AS vals
+              FROM (SELECT o.obj, jsonb_object_keys(o.obj) AS key
+                      FROM (SELECT unnest(c.metrics) AS obj) o) e
+             GROUP BY e.key) v ON true
+     CROSS JOIN LATERAL (
+            -- one sort for min, p50, p95 and max: percentile_cont at 0 and 1 returns the
+            -- smallest and largest value exactly
+            SELECT avg(u.x) AS mean, stddev_samp(u.x) AS stddev,
+                   percentile_cont(ARRAY[0, 0.5, 0.95, 1]) WITHIN GROUP (ORDER BY u.x) AS pct
+              FROM (SELECT unnest(v.vals) AS x) u) s;
+END $$;
+
+--
+-- Name: FUNCTION daily_trend_rows(first_day date, last_day date); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.daily_trend_rows(first_day date, last_day date) IS 'The trend rows of a range of UTC days, read from the log (used by refresh_daily_trends).';
+
+--
+-- Name: detect_metric_regressions(text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.detect_metric_regressions(model_version text DEFAULT NULL::text) RETURNS TABLE(model_version text, dataset_version text, prompt_version text, environment text, current_version integer, baseline_version integer, metric text, direction text, baseline_value numeric, current_value numeric, worsening numeric, abs_threshold numeric, rel_threshold numeric, is_regression boolean)
+    LANGUAGE sql STABLE
+    AS $$
+    WITH pairs AS (
+        SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
+               c.snapshot_version AS current_version, b.snapshot_version AS baseline_version,
+               m.key AS metric, m.value::numeric AS current_value,
+               (b.metrics -> m.key)::numeric AS baseline_value,
+               metric_direction(m.key, t.metric_directions ->> m.key, c.model_version,
+                                c.dataset_version, c.prompt_version, c.environment) AS direction
+          FROM benchmark_snapshots c
+          JOIN benchmark_snapshots b
+            ON (b.model_version, b.dataset_version, b.prompt_version, b.environment)
+             = (c.model_version, c.dataset_version, c.prompt_version, c.environment)
+           AND b.is_baseline
+          JOIN benchmark_transactions t ON t.id = c.transaction_id
+         CROSS JOIN jsonb_each(c.metrics) AS m
+         WHERE c.is_current AND b.metrics ? m.key
+           AND (detect_metric_regressions.model_version IS NULL
+                OR c.model_version = detect_metric_regressions.model_version)
+    ), judged AS (
+        SELECT p.*,
+               CASE p.direction WHEN 'higher' THEN p.baseline_value - p.current_value
+                                ELSE p.current_value - p.baseline_value END AS worsening,
+               CASE WHEN o.metric IS NOT NULL THEN o.abs_threshold
+                    WHEN d.name IS NOT NULL THEN d.abs_threshold END AS abs_threshold,
+               CASE WHEN o.metric IS NOT NULL THEN o.rel_threshold
+                    WHEN d.name IS NOT NULL THEN d.rel_threshold
+                    ELSE 0.05 END AS rel_threshold
+          FROM pairs p
+          LEFT JOIN metric_overrides o
+            ON (o.model_version, o.dataset_version, o.prompt_version, o.environment, o.metric)
+             = (p.model_version, p.dataset_version, p.prompt_version, p.environment, p.metric)
+          LEFT JOIN metric_definitions d ON d.name = p.metric
+    )
+    SELECT j.model_version, j.dataset_version, j.prompt_version, j.environment,
+           j.current_version, j.baseline_version, j.metric, j.direction, j.baseline_value,
+           j.current_value, j.worsening, j.abs_threshold, j.rel_threshold,
+           coalesce(j.worsening >= j.abs_threshold, false)
+           OR coalesce(j.baseline_value <> 0
+                       AND j.worsening >= j.rel_threshold * abs(j.baseline_value), false)
+      FROM judged j
+     ORDER BY j.model_version, j.dataset_version, j.prompt_version, j.environment, j.metric
+$$;
+
+--
+-- Name: detect_regression(text, double precision); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.detect_regression(model_version text, threshold double precision) RETURNS TABLE(model_version text, dataset_version text, prompt_version text, environment text, current_version integer, baseline_version integer, current_f1 numeric, baseline_f1 numeric, f1_drop numeric, is_regression boolean)
+    LANGUAGE sql STABLE
+    AS $_$
+    SELECT * FROM detect_regression($1, $2::numeric)
+$_$;
+
+--
+-- Name: detect_regression(text, numeric); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.detect_regression(model_version text, threshold numeric DEFAULT 0.05) RETURNS TABLE(model_version text, dataset_version text, prompt_version text, environment text, current_version integer, baseline_version integer, current_f1 numeric, baseline_f1 numeric, f1_drop numeric, is_regression boolean)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
+           c.snapshot_version, b.snapshot_version, c.f1_score, b.f1_score,
+           b.f1_score - c.f1_score, b.f1_score - c.f1_score >= threshold
+      FROM benchmark_snapshots c
+      JOIN benchmark_snapshots b
+        ON (b.model_version, b.dataset_version, b.prompt_version, b.environment)
+         = (c.model_version, c.dataset_version, c.prompt_version, c.environment)
+       AND b.is_baseline
+     WHERE c.is_current AND c.model_version = detect_regression.model_version
+     ORDER BY c.dataset_version, c.prompt_version, c.environment
+$$;
+
+--
+-- Name: fold_transactions(boolean, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.fold_transactions(own_rows_only boolean DEFAULT false, actor text DEFAULT NULL::text) RETURNS TABLE(snapshot_id uuid, model_version text, dataset_version text, prompt_version text, environment text, snapshot_version integer, transaction_id uuid, run_count integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+DECLARE
+    own xid8 := pg_current_xact_id();
+    snap pg_snapshot := pg_current_snapshot();  -- taken before any scan below
+    who text := coalesce(actor, session_user);
+    own_through bigint;
+    own_last bigint;
+    horizon xid8;
+    claimed xid8[] := '{}';
+    items fold_item[];
+BEGIN
+    -- 1. Claim: this transaction's rows not folded yet (the newest seq through the
+    --    (xact_id, seq) index: one probe, however many rows the transaction holds) …
+    SELECT a.through_seq INTO own_through FROM public.fold_applied a WHERE a.xact_id = own;
+    SELECT t.seq INTO own_last FROM public.benchmark_transactions t
+     WHERE t.xact_id = own ORDER BY t.xact_id DESC, t.seq DESC LIMIT 1;
+    IF own_last > coalesce(own_through, 0) THEN
+        INSERT INTO public.fold_applied (xact_id, through_seq) VALUES (own, own_last)
+        ON CONFLICT (xact_id) DO UPDATE SET through_seq = EXCLUDED.through_seq;
+    END IF;
+
+    -- … and every committed transaction nobody has claimed.
+    IF NOT own_rows_only THEN
+        -- Below the horizon every transaction has ended (our own one excepted, when it
+        -- holds a claim: rows it appends later are folded when it commits).
+        horizon := least(pg_snapshot_xmax(snap), (SELECT min(x) FROM pg_snapshot_xip(snap) AS x));
+        IF own_last IS NULL AND own_through IS NULL THEN
+            horizon := least(horizon, own);
+        END IF;
+        WITH claim AS (
+            INSERT INTO public.fold_applied (xact_id, through_seq)
+            SELECT t.xact_id, max(t.seq)
+              FROM public.benchmark_transactions t
+             WHERE t.xact_id >= (SELECT s.low_water FROM public.fold_state s)
+               AND t.xact_id <> own
+               AND NOT EXISTS (SELECT FROM public.fold_applied a WHERE a.xact_id = t.xact_id)
+             GROUP BY t.xact_id
+            ON CONFLICT (xact_id) DO NOTHING
+            RETURNING fold_applied.xact_id)
+        SELECT coalesce(array_agg(c.xact_id), '{}') INTO claimed FROM claim c;
+        -- Advance the mark unless another fold holds it (it will advance it then).
+        UPDATE public.fold_state s SET low_water = horizon
+         WHERE s.low_water < horizon
+           AND s.singleton IN (SELECT f.singleton FROM public.fold_state f FOR UPDATE SKIP LOCKED);
+    END IF;
+
+    -- 2. What to apply, per configuration: tracked-branch results only; the newest result
+    --    (created_at, then seq) is the one the version shows. Ordered by lock key.
+    SELECT array_agg(ROW(public.configuration_lock_key(g.model_version, g.dataset_version,
+                                                g.prompt_version, g.environment),
+                         g.model_version, g.dataset_version, g.prompt_version, g.environment,
+                         g.n, g.newest_id, g.first_seen_at)::fold_item
+                     ORDER BY public.configuration_lock_key(g.model_version, g.dataset_version,
+                                                     g.prompt_version, g.environment),
+                              g.model_version COLLATE "C", g.dataset_version COLLATE "C",
+                              g.prompt_version COLLATE "C", g.environment COLLATE "C")
+      INTO items
+      FROM (SELECT t.model_version COLLATE "C" AS model_version,
+                   t.dataset_version COLLATE "C" AS dataset_version,
+                   t.prompt_version COLLATE "C" AS prompt_version,
+                   t.environment COLLATE "C" AS environment,
+                   count(*)::integer AS n,
+                   (array_agg(t.id ORDER BY t.created_at DESC, t.seq DESC))[1] AS newest_id,
+                   min(t.created_at) AS first_seen_at
+              FROM public.benchmark_transactions t
+              LEFT JOIN public.tracked_branches b
+                     ON (b.model_version, b.dataset_version, b.prompt_version, b.environment)
+                      = (t.model_version, t.dataset_version, t.prompt_version, t.environment)
+             WHERE (t.xact_id = ANY (claimed)
+                    OR (t.xact_id = own AND t.seq > coalesce(own_through, 0)))
+               AND (t.branch_name IS NULL OR t.branch_name = coalesce(b.branch_name, 'main'))
+             GROUP BY 1, 2, 3, 4) AS g;
+    IF items IS NULL THEN
+        RETURN;
+    END IF;
+
+    -- 3. Serialize per configuration: every lock in one statement, taken in the items'
+    --    (lock key) order, so folds never deadlock; held until commit. Statements below
+    --    run after it, so their snapshots see whatever a previous holder committed.
+    PERFORM pg_advisory_xact_lock(1651339118, i.lock_key)  -- public.lock_configuration()'s lock
+       FROM unnest(items) WITH ORDINALITY AS i
+      ORDER BY i.ordinality;
+
+    -- 4. The current versions stop being current (one statement; the new versions are
+    --    inserted by the next one, because the unique index on is_current is checked row
+    --    by row).
+    UPDATE public.benchmark_snapshots s SET is_current = false, last_updated_at = now()
+      FROM unnest(items) AS i
+     WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (i.model_version, i.dataset_version, i.prompt_version, i.environment)
+       AND s.is_current;
+
+    -- 5. One new current version per configuration, numbered after its highest version,
+    --    and its new_version event, in one statement.
+    RETURN QUERY
+    WITH next AS (
+        SELECT i.*, gen_random_uuid() AS id,
+               coalesce((SELECT s.snapshot_version FROM public.benchmark_snapshots s
+                          WHERE (s.model_version, s.dataset_version, s.prompt_version,
+                                 s.environment)
+                              = (i.model_version, i.dataset_version, i.prompt_version,
+                                 i.environment)
+                          ORDER BY s.snapshot_version DESC LIMIT 1), 0) + 1 AS version
+          FROM unnest(items) AS i
+    ), created AS (
+        INSERT INTO public.benchmark_snapshots
+            (id, snapshot_version, created_at, model_version, dataset_version,
+             prompt_version, environment, transaction_id, metrics, is_current, is_baseline,
+             is_active, run_count, first_seen_at, last_updated_at)
+        SELECT n.id, n.version, now(), n.model_version, n.dataset_version, n.prompt_version,
+               n.environment, n.newest_id, t.metrics, true, false, true, n.run_count,
+               n.first_seen_at, now()
+          FROM next n JOIN public.benchmark_transactions t ON t.id = n.newest_id
+        RETURNING benchmark_snapshots.*
+    ), logged AS (
+        INSERT INTO public.snapshot_events
+            (event_type, model_version, dataset_version, prompt_version, environment,
+             snapshot_version, snapshot_id, transaction_id, run_count, first_seen_at, actor)
+        SELECT 'new_version', c.model_version, c.dataset_version, c.prompt_version,
+               c.environment, c.snapshot_version, c.id, c.transaction_id, c.run_count,
+               c.first_seen_at, who
+          FROM created c
+    )
+    SELECT c.id, c.model_version, c.dataset_version, c.prompt_version, c.environment,
+           c.snapshot_version, c.transaction_id, c.run_count
+      FROM created c;
+END $$;
+
+ALTER FUNCTION public.fold_transactions(own_rows_only boolean, actor text) OWNER TO benchmon_owner;
+
+--
+-- Name: FUNCTION fold_transactions(own_rows_only boolean, actor text); Type: COMMENT; Schema: public; Owner: benchmon_owner
+--
+
+COMMENT ON FUNCTION public.fold_transactions(own_rows_only boolean, actor text) IS 'The one routine that turns log rows into snapshot versions (each row applied once).';
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: benchmark_snapshots; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.benchmark_snapshots (
+    id uuid NOT NULL,
+    snapshot_version integer NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    transaction_id uuid NOT NULL,
+    metrics jsonb NOT NULL,
+    f1_score numeric GENERATED ALWAYS AS ((COALESCE((metrics -> 'f1_score'::text), (metrics -> 'f1'::text)))::numeric) STORED,
+    "precision" numeric GENERATED ALWAYS AS (((metrics -> 'precision'::text))::numeric) STORED,
+    recall numeric GENERATED ALWAYS AS (((metrics -> 'recall'::text))::numeric) STORED,
+    latency_ms numeric GENERATED ALWAYS AS (((metrics -> 'latency_ms'::text))::numeric) STORED,
+    is_current boolean NOT NULL,
+    is_baseline boolean DEFAULT false NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    run_count integer NOT NULL,
+    first_seen_at timestamp with time zone NOT NULL,
+    last_updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT baseline_is_active CHECK ((is_active OR (NOT is_baseline))),
+    CONSTRAINT benchmark_snapshots_run_count_check CHECK ((run_count > 0)),
+    CONSTRAINT benchmark_snapshots_snapshot_version_check CHECK ((snapshot_version > 0)),
+    CONSTRAINT current_version_is_active CHECK ((is_active OR (NOT is_current)))
+);
+
+--
+-- Name: TABLE benchmark_snapshots; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.benchmark_snapshots IS 'Versions per configuration, derived from benchmark_transactions + snapshot_events.';
+
+--
+-- Name: get_snapshot_history(text, text, text, text, integer); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.get_snapshot_history(model_version text, dataset_version text, prompt_version text, environment text, history_limit integer DEFAULT 10) RETURNS SETOF public.benchmark_snapshots
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT s.* FROM benchmark_snapshots s
+     WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (get_snapshot_history.model_version, get_snapshot_history.dataset_version,
+            get_snapshot_history.prompt_version, get_snapshot_history.environment)
+     ORDER BY s.snapshot_version DESC
+     LIMIT history_limit
+$$;
+
+--
+-- Name: guard_regression_alert(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.guard_regression_alert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    unchanged regression_alerts;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        -- An alert is born open, seen once, and not yet sent: the rest is its lifecycle.
+        IF NEW.status <> 'open' THEN
+            RAISE EXCEPTION 'a new regression alert must be open, not %', NEW.status
+                USING ERRCODE = 'check_violation',
+                      HINT = 'insert it open, then acknowledge or resolve it';
+        END IF;
+        NEW.first_seen_at := now();
+        NEW.last_seen_at := now();
+        NEW.times_seen := 1;
+        NEW.notified_at := NULL;
+        RETURN NEW;
+    END IF;
+
+    IF OLD.status = 'resolved' THEN
+        -- Final. The one thing still allowed: recording that the message about it went
+        -- out (the webhook may deliver while an evaluation resolves it).
+        unchanged := NEW;
+        unchanged.notified_at := OLD.notified_at;
+        IF unchanged IS DISTINCT FROM OLD OR OLD.notified_at IS NOT NULL THEN
+            RAISE EXCEPTION '% is resolved (by % at %); a resolved alert is final',
+                regression_alert_label(OLD), OLD.resolved_by, OLD.resolved_at
+                USING ERRCODE = 'check_violation',
+                      HINT = 'if the regression is back, the next evaluation opens a new alert';
+        END IF;
+        IF NEW.notified_at IS NOT NULL THEN
+            NEW.notified_at := now();
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    IF (NEW.id, NEW.rule, NEW.model_version, NEW.dataset_version, NEW.prompt_version,
+        NEW.environment, NEW.metric, NEW.first_seen_at)
+       IS DISTINCT FROM
+       (OLD.id, OLD.rule, OLD.model_version, OLD.dataset_version, OLD.prompt_version,
+        OLD.environment, OLD.metric, OLD.first_seen_at) THEN
+        RAISE EXCEPTION 'the rule, configuration, metric and first_seen_at of % never change',
+            regression_alert_label(OLD)
+            USING ERRCODE = 'check_violation';
+    END IF;
+
+    IF NEW.status <> OLD.status AND (OLD.status, NEW.status) NOT IN (
+           ('open', 'acknowledged'), ('open', 'resolved'), ('acknowledged', 'resolved')) THEN
+        RAISE EXCEPTION '% is %: it cannot become % (open → acknowledged → resolved)',
+            regression_alert_label(OLD), OLD.status, NEW.status
+            USING ERRCODE = 'check_violation';
+    END IF;
+
+    IF OLD.status = 'acknowledged'
+       AND (NEW.acknowledged_at, NEW.acknowledged_by, NEW.acknowledged_note)
+           IS DISTINCT FROM (OLD.acknowledged_at, OLD.acknowledged_by, OLD.acknowledged_note) THEN
+        RAISE EXCEPTION '% is already acknowledged (by % at %)',
+            regression_alert_label(OLD), OLD.acknowledged_by, OLD.acknowledged_at
+            USING ERRCODE = 'check_violation';
+    END IF;
+
+    IF OLD.severity = 'ERROR' AND NEW.severity = 'WARN' THEN
+        RAISE EXCEPTION '% is ERROR: its severity is never lowered', regression_alert_label(OLD)
+            USING ERRCODE = 'check_violation',
+                  HINT = 'resolve it; a later finding opens a new alert at its own severity';
+    END IF;
+
+    IF OLD.notified_at IS NOT NULL AND NEW.notified_at IS DISTINCT FROM OLD.notified_at THEN
+        RAISE EXCEPTION '% was already notified at %', regression_alert_label(OLD),
+            OLD.notified_at
+            USING ERRCODE = 'check_violation';
+    END IF;
+
+    -- The server's clock, not the client's.
+    IF NEW.status = 'acknowledged' AND OLD.status = 'open' THEN
+        NEW.acknowledged_at := now();
+    END IF;
+    IF NEW.status = 'resolved' THEN
+        NEW.resolved_at := now();
+    END IF;
+    IF NEW.notified_at IS NOT NULL AND OLD.notified_at IS NULL THEN
+        NEW.notified_at := now();
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: guard_regression_alert_transition(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.guard_regression_alert_transition() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.status = OLD.status THEN
+        IF OLD.status = 'acknowledged' THEN
+            RAISE EXCEPTION '% is already acknowledged (by % at %)',
+                regression_alert_label(OLD), OLD.acknowledged_by, OLD.acknowledged_at
+                USING ERRCODE = 'check_violation';
+        ELSIF OLD.status = 'resolved' THEN
+            RAISE EXCEPTION '% is resolved (by % at %); a resolved alert is final',
+                regression_alert_label(OLD), OLD.resolved_by, OLD.resolved_at
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RAISE EXCEPTION '% is %: set status to acknowledge or resolve it',
+            regression_alert_label(OLD), OLD.status
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: lock_configuration(text, text, text, text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.lock_configuration(model_version text, dataset_version text, prompt_version text, environment text) RETURNS void
+    LANGUAGE sql
+    AS $$
+    SELECT pg_advisory_xact_lock(1651339118,  -- 'bmon': configuration locks
+        configuration_lock_key(model_version, dataset_version, prompt_version, environment))
+$$;
+
+--
+-- Name: locked_snapshot(text, text, text, text, integer); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.locked_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer) RETURNS public.benchmark_snapshots
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    found_row benchmark_snapshots;
+BEGIN
+    PERFORM lock_configuration(model_version, dataset_version, prompt_version, environment);
+    SELECT s.* INTO found_row FROM benchmark_snapshots s
+     WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (model_version, dataset_version, prompt_version, environment)
+       AND s.snapshot_version = version;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'configuration (%, %, %, %) has no snapshot version %',
+            model_version, dataset_version, prompt_version, environment, version
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN found_row;
+END $$;
+
+--
+-- Name: mark_trend_days(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.mark_trend_days() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    INSERT INTO public.trend_dirty_days (day)
+    SELECT DISTINCT (n.created_at AT TIME ZONE 'UTC')::date FROM new_rows n;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.mark_trend_days() OWNER TO benchmon_owner;
+
+--
+-- Name: metric_direction(text, text, text, text, text, text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.metric_direction(name text, stated text DEFAULT NULL::text, model_version text DEFAULT NULL::text, dataset_version text DEFAULT NULL::text, prompt_version text DEFAULT NULL::text, environment text DEFAULT NULL::text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce(
+        CASE WHEN stated IN ('higher', 'lower') THEN stated END,
+        (SELECT o.direction FROM metric_overrides o
+          WHERE (o.model_version, o.dataset_version, o.prompt_version, o.environment, o.metric)
+              = (metric_direction.model_version, metric_direction.dataset_version,
+                 metric_direction.prompt_version, metric_direction.environment,
+                 metric_direction.name)),
+        (SELECT d.direction FROM metric_definitions d WHERE d.name = metric_direction.name),
+        metric_direction_by_name(metric_direction.name))
+$$;
+
+--
+-- Name: metric_direction_by_name(text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.metric_direction_by_name(name text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $_$
+    SELECT CASE WHEN EXISTS (
+        SELECT FROM regexp_split_to_table(
+                        lower(regexp_replace(name, '([a-z0-9])([A-Z])', '\1_\2', 'g')),
+                        '[^a-z0-9]+') AS word
+         WHERE word ~ '^(latency|duration|time|cost|error|loss|perplexity|memory|mae|rmse)(s|es)?$'
+            OR word ~ '.time$')
+    THEN 'lower' ELSE 'higher' END
+$_$;
+
+--
+-- Name: performance_trends(text, timestamp with time zone); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.performance_trends(model_version text DEFAULT NULL::text, since timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS TABLE(day date, model_version text, environment text, branch_name text, run_count bigint, avg_f1 numeric, avg_precision numeric, avg_recall numeric, avg_accuracy numeric, avg_latency_ms numeric, avg_duration_seconds numeric)
+    LANGUAGE sql STABLE
+    AS $_$
+    SELECT (t.created_at AT TIME ZONE 'UTC')::date, t.model_version, t.environment,
+           t.branch_name, count(*),
+           avg(coalesce(t.metrics -> 'f1_score', t.metrics -> 'f1')::numeric),
+           avg((t.metrics -> 'precision')::numeric),
+           avg((t.metrics -> 'recall')::numeric),
+           avg((t.metrics -> 'accuracy')::numeric),
+           avg((t.metrics -> 'latency_ms')::numeric),
+           avg(t.duration_seconds)
+      FROM benchmark_transactions t
+     WHERE ($1 IS NULL OR t.model_version = $1)
+       AND t.created_at >= coalesce($2, '-infinity')  -- stays usable by the index
+     GROUP BY 1, 2, 3, 4
+$_$;
+
+--
+-- Name: python_float_repr(double precision); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.python_float_repr(value double precision) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET extra_float_digits TO '1'
+    AS $$
+DECLARE
+    shortest text := abs(value)::text;
+    mantissa text := split_part(shortest, 'e', 1);
+    digits text := replace(mantissa, '.', '');
+    -- value = 0.<digits> × 10^point
+    point int := coalesce(nullif(position('.' in mantissa), 0) - 1, length(mantissa))
+                 + coalesce(nullif(split_part(shortest, 'e', 2), '')::int, 0);
+    sign text := CASE WHEN value < 0 THEN '-' ELSE '' END;
+    rounded numeric;
+BEGIN
+    IF value = 0 THEN
+        RETURN CASE WHEN value::text LIKE '-%' THEN '-0.0' ELSE '0.0' END;
+    END IF;
+    WHILE left(digits, 1) = '0' LOOP  -- 0.00123 → digits 123, point -2
+        digits := substr(digits, 2);
+        point := point - 1;
+    END LOOP;
+    digits := rtrim(digits, '0');
+    -- PostgreSQL prints integer-valued doubles above 2^53 with all their exact digits
+    -- where fewer round-trip (6.1118540154407456e+16 for Python's 6.111854015440746e+16).
+    IF length(digits) >= 16 AND point < 309 THEN  -- (a candidate of 0.x e309 would overflow)
+        FOR p IN 1..length(digits) - 1 LOOP
+            rounded := round(('0.' || digits)::numeric, p);
+            IF (rounded::text || 'e' || point)::float8 = abs(value) THEN
+                IF rounded >= 1 THEN  -- 0.99… rounded up to 1
+                    digits := '1';
+                    point := point + 1;
+                ELSE
+                    digits := rtrim(substr(rounded::text, 3), '0');
+                END IF;
+                EXIT;
+            END IF;
+        END LOOP;
+    END IF;
+    IF point <= -4 OR point > 16 THEN  -- Python's switch to exponent notation
+        RETURN sign || left(digits, 1)
+            || CASE WHEN length(digits) > 1 THEN '.' || substr(digits, 2) ELSE '' END
+            || 'e' || CASE WHEN point - 1 < 0 THEN '-' ELSE '+' END
+            || CASE WHEN abs(point - 1) < 10 THEN '0' ELSE '' END || abs(point - 1);
+    ELSIF point <= 0 THEN
+        RETURN sign || '0.' || repeat('0', -point) || digits;
+    ELSIF point >= length(digits) THEN
+        RETURN sign || digits || repeat('0', point - length(digits)) || '.0';
+    END IF;
+    RETURN sign || left(digits, point) || '.' || substr(digits, point + 1);
+END $$;
+
+--
+-- Name: python_json_string(text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.python_json_string(value text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $_$
+DECLARE
+    out text := '';
+    ch text;
+    code int;
+BEGIN
+    IF value IS NULL THEN
+        RETURN 'null';
+    ELSIF value ~ '^[ -~]*$' THEN  -- printable ASCII: both escape only " and \
+        RETURN to_json(value)::text;
+    END IF;
+    FOREACH ch IN ARRAY regexp_split_to_array(value, '') LOOP
+        code := ascii(ch);
+        out := out || CASE
+            WHEN ch = '"' THEN '\"'
+            WHEN ch = '\' THEN '\\'
+            WHEN code = 8 THEN '\b'
+            WHEN code = 9 THEN '\t'
+            WHEN code = 10 THEN '\n'
+            WHEN code = 12 THEN '\f'
+            WHEN code = 13 THEN '\r'
+            WHEN code BETWEEN 32 AND 126 THEN ch
+            WHEN code < 65536 THEN '\u' || lpad(to_hex(code), 4, '0')
+            ELSE '\u' || to_hex(55296 + ((code - 65536) >> 10))
+              || '\u' || to_hex(56320 + ((code - 65536) & 1023))
+        END;
+    END LOOP;
+    RETURN '"' || out || '"';
+END $_$;
+
+--
+-- Name: reader_may_read(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.reader_may_read() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT coalesce((SELECT s.reader_access = 'read' FROM public.security_settings s), false)
+$$;
+
+ALTER FUNCTION public.reader_may_read() OWNER TO benchmon_owner;
+
+--
+-- Name: FUNCTION reader_may_read(); Type: COMMENT; Schema: public; Owner: benchmon_owner
+--
+
+COMMENT ON FUNCTION public.reader_may_read() IS 'security_settings.reader_access = ''read'': the reader role''s row-level policies ask it.';
+
+--
+-- Name: rebuild_snapshots(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.rebuild_snapshots() RETURNS TABLE(id uuid, snapshot_version integer, created_at timestamp with time zone, model_version text, dataset_version text, prompt_version text, environment text, transaction_id uuid, metrics jsonb, is_current boolean, is_baseline boolean, is_active boolean, run_count integer, first_seen_at timestamp with time zone, last_updated_at timestamp with time zone)
+    LANGUAGE sql STABLE
+    AS $$
+    WITH e AS (
+        SELECT ev.*, (ev.model_version, ev.dataset_version, ev.prompt_version,
+                      ev.environment) AS configuration
+          FROM snapshot_events ev
+    ), currency AS (
+        SELECT e.*, lag(e.snapshot_version) OVER w AS previous
+          FROM e WHERE e.event_type IN ('new_version', 'checkout')
+        WINDOW w AS (PARTITION BY e.configuration ORDER BY e.event_id)
+    ), baseline AS (
+        SELECT e.*, lag(CASE WHEN e.event_type = 'baseline_set' THEN e.snapshot_version END)
+                        OVER w AS previous
+          FROM e WHERE e.event_type IN ('baseline_set', 'baseline_cleared')
+        WINDOW w AS (PARTITION BY e.configuration ORDER BY e.event_id)
+    ), touches AS (
+        SELECT e.configuration, e.snapshot_version, e.event_id, e.occurred_at FROM e
+        UNION ALL
+        SELECT c.configuration, c.previous, c.event_id, c.occurred_at FROM currency c
+         WHERE c.previous <> c.snapshot_version
+        UNION ALL
+        SELECT b.configuration, b.previous, b.event_id, b.occurred_at FROM baseline b
+         WHERE b.event_type = 'baseline_set' AND b.previous <> b.snapshot_version
+    ), last_touch AS (
+        SELECT DISTINCT ON (t.configuration, t.snapshot_version)
+               t.configuration, t.snapshot_version, t.occurred_at
+          FROM touches t ORDER BY t.configuration, t.snapshot_version, t.event_id DESC
+    ), current_version AS (
+        SELECT DISTINCT ON (c.configuration) c.configuration, c.snapshot_version
+          FROM currency c ORDER BY c.configuration, c.event_id DESC
+    ), baseline_version AS (
+        SELECT DISTINCT ON (b.configuration) b.configuration, b.event_type, b.snapshot_version
+          FROM baseline b ORDER BY b.configuration, b.event_id DESC
+    ), activity AS (
+        SELECT DISTINCT ON (e.configuration, e.snapshot_version)
+               e.configuration, e.snapshot_version, e.event_type = 'activated' AS active
+          FROM e WHERE e.event_type IN ('activated', 'deactivated')
+         ORDER BY e.configuration, e.snapshot_version, e.event_id DESC
+    )
+    SELECT v.snapshot_id, v.snapshot_version, v.occurred_at, v.model_version,
+           v.dataset_version, v.prompt_version, v.environment, v.transaction_id, t.metrics,
+           coalesce(cv.snapshot_version = v.snapshot_version, false),
+           coalesce(bv.event_type = 'baseline_set' AND bv.snapshot_version = v.snapshot_version,
+                    false),
+           coalesce(a.active, true), v.run_count, v.first_seen_at, lt.occurred_at
+      FROM e AS v
+      JOIN benchmark_transactions t ON t.id = v.transaction_id
+      LEFT JOIN current_version cv ON cv.configuration = v.configuration
+      LEFT JOIN baseline_version bv ON bv.configuration = v.configuration
+      LEFT JOIN activity a
+             ON a.configuration = v.configuration AND a.snapshot_version = v.snapshot_version
+      LEFT JOIN last_touch lt
+             ON lt.configuration = v.configuration AND lt.snapshot_version = v.snapshot_version
+     WHERE v.event_type = 'new_version'
+$$;
+
+--
+-- Name: FUNCTION rebuild_snapshots(); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.rebuild_snapshots() IS 'benchmark_snapshots recomputed from benchmark_transactions + snapshot_events.';
+
+--
+-- Name: record_regression_alert_event(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.record_regression_alert_event() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO public.regression_alert_events (alert_id, event_type, severity, actor, note)
+        VALUES (NEW.id, 'opened', NEW.severity, session_user, NEW.reason);
+        RETURN NULL;
+    END IF;
+    IF NEW.severity <> OLD.severity THEN
+        INSERT INTO public.regression_alert_events (alert_id, event_type, severity, actor, note)
+        VALUES (NEW.id, 'escalated', NEW.severity, session_user, NEW.reason);
+    END IF;
+    IF NEW.status = 'acknowledged' AND OLD.status = 'open' THEN
+        INSERT INTO public.regression_alert_events (alert_id, event_type, severity, actor, note)
+        VALUES (NEW.id, 'acknowledged', NEW.severity, NEW.acknowledged_by, NEW.acknowledged_note);
+    END IF;
+    IF NEW.status = 'resolved' AND OLD.status <> 'resolved' THEN
+        INSERT INTO public.regression_alert_events (alert_id, event_type, severity, actor, note)
+        VALUES (NEW.id, 'resolved', NEW.severity, NEW.resolved_by, NEW.resolved_note);
+    END IF;
+    IF NEW.notified_at IS NOT NULL AND OLD.notified_at IS NULL THEN
+        INSERT INTO public.regression_alert_events (alert_id, event_type, severity, actor)
+        VALUES (NEW.id, 'notified', NEW.severity, session_user);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.record_regression_alert_event() OWNER TO benchmon_owner;
+
+--
+-- Name: record_snapshot_event(text, public.benchmark_snapshots, text, text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.record_snapshot_event(event_type text, target public.benchmark_snapshots, actor text, reason text) RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO snapshot_events
+        (event_type, model_version, dataset_version, prompt_version, environment,
+         snapshot_version, snapshot_id, actor, reason)
+    VALUES (event_type, target.model_version, target.dataset_version, target.prompt_version,
+            target.environment, target.snapshot_version, target.id,
+            coalesce(actor, session_user), reason)
+$$;
+
+--
+-- Name: refresh_daily_trends(date, date); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.refresh_daily_trends(first_day date, last_day date) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET work_mem TO '64MB'
+    SET enable_sort TO 'off'
+    AS $$
+DECLARE
+    seen bigint[];
+    written bigint;
+    days integer := last_day - first_day + 1;
+    -- One chunk of days per process that can work on it (the leader and its parallel
+    -- workers), each at least two weeks long: a day or two (the schedule, late data) is
+    -- one chunk. Not more: a chunk's rows may lie on any page of the log (results arrive
+    -- late, imports come in any order), and each chunk reads the pages its rows are on.
+    chunks integer := least(1 + current_setting('max_parallel_workers_per_gather')::integer,
+                            greatest(1, (last_day - first_day + 1) / 14));
+    chunk_queries text;
+BEGIN
+    IF last_day < first_day THEN
+        RAISE EXCEPTION 'refresh_daily_trends: last_day % is before first_day %',
+            last_day, first_day;
+    END IF;
+    seen := ARRAY(SELECT marker_id FROM public.trend_dirty_days
+                   WHERE day BETWEEN first_day AND last_day);
+
+    -- CREATE TABLE AS may use parallel workers (an INSERT … SELECT may not).
+    SELECT string_agg(format('SELECT * FROM public.daily_trend_rows(%L, %L)',
+                             first_day + days * i / chunks,
+                             first_day + days * (i + 1) / chunks - 1), ' UNION ALL ')
+      INTO chunk_queries
+      FROM generate_series(0, chunks - 1) AS i;
+    EXECUTE 'CREATE TEMP TABLE daily_trend_refresh AS ' || chunk_queries;
+
+    DELETE FROM public.daily_performance_trends WHERE day BETWEEN first_day AND last_day;
+    DELETE FROM public.daily_configuration_counts WHERE day BETWEEN first_day AND last_day;
+
+    WITH metric_rows AS (
+        SELECT * FROM pg_temp.daily_trend_refresh WHERE metric IS NOT NULL
+    ), directions AS MATERIALIZED (  -- else the planner calls public.metric_direction() per row
+        SELECT c.*, public.metric_direction(c.metric, c.stated_direction, c.model_version,
+                                     c.dataset_version, c.prompt_version,
+                                     c.environment) AS direction
+          FROM (SELECT DISTINCT metric, stated_direction, model_version, dataset_version,
+                       prompt_version, environment
+                  FROM metric_rows) c)
+    INSERT INTO public.daily_performance_trends
+        (day, model_version, dataset_version, prompt_version, environment, branch_name,
+         metric, direction, sample_count, mean, min, max, stddev, p50, p95)
+    SELECT r.day, r.model_version, r.dataset_version, r.prompt_version, r.environment,
+           r.branch_name, r.metric, d.direction, r.sample_count, r.mean, r.min, r.max,
+           r.stddev, r.p50, r.p95
+      FROM metric_rows r
+      JOIN directions d
+        ON (d.metric, d.model_version, d.dataset_version, d.prompt_version, d.environment,
+            coalesce(d.stated_direction, ''))
+         = (r.metric, r.model_version, r.dataset_version, r.prompt_version, r.environment,
+            coalesce(r.stated_direction, ''));
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+    INSERT INTO public.daily_configuration_counts
+        (day, model_version, dataset_version, prompt_version, environment, branch_name,
+         result_count, mean_duration_seconds)
+    SELECT DISTINCT day, model_version, dataset_version, prompt_version, environment,
+           branch_name, result_count, mean_duration_seconds
+      FROM pg_temp.daily_trend_refresh;
+
+    DROP TABLE pg_temp.daily_trend_refresh;
+    DELETE FROM public.trend_dirty_days WHERE marker_id = ANY (seen);
+    RETURN written;
+END $$;
+
+ALTER FUNCTION public.refresh_daily_trends(first_day date, last_day date) OWNER TO benchmon_owner;
+
+--
+-- Name: FUNCTION refresh_daily_trends(first_day date, last_day date); Type: COMMENT; Schema: public; Owner: benchmon_owner
+--
+
+COMMENT ON FUNCTION public.refresh_daily_trends(first_day date, last_day date) IS 'Rebuild the trend tables for a range of UTC days from the log (idempotent).';
+
+--
+-- Name: refuse_to_rewrite_history(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.refuse_to_rewrite_history() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION '% on %.% is not allowed: the table is append-only',
+        TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+        USING ERRCODE = 'restrict_violation',
+              HINT = 'history is never changed; append a new row (or a snapshot event) instead';
+END $$;
+
+--
+-- Name: regression_alerts; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.regression_alerts (
+    id bigint NOT NULL,
+    rule text NOT NULL,
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    metric text DEFAULT ''::text NOT NULL,
+    severity text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    reason text NOT NULL,
+    direction text,
+    current numeric,
+    reference numeric,
+    delta numeric,
+    percent numeric,
+    commit_sha text,
+    branch_name text,
+    run_length integer DEFAULT 1 NOT NULL,
+    first_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    times_seen integer DEFAULT 1 NOT NULL,
+    acknowledged_at timestamp with time zone,
+    acknowledged_by text,
+    acknowledged_note text,
+    resolved_at timestamp with time zone,
+    resolved_by text,
+    resolved_note text,
+    notified_at timestamp with time zone,
+    CONSTRAINT acknowledged_says_who CHECK (((acknowledged_at IS NULL) = (acknowledged_by IS NULL))),
+    CONSTRAINT acknowledged_was_acknowledged CHECK (((status <> 'acknowledged'::text) OR ((acknowledged_at IS NOT NULL) AND (resolved_at IS NULL)))),
+    CONSTRAINT open_is_untouched CHECK (((status <> 'open'::text) OR ((acknowledged_at IS NULL) AND (resolved_at IS NULL)))),
+    CONSTRAINT regression_alerts_acknowledged_by_check CHECK ((acknowledged_by <> ''::text)),
+    CONSTRAINT regression_alerts_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
+    CONSTRAINT regression_alerts_resolved_by_check CHECK ((resolved_by <> ''::text)),
+    CONSTRAINT regression_alerts_rule_check CHECK ((rule <> ''::text)),
+    CONSTRAINT regression_alerts_run_length_check CHECK ((run_length >= 0)),
+    CONSTRAINT regression_alerts_severity_check CHECK ((severity = ANY (ARRAY['WARN'::text, 'ERROR'::text]))),
+    CONSTRAINT regression_alerts_status_check CHECK ((status = ANY (ARRAY['open'::text, 'acknowledged'::text, 'resolved'::text]))),
+    CONSTRAINT regression_alerts_times_seen_check CHECK ((times_seen >= 1)),
+    CONSTRAINT resolved_says_who CHECK (((resolved_at IS NULL) = (resolved_by IS NULL))),
+    CONSTRAINT resolved_was_resolved CHECK (((status = 'resolved'::text) = (resolved_at IS NOT NULL))),
+    CONSTRAINT seen_in_order CHECK ((last_seen_at >= first_seen_at))
+);
+
+--
+-- Name: TABLE regression_alerts; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.regression_alerts IS 'One row per regression episode (rule, configuration, metric): open → acknowledged → resolved.';
+
+--
+-- Name: COLUMN regression_alerts.metric; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.regression_alerts.metric IS 'The metric, or '''' when the finding is about the whole configuration.';
+
+--
+-- Name: COLUMN regression_alerts.severity; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.regression_alerts.severity IS 'The worst severity seen while the alert was not resolved (WARN → ERROR, never back).';
+
+--
+-- Name: regression_alert_label(public.regression_alerts); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.regression_alert_label(a public.regression_alerts) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT format('regression alert %s (%s%s on %s × %s × %s × %s)', a.id, a.rule,
+                  CASE WHEN a.metric = '' THEN '' ELSE ' ' || a.metric END,
+                  a.model_version, a.dataset_version, a.prompt_version, a.environment)
+$$;
+
+--
+-- Name: request_transaction_log_seal(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.request_transaction_log_seal() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    INSERT INTO public.transaction_log_seal_requests VALUES (pg_current_xact_id())
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.request_transaction_log_seal() OWNER TO benchmon_owner;
+
+--
+-- Name: restore_snapshots(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.restore_snapshots() RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    restored bigint;
+BEGIN
+    LOCK TABLE benchmark_snapshots IN EXCLUSIVE MODE;
+    CREATE TEMP TABLE rebuilt ON COMMIT DROP AS SELECT * FROM rebuild_snapshots();
+    DELETE FROM benchmark_snapshots;
+    INSERT INTO benchmark_snapshots
+        (id, snapshot_version, created_at, model_version, dataset_version, prompt_version,
+         environment, transaction_id, metrics, is_current, is_baseline, is_active,
+         run_count, first_seen_at, last_updated_at)
+    SELECT * FROM rebuilt;
+    GET DIAGNOSTICS restored = ROW_COUNT;
+    DROP TABLE rebuilt;
+    RETURN restored;
+END $$;
+
+--
+-- Name: seal_transaction_log(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.seal_transaction_log() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    own xid8 := NEW.xact_id;
+    sealed_through bigint;
+    n integer;
+    lo bigint;
+    hi bigint;
+    digests bytea;
+    root bytea;
+    last_link record;
+    prev bytea;
+BEGIN
+    DELETE FROM public.transaction_log_seal_requests WHERE xact_id = own;
+    -- A transaction that folded its rows and appended more afterwards: fold those too,
+    -- so "this transaction's rows are folded" stays true (see public.fold_transactions()).
+    IF EXISTS (SELECT FROM public.fold_applied a
+                WHERE a.xact_id = own
+                  AND a.through_seq < (SELECT max(t.seq) FROM public.benchmark_transactions t
+                                        WHERE t.xact_id = own)) THEN
+        PERFORM public.fold_transactions(own_rows_only => true);
+    END IF;
+
+    -- Without any lock: the digests of this transaction's rows not sealed yet.
+    SELECT max(c.last_seq) INTO sealed_through FROM public.transaction_log_chain c WHERE c.xact_id = own;
+    SELECT count(*), min(t.seq), max(t.seq),
+           string_agg(public.transaction_row_digest(t), ''::bytea ORDER BY t.seq)
+      INTO n, lo, hi, digests
+      FROM public.benchmark_transactions t
+     WHERE t.xact_id = own AND t.seq > coalesce(sealed_through, 0);
+    IF n = 0 THEN
+        RETURN NULL;  -- e.g. every row was a duplicate (ON CONFLICT DO NOTHING)
+    END IF;
+    root := sha256(digests);
+
+    -- The one short lock: held from here until this transaction's commit completes.
+    PERFORM pg_advisory_xact_lock(1651336040, 0);  -- 'bmch': the chain head
+    SELECT c.link_no, c.link_hash INTO last_link
+      FROM public.transaction_log_chain c ORDER BY c.link_no DESC LIMIT 1;
+    prev := coalesce(last_link.link_hash, public.transaction_log_genesis());
+    INSERT INTO public.transaction_log_chain
+        (link_no, xact_id, first_seq, last_seq, row_count, row_digests, rows_root,
+         prev_hash, link_hash)
+    VALUES (coalesce(last_link.link_no, 0) + 1, own, lo, hi, n, digests, root,
+            prev, sha256(prev || root));
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.seal_transaction_log() OWNER TO benchmon_owner;
+
+--
+-- Name: set_baseline(text, text, text, text, integer, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.set_baseline(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text DEFAULT NULL::text, reason text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    target benchmark_snapshots :=
+        public.locked_snapshot(model_version, dataset_version, prompt_version, environment, version);
+BEGIN
+    IF NOT target.is_active THEN
+        RAISE EXCEPTION 'snapshot version % is deactivated and cannot be the baseline', version
+            USING ERRCODE = 'check_violation';
+    END IF;
+    UPDATE public.benchmark_snapshots s SET is_baseline = false, last_updated_at = now()
+     WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (model_version, dataset_version, prompt_version, environment)
+       AND s.is_baseline AND s.id <> target.id;
+    UPDATE public.benchmark_snapshots s SET is_baseline = true, last_updated_at = now()
+     WHERE s.id = target.id;
+    PERFORM public.record_snapshot_event('baseline_set', target, actor, reason);
+    RETURN target.id;
+END $$;
+
+ALTER FUNCTION public.set_baseline(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) OWNER TO benchmon_owner;
+
+--
+-- Name: set_snapshot_active(text, text, text, text, integer, boolean, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text DEFAULT NULL::text, reason text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    target benchmark_snapshots :=
+        public.locked_snapshot(model_version, dataset_version, prompt_version, environment, version);
+BEGIN
+    IF NOT active AND (target.is_current OR target.is_baseline) THEN
+        RAISE EXCEPTION 'snapshot version % is the current version or the baseline and cannot be deactivated',
+            version USING ERRCODE = 'check_violation';
+    END IF;
+    UPDATE public.benchmark_snapshots s SET is_active = active, last_updated_at = now()
+     WHERE s.id = target.id;
+    PERFORM public.record_snapshot_event(CASE WHEN active THEN 'activated' ELSE 'deactivated' END,
+                                  target, actor, reason);
+    RETURN target.id;
+END $$;
+
+ALTER FUNCTION public.set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text, reason text) OWNER TO benchmon_owner;
+
+--
+-- Name: transaction_log_genesis(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.transaction_log_genesis() RETURNS bytea
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT sha256(convert_to('benchmon transaction log v1', 'UTF8'))
+$$;
+
+--
+-- Name: benchmark_transactions; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.benchmark_transactions (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    commit_sha text,
+    branch_name text,
+    model_version text NOT NULL,
+    model_provider text,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    metrics jsonb NOT NULL,
+    duration_seconds numeric,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    notes text,
+    run_id text,
+    triggered_by text,
+    ingested_at timestamp with time zone DEFAULT now() NOT NULL,
+    content_sha256 text NOT NULL,
+    source text,
+    seq bigint NOT NULL,
+    xact_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    metric_directions jsonb DEFAULT '{}'::jsonb NOT NULL,
+    content_json text,
+    CONSTRAINT content_json_is_not_kept CHECK ((content_json IS NULL)),
+    CONSTRAINT content_sha256_is_hex CHECK (((length(content_sha256) = 64) AND (content_sha256 ~ '^[0-9a-f]+$'::text))),
+    CONSTRAINT metric_directions_are_known CHECK (((jsonb_typeof(metric_directions) = 'object'::text) AND (NOT jsonb_path_exists(metric_directions, '$.*?(@ != "higher" && @ != "lower")'::jsonpath)))),
+    CONSTRAINT metrics_are_numbers CHECK ((NOT jsonb_path_exists(metrics, '$.*?(@.type() != "number")'::jsonpath))),
+    CONSTRAINT metrics_is_object CHECK ((jsonb_typeof(metrics) = 'object'::text))
+);
+
+--
+-- Name: TABLE benchmark_transactions; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.benchmark_transactions IS 'Append-only log of benchmark and evaluation results (benchmon).';
+
+--
+-- Name: COLUMN benchmark_transactions.created_at; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.benchmark_transactions.created_at IS 'When the benchmark ran (UTC).';
+
+--
+-- Name: COLUMN benchmark_transactions.metrics; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.benchmark_transactions.metrics IS 'Flat {name: number} object of finite metrics.';
+
+--
+-- Name: COLUMN benchmark_transactions.content_sha256; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.benchmark_transactions.content_sha256 IS 'sha256 of the canonical JSON of what the result states (design.md §7); UNIQUE.';
+
+--
+-- Name: COLUMN benchmark_transactions.seq; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.benchmark_transactions.seq IS 'Insertion order; never reused.';
+
+--
+-- Name: COLUMN benchmark_transactions.xact_id; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.benchmark_transactions.xact_id IS 'Inserting top-level transaction: the unit of sealing (hash chain) and folding.';
+
+--
+-- Name: COLUMN benchmark_transactions.content_json; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.benchmark_transactions.content_json IS 'Write-only: the canonical JSON of the row''s content, sent with the row so the database can check content_sha256 cheaply; always NULL once stored.';
+
+--
+-- Name: transaction_row_digest(public.benchmark_transactions); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.transaction_row_digest(t public.benchmark_transactions) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT sha256(convert_to(row(
+        t.id, t.seq, t.xact_id, extract(epoch FROM t.created_at),
+        extract(epoch FROM t.ingested_at), t.content_sha256, t.source, t.commit_sha,
+        t.branch_name, t.model_version, t.model_provider, t.dataset_version,
+        t.prompt_version, t.environment, t.metrics, t.metric_directions,
+        t.duration_seconds, t.tags, t.notes, t.run_id, t.triggered_by)::text, 'UTF8'))
+$$;
+
+--
+-- Name: upsert_benchmark_result(text, text, text, text, jsonb, timestamp with time zone, text, text, text, numeric, text[], text, text, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.upsert_benchmark_result(model_version text, dataset_version text, prompt_version text, environment text, metrics jsonb, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone, commit_sha text DEFAULT NULL::text, branch_name text DEFAULT NULL::text, model_provider text DEFAULT NULL::text, duration_seconds numeric DEFAULT NULL::numeric, tags text[] DEFAULT '{}'::text[], notes text DEFAULT NULL::text, run_id text DEFAULT NULL::text, triggered_by text DEFAULT NULL::text, source text DEFAULT NULL::text, metric_directions jsonb DEFAULT '{}'::jsonb) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    content_key text := public.benchmark_content_sha256(
+        model_version, dataset_version, prompt_version, environment, model_provider,
+        commit_sha, branch_name, run_id, created_at, metrics, coalesce(tags, '{}'), notes,
+        duration_seconds);
+    new_id uuid;
+BEGIN
+    INSERT INTO public.benchmark_transactions AS t
+        (created_at, commit_sha, branch_name, model_version, model_provider,
+         dataset_version, prompt_version, environment, metrics, duration_seconds, tags,
+         notes, run_id, triggered_by, content_sha256, source, metric_directions)
+    VALUES (coalesce(created_at, now()), commit_sha, branch_name, model_version,
+            model_provider, dataset_version, prompt_version, environment, metrics,
+            duration_seconds, coalesce(tags, '{}'), notes, run_id, triggered_by, content_key,
+            source, coalesce(metric_directions, '{}'))
+    ON CONFLICT (content_sha256) DO NOTHING
+    RETURNING t.id INTO new_id;
+    IF new_id IS NULL THEN  -- stored before: idempotent
+        SELECT t.id INTO new_id FROM public.benchmark_transactions t WHERE t.content_sha256 = content_key;
+        RETURN new_id;
+    END IF;
+    PERFORM public.fold_transactions(own_rows_only => true, actor => triggered_by);
+    RETURN new_id;
+END $$;
+
+ALTER FUNCTION public.upsert_benchmark_result(model_version text, dataset_version text, prompt_version text, environment text, metrics jsonb, created_at timestamp with time zone, commit_sha text, branch_name text, model_provider text, duration_seconds numeric, tags text[], notes text, run_id text, triggered_by text, source text, metric_directions jsonb) OWNER TO benchmon_owner;
+
+--
+-- Name: verify_transaction_log(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.verify_transaction_log() RETURNS TABLE(ok boolean, link_no bigint, seq bigint, transaction_id uuid, problem text)
+    LANGUAGE plpgsql STABLE
+    AS $$
+#variable_conflict use_column
+DECLARE
+    links bigint;
+    rows_checked bigint;
+BEGIN
+    -- 1. The chain itself: numbering, back-links and hashes of every link.
+    RETURN QUERY
+    SELECT false, c.link_no, c.first_seq, NULL::uuid,
+           CASE
+               WHEN c.link_no <> c.expected_no THEN
+                   format('link %s follows link %s: a link is missing', c.link_no, c.expected_no - 1)
+               WHEN c.prev_hash <> c.expected_prev THEN
+                   format('link %s does not point to the hash of the link before it', c.link_no)
+               WHEN c.rows_root <> sha256(c.row_digests) THEN
+                   format('link %s: its row digests do not match its root', c.link_no)
+               ELSE format('link %s: its hash does not match its contents', c.link_no)
+           END
+      FROM (SELECT l.*,
+                   coalesce(lag(l.link_hash) OVER w, transaction_log_genesis()) AS expected_prev,
+                   row_number() OVER w AS expected_no
+              FROM transaction_log_chain l WINDOW w AS (ORDER BY l.link_no)) AS c
+     WHERE c.link_no <> c.expected_no OR c.prev_hash <> c.expected_prev
+        OR c.rows_root <> sha256(c.row_digests) OR c.link_hash <> sha256(c.prev_hash || c.rows_root)
+     ORDER BY c.link_no
+     LIMIT 1;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+
+    -- 2. Every row against the digest sealed for it, and no row outside the chain.
+    RETURN QUERY
+    WITH sealed AS (
+        SELECT c.link_no, i AS position,
+               substring(c.row_digests FROM (i - 1) * 32 + 1 FOR 32) AS digest
+          FROM transaction_log_chain c, generate_series(1, c.row_count) AS i
+    ), stored AS (
+        SELECT c.link_no, t.id, t.seq, transaction_row_digest(t) AS digest,
+               row_number() OVER (PARTITION BY c.link_no ORDER BY t.seq) AS position,
+               lag(t.seq) OVER (PARTITION BY c.link_no ORDER BY t.seq) AS prev_seq
+          FROM benchmark_transactions t
+          LEFT JOIN transaction_log_chain c
+                 ON c.xact_id = t.xact_id AND t.seq BETWEEN c.first_seq AND c.last_seq
+         WHERE t.xact_id IS DISTINCT FROM pg_current_xact_id_if_assigned()  -- not sealed yet
+    )
+    SELECT false, coalesce(s.link_no, r.link_no),
+           CASE WHEN m.gone THEN NULL ELSE r.seq END,
+           CASE WHEN m.gone THEN NULL ELSE r.id END,
+           CASE
+               WHEN m.gone THEN
+                   format('link %s sealed %s rows; row %s of them is gone (%s)',
+                          s.link_no, l.row_count, s.position,
+                          CASE WHEN m.after_seq IS NULL THEN 'its first row'
+                               ELSE format('the row after seq %s', m.after_seq) END)
+               WHEN r.link_no IS NULL THEN
+                   format('row seq %s (id %s) is in no link: it was inserted with the sealing trigger disabled', r.seq, r.id)
+               WHEN s.link_no IS NULL THEN
+                   format('row seq %s (id %s) was added to link %s after it was sealed', r.seq, r.id, r.link_no)
+               ELSE format('row seq %s (id %s) differs from what link %s sealed', r.seq, r.id, r.link_no)
+           END
+      FROM sealed s
+      FULL JOIN stored r ON r.link_no = s.link_no AND r.position = s.position
+      LEFT JOIN transaction_log_chain l ON l.link_no = s.link_no
+      -- A sealed row is gone when nothing stands at its position, or when the row standing
+      -- there is one the link sealed further on (the rows after it moved up one place).
+      CROSS JOIN LATERAL (
+          SELECT s.link_no IS NOT NULL
+                 AND (r.id IS NULL
+                      OR EXISTS (SELECT FROM sealed z
+                                  WHERE z.link_no = s.link_no AND z.position > s.position
+                                    AND z.digest = r.digest)) AS gone,
+                 CASE WHEN r.id IS NULL
+                      THEN (SELECT max(x.seq) FROM stored x WHERE x.link_no = s.link_no)
+                      ELSE r.prev_seq END AS after_seq) AS m
+     WHERE s.digest IS DISTINCT FROM r.digest
+     ORDER BY coalesce(s.link_no, r.link_no) NULLS LAST, s.position, r.seq  -- the first break
+     LIMIT 1;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+
+    SELECT count(*), coalesce(sum(row_count), 0) INTO links, rows_checked FROM transaction_log_chain;
+    RETURN QUERY SELECT true, NULL::bigint, NULL::bigint, NULL::uuid,
+        format('OK: %s rows in %s links, chain intact', rows_checked, links);
+END $$;
+
+--
+-- Name: FUNCTION verify_transaction_log(); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.verify_transaction_log() IS 'Recomputes the hash chain; returns OK or the first broken link / altered or missing row.';
+
+--
+-- Name: benchmark_transactions_seq_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.benchmark_transactions ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.benchmark_transactions_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: daily_configuration_counts; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.daily_configuration_counts (
+    day date NOT NULL,
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    branch_name text NOT NULL,
+    result_count integer NOT NULL,
+    mean_duration_seconds numeric,
+    CONSTRAINT daily_configuration_counts_result_count_check CHECK ((result_count > 0))
+);
+
+--
+-- Name: daily_performance_trends; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.daily_performance_trends (
+    day date NOT NULL,
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    branch_name text NOT NULL,
+    metric text NOT NULL,
+    direction text NOT NULL,
+    sample_count integer NOT NULL,
+    mean double precision NOT NULL,
+    min double precision NOT NULL,
+    max double precision NOT NULL,
+    stddev double precision,
+    p50 double precision NOT NULL,
+    p95 double precision NOT NULL,
+    refreshed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT daily_performance_trends_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
+    CONSTRAINT daily_performance_trends_sample_count_check CHECK ((sample_count > 0))
+);
+
+--
+-- Name: TABLE daily_performance_trends; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.daily_performance_trends IS 'Daily (UTC) aggregates per configuration, branch and metric; rebuilt per day partition.';
+
+--
+-- Name: fold_applied; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.fold_applied (
+    xact_id xid8 NOT NULL,
+    through_seq bigint NOT NULL,
+    folded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: fold_state; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.fold_state (
+    singleton boolean DEFAULT true NOT NULL,
+    low_water xid8 DEFAULT '0'::xid8 NOT NULL,
+    CONSTRAINT fold_state_singleton_check CHECK (singleton)
+);
+
+--
+-- Name: ingested_files; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.ingested_files (
+    id bigint NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    inbox text NOT NULL,
+    uri text NOT NULL,
+    file_sha256 text,
+    size_bytes bigint,
+    format text,
+    status text NOT NULL,
+    error_code text,
+    error_message text,
+    json_path text,
+    warnings text[] DEFAULT '{}'::text[] NOT NULL,
+    results_total integer DEFAULT 0 NOT NULL,
+    results_new integer DEFAULT 0 NOT NULL,
+    transaction_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    dagster_run_id text,
+    CONSTRAINT duplicate_files_added_nothing CHECK (((status <> 'duplicate'::text) OR (results_new = 0))),
+    CONSTRAINT ingested_files_added_results CHECK (((status <> 'ingested'::text) OR (results_new > 0))),
+    CONSTRAINT ingested_files_check CHECK (((results_new >= 0) AND (results_new <= results_total))),
+    CONSTRAINT ingested_files_file_sha256_check CHECK (((length(file_sha256) = 64) AND (file_sha256 ~ '^[0-9a-f]+$'::text))),
+    CONSTRAINT ingested_files_inbox_check CHECK ((inbox = ANY (ARRAY['folder'::text, 's3'::text, 'push'::text]))),
+    CONSTRAINT ingested_files_results_total_check CHECK ((results_total >= 0)),
+    CONSTRAINT ingested_files_size_bytes_check CHECK ((size_bytes >= 0)),
+    CONSTRAINT ingested_files_status_check CHECK ((status = ANY (ARRAY['ingested'::text, 'duplicate'::text, 'quarantined'::text, 'changed'::text]))),
+    CONSTRAINT quarantined_files_say_why CHECK (((status = 'quarantined'::text) = (error_code IS NOT NULL)))
+);
+
+--
+-- Name: TABLE ingested_files; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.ingested_files IS 'Append-only ledger: the outcome of every file benchmon was asked to ingest.';
+
+--
+-- Name: COLUMN ingested_files.status; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.ingested_files.status IS 'ingested (added results), duplicate (all already stored), quarantined (refused: error_code says why) or changed (rewritten between its read and its move: left in the inbox).';
+
+--
+-- Name: ingested_files_id_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.ingested_files ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.ingested_files_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: metric_definitions; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.metric_definitions (
+    name text NOT NULL,
+    direction text,
+    unit text,
+    abs_threshold numeric,
+    rel_threshold numeric,
+    description text,
+    CONSTRAINT metric_definitions_abs_threshold_check CHECK ((abs_threshold >= (0)::numeric)),
+    CONSTRAINT metric_definitions_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
+    CONSTRAINT metric_definitions_rel_threshold_check CHECK ((rel_threshold >= (0)::numeric))
+);
+
+--
+-- Name: metric_overrides; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.metric_overrides (
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    metric text NOT NULL,
+    direction text,
+    abs_threshold numeric,
+    rel_threshold numeric,
+    CONSTRAINT metric_overrides_abs_threshold_check CHECK ((abs_threshold >= (0)::numeric)),
+    CONSTRAINT metric_overrides_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
+    CONSTRAINT metric_overrides_rel_threshold_check CHECK ((rel_threshold >= (0)::numeric))
+);
+
+--
+-- Name: regression_alert_events; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.regression_alert_events (
+    event_id bigint NOT NULL,
+    alert_id bigint NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    event_type text NOT NULL,
+    severity text NOT NULL,
+    actor text NOT NULL,
+    note text,
+    CONSTRAINT regression_alert_events_event_type_check CHECK ((event_type = ANY (ARRAY['opened'::text, 'escalated'::text, 'acknowledged'::text, 'resolved'::text, 'notified'::text]))),
+    CONSTRAINT regression_alert_events_severity_check CHECK ((severity = ANY (ARRAY['WARN'::text, 'ERROR'::text])))
+);
+
+--
+-- Name: TABLE regression_alert_events; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.regression_alert_events IS 'Append-only: every transition of a regression alert, written by its trigger.';
+
+--
+-- Name: regression_alert_events_event_id_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.regression_alert_events ALTER COLUMN event_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.regression_alert_events_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: regression_alerts_id_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.regression_alerts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.regression_alerts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: security_settings; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.security_settings (
+    singleton boolean DEFAULT true NOT NULL,
+    reader_access text DEFAULT 'read'::text NOT NULL,
+    CONSTRAINT security_settings_reader_access_check CHECK ((reader_access = ANY (ARRAY['read'::text, 'none'::text]))),
+    CONSTRAINT security_settings_singleton_check CHECK (singleton)
+);
+
+--
+-- Name: snapshot_events; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.snapshot_events (
+    event_id bigint NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    event_type text NOT NULL,
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    snapshot_version integer NOT NULL,
+    snapshot_id uuid NOT NULL,
+    transaction_id uuid,
+    run_count integer,
+    first_seen_at timestamp with time zone,
+    actor text NOT NULL,
+    reason text,
+    CONSTRAINT new_version_says_what_was_folded CHECK (((event_type = 'new_version'::text) = ((transaction_id IS NOT NULL) AND (run_count IS NOT NULL) AND (first_seen_at IS NOT NULL)))),
+    CONSTRAINT snapshot_events_event_type_check CHECK ((event_type = ANY (ARRAY['new_version'::text, 'checkout'::text, 'baseline_set'::text, 'baseline_cleared'::text, 'activated'::text, 'deactivated'::text])))
+);
+
+--
+-- Name: snapshot_events_event_id_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.snapshot_events ALTER COLUMN event_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.snapshot_events_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: tracked_branches; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.tracked_branches (
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    branch_name text NOT NULL
+);
+
+--
+-- Name: transaction_log_chain; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.transaction_log_chain (
+    link_no bigint NOT NULL,
+    xact_id xid8 NOT NULL,
+    first_seq bigint NOT NULL,
+    last_seq bigint NOT NULL,
+    row_count integer NOT NULL,
+    row_digests bytea NOT NULL,
+    rows_root bytea NOT NULL,
+    prev_hash bytea NOT NULL,
+    link_hash bytea NOT NULL,
+    sealed_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT digests_match_row_count CHECK ((length(row_digests) = (32 * row_count))),
+    CONSTRAINT transaction_log_chain_link_no_check CHECK ((link_no > 0)),
+    CONSTRAINT transaction_log_chain_row_count_check CHECK ((row_count > 0))
+);
+ALTER TABLE ONLY public.transaction_log_chain ALTER COLUMN row_digests SET STORAGE EXTERNAL;
+
+--
+-- Name: TABLE transaction_log_chain; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.transaction_log_chain IS 'Hash chain over benchmark_transactions, one link per committed batch; append-only.';
+
+--
+-- Name: transaction_log_seal_requests; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.transaction_log_seal_requests (
+    xact_id xid8 NOT NULL
+);
+
+--
+-- Name: trend_dirty_days; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.trend_dirty_days (
+    marker_id bigint NOT NULL,
+    day date NOT NULL,
+    marked_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: trend_dirty_days_marker_id_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.trend_dirty_days ALTER COLUMN marker_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.trend_dirty_days_marker_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: v_latest_benchmarks; Type: VIEW; Schema: public
+--
+
+CREATE VIEW public.v_latest_benchmarks WITH (security_invoker='true') AS
+ SELECT s.model_version,
+    s.dataset_version,
+    s.prompt_version,
+    s.environment,
+    s.snapshot_version,
+    s.id AS snapshot_id,
+    s.transaction_id,
+    s.metrics,
+    s.f1_score,
+    s."precision",
+    s.recall,
+    s.latency_ms,
+    s.run_count,
+    s.created_at,
+    s.first_seen_at,
+    s.last_updated_at,
+    s.is_baseline,
+    b.snapshot_version AS baseline_version,
+    b.f1_score AS baseline_f1
+   FROM (public.benchmark_snapshots s
+     LEFT JOIN public.benchmark_snapshots b ON ((((b.model_version = s.model_version) AND (b.dataset_version = s.dataset_version) AND (b.prompt_version = s.prompt_version) AND (b.environment = s.environment)) AND b.is_baseline)))
+  WHERE s.is_current;
+
+--
+-- Name: v_performance_trends; Type: VIEW; Schema: public
+--
+
+CREATE VIEW public.v_performance_trends WITH (security_invoker='true') AS
+ SELECT c.day,
+    c.model_version,
+    c.environment,
+    NULLIF(c.branch_name, ''::text) AS branch_name,
+    sum(c.result_count) AS run_count,
+    ((sum(m.f1_sum) / (NULLIF(sum(m.f1_n), (0)::numeric))::double precision))::numeric AS avg_f1,
+    ((sum(m.precision_sum) / (NULLIF(sum(m.precision_n), (0)::numeric))::double precision))::numeric AS avg_precision,
+    ((sum(m.recall_sum) / (NULLIF(sum(m.recall_n), (0)::numeric))::double precision))::numeric AS avg_recall,
+    ((sum(m.accuracy_sum) / (NULLIF(sum(m.accuracy_n), (0)::numeric))::double precision))::numeric AS avg_accuracy,
+    ((sum(m.latency_sum) / (NULLIF(sum(m.latency_n), (0)::numeric))::double precision))::numeric AS avg_latency_ms,
+    (sum((c.mean_duration_seconds * (c.result_count)::numeric)) / (NULLIF(sum(c.result_count) FILTER (WHERE (c.mean_duration_seconds IS NOT NULL)), 0))::numeric) AS avg_duration_seconds
+   FROM (public.daily_configuration_counts c
+     CROSS JOIN LATERAL ( SELECT sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = ANY (ARRAY['f1'::text, 'f1_score'::text]))) AS f1_sum,
+            sum(t.sample_count) FILTER (WHERE (t.metric = ANY (ARRAY['f1'::text, 'f1_score'::text]))) AS f1_n,
+            sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = 'precision'::text)) AS precision_sum,
+            sum(t.sample_count) FILTER (WHERE (t.metric = 'precision'::text)) AS precision_n,
+            sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = 'recall'::text)) AS recall_sum,
+            sum(t.sample_count) FILTER (WHERE (t.metric = 'recall'::text)) AS recall_n,
+            sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = 'accuracy'::text)) AS accuracy_sum,
+            sum(t.sample_count) FILTER (WHERE (t.metric = 'accuracy'::text)) AS accuracy_n,
+            sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = 'latency_ms'::text)) AS latency_sum,
+            sum(t.sample_count) FILTER (WHERE (t.metric = 'latency_ms'::text)) AS latency_n
+           FROM public.daily_performance_trends t
+          WHERE (((t.day = c.day) AND (t.model_version = c.model_version) AND (t.dataset_version = c.dataset_version) AND (t.prompt_version = c.prompt_version) AND (t.environment = c.environment) AND (t.branch_name = c.branch_name)) AND (t.metric = ANY (ARRAY['f1'::text, 'f1_score'::text, 'precision'::text, 'recall'::text, 'accuracy'::text, 'latency_ms'::text])))) m)
+  GROUP BY c.day, c.model_version, c.environment, c.branch_name;
+
+--
+-- Name: benchmark_snapshots benchmark_snapshots_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.benchmark_snapshots
+    ADD CONSTRAINT benchmark_snapshots_pkey PRIMARY KEY (id);
+
+--
+-- Name: benchmark_transactions benchmark_transactions_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.benchmark_transactions
+    ADD CONSTRAINT benchmark_transactions_pkey PRIMARY KEY (id);
+
+--
+-- Name: benchmark_transactions content_sha256_is_unique; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.benchmark_transactions
+    ADD CONSTRAINT content_sha256_is_unique UNIQUE (content_sha256);
+
+--
+-- Name: daily_configuration_counts daily_configuration_counts_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.daily_configuration_counts
+    ADD CONSTRAINT daily_configuration_counts_pkey PRIMARY KEY (day, model_version, dataset_version, prompt_version, environment, branch_name);
+
+--
+-- Name: daily_performance_trends daily_performance_trends_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.daily_performance_trends
+    ADD CONSTRAINT daily_performance_trends_pkey PRIMARY KEY (day, model_version, dataset_version, prompt_version, environment, branch_name, metric);
+
+--
+-- Name: fold_applied fold_applied_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.fold_applied
+    ADD CONSTRAINT fold_applied_pkey PRIMARY KEY (xact_id);
+
+--
+-- Name: fold_state fold_state_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.fold_state
+    ADD CONSTRAINT fold_state_pkey PRIMARY KEY (singleton);
+
+--
+-- Name: ingested_files ingested_files_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.ingested_files
+    ADD CONSTRAINT ingested_files_pkey PRIMARY KEY (id);
+
+--
+-- Name: metric_definitions metric_definitions_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.metric_definitions
+    ADD CONSTRAINT metric_definitions_pkey PRIMARY KEY (name);
+
+--
+-- Name: metric_overrides metric_overrides_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.metric_overrides
+    ADD CONSTRAINT metric_overrides_pkey PRIMARY KEY (model_version, dataset_version, prompt_version, environment, metric);
+
+--
+-- Name: transaction_log_chain one_link_per_row_range; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.transaction_log_chain
+    ADD CONSTRAINT one_link_per_row_range UNIQUE (xact_id, first_seq);
+
+--
+-- Name: benchmark_snapshots one_number_per_version; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.benchmark_snapshots
+    ADD CONSTRAINT one_number_per_version UNIQUE (model_version, dataset_version, prompt_version, environment, snapshot_version);
+
+--
+-- Name: regression_alert_events regression_alert_events_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.regression_alert_events
+    ADD CONSTRAINT regression_alert_events_pkey PRIMARY KEY (event_id);
+
+--
+-- Name: regression_alerts regression_alerts_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.regression_alerts
+    ADD CONSTRAINT regression_alerts_pkey PRIMARY KEY (id);
+
+--
+-- Name: security_settings security_settings_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.security_settings
+    ADD CONSTRAINT security_settings_pkey PRIMARY KEY (singleton);
+
+--
+-- Name: snapshot_events snapshot_events_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.snapshot_events
+    ADD CONSTRAINT snapshot_events_pkey PRIMARY KEY (event_id);
+
+--
+-- Name: tracked_branches tracked_branches_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.tracked_branches
+    ADD CONSTRAINT tracked_branches_pkey PRIMARY KEY (model_version, dataset_version, prompt_version, environment);
+
+--
+-- Name: transaction_log_chain transaction_log_chain_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.transaction_log_chain
+    ADD CONSTRAINT transaction_log_chain_pkey PRIMARY KEY (link_no);
+
+--
+-- Name: transaction_log_seal_requests transaction_log_seal_requests_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.transaction_log_seal_requests
+    ADD CONSTRAINT transaction_log_seal_requests_pkey PRIMARY KEY (xact_id);
+
+--
+-- Name: trend_dirty_days trend_dirty_days_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.trend_dirty_days
+    ADD CONSTRAINT trend_dirty_days_pkey PRIMARY KEY (marker_id);
+
+--
+-- Name: benchmark_snapshots_f1_leaderboard; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_snapshots_f1_leaderboard ON public.benchmark_snapshots USING btree (f1_score DESC NULLS LAST) WHERE is_current;
+
+--
+-- Name: benchmark_snapshots_one_baseline; Type: INDEX; Schema: public
+--
+
+CREATE UNIQUE INDEX benchmark_snapshots_one_baseline ON public.benchmark_snapshots USING btree (model_version, dataset_version, prompt_version, environment) WHERE is_baseline;
+
+--
+-- Name: benchmark_snapshots_one_current; Type: INDEX; Schema: public
+--
+
+CREATE UNIQUE INDEX benchmark_snapshots_one_current ON public.benchmark_snapshots USING btree (model_version, dataset_version, prompt_version, environment) WHERE is_current;
+
+--
+-- Name: benchmark_snapshots_transaction; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_snapshots_transaction ON public.benchmark_snapshots USING btree (transaction_id);
+
+--
+-- Name: benchmark_transactions_configuration_created_at; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_configuration_created_at ON public.benchmark_transactions USING btree (model_version, dataset_version, prompt_version, environment, created_at DESC, seq DESC);
+
+--
+-- Name: benchmark_transactions_created_at; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_created_at ON public.benchmark_transactions USING btree (created_at DESC);
+
+--
+-- Name: benchmark_transactions_metrics; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_metrics ON public.benchmark_transactions USING gin (metrics jsonb_path_ops);
+
+--
+-- Name: benchmark_transactions_model_created_at; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_model_created_at ON public.benchmark_transactions USING btree (model_version, created_at DESC);
+
+--
+-- Name: benchmark_transactions_tags; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_tags ON public.benchmark_transactions USING gin (tags);
+
+--
+-- Name: benchmark_transactions_xact_id; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_xact_id ON public.benchmark_transactions USING btree (xact_id, seq);
+
+--
+-- Name: daily_configuration_counts_model_day; Type: INDEX; Schema: public
+--
+
+CREATE INDEX daily_configuration_counts_model_day ON public.daily_configuration_counts USING btree (model_version, day);
+
+--
+-- Name: daily_performance_trends_model_day; Type: INDEX; Schema: public
+--
+
+CREATE INDEX daily_performance_trends_model_day ON public.daily_performance_trends USING btree (model_version, day);
+
+--
+-- Name: ingested_files_file_sha256; Type: INDEX; Schema: public
+--
+
+CREATE INDEX ingested_files_file_sha256 ON public.ingested_files USING btree (file_sha256);
+
+--
+-- Name: ingested_files_quarantined; Type: INDEX; Schema: public
+--
+
+CREATE INDEX ingested_files_quarantined ON public.ingested_files USING btree (recorded_at DESC) WHERE (status = 'quarantined'::text);
+
+--
+-- Name: ingested_files_recorded_at; Type: INDEX; Schema: public
+--
+
+CREATE INDEX ingested_files_recorded_at ON public.ingested_files USING btree (recorded_at DESC);
+
+--
+-- Name: regression_alert_events_alert; Type: INDEX; Schema: public
+--
+
+CREATE INDEX regression_alert_events_alert ON public.regression_alert_events USING btree (alert_id, event_id);
+
+--
+-- Name: regression_alerts_alert_once; Type: INDEX; Schema: public
+--
+
+CREATE UNIQUE INDEX regression_alerts_alert_once ON public.regression_alerts USING btree (rule, model_version, dataset_version, prompt_version, environment, metric) WHERE (status <> 'resolved'::text);
+
+--
+-- Name: regression_alerts_configuration; Type: INDEX; Schema: public
+--
+
+CREATE INDEX regression_alerts_configuration ON public.regression_alerts USING btree (model_version, dataset_version, prompt_version, environment, last_seen_at DESC);
+
+--
+-- Name: regression_alerts_pending; Type: INDEX; Schema: public
+--
+
+CREATE INDEX regression_alerts_pending ON public.regression_alerts USING btree (id) WHERE ((status = 'open'::text) AND (notified_at IS NULL));
+
+--
+-- Name: snapshot_events_configuration; Type: INDEX; Schema: public
+--
+
+CREATE INDEX snapshot_events_configuration ON public.snapshot_events USING btree (model_version, dataset_version, prompt_version, environment, event_id);
+
+--
+-- Name: trend_dirty_days_day; Type: INDEX; Schema: public
+--
+
+CREATE INDEX trend_dirty_days_day ON public.trend_dirty_days USING btree (day);
+
+--
+-- Name: benchmark_transactions benchmark_transactions_content_key; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transactions_content_key BEFORE INSERT ON public.benchmark_transactions FOR EACH ROW EXECUTE FUNCTION public.check_content_sha256();
+
+ALTER TABLE public.benchmark_transactions ENABLE ALWAYS TRIGGER benchmark_transactions_content_key;
+
+--
+-- Name: benchmark_transactions benchmark_transactions_mark_trend_days; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transactions_mark_trend_days AFTER INSERT ON public.benchmark_transactions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.mark_trend_days();
+
+--
+-- Name: benchmark_transactions benchmark_transactions_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transactions_no_truncate BEFORE TRUNCATE ON public.benchmark_transactions FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.benchmark_transactions ENABLE ALWAYS TRIGGER benchmark_transactions_no_truncate;
+
+--
+-- Name: benchmark_transactions benchmark_transactions_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transactions_no_update_or_delete BEFORE DELETE OR UPDATE ON public.benchmark_transactions FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.benchmark_transactions ENABLE ALWAYS TRIGGER benchmark_transactions_no_update_or_delete;
+
+--
+-- Name: benchmark_transactions benchmark_transactions_request_seal; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transactions_request_seal AFTER INSERT ON public.benchmark_transactions FOR EACH STATEMENT EXECUTE FUNCTION public.request_transaction_log_seal();
+
+--
+-- Name: ingested_files ingested_files_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER ingested_files_no_truncate BEFORE TRUNCATE ON public.ingested_files FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.ingested_files ENABLE ALWAYS TRIGGER ingested_files_no_truncate;
+
+--
+-- Name: ingested_files ingested_files_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER ingested_files_no_update_or_delete BEFORE DELETE OR UPDATE ON public.ingested_files FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.ingested_files ENABLE ALWAYS TRIGGER ingested_files_no_update_or_delete;
+
+--
+-- Name: regression_alert_events regression_alert_events_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER regression_alert_events_no_truncate BEFORE TRUNCATE ON public.regression_alert_events FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.regression_alert_events ENABLE ALWAYS TRIGGER regression_alert_events_no_truncate;
+
+--
+-- Name: regression_alert_events regression_alert_events_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER regression_alert_events_no_update_or_delete BEFORE DELETE OR UPDATE ON public.regression_alert_events FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.regression_alert_events ENABLE ALWAYS TRIGGER regression_alert_events_no_update_or_delete;
+
+--
+-- Name: regression_alerts regression_alerts_guard; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER regression_alerts_guard BEFORE INSERT OR UPDATE ON public.regression_alerts FOR EACH ROW EXECUTE FUNCTION public.guard_regression_alert();
+
+ALTER TABLE public.regression_alerts ENABLE ALWAYS TRIGGER regression_alerts_guard;
+
+--
+-- Name: regression_alerts regression_alerts_guard_transition; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER regression_alerts_guard_transition BEFORE UPDATE OF status, acknowledged_by, acknowledged_note, resolved_by, resolved_note ON public.regression_alerts FOR EACH ROW EXECUTE FUNCTION public.guard_regression_alert_transition();
+
+ALTER TABLE public.regression_alerts ENABLE ALWAYS TRIGGER regression_alerts_guard_transition;
+
+--
+-- Name: regression_alerts regression_alerts_history; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER regression_alerts_history AFTER INSERT OR UPDATE ON public.regression_alerts FOR EACH ROW EXECUTE FUNCTION public.record_regression_alert_event();
+
+ALTER TABLE public.regression_alerts ENABLE ALWAYS TRIGGER regression_alerts_history;
+
+--
+-- Name: transaction_log_seal_requests seal_at_commit; Type: TRIGGER; Schema: public
+--
+
+CREATE CONSTRAINT TRIGGER seal_at_commit AFTER INSERT ON public.transaction_log_seal_requests DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.seal_transaction_log();
+
+--
+-- Name: snapshot_events snapshot_events_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER snapshot_events_no_truncate BEFORE TRUNCATE ON public.snapshot_events FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.snapshot_events ENABLE ALWAYS TRIGGER snapshot_events_no_truncate;
+
+--
+-- Name: snapshot_events snapshot_events_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER snapshot_events_no_update_or_delete BEFORE DELETE OR UPDATE ON public.snapshot_events FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.snapshot_events ENABLE ALWAYS TRIGGER snapshot_events_no_update_or_delete;
+
+--
+-- Name: transaction_log_chain transaction_log_chain_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER transaction_log_chain_no_truncate BEFORE TRUNCATE ON public.transaction_log_chain FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.transaction_log_chain ENABLE ALWAYS TRIGGER transaction_log_chain_no_truncate;
+
+--
+-- Name: transaction_log_chain transaction_log_chain_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER transaction_log_chain_no_update_or_delete BEFORE DELETE OR UPDATE ON public.transaction_log_chain FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.transaction_log_chain ENABLE ALWAYS TRIGGER transaction_log_chain_no_update_or_delete;
+
+--
+-- Name: benchmark_snapshots benchmark_snapshots_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.benchmark_snapshots
+    ADD CONSTRAINT benchmark_snapshots_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transactions(id);
+
+--
+-- Name: regression_alert_events regression_alert_events_alert_id_fkey; Type: FK CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.regression_alert_events
+    ADD CONSTRAINT regression_alert_events_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES public.regression_alerts(id);
+
+--
+-- Name: snapshot_events snapshot_events_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.snapshot_events
+    ADD CONSTRAINT snapshot_events_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transactions(id);
+
+--
+-- Name: benchmark_snapshots; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.benchmark_snapshots ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: benchmark_transactions; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.benchmark_transactions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: daily_configuration_counts; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.daily_configuration_counts ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: daily_performance_trends; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.daily_performance_trends ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: ingested_files; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.ingested_files ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: metric_definitions; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.metric_definitions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: metric_overrides; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.metric_overrides ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: benchmark_snapshots owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.benchmark_snapshots TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: benchmark_transactions owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.benchmark_transactions TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: daily_configuration_counts owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.daily_configuration_counts TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: daily_performance_trends owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.daily_performance_trends TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: ingested_files owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.ingested_files TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: metric_definitions owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.metric_definitions TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: metric_overrides owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.metric_overrides TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: regression_alert_events owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.regression_alert_events TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: regression_alerts owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.regression_alerts TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: security_settings owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.security_settings TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: snapshot_events owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.snapshot_events TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: tracked_branches owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.tracked_branches TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: transaction_log_chain owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.transaction_log_chain TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: trend_dirty_days owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.trend_dirty_days TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: benchmark_snapshots reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.benchmark_snapshots FOR SELECT TO benchmon_reader USING (( SELECT (security_settings.reader_access = 'read'::text)
+   FROM public.security_settings));
+
+--
+-- Name: benchmark_transactions reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.benchmark_transactions FOR SELECT TO benchmon_reader USING (( SELECT (security_settings.reader_access = 'read'::text)
+   FROM public.security_settings));
+
+--
+-- Name: daily_configuration_counts reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.daily_configuration_counts FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: daily_performance_trends reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.daily_performance_trends FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: ingested_files reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.ingested_files FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: metric_definitions reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.metric_definitions FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: metric_overrides reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.metric_overrides FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: regression_alert_events reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.regression_alert_events FOR SELECT TO benchmon_reader USING (( SELECT (security_settings.reader_access = 'read'::text)
+   FROM public.security_settings));
+
+--
+-- Name: regression_alerts reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.regression_alerts FOR SELECT TO benchmon_reader USING (( SELECT (security_settings.reader_access = 'read'::text)
+   FROM public.security_settings));
+
+--
+-- Name: security_settings reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.security_settings FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: snapshot_events reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.snapshot_events FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: tracked_branches reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.tracked_branches FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: transaction_log_chain reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.transaction_log_chain FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: trend_dirty_days reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.trend_dirty_days FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: regression_alert_events; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.regression_alert_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: regression_alerts; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.regression_alerts ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: security_settings; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.security_settings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: snapshot_events; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.snapshot_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tracked_branches; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.tracked_branches ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: transaction_log_chain; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.transaction_log_chain ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: trend_dirty_days; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.trend_dirty_days ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: daily_configuration_counts writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.daily_configuration_counts TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: daily_performance_trends writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.daily_performance_trends TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: ingested_files writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.ingested_files TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: metric_definitions writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.metric_definitions TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: metric_overrides writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.metric_overrides TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: security_settings writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.security_settings TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: snapshot_events writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.snapshot_events TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: tracked_branches writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.tracked_branches TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: transaction_log_chain writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.transaction_log_chain TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: trend_dirty_days writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.trend_dirty_days TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: benchmark_transactions writer_appends; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_appends ON public.benchmark_transactions FOR INSERT TO benchmon_writer WITH CHECK (true);
+
+--
+-- Name: regression_alerts writer_opens; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_opens ON public.regression_alerts FOR INSERT TO benchmon_writer WITH CHECK (true);
+
+--
+-- Name: benchmark_snapshots writer_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_reads ON public.benchmark_snapshots FOR SELECT TO benchmon_writer USING (true);
+
+--
+-- Name: benchmark_transactions writer_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_reads ON public.benchmark_transactions FOR SELECT TO benchmon_writer USING (true);
+
+--
+-- Name: regression_alert_events writer_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_reads ON public.regression_alert_events FOR SELECT TO benchmon_writer USING (true);
+
+--
+-- Name: regression_alerts writer_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_reads ON public.regression_alerts FOR SELECT TO benchmon_writer USING (true);
+
+--
+-- Name: regression_alerts writer_updates; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_updates ON public.regression_alerts FOR UPDATE TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: SCHEMA public; Type: ACL; Schema: -; Owner: pg_database_owner
+--
+
+GRANT USAGE ON SCHEMA public TO benchmon_writer;
+GRANT USAGE ON SCHEMA public TO benchmon_reader;
+GRANT USAGE ON SCHEMA public TO benchmon_owner;
+
+--
+-- Name: FUNCTION lo_creat(integer); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_creat(integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_create(oid); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_create(oid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_from_bytea(oid, bytea); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION pg_advisory_lock(bigint); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock(bigint) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock(bigint) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_advisory_lock(integer, integer); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock(integer, integer) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock(integer, integer) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_advisory_lock_shared(bigint); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(bigint) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(bigint) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_advisory_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(integer, integer) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(integer, integer) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock(bigint); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(bigint) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(bigint) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock(integer, integer); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(integer, integer) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(integer, integer) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock_shared(bigint); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(bigint) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(bigint) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(integer, integer) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(integer, integer) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock(bigint); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(bigint) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(bigint) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock(integer, integer); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(integer, integer) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(integer, integer) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock_shared(bigint); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(bigint) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(bigint) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(integer, integer) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(integer, integer) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock(bigint); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(bigint) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(bigint) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock(integer, integer); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(integer, integer) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(integer, integer) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock_shared(bigint); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(bigint) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(bigint) TO benchmon_writer;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integer) TO benchmon_owner;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integer) TO benchmon_writer;
+
+--
+-- Name: FUNCTION checkout_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.checkout_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.checkout_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) TO benchmon_writer;
+
+--
+-- Name: FUNCTION clear_baseline(model_version text, dataset_version text, prompt_version text, environment text, actor text, reason text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.clear_baseline(model_version text, dataset_version text, prompt_version text, environment text, actor text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.clear_baseline(model_version text, dataset_version text, prompt_version text, environment text, actor text, reason text) TO benchmon_writer;
+
+--
+-- Name: FUNCTION daily_trend_rows(first_day date, last_day date); Type: ACL; Schema: public
+--
+
+REVOKE ALL ON FUNCTION public.daily_trend_rows(first_day date, last_day date) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.daily_trend_rows(first_day date, last_day date) TO benchmon_owner;
+
+--
+-- Name: FUNCTION fold_transactions(own_rows_only boolean, actor text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.fold_transactions(own_rows_only boolean, actor text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fold_transactions(own_rows_only boolean, actor text) TO benchmon_writer;
+
+--
+-- Name: TABLE benchmark_snapshots; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.benchmark_snapshots TO benchmon_writer;
+GRANT SELECT ON TABLE public.benchmark_snapshots TO benchmon_reader;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.benchmark_snapshots TO benchmon_owner;
+
+--
+-- Name: FUNCTION locked_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer); Type: ACL; Schema: public
+--
+
+REVOKE ALL ON FUNCTION public.locked_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.locked_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer) TO benchmon_owner;
+
+--
+-- Name: FUNCTION record_snapshot_event(event_type text, target public.benchmark_snapshots, actor text, reason text); Type: ACL; Schema: public
+--
+
+REVOKE ALL ON FUNCTION public.record_snapshot_event(event_type text, target public.benchmark_snapshots, actor text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.record_snapshot_event(event_type text, target public.benchmark_snapshots, actor text, reason text) TO benchmon_owner;
+
+--
+-- Name: FUNCTION refresh_daily_trends(first_day date, last_day date); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.refresh_daily_trends(first_day date, last_day date) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.refresh_daily_trends(first_day date, last_day date) TO benchmon_writer;
+
+--
+-- Name: TABLE regression_alerts; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.regression_alerts TO benchmon_writer;
+GRANT SELECT ON TABLE public.regression_alerts TO benchmon_reader;
+GRANT SELECT ON TABLE public.regression_alerts TO benchmon_owner;
+
+--
+-- Name: COLUMN regression_alerts.rule; Type: ACL; Schema: public
+--
+
+GRANT INSERT(rule) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.model_version; Type: ACL; Schema: public
+--
+
+GRANT INSERT(model_version) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.dataset_version; Type: ACL; Schema: public
+--
+
+GRANT INSERT(dataset_version) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.prompt_version; Type: ACL; Schema: public
+--
+
+GRANT INSERT(prompt_version) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.environment; Type: ACL; Schema: public
+--
+
+GRANT INSERT(environment) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.metric; Type: ACL; Schema: public
+--
+
+GRANT INSERT(metric) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.severity; Type: ACL; Schema: public
+--
+
+GRANT INSERT(severity),UPDATE(severity) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.status; Type: ACL; Schema: public
+--
+
+GRANT UPDATE(status) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.reason; Type: ACL; Schema: public
+--
+
+GRANT INSERT(reason),UPDATE(reason) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.direction; Type: ACL; Schema: public
+--
+
+GRANT INSERT(direction),UPDATE(direction) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.current; Type: ACL; Schema: public
+--
+
+GRANT INSERT(current),UPDATE(current) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.reference; Type: ACL; Schema: public
+--
+
+GRANT INSERT(reference),UPDATE(reference) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.delta; Type: ACL; Schema: public
+--
+
+GRANT INSERT(delta),UPDATE(delta) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.percent; Type: ACL; Schema: public
+--
+
+GRANT INSERT(percent),UPDATE(percent) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.commit_sha; Type: ACL; Schema: public
+--
+
+GRANT INSERT(commit_sha),UPDATE(commit_sha) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.branch_name; Type: ACL; Schema: public
+--
+
+GRANT INSERT(branch_name),UPDATE(branch_name) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.run_length; Type: ACL; Schema: public
+--
+
+GRANT INSERT(run_length),UPDATE(run_length) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.last_seen_at; Type: ACL; Schema: public
+--
+
+GRANT UPDATE(last_seen_at) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.times_seen; Type: ACL; Schema: public
+--
+
+GRANT UPDATE(times_seen) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.acknowledged_by; Type: ACL; Schema: public
+--
+
+GRANT UPDATE(acknowledged_by) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.acknowledged_note; Type: ACL; Schema: public
+--
+
+GRANT UPDATE(acknowledged_note) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.resolved_by; Type: ACL; Schema: public
+--
+
+GRANT UPDATE(resolved_by) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.resolved_note; Type: ACL; Schema: public
+--
+
+GRANT UPDATE(resolved_note) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: COLUMN regression_alerts.notified_at; Type: ACL; Schema: public
+--
+
+GRANT UPDATE(notified_at) ON TABLE public.regression_alerts TO benchmon_writer;
+
+--
+-- Name: FUNCTION request_transaction_log_seal(); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.request_transaction_log_seal() FROM PUBLIC;
+
+--
+-- Name: FUNCTION restore_snapshots(); Type: ACL; Schema: public
+--
+
+REVOKE ALL ON FUNCTION public.restore_snapshots() FROM PUBLIC;
+
+--
+-- Name: FUNCTION seal_transaction_log(); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.seal_transaction_log() FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_baseline(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.set_baseline(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_baseline(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) TO benchmon_writer;
+
+--
+-- Name: FUNCTION set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text, reason text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text, reason text) TO benchmon_writer;
+
+--
+-- Name: TABLE benchmark_transactions; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.benchmark_transactions TO benchmon_writer;
+GRANT SELECT ON TABLE public.benchmark_transactions TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.benchmark_transactions TO benchmon_owner;
+
+--
+-- Name: COLUMN benchmark_transactions.id; Type: ACL; Schema: public
+--
+
+GRANT INSERT(id) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.created_at; Type: ACL; Schema: public
+--
+
+GRANT INSERT(created_at) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.commit_sha; Type: ACL; Schema: public
+--
+
+GRANT INSERT(commit_sha) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.branch_name; Type: ACL; Schema: public
+--
+
+GRANT INSERT(branch_name) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.model_version; Type: ACL; Schema: public
+--
+
+GRANT INSERT(model_version) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.model_provider; Type: ACL; Schema: public
+--
+
+GRANT INSERT(model_provider) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.dataset_version; Type: ACL; Schema: public
+--
+
+GRANT INSERT(dataset_version) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.prompt_version; Type: ACL; Schema: public
+--
+
+GRANT INSERT(prompt_version) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.environment; Type: ACL; Schema: public
+--
+
+GRANT INSERT(environment) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.metrics; Type: ACL; Schema: public
+--
+
+GRANT INSERT(metrics) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.duration_seconds; Type: ACL; Schema: public
+--
+
+GRANT INSERT(duration_seconds) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.tags; Type: ACL; Schema: public
+--
+
+GRANT INSERT(tags) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.notes; Type: ACL; Schema: public
+--
+
+GRANT INSERT(notes) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.run_id; Type: ACL; Schema: public
+--
+
+GRANT INSERT(run_id) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.triggered_by; Type: ACL; Schema: public
+--
+
+GRANT INSERT(triggered_by) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.content_sha256; Type: ACL; Schema: public
+--
+
+GRANT INSERT(content_sha256) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.source; Type: ACL; Schema: public
+--
+
+GRANT INSERT(source) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.metric_directions; Type: ACL; Schema: public
+--
+
+GRANT INSERT(metric_directions) ON TABLE public.benchmark_transactions TO benchmon_writer;
+
+--
+-- Name: COLUMN benchmark_transactions.content_json; Type: ACL; Schema: public
+--
+
+GRANT INSERT(content_json) ON TABLE public.benchmark_transactions TO benchmon_writer;
+GRANT INSERT(content_json) ON TABLE public.benchmark_transactions TO benchmon_owner;
+
+--
+-- Name: FUNCTION upsert_benchmark_result(model_version text, dataset_version text, prompt_version text, environment text, metrics jsonb, created_at timestamp with time zone, commit_sha text, branch_name text, model_provider text, duration_seconds numeric, tags text[], notes text, run_id text, triggered_by text, source text, metric_directions jsonb); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.upsert_benchmark_result(model_version text, dataset_version text, prompt_version text, environment text, metrics jsonb, created_at timestamp with time zone, commit_sha text, branch_name text, model_provider text, duration_seconds numeric, tags text[], notes text, run_id text, triggered_by text, source text, metric_directions jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.upsert_benchmark_result(model_version text, dataset_version text, prompt_version text, environment text, metrics jsonb, created_at timestamp with time zone, commit_sha text, branch_name text, model_provider text, duration_seconds numeric, tags text[], notes text, run_id text, triggered_by text, source text, metric_directions jsonb) TO benchmon_writer;
+
+--
+-- Name: TABLE daily_configuration_counts; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.daily_configuration_counts TO benchmon_writer;
+GRANT SELECT ON TABLE public.daily_configuration_counts TO benchmon_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.daily_configuration_counts TO benchmon_owner;
+
+--
+-- Name: TABLE daily_performance_trends; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.daily_performance_trends TO benchmon_writer;
+GRANT SELECT ON TABLE public.daily_performance_trends TO benchmon_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.daily_performance_trends TO benchmon_owner;
+
+--
+-- Name: TABLE fold_applied; Type: ACL; Schema: public
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.fold_applied TO benchmon_owner;
+
+--
+-- Name: TABLE fold_state; Type: ACL; Schema: public
+--
+
+GRANT SELECT,UPDATE ON TABLE public.fold_state TO benchmon_owner;
+
+--
+-- Name: TABLE ingested_files; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.ingested_files TO benchmon_writer;
+GRANT SELECT ON TABLE public.ingested_files TO benchmon_reader;
+
+--
+-- Name: COLUMN ingested_files.inbox; Type: ACL; Schema: public
+--
+
+GRANT INSERT(inbox) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.uri; Type: ACL; Schema: public
+--
+
+GRANT INSERT(uri) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.file_sha256; Type: ACL; Schema: public
+--
+
+GRANT INSERT(file_sha256) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.size_bytes; Type: ACL; Schema: public
+--
+
+GRANT INSERT(size_bytes) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.format; Type: ACL; Schema: public
+--
+
+GRANT INSERT(format) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.status; Type: ACL; Schema: public
+--
+
+GRANT INSERT(status) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.error_code; Type: ACL; Schema: public
+--
+
+GRANT INSERT(error_code) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.error_message; Type: ACL; Schema: public
+--
+
+GRANT INSERT(error_message) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.json_path; Type: ACL; Schema: public
+--
+
+GRANT INSERT(json_path) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.warnings; Type: ACL; Schema: public
+--
+
+GRANT INSERT(warnings) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.results_total; Type: ACL; Schema: public
+--
+
+GRANT INSERT(results_total) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.results_new; Type: ACL; Schema: public
+--
+
+GRANT INSERT(results_new) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.transaction_ids; Type: ACL; Schema: public
+--
+
+GRANT INSERT(transaction_ids) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: COLUMN ingested_files.dagster_run_id; Type: ACL; Schema: public
+--
+
+GRANT INSERT(dagster_run_id) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: TABLE metric_definitions; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.metric_definitions TO benchmon_writer;
+GRANT SELECT ON TABLE public.metric_definitions TO benchmon_reader;
+GRANT SELECT ON TABLE public.metric_definitions TO benchmon_owner;
+
+--
+-- Name: TABLE metric_overrides; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.metric_overrides TO benchmon_writer;
+GRANT SELECT ON TABLE public.metric_overrides TO benchmon_reader;
+GRANT SELECT ON TABLE public.metric_overrides TO benchmon_owner;
+
+--
+-- Name: TABLE regression_alert_events; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.regression_alert_events TO benchmon_writer;
+GRANT SELECT ON TABLE public.regression_alert_events TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.regression_alert_events TO benchmon_owner;
+
+--
+-- Name: TABLE security_settings; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.security_settings TO benchmon_writer;
+GRANT SELECT ON TABLE public.security_settings TO benchmon_reader;
+GRANT SELECT ON TABLE public.security_settings TO benchmon_owner;
+
+--
+-- Name: TABLE snapshot_events; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.snapshot_events TO benchmon_writer;
+GRANT SELECT ON TABLE public.snapshot_events TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.snapshot_events TO benchmon_owner;
+
+--
+-- Name: TABLE tracked_branches; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.tracked_branches TO benchmon_writer;
+GRANT SELECT ON TABLE public.tracked_branches TO benchmon_reader;
+GRANT SELECT ON TABLE public.tracked_branches TO benchmon_owner;
+
+--
+-- Name: TABLE transaction_log_chain; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.transaction_log_chain TO benchmon_writer;
+GRANT SELECT ON TABLE public.transaction_log_chain TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.transaction_log_chain TO benchmon_owner;
+
+--
+-- Name: TABLE transaction_log_seal_requests; Type: ACL; Schema: public
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.transaction_log_seal_requests TO benchmon_owner;
+
+--
+-- Name: TABLE trend_dirty_days; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.trend_dirty_days TO benchmon_writer;
+GRANT SELECT ON TABLE public.trend_dirty_days TO benchmon_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.trend_dirty_days TO benchmon_owner;
+
+--
+-- Name: TABLE v_latest_benchmarks; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.v_latest_benchmarks TO benchmon_writer;
+GRANT SELECT ON TABLE public.v_latest_benchmarks TO benchmon_reader;
+
+--
+-- Name: TABLE v_performance_trends; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.v_performance_trends TO benchmon_writer;
+GRANT SELECT ON TABLE public.v_performance_trends TO benchmon_reader;
+
+--
+-- PostgreSQL database dump complete
+--
+
+-- The rows the migrations seed
+--
+-- PostgreSQL database dump
+--
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Data for Name: fold_state; Type: TABLE DATA; Schema: public
+--
+
+INSERT INTO public.fold_state VALUES (true, '0');
+
+--
+-- Data for Name: metric_definitions; Type: TABLE DATA; Schema: public
+--
+
+INSERT INTO public.metric_definitions VALUES ('f1', 'higher', NULL, 0.05, 0.05, 'F1 score (0..1)');
+INSERT INTO public.metric_definitions VALUES ('f1_score', 'higher', NULL, 0.05, 0.05, 'F1 score (0..1)');
+INSERT INTO public.metric_definitions VALUES ('precision', 'higher', NULL, 0.05, 0.05, 'precision (0..1)');
+INSERT INTO public.metric_definitions VALUES ('recall', 'higher', NULL, 0.05, 0.05, 'recall (0..1)');
+INSERT INTO public.metric_definitions VALUES ('accuracy', 'higher', NULL, 0.05, 0.05, 'accuracy (0..1)');
+
+--
+-- Data for Name: security_settings; Type: TABLE DATA; Schema: public
+--
+
+INSERT INTO public.security_settings VALUES (true, 'read');
+
+--
+-- PostgreSQL database dump complete
+--
