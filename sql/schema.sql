@@ -368,6 +368,22 @@ END $$;
 COMMENT ON FUNCTION public.daily_trend_rows(first_day date, last_day date) IS 'The trend rows of a range of UTC days, read from the log (used by refresh_daily_trends).';
 
 --
+-- Name: default_rel_threshold(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.default_rel_threshold() RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT 0.05::numeric $$;
+
+--
+-- Name: default_tracked_branch(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.default_tracked_branch() RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT 'main'::text $$;
+
+--
 -- Name: detect_metric_regressions(text); Type: FUNCTION; Schema: public
 --
 
@@ -395,16 +411,10 @@ CREATE FUNCTION public.detect_metric_regressions(model_version text DEFAULT NULL
         SELECT p.*,
                CASE p.direction WHEN 'higher' THEN p.baseline_value - p.current_value
                                 ELSE p.current_value - p.baseline_value END AS worsening,
-               CASE WHEN o.metric IS NOT NULL THEN o.abs_threshold
-                    WHEN d.name IS NOT NULL THEN d.abs_threshold END AS abs_threshold,
-               CASE WHEN o.metric IS NOT NULL THEN o.rel_threshold
-                    WHEN d.name IS NOT NULL THEN d.rel_threshold
-                    ELSE 0.05 END AS rel_threshold
+               th.abs_threshold, th.rel_threshold
           FROM pairs p
-          LEFT JOIN metric_overrides o
-            ON (o.model_version, o.dataset_version, o.prompt_version, o.environment, o.metric)
-             = (p.model_version, p.dataset_version, p.prompt_version, p.environment, p.metric)
-          LEFT JOIN metric_definitions d ON d.name = p.metric
+         CROSS JOIN LATERAL metric_thresholds(p.metric, p.model_version, p.dataset_version,
+                                              p.prompt_version, p.environment) AS th
     )
     SELECT j.model_version, j.dataset_version, j.prompt_version, j.environment,
            j.current_version, j.baseline_version, j.metric, j.direction, j.baseline_value,
@@ -523,7 +533,7 @@ BEGIN
                       = (t.model_version, t.dataset_version, t.prompt_version, t.environment)
              WHERE (t.xact_id = ANY (claimed)
                     OR (t.xact_id = own AND t.seq > coalesce(own_through, 0)))
-               AND (t.branch_name IS NULL OR t.branch_name = coalesce(b.branch_name, 'main'))
+               AND (t.branch_name IS NULL OR t.branch_name = coalesce(b.branch_name, public.default_tracked_branch()))
              GROUP BY 1, 2, 3, 4) AS g;
     IF items IS NULL THEN
         RETURN;
@@ -844,6 +854,27 @@ CREATE FUNCTION public.metric_direction_by_name(name text) RETURNS text
             OR word ~ '.time$')
     THEN 'lower' ELSE 'higher' END
 $_$;
+
+--
+-- Name: metric_thresholds(text, text, text, text, text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.metric_thresholds(metric text, model_version text, dataset_version text, prompt_version text, environment text, OUT abs_threshold numeric, OUT rel_threshold numeric) RETURNS record
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE WHEN o.metric IS NOT NULL THEN o.abs_threshold
+                WHEN d.name IS NOT NULL THEN d.abs_threshold END,
+           CASE WHEN o.metric IS NOT NULL THEN o.rel_threshold
+                WHEN d.name IS NOT NULL THEN d.rel_threshold
+                ELSE public.default_rel_threshold() END
+      FROM (SELECT) AS one
+      LEFT JOIN public.metric_overrides o
+        ON (o.model_version, o.dataset_version, o.prompt_version, o.environment, o.metric)
+         = (metric_thresholds.model_version, metric_thresholds.dataset_version,
+            metric_thresholds.prompt_version, metric_thresholds.environment,
+            metric_thresholds.metric)
+      LEFT JOIN public.metric_definitions d ON d.name = metric_thresholds.metric
+$$;
 
 --
 -- Name: performance_trends(text, timestamp with time zone); Type: FUNCTION; Schema: public
@@ -1418,6 +1449,21 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text, reason text) OWNER TO benchmon_owner;
+
+--
+-- Name: tracked_branch(text, text, text, text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.tracked_branch(model_version text, dataset_version text, prompt_version text, environment text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce(
+        (SELECT b.branch_name FROM public.tracked_branches b
+          WHERE (b.model_version, b.dataset_version, b.prompt_version, b.environment)
+              = (tracked_branch.model_version, tracked_branch.dataset_version,
+                 tracked_branch.prompt_version, tracked_branch.environment)),
+        public.default_tracked_branch())
+$$;
 
 --
 -- Name: transaction_log_genesis(); Type: FUNCTION; Schema: public

@@ -35,16 +35,21 @@ from benchmon_pipeline.regressions.findings import (
 )
 from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
 from benchmon_pipeline.regressions.reading import Scope
+from benchmon_pipeline.regressions.verdicts import ERROR, WARN
 
 EXIT_REGRESSION = 1
 EXIT_DATABASE_UNAVAILABLE = 69  # as `benchmon push` (sysexits EX_UNAVAILABLE)
 GATE_RULES = (BASELINE, HISTORY, MISSING_METRIC, TRADEOFF)  # STALE: only on request
-FAIL_ON = {"warn": "WARN", "error": "ERROR", "never": None}
+FAIL_ON = {"warn": WARN, "error": ERROR, "never": None}
 
 
 def _tracked_branches(conn: psycopg.Connection) -> set[str]:
-    names = {row[0] for row in conn.execute("SELECT DISTINCT branch_name FROM tracked_branches")}
-    return names | {"main"}
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT branch_name FROM tracked_branches UNION SELECT default_tracked_branch()"
+        )
+    }
 
 
 def _rules(text: str | None) -> tuple[str, ...]:
@@ -70,7 +75,7 @@ def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) 
         else "tracked branches"
     )
     verdict = "❌ failed" if failing else "✅ passed"
-    level = {"WARN": "WARN or ERROR", "ERROR": "ERROR", None: "never"}[fail_on]
+    level = {WARN: f"{WARN} or {ERROR}", ERROR: ERROR, None: "never"}[fail_on]
     regressions = [f for f in evaluation.findings if f.rule != TRADEOFF]
     lines = [
         f"## benchmon regression gate: {verdict}",

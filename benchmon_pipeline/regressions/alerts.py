@@ -35,6 +35,7 @@ from psycopg.rows import class_row
 
 from benchmon_pipeline.regressions.escaping import markdown_cell
 from benchmon_pipeline.regressions.findings import Finding, KeyedByConfiguration
+from benchmon_pipeline.regressions.verdicts import ERROR, SEVERITIES, WARN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +45,6 @@ ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
 STATUSES = (OPEN, ACKNOWLEDGED, RESOLVED)
 UNRESOLVED = "unresolved"  # a status filter: open or acknowledged
-SEVERITIES = ("WARN", "ERROR")  # in order of rank
 
 AUTO_ACTOR = "benchmon"
 AUTO_RESOLVE_NOTE = "no longer detected"
@@ -350,7 +350,7 @@ def resolve(conn: psycopg.Connection, alert_id: int, by: str, note: str | None =
     )
 
 
-def pending_notifications(conn: psycopg.Connection, min_severity: str = "WARN") -> list[Alert]:
+def pending_notifications(conn: psycopg.Connection, min_severity: str = WARN) -> list[Alert]:
     """Open alerts no message has been sent about yet, at `min_severity` or worse."""
     if min_severity not in SEVERITIES:
         raise ValueError(f"min_severity must be one of {SEVERITIES}, not {min_severity!r}")
@@ -417,7 +417,7 @@ def alerts_markdown(alerts: Sequence[Alert], title: str | None = None) -> str:
     heading = [f"### {title}", ""] if title else []
     if not alerts:
         return "\n".join([*heading, "No regression alerts."])
-    errors = sum(a.severity == "ERROR" for a in alerts)
+    errors = sum(a.severity == ERROR for a in alerts)
     count = (
         f"**{len(alerts)} regression alert{'s' if len(alerts) != 1 else ''}** "
         f"({errors} ERROR, {len(alerts) - errors} WARN)"
@@ -432,11 +432,11 @@ def alerts_markdown(alerts: Sequence[Alert], title: str | None = None) -> str:
     ]
     # Names came with the results: markdown_cell shows them as text (no code spans around
     # them: a backtick in a name would close one, and nothing can be escaped inside one).
-    for a in sorted(alerts, key=lambda a: (a.severity != "ERROR", a.id)):
+    for a in sorted(alerts, key=lambda a: (a.severity != ERROR, a.id)):
         commit = markdown_cell(a.commit_sha[:12]) if a.commit_sha else "—"
         branch = markdown_cell(a.branch_name) if a.branch_name else "—"
         seen = f"{a.times_seen}× since {format_time(a.first_seen_at)}"
-        severity = f"**{a.severity}**" if a.severity == "ERROR" else a.severity
+        severity = f"**{a.severity}**" if a.severity == ERROR else a.severity
         lines.append(
             " | ".join(
                 [

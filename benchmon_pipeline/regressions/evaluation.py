@@ -47,7 +47,7 @@ from benchmon_pipeline.regressions.staleness import (
 )
 from benchmon_pipeline.regressions.thresholds import Threshold, compare_to_baseline
 from benchmon_pipeline.regressions.tradeoffs import TradeOff, find_tradeoffs
-from benchmon_pipeline.regressions.verdicts import ERROR, Verdict
+from benchmon_pipeline.regressions.verdicts import ERROR, WARN, Verdict
 
 
 @dataclass(frozen=True)
@@ -107,13 +107,13 @@ class Evaluation:
 
     def at_least(self, severity: str) -> list[Finding]:
         """The findings at `severity` or worse (ERROR > WARN)."""
-        wanted = {ERROR} if severity == ERROR else {"WARN", ERROR}
+        wanted = {ERROR} if severity == ERROR else {WARN, ERROR}
         return [f for f in self.findings if f.severity in wanted]
 
     @property
     def worst(self) -> str | None:
         severities = {f.severity for f in self.findings}
-        return ERROR if ERROR in severities else "WARN" if severities else None
+        return ERROR if ERROR in severities else WARN if severities else None
 
 
 def evaluate(
@@ -247,7 +247,7 @@ def _tradeoff_finding(tradeoff: TradeOff, context: dict) -> Finding:
         rule=TRADEOFF,
         **dict(zip(CONFIGURATION, tradeoff.configuration, strict=True)),
         metric=", ".join(change.metric for change in tradeoff.worsened),
-        severity="WARN",
+        severity=WARN,
         reason=tradeoff.description,
         commit_sha=about.get("commit_sha"),
         branch_name=about.get("branch_name"),

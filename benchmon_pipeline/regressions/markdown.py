@@ -12,9 +12,9 @@ from decimal import Decimal
 from benchmon_pipeline.regressions.escaping import markdown_cell
 from benchmon_pipeline.regressions.findings import Finding
 from benchmon_pipeline.regressions.tradeoffs import TradeOff
-from benchmon_pipeline.regressions.verdicts import ERROR
+from benchmon_pipeline.regressions.verdicts import ERROR, WARN
 
-BADGE = {ERROR: "🔴 ERROR", "WARN": "🟡 WARN"}
+BADGE = {ERROR: "🔴 ERROR", WARN: "🟡 WARN"}
 DEFAULT_LIMIT = 200  # rows; a table longer than this is unreadable in a comment anyway
 
 

@@ -8,9 +8,9 @@ Two scopes (docs/design.md §7):
   results, judged against the tracked branch's baseline and history. A branch's results never
   move the tracked snapshots, so they are read from the log.
 
-The thresholds and directions come from the database's own precedence (metric_direction(),
-metric_overrides, metric_definitions; the same CASE as detect_metric_regressions() in
-sql/0006_regressions.sql), so a check and a SQL user never disagree on what is worse.
+The thresholds, directions and tracked branch are asked of the database, which defines each
+rule once (metric_thresholds(), metric_direction(), default_tracked_branch(): sql/0022 and
+sql/0006), so a check and a SQL user never disagree on what is worse.
 """
 
 from __future__ import annotations
@@ -139,17 +139,11 @@ SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
            AS previous_values,
        metric_direction(m.key, c.metric_directions ->> m.key, c.model_version,
                         c.dataset_version, c.prompt_version, c.environment) AS direction,
-       CASE WHEN o.metric IS NOT NULL THEN o.abs_threshold
-            WHEN d.name IS NOT NULL THEN d.abs_threshold END AS abs_threshold,
-       CASE WHEN o.metric IS NOT NULL THEN o.rel_threshold
-            WHEN d.name IS NOT NULL THEN d.rel_threshold
-            ELSE 0.05 END AS rel_threshold
+       th.abs_threshold, th.rel_threshold
   FROM current c
  CROSS JOIN jsonb_each(c.metrics) AS m
-  LEFT JOIN metric_overrides o
-    ON (o.model_version, o.dataset_version, o.prompt_version, o.environment, o.metric)
-     = (c.model_version, c.dataset_version, c.prompt_version, c.environment, m.key)
-  LEFT JOIN metric_definitions d ON d.name = m.key
+ CROSS JOIN LATERAL metric_thresholds(m.key, c.model_version, c.dataset_version,
+                                      c.prompt_version, c.environment) AS th
  WHERE c.baseline_metrics ? m.key
  ORDER BY c.model_version, c.dataset_version, c.prompt_version, c.environment, m.key
 """
@@ -189,7 +183,7 @@ def baseline_pairs(conn: psycopg.Connection, scope: Scope, previous: int) -> pd.
 _RECENT = f"""
 WITH configurations AS (
     SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
-           coalesce(tb.branch_name, 'main') AS tracked
+           coalesce(tb.branch_name, default_tracked_branch()) AS tracked
       FROM (SELECT DISTINCT s.model_version, s.dataset_version, s.prompt_version,
                    s.environment
               FROM benchmark_snapshots s
