@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from benchmon_pipeline.db.urls import dagster_storage_url
 from benchmon_pipeline.definitions import defs
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -22,8 +23,12 @@ def test_definitions_load_with_the_lineage_inbox_log_snapshots_trends():
     assert defs.resolve_sensor_def("inbox_sensor") is not None
 
 
-def test_dagster_definitions_validate_passes(db_url):
-    env = {**os.environ, "BENCHMON_DATABASE_URL": db_url}
+def test_dagster_definitions_validate_passes(db_url, dagster_db_url):
+    env = {
+        **os.environ,
+        "BENCHMON_DATABASE_URL": db_url,
+        "BENCHMON_DAGSTER_STORAGE_URL": dagster_storage_url(dagster_db_url),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
         cwd=PROJECT,

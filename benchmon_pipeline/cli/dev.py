@@ -22,7 +22,7 @@ from benchmon_pipeline.cli.environment import (
 )
 from benchmon_pipeline.db import embedded
 from benchmon_pipeline.ingest.inbox import FolderInbox
-from benchmon_pipeline.settings import load_settings
+from benchmon_pipeline.settings import get_settings
 
 STOP_GRACE_SECONDS = 30
 
@@ -113,7 +113,7 @@ def dev(port: int, host: str) -> None:
     # that; handle it explicitly so Ctrl-C (or SIGINT from a supervisor) always works.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
-    settings = load_settings()
+    settings = get_settings()
     with as_click_error(), running_databases(settings) as databases:
         env = child_environment(settings, databases)
         FolderInbox(settings.inbox_root).ensure_layout()

@@ -18,7 +18,7 @@ from benchmon_pipeline.settings import (
     HOME_VAR,
     INBOX_ROOT_VAR,
     Settings,
-    load_settings,
+    get_settings,
 )
 from benchmon_pipeline.trends.event_log_settings import RANGE_RUN_EVENT_SETTINGS
 
@@ -35,7 +35,7 @@ def running_databases(
     Raises `DatabaseUnavailable` when the server cannot be reached (commands turn it
     into a clear error with `as_click_error`).
     """
-    settings = settings or load_settings()
+    settings = settings or get_settings()
     started_here = not settings.database_url and not embedded.is_running(settings.pgdata)
     if started_here and not quiet:
         click.echo(f"starting embedded PostgreSQL in {settings.pgdata} …", err=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from benchmon_pipeline.ingest.inbox import FolderInbox
-from benchmon_pipeline.settings import load_settings
+from benchmon_pipeline.settings import get_settings
 
 
 def _inbox(s3: bool):
-    settings = load_settings()
+    settings = get_settings()
     if not s3:
         return FolderInbox(settings.inbox_root)
     if not settings.s3_bucket:

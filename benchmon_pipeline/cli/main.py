@@ -14,9 +14,24 @@ from benchmon_pipeline.cli.push import push
 from benchmon_pipeline.cli.regressions import regressions
 from benchmon_pipeline.cli.shell import shell
 from benchmon_pipeline.cli.trends import trends
+from benchmon_pipeline.settings import InvalidSetting
+
+EXIT_CONFIG = 78  # sysexits EX_CONFIG: a setting in the environment does not parse
 
 
-@click.group()
+class _Commands(click.Group):
+    """Settings are read when a command runs (never for --help); one that does not parse
+    ends the command with its one-line message."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InvalidSetting as error:
+            click.echo(f"benchmon: {error}", err=True)
+            ctx.exit(EXIT_CONFIG)
+
+
+@click.group(cls=_Commands)
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens underneath.")
 def cli(verbose: bool) -> None:
     """benchmon: an honest history of benchmark and evaluation results."""

@@ -2,7 +2,6 @@
 sensors (one run per tick for every batch of files that is ready; which files a run takes
 is `ingest/planning.py`'s)."""
 
-import os
 import time
 from collections.abc import Callable
 
@@ -13,7 +12,7 @@ from benchmon_pipeline.ingest.batch import CHUNK_FILES, BatchReport, Inbox, inge
 from benchmon_pipeline.ingest.ledger import DUPLICATE, INGESTED, QUARANTINED
 from benchmon_pipeline.ingest.names import ALLOWED, refused_names
 from benchmon_pipeline.ingest.planning import plan_batches
-from benchmon_pipeline.settings import S3_BUCKET_VAR, load_settings
+from benchmon_pipeline.settings import S3_BUCKET_VAR, get_settings
 
 inbox_files = dg.AssetSpec(
     "inbox",
@@ -97,7 +96,7 @@ def ingest_and_report(
         inbox,
         postgres.connect,
         inbox_kind=inbox_kind,
-        default_environment=load_settings().environment,
+        default_environment=get_settings().environment,
         dagster_run_id=context.run.run_id,
         chunk_files=config.chunk_files,
         progress=progress if len(files) > config.chunk_files else None,
@@ -194,7 +193,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, inbox: InboxResource) -> d
     minimum_interval_seconds=TICK_SECONDS,
     default_status=(
         dg.DefaultSensorStatus.RUNNING
-        if os.environ.get(S3_BUCKET_VAR)
+        if get_settings().s3_bucket
         else dg.DefaultSensorStatus.STOPPED
     ),
     description="Watches s3://<bucket>/<prefix>/inbox/ (set BENCHMON_S3_BUCKET to enable).",

@@ -12,7 +12,8 @@ from benchmon_pipeline.defs.automation import eager_after_every_update
 from benchmon_pipeline.defs.resources import PostgresResource
 from benchmon_pipeline.defs.snapshots import benchmark_snapshots
 from benchmon_pipeline.regressions.alerts import alerts_markdown, find_alerts
-from benchmon_pipeline.settings import load_settings
+from benchmon_pipeline.regressions.verdicts import ERROR
+from benchmon_pipeline.settings import get_settings
 
 REPORT_NAME = "regressions.md"
 
@@ -34,10 +35,10 @@ def regression_report(
     with postgres.connect() as conn:
         alerts = find_alerts(conn, "unresolved")
     text = alerts_markdown(alerts, title="benchmon: open regression alerts")
-    path = load_settings().home / "reports" / REPORT_NAME
+    path = get_settings().home / "reports" / REPORT_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n", encoding="utf-8")
-    errors = sum(a.severity == "ERROR" for a in alerts)
+    errors = sum(a.severity == ERROR for a in alerts)
     context.log.info(f"{len(alerts)} open alert(s), {errors} ERROR; written to {path}")
     return dg.MaterializeResult(
         metadata={

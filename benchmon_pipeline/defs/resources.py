@@ -14,10 +14,10 @@ from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.ingest.planning import DEFAULT_BATCH_SIZE
 from benchmon_pipeline.ingest.s3_inbox import S3Inbox
 from benchmon_pipeline.regressions.alerts import Alert
-from benchmon_pipeline.regressions.environment import settings_from_environment
+from benchmon_pipeline.regressions.environment import regression_settings
 from benchmon_pipeline.regressions.evaluation import RegressionSettings
 from benchmon_pipeline.regressions.webhook import Webhook
-from benchmon_pipeline.settings import WEBHOOK_URL_VAR, load_settings
+from benchmon_pipeline.settings import WEBHOOK_URL_VAR, get_settings
 
 
 class PostgresResource(dg.ConfigurableResource):
@@ -37,7 +37,7 @@ class PostgresResource(dg.ConfigurableResource):
             return libpq_url(self.database_url)
         from benchmon_pipeline.db.server import prepare
 
-        return prepare(load_settings()).results_url
+        return prepare(get_settings()).results_url
 
     @contextmanager
     def connect(self) -> Iterator[psycopg.Connection]:
@@ -53,7 +53,7 @@ class InboxResource(dg.ConfigurableResource):
     batch_size: int = DEFAULT_BATCH_SIZE
 
     def folder(self) -> FolderInbox:
-        root = Path(self.root) if self.root else load_settings().inbox_root
+        root = Path(self.root) if self.root else get_settings().inbox_root
         return FolderInbox(root.resolve(), settle_seconds=self.settle_seconds)
 
 
@@ -73,7 +73,7 @@ class S3InboxResource(dg.ConfigurableResource):
 
     @classmethod
     def from_environment(cls) -> "S3InboxResource":
-        settings = load_settings()
+        settings = get_settings()
         return cls(
             bucket=settings.s3_bucket,
             prefix=settings.s3_prefix,
@@ -88,26 +88,17 @@ class S3InboxResource(dg.ConfigurableResource):
         return S3Inbox(client, self.bucket, self.prefix, settle_seconds=self.settle_seconds)
 
 
-_DEFAULTS = RegressionSettings()
-
-
 class RegressionRulesResource(dg.ConfigurableResource):
-    """How the regression checks judge (see RegressionSettings for each knob)."""
-
-    confirm_results: int = _DEFAULTS.confirm_results
-    history_confirm_results: int = _DEFAULTS.history_confirm_results
-    history_window: int = _DEFAULTS.history_window
-    history_min_results: int = _DEFAULTS.history_min_results
-    history_threshold_z: float = _DEFAULTS.history_threshold_z
-    stale_warn_after: float = _DEFAULTS.stale_warn_after
-    stale_error_after: float = _DEFAULTS.stale_error_after
+    """How the regression checks judge: the knobs the environment sets (BENCHMON_CONFIRM_RESULTS
+    …, settings.py), the rules' defaults for the rest (RegressionSettings)."""
 
     @classmethod
     def from_environment(cls) -> "RegressionRulesResource":
-        return cls(**settings_from_environment())
+        regression_settings()  # a bad combination fails the code location's load, not a run
+        return cls()
 
     def settings(self) -> RegressionSettings:
-        return RegressionSettings(**self.model_dump())
+        return regression_settings()
 
 
 class WebhookResource(dg.ConfigurableResource):

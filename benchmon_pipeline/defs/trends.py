@@ -8,7 +8,6 @@ per tick however many days that is (a run per day range filled the run queue and
 ingestion wait behind dozens of small refreshes).
 """
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ import dagster as dg
 
 from benchmon_pipeline.defs.resources import PostgresResource
 from benchmon_pipeline.defs.snapshots import benchmark_snapshots
+from benchmon_pipeline.settings import get_settings
 from benchmon_pipeline.trends.ranges import (
     RANGE_END_TAG,
     RANGE_START_TAG,
@@ -24,10 +24,8 @@ from benchmon_pipeline.trends.ranges import (
     contiguous_ranges,
 )
 
-START_DATE_VAR = "BENCHMON_TRENDS_START_DATE"
-
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=os.environ.get(START_DATE_VAR, "2024-01-01"),
+    start_date=get_settings().trends_start_date.isoformat(),
     timezone="UTC",
     end_offset=1,  # today's partition exists, so today's results have a home
 )

@@ -33,7 +33,6 @@ from tenacity import (
 
 from benchmon_pipeline.regressions.alerts import (
     NOTIFY_LOCK,
-    SEVERITIES,
     Alert,
     alerts_markdown,
     format_delta,
@@ -43,7 +42,8 @@ from benchmon_pipeline.regressions.alerts import (
     pending_notifications,
 )
 from benchmon_pipeline.regressions.escaping import slack_text
-from benchmon_pipeline.settings import WEBHOOK_URL_VAR, load_settings
+from benchmon_pipeline.regressions.verdicts import ERROR, SEVERITIES, WARN
+from benchmon_pipeline.settings import WEBHOOK_URL_VAR, get_settings
 
 __all__ = ["Webhook", "alert_line", "alerts_markdown", "notify_pending", "slack_payload"]
 
@@ -75,7 +75,7 @@ def alert_line(alert: Alert) -> str:
 
 
 def _summary(alerts: Sequence[Alert]) -> str:
-    errors = sum(a.severity == "ERROR" for a in alerts)
+    errors = sum(a.severity == ERROR for a in alerts)
     noun = "alert" if len(alerts) == 1 else "alerts"
     return (
         f"benchmon: {len(alerts)} new regression {noun} "
@@ -87,7 +87,7 @@ def slack_payload(alerts: Sequence[Alert]) -> dict:
     """The message about `alerts`: `text` (the notification and the fallback for clients
     without blocks: a summary and one line per alert) and `blocks` (a header, one mrkdwn
     section per alert with its reason, the commands to act on them)."""
-    alerts = sorted(alerts, key=lambda a: (a.severity != "ERROR", a.id))
+    alerts = sorted(alerts, key=lambda a: (a.severity != ERROR, a.id))
     shown, hidden = alerts[:MAX_ALERT_BLOCKS], len(alerts) - MAX_ALERT_BLOCKS
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": _summary(alerts)}}
@@ -156,11 +156,11 @@ class Webhook:
     timeout_seconds: float = 10.0
     attempts: int = 3
     backoff_seconds: float = 1.0
-    min_severity: str = "WARN"
+    min_severity: str = WARN
 
     def target(self) -> str:
         """The URL messages go to ("" when disabled)."""
-        url = (self.url or load_settings().webhook_url).strip()
+        url = (self.url or get_settings().webhook_url).strip()
         if url and urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"the webhook URL must be http(s)://…, not {_redacted(url)!r}")
         return url
