@@ -14,19 +14,18 @@ A transaction holds at most `chunk_files` files, and is closed early once it hol
 RESULTS_PER_TRANSACTION results. Files are read in parts of about PART_RESULTS results,
 each streamed into the open COPY as soon as it is parsed, so the database inserts one part
 while this process parses the next, and two transactions are in flight at a time (see
-`ingest_batch`). (Reader processes and a read-ahead thread within one transaction were
+`_InFlight`). (Reader processes and a read-ahead thread within one transaction were
 measured on the 2-core target machine and were slower: the database needs the other core.)
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -189,14 +188,8 @@ def ingest_batch(
     chunk_files: int = CHUNK_FILES,
     progress: Callable[[BatchReport], None] | None = None,
 ) -> BatchReport:
-    """Ingest `names`: parse, store in transactions of at most `chunk_files` files, move.
-
-    Two transactions are in flight at a time, on two connections: while one ends (the
-    rest of its COPY, the fold, the ledger, the commit, then the moves) on a storing
-    thread, this thread already reads and streams the next one's files. The next one
-    folds only after the previous one has committed, so snapshot versions follow the
-    order of the files exactly as with one transaction after the other.
-    """
+    """Ingest `names`: parse, store in transactions of at most `chunk_files` files, move,
+    with two transactions in flight (`_InFlight`)."""
     report = BatchReport()
     read = partial(
         read_part,
@@ -205,117 +198,151 @@ def ingest_batch(
         triggered_by=triggered_by,
         max_bytes=max_bytes,
     )
-    reading = _read_parts(read, names, chunk_files)
-    upcoming = next(reading, None)
-    store_transaction = partial(
+    parts = _TransactionParts(_read_parts(read, names, chunk_files), chunk_files, report)
+    store = partial(
         _store_transaction,
         inbox=inbox,
         inbox_kind=inbox_kind,
         dagster_run_id=dagster_run_id,
         actor=triggered_by,
     )
-
-    def parts() -> Iterator[Parsed]:
-        """Parts for one transaction: up to chunk_files names, or fewer once
-        RESULTS_PER_TRANSACTION results are held."""
-        nonlocal upcoming
-        held = results = 0
-        while upcoming is not None:
-            part_files, missing = upcoming
-            if held and held + len(part_files) + len(missing) > chunk_files:
-                return  # `upcoming` opens the next transaction
-            report.missing.extend(missing)
-            held += len(part_files) + len(missing)
-            results += sum(len(p.results) for _, p in part_files if p)
-            upcoming = next(reading, None)
-            yield part_files
-            if held >= chunk_files or results >= RESULTS_PER_TRANSACTION:
-                return
-
-    def finish(transaction: _Transaction) -> None:
-        report.outcomes.extend(outcome for outcome, _ in transaction.future.result())
-        report.changed.extend(transaction.changed)
-        if progress:
-            progress(report)
-
-    with (
-        _no_cycle_collection(),
-        ExitStack() as connections,
-        ThreadPoolExecutor(max_workers=2, thread_name_prefix="benchmon-store") as storing,
-    ):
-        idle: list[psycopg.Connection] = []
-        in_flight: list[_Transaction] = []  # oldest first; at most two
-        try:
-            while upcoming is not None:
-                if len(in_flight) == 2:
-                    finish(oldest := in_flight.pop(0))
-                    idle.append(oldest.conn)
-                # (the second connection opens only once a second transaction exists)
-                conn = idle.pop() if idle else connections.enter_context(connect())
-                previous = in_flight[-1] if in_flight else None
-                transaction = _Transaction(conn)
-                transaction.future = storing.submit(store_transaction, transaction, previous)
-                in_flight.append(transaction)
-                for part in parts():
-                    transaction.put(part)
-                transaction.put(_END)
-            while in_flight:
-                finish(in_flight.pop(0))
-            # The last files are freed here, while the cycle collector is still paused: it
-            # would otherwise walk them all once it resumes (~10 ms for 5,000 results).
-            transaction = previous = oldest = None
-        except BaseException:  # (a failed transaction, or the run was stopped)
-            for transaction in in_flight:  # roll back what has not begun to commit
-                transaction.abandoned = True
-                transaction.put(_ABANDON)
-            wait([transaction.future for transaction in in_flight])
-            raise
+    with _InFlight(connect, store, report, progress) as in_flight:
+        while parts.left():
+            transaction = in_flight.begin()
+            for part in parts.next_transaction():
+                transaction.put(part)
+            transaction.put(_END)
     return report
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused for the batch, as bulk loaders do: parsing makes
-    several objects per result, and each few hundred allocations start a collection that
-    walks the young objects (and, every so often, every object of the process — a Dagster
-    run holds hundreds of thousands). What a batch makes is freed by reference counting;
-    the few cycles (an exception's traceback) are collected once it resumes. Measured on
-    the 2-core target: ~10 % faster for files of many results."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
+class _TransactionParts:
+    """The batch's parts, read ahead by one, cut into transactions: up to `chunk_files`
+    files each, or fewer once RESULTS_PER_TRANSACTION results are held. Names already
+    handled by another run go to the report as they are met."""
+
+    def __init__(self, reading: Iterator[tuple[Parsed, list[str]]], chunk_files: int, report):
+        self._reading = reading
+        self._upcoming = next(reading, None)
+        self._chunk_files = chunk_files
+        self._report = report
+
+    def left(self) -> bool:
+        return self._upcoming is not None
+
+    def next_transaction(self) -> Iterator[Parsed]:
+        held = results = 0
+        while self._upcoming is not None:
+            part_files, missing = self._upcoming
+            if held and held + len(part_files) + len(missing) > self._chunk_files:
+                return  # this part opens the next transaction
+            self._report.missing.extend(missing)
+            held += len(part_files) + len(missing)
+            results += sum(len(p.results) for _, p in part_files if p)
+            self._upcoming = next(self._reading, None)
+            yield part_files
+            if held >= self._chunk_files or results >= RESULTS_PER_TRANSACTION:
+                return
 
 
-_END, _ABANDON = object(), object()
+class _InFlight:
+    """Two transactions in flight, on two connections. While a storing thread ends one
+    (the rest of its COPY, the fold, the ledger, the commit, then the moves), the reading
+    thread already reads and streams the next one's files:
+
+        reading thread   | read+stream T1 | read+stream T2 | read+stream T3 | …
+        storing threads  |                | end T1 ·········| end T2 ·········| …
+                                            (T2 folds only once T1 has committed)
+
+    so the database inserts one transaction's rows while this process parses the next.
+    Each transaction folds only after the one before it committed, so snapshot versions
+    follow the order of the files exactly as with one transaction after the other. On an
+    error (a failed transaction, the run stopped) every transaction that has not begun to
+    commit is rolled back."""
+
+    def __init__(self, connect, store, report: BatchReport, progress) -> None:
+        self._connect, self._store = connect, store
+        self._report, self._progress = report, progress
+        self._connections = ExitStack()
+        self._storing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="benchmon-store")
+        self._idle: list[psycopg.Connection] = []
+        self._in_flight: list[_Transaction] = []  # oldest first; at most two
+
+    def __enter__(self) -> _InFlight:
+        return self
+
+    def begin(self) -> _Transaction:
+        """A new transaction, its storing thread started (after the oldest of two ended)."""
+        if len(self._in_flight) == 2:
+            self._idle.append(self._finish(self._in_flight.pop(0)))
+        # (the second connection opens only once a second transaction exists)
+        conn = self._idle.pop() if self._idle else self._connections.enter_context(self._connect())
+        previous = self._in_flight[-1] if self._in_flight else None
+        transaction = _Transaction(conn)
+        transaction.future = self._storing.submit(self._store, transaction, previous)
+        self._in_flight.append(transaction)
+        return transaction
+
+    def _finish(self, transaction: _Transaction) -> psycopg.Connection:
+        self._report.outcomes.extend(outcome for outcome, _ in transaction.future.result())
+        self._report.changed.extend(transaction.changed)
+        if self._progress:
+            self._progress(self._report)
+        return transaction.conn
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if error is None:
+                while self._in_flight:
+                    self._finish(self._in_flight.pop(0))
+        except BaseException:
+            self._abandon()
+            raise
+        else:
+            if error is not None:
+                self._abandon()
+        finally:
+            self._storing.shutdown(wait=True)
+            self._connections.close()
+
+    def _abandon(self) -> None:
+        for transaction in self._in_flight:  # roll back what has not begun to commit
+            transaction.abandon()
+        wait([transaction.future for transaction in self._in_flight])
+
+
+_END = object()
 
 
 class _Abandoned(Exception):
     """The batch stopped (an error elsewhere): this transaction rolls back."""
 
 
-class _Transaction(queue.SimpleQueue):
+class _Transaction:
     """One transaction of a batch: its connection, and its parts as the reading thread
-    hands them to the storing thread."""
+    hands them to its storing thread."""
 
     def __init__(self, conn: psycopg.Connection):
-        super().__init__()
         self.conn = conn
         self.future: Future[Parsed]
+        self._parts: queue.SimpleQueue = queue.SimpleQueue()
         self.ended = threading.Event()  # set once it committed or failed (before the moves)
         self.committed = False
         self.files: Parsed = []  # every part taken so far
         self.abandoned = False
         self.changed: list[FileOutcome] = []  # rewritten between read and move
 
+    def put(self, part) -> None:
+        self._parts.put(part)
+
+    def abandon(self) -> None:
+        self.abandoned = True
+        self._parts.put(_Abandoned)
+
     def parts(self) -> Iterator[Parsed]:
         """The parts as they come. Raises _Abandoned (the transaction rolls back) when the
         batch was given up."""
-        while (part := self.get()) is not _END:
-            if part is _ABANDON:
+        while (part := self._parts.get()) is not _END:
+            if part is _Abandoned:
                 raise _Abandoned
             self.files.extend(part)
             yield part
