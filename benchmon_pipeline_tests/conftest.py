@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 
 import dagster as dg
+import psutil
 import psycopg
 import pytest
 from psycopg import sql
@@ -21,8 +22,20 @@ from psycopg import sql
 from benchmon_pipeline.db import embedded, migrations
 from benchmon_pipeline.db.server import ensure_database
 from benchmon_pipeline.db.urls import dagster_storage_url, libpq_url, with_database
+from benchmon_pipeline.settings import reset_settings
 
 TEMPLATE_DB = "benchmon_test_template"
+
+
+@pytest.fixture(autouse=True)
+def settings_read_per_test() -> Iterator[None]:
+    """Each test starts with the settings of its own environment (a process reads them
+    once; tests change the environment with monkeypatch)."""
+    reset_settings()
+    yield
+    reset_settings()
+
+
 DAGSTER_DB = "benchmon_test_dagster"
 
 
@@ -176,3 +189,57 @@ def running_dev(pg_server_url, template_url, dagster_db_url, tmp_path_factory):
         assert still_alive(children) == [], "benchmon dev left processes behind"
         assert started_for(home / "home") == [], "benchmon dev left processes behind"
         _drop(pg_server_url, name)
+
+
+# Nothing of the run outlives it -----------------------------------------------------------
+
+_BASETEMP = pytest.StashKey[str]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remember_basetemp(request, tmp_path_factory) -> None:
+    request.config.stash[_BASETEMP] = str(tmp_path_factory.getbasetemp())
+
+
+def leftover_processes(basetemp: str | None) -> list[psutil.Process]:
+    """Processes this test run started that are still alive: this process's descendants,
+    and any process whose command line names the run's temp folder (a `tail -F` of a
+    Dagster compute log is re-parented to init when its run worker dies)."""
+    me = psutil.Process()
+    found = {p.pid: p for p in me.children(recursive=True)}
+    ours = {me.pid} | {p.pid for p in me.parents()}  # pytest and what started it
+    if basetemp:
+        for process in psutil.process_iter(["pid", "cmdline"]):
+            cmdline = " ".join(process.info["cmdline"] or [])
+            if process.pid not in ours and basetemp in cmdline:
+                found.setdefault(process.pid, process)
+    alive = []
+    for process in found.values():
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Fail the run if a process it started is still alive once every fixture is torn down
+    (after a bounded wait for stragglers that are exiting)."""
+    leftovers = leftover_processes(session.config.stash.get(_BASETEMP, None))
+    _, alive = psutil.wait_procs(leftovers, timeout=10)
+    if not alive:
+        return
+    lines = []
+    for process in alive:
+        try:
+            lines.append(f"  pid {process.pid}: {' '.join(process.cmdline())[:200]}")
+            process.kill()  # reported, and not left running
+        except psutil.NoSuchProcess:
+            continue
+    if lines:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            "FAILED: processes started by this test run outlived it:\n" + "\n".join(lines),
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
