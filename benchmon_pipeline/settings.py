@@ -4,20 +4,39 @@
 process benchmon starts (the webserver, the daemon, run workers, the CLI) reads the same
 variables, so the process that starts the embedded database exports its URL and the
 others simply find it here. A value that does not parse is an `InvalidSetting` whose one
-line names the variable, what it holds, the form expected and the default: the CLI prints
-it and exits 78 (EX_CONFIG), and Dagster refuses to load the code location with it.
-Nothing is read at import time, so `benchmon --help` works whatever the environment holds.
+line names the variable, what it holds (a URL without its password), the form expected
+(`form_of`: the field's type, its bounds, or its `Form`) and what unset means (`unset_of`:
+the field's `description`, else its default): the CLI reads the settings when a command
+starts (cli/main.py), prints that line and exits 78 (EX_CONFIG), and Dagster refuses to
+load the code location with it. Nothing is read at import time, so `benchmon --help`
+works whatever the environment holds. README's configuration table lists the same
+variables, forms and defaults, held equal by the tests.
+
+The regression rules' knobs are listed here once (`RegressionKnobs`: variable and type)
+and once in `RegressionSettings` (regressions/evaluation.py: default and checks, which
+this bottom layer cannot import); a test holds the two equal, and the Dagster resource
+lists none of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+import annotated_types
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PREFIX = "BENCHMON_"
@@ -32,21 +51,10 @@ S3_ENDPOINT_VAR = "BENCHMON_S3_ENDPOINT_URL"
 WEBHOOK_URL_VAR = "BENCHMON_WEBHOOK_URL"  # regression alerts; a secret (Slack's URL is a token)
 TRENDS_START_DATE_VAR = "BENCHMON_TRENDS_START_DATE"
 BLOCKING_VAR = "BENCHMON_BLOCKING_CHECKS"
+PUSH_ATTEMPTS_VAR = "BENCHMON_PUSH_ATTEMPTS"
 
 DEFAULT_DAGSTER_DATABASE = "benchmon_dagster"
 DEFAULT_RESULTS_DATABASE = "benchmon"
-
-# The regression rules' knobs (docs/regressions.md): unset means the rule's own default
-# (regressions/evaluation.py RegressionSettings), so they are listed here once, as optional.
-REGRESSION_KNOBS = (
-    "confirm_results",
-    "history_confirm_results",
-    "history_window",
-    "history_min_results",
-    "history_threshold_z",
-    "stale_warn_after",
-    "stale_error_after",
-)
 
 _FORMS = {
     int: "a whole number",
@@ -58,6 +66,40 @@ _FORMS = {
 }
 
 
+@dataclass(frozen=True)
+class Form:
+    """What a value of a setting looks like, in words, for the message about one that is
+    not; a URL is shown without its password, and a `secret` one without its path too."""
+
+    text: str
+    url: bool = False
+    secret: bool = False
+
+
+def _postgres_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.split("+")[0] not in ("postgresql", "postgres") or not parts.path.strip("/"):
+        raise ValueError("not a PostgreSQL URL naming a database")
+    return url
+
+
+def _http_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise ValueError("not an http(s) URL")
+    return url
+
+
+PostgresURL = Annotated[
+    str,
+    AfterValidator(_postgres_url),
+    Form("a PostgreSQL URL naming a database (postgresql://user:password@host:5432/name)", True),
+]
+HttpURL = Annotated[str, AfterValidator(_http_url), Form("an http(s):// URL", True)]
+WebhookURL = Annotated[str, AfterValidator(_http_url), Form("an http(s):// URL", True, True)]
+
+
 class InvalidSetting(ValueError):
     """A variable whose value does not parse; the message is one line saying how to fix it."""
 
@@ -66,29 +108,12 @@ class InvalidSetting(ValueError):
         self.variable = variable
 
 
-class Settings(BaseSettings):
-    """What the environment says, typed. Empty values count as unset."""
+class RegressionKnobs(BaseModel):
+    """The regression rules' knobs (docs/regressions.md), listed here once: each is a field
+    of `RegressionSettings` (regressions/evaluation.py), which holds the defaults and checks
+    that they fit together. Unset (None) means the rule's default; a test holds the names
+    and types of the two equal."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=PREFIX,
-        env_ignore_empty=True,
-        extra="ignore",
-        frozen=True,
-        populate_by_name=True,
-    )
-
-    home: Path = Path(".benchmon")
-    database_url: str | None = None
-    dagster_database_url: str | None = None
-    inbox_root: Path = Path(".")
-    environment: str = "local"
-    s3_bucket: str = ""
-    s3_prefix: str = ""
-    s3_endpoint_url: str = ""
-    s3_region: str = Field("", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
-    webhook_url: str = ""
-    trends_start_date: date = date(2024, 1, 1)
-    blocking_checks: bool = False
     confirm_results: int | None = None
     history_confirm_results: int | None = None
     history_window: int | None = None
@@ -97,15 +122,47 @@ class Settings(BaseSettings):
     stale_warn_after: float | None = None
     stale_error_after: float | None = None
 
+
+REGRESSION_KNOBS = tuple(RegressionKnobs.model_fields)
+
+
+class Settings(BaseSettings, RegressionKnobs):
+    """What the environment says, typed. Empty values count as unset."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX,
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        allow_inf_nan=False,
+    )
+
+    home: Path = Path(".benchmon")
+    # A field's `description` says what unset means, when that is not its default's value.
+    database_url: PostgresURL | None = Field(None, description="the embedded server")
+    dagster_database_url: PostgresURL | None = Field(
+        None, description="a database beside the results'"
+    )
+    inbox_root: Path = Path(".")
+    environment: str = "local"
+    s3_bucket: str = Field("", description="no S3 inbox")
+    s3_prefix: str = Field("", description="the bucket's top")
+    s3_endpoint_url: HttpURL = Field("", description="AWS S3 itself")
+    s3_region: str = Field(
+        "",
+        validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
+        description="the AWS default",
+    )
+    webhook_url: WebhookURL = Field("", description="no messages")
+    trends_start_date: date = date(2024, 1, 1)
+    blocking_checks: bool = False
+    push_attempts: int = Field(6, ge=1, le=100)  # `benchmon push`'s tries of the database
+
     @field_validator("home", "inbox_root")
     @classmethod
     def _absolute(cls, path: Path) -> Path:
         return path.resolve()
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _stripped(cls, url: str) -> str:
-        return url.strip()
 
     @property
     def pgdata(self) -> Path:
@@ -132,26 +189,70 @@ def _variables(field: str) -> list[str]:
 
 
 def _invalid(error: ValidationError) -> InvalidSetting:
-    """The first problem as one line: variable, value, expected form, default."""
+    """The first problem as one line: variable, value, the form expected, what unset means."""
     problem = error.errors()[0]
     field = str(problem["loc"][0])
     if field not in Settings.model_fields:  # validated under an alias name
-        field = next(f for f in Settings.model_fields if str(problem["loc"][0]) in _variables(f))
-    info = Settings.model_fields[field]
-    kind = next((k for k in _FORMS if k in _types(info.annotation)), str)
-    default = info.default
-    fallback = (
-        "unset it for the rule's default"
-        if default is None and field in REGRESSION_KNOBS
-        else f"unset it for the default ({default})"
-        if default not in (None, "")
-        else "unset it to leave it out"
-    )
+        field = next(f for f in Settings.model_fields if field in _variables(f))
     variable = variable_of(field)
-    shown = repr(str(problem.get("input", "")))[:80]
+    form = form_of(field)
+    value = str(problem.get("input", ""))
+    marker = _form_marker(field)
+    shown = _hidden(value, marker.secret) if marker.url else value
+    shown = shown if len(shown) <= 60 else shown[:60] + "…"
     return InvalidSetting(
-        variable, f"{variable}={shown} is not {_FORMS[kind]}; set {_FORMS[kind]} or {fallback}"
+        variable, f"{variable}={shown!r} is not {form}; unset it for {unset_of(field)}"
     )
+
+
+def unset_of(field: str) -> str:
+    """What leaving `field` unset means (README's configuration table too)."""
+    info = Settings.model_fields[field]
+    if info.description:
+        return info.description
+    if field in REGRESSION_KNOBS:
+        return "the rule's default"
+    default = str(info.default).lower() if isinstance(info.default, bool) else info.default
+    return f"the default ({default})"
+
+
+def form_of(field: str) -> str:
+    """What a value of `field` looks like, in words (README's configuration table too)."""
+    info = Settings.model_fields[field]
+    marker = _form_marker(field)
+    if marker.text:
+        return marker.text
+    kind = next((k for k in _FORMS if k in _types(info.annotation)), str)
+    low = next((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)), None)
+    high = next((m.le for m in info.metadata if isinstance(m, annotated_types.Le)), None)
+    if low is not None and high is not None:
+        return f"{_FORMS[kind]} from {low} to {high}"
+    return _FORMS[kind]
+
+
+def _form_marker(field: str) -> Form:
+    annotation = Settings.model_fields[field].annotation
+    for member in _types(annotation):
+        for marker in getattr(member, "__metadata__", ()):
+            if isinstance(marker, Form):
+                return marker
+    for marker in Settings.model_fields[field].metadata:
+        if isinstance(marker, Form):
+            return marker
+    return Form("")
+
+
+def _hidden(url: str, path_too: bool) -> str:
+    """A URL as it may be printed: no password; for a secret one, no path either."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.netloc.rpartition("@")[2]
+        user = f"{parts.username}{':***' if parts.password else ''}@" if parts.username else ""
+    except ValueError:
+        return "…"
+    if path_too:
+        return f"{parts.scheme}://{host}/…" if parts.scheme else "…"
+    return parts._replace(netloc=user + host).geturl() if parts.password else url
 
 
 def _types(annotation: Any) -> tuple:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import click
@@ -14,14 +15,14 @@ from benchmon_pipeline.cli.push import push
 from benchmon_pipeline.cli.regressions import regressions
 from benchmon_pipeline.cli.shell import shell
 from benchmon_pipeline.cli.trends import trends
-from benchmon_pipeline.settings import InvalidSetting
+from benchmon_pipeline.settings import InvalidSetting, get_settings
 
 EXIT_CONFIG = 78  # sysexits EX_CONFIG: a setting in the environment does not parse
 
 
 class _Commands(click.Group):
-    """Settings are read when a command runs (never for --help); one that does not parse
-    ends the command with its one-line message."""
+    """Settings are read when a command runs (never for --help, see `_settings_first`); one
+    that does not parse ends the command with its one-line message and exit 78."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -49,3 +50,25 @@ cli.add_command(trends)
 cli.add_command(regressions)
 cli.add_command(alerts)
 db.add_command(shell)
+
+
+def _settings_first(command: click.Command) -> None:
+    """Every command reads the settings before it does anything else: a bad value stops it
+    before it starts a server or touches a file. In the command's callback, which click
+    calls once the arguments are parsed — `--help` has already answered by then, whatever
+    the environment holds."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _settings_first(sub)
+        return
+    run = command.callback
+
+    @functools.wraps(run)
+    def settings_then_run(*args, **kwargs):
+        get_settings()
+        return run(*args, **kwargs)
+
+    command.callback = settings_then_run
+
+
+_settings_first(cli)

@@ -3,7 +3,7 @@
 The same code path as the inbox sensor's runs (parse → append + ledger in one
 transaction); only the transport differs. Exit codes (documented in docs/ingestion.md):
 0 stored (or already stored), 65 invalid input, 69 database unreachable, 70 --verify
-found a difference.
+found a difference, 78 a setting that does not parse (settings.py).
 
 What the flags and the CI's variables add to the file is held to the limits a dropped
 file's values are held to, by the same functions (`_checked`): a flag is not a way around
@@ -38,15 +38,11 @@ from benchmon_pipeline.ingest.batch import store
 from benchmon_pipeline.ingest.ledger import DUPLICATE, FileOutcome
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, parse_bytes
 from benchmon_pipeline.results.model import InvalidResult, ParsedFile, Result
-from benchmon_pipeline.settings import ENVIRONMENT_VAR
+from benchmon_pipeline.settings import ENVIRONMENT_VAR, get_settings
 
 EXIT_INVALID_INPUT = 65
 EXIT_DATABASE_UNAVAILABLE = 69
 EXIT_VERIFY_FAILED = 70
-
-ATTEMPTS_VAR = "BENCHMON_PUSH_ATTEMPTS"
-DEFAULT_ATTEMPTS = 6
-MAX_ATTEMPTS = 100
 
 # The flag that sets each field, to name it in an error.
 FLAGS = {
@@ -116,7 +112,7 @@ def apply_context(parsed: ParsedFile, flags: dict, env: dict[str, str]) -> Parse
     defaults = {  # field → (where it comes from, the value when it is needed)
         "environment": (
             f"${ENVIRONMENT_VAR}",
-            lambda: outside_text(env.get(ENVIRONMENT_VAR), f"${ENVIRONMENT_VAR}") or "local",
+            lambda: outside_text(get_settings().environment, f"${ENVIRONMENT_VAR}"),
         ),
         "triggered_by": (
             "your login name",
@@ -186,23 +182,6 @@ def _parse(source: str) -> tuple[str, str, ParsedFile]:
         ) from exc
 
 
-def retry_attempts(env: dict[str, str]) -> int:
-    """How many times to try the database ($BENCHMON_PUSH_ATTEMPTS, 1–100)."""
-    text = (outside_text(env.get(ATTEMPTS_VAR), f"${ATTEMPTS_VAR}") or "").strip()
-    if not text:
-        return DEFAULT_ATTEMPTS
-    if not (text.isascii() and text.isdigit() and len(text) <= 3) or not (
-        1 <= int(text) <= MAX_ATTEMPTS
-    ):
-        raise InvalidResult(
-            "bad_setting",
-            f"${ATTEMPTS_VAR} must be a whole number from 1 to {MAX_ATTEMPTS}, "
-            f"not {fields.show(text, 40)}",
-            f"${ATTEMPTS_VAR}",
-        )
-    return int(text)
-
-
 def _store(outcome: FileOutcome, parsed: ParsedFile, verify: bool, attempts: int) -> list[str]:
     """Store (and optionally verify), retrying with exponential backoff while the database
     cannot be reached. Storing twice is harmless: the log is keyed by content hash."""
@@ -268,7 +247,7 @@ def push(
     Flags and GITHUB_* values are held to the limits of a file's fields.
     Exit codes: 0 stored (or already stored), 65 invalid input (the file, a flag
     or a variable; one line names it), 69 database unavailable, 70 --verify
-    found a difference.
+    found a difference, 78 a bad BENCHMON_* setting (one line names it).
     """
     flags = {
         "environment": environment,
@@ -279,12 +258,12 @@ def push(
         "notes": notes,
         "tags": tags,
     }
+    attempts = get_settings().push_attempts  # a bad setting: one line, exit 78 (cli/main.py)
     env = dict(os.environ)
     try:
         flags = {name: outside_text(value, FLAGS[name]) for name, value in flags.items()}
         if flags["tags"] is not None:
             flags["tags"] = [t.strip() for t in flags["tags"].split(",") if t.strip()] or None
-        attempts = retry_attempts(env)
         name, uri, parsed = _parse(source)
         parsed = apply_context(parsed, flags, env)
     except InvalidResult as exc:

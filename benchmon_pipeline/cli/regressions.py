@@ -19,12 +19,9 @@ import psycopg
 
 from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.db.server import DatabaseUnavailable
-from benchmon_pipeline.regressions.environment import (
-    InvalidRegressionSetting,
-    settings_from_environment,
-)
+from benchmon_pipeline.regressions.environment import regression_settings
 from benchmon_pipeline.regressions.escaping import markdown_cell
-from benchmon_pipeline.regressions.evaluation import Evaluation, RegressionSettings, evaluate
+from benchmon_pipeline.regressions.evaluation import Evaluation, evaluate
 from benchmon_pipeline.regressions.findings import (
     BASELINE,
     HISTORY,
@@ -174,13 +171,10 @@ def regressions(
 
     \b
     Exit codes: 0 nothing at the --fail-on level, 1 a regression at that level,
-    2 a usage error, 69 the database is unavailable.
+    2 a usage error, 69 the database is unavailable, 78 a bad BENCHMON_* setting.
     """
     chosen = _rules(rules)
-    try:
-        settings = RegressionSettings(**settings_from_environment())
-    except InvalidRegressionSetting as error:
-        raise click.UsageError(str(error)) from None
+    settings = regression_settings()  # a bad BENCHMON_* knob: one line, exit 78 (cli/main.py)
     branch = (branch or "").strip() or None
     try:
         with (

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from benchmon_pipeline.cli.main import EXIT_CONFIG
 from benchmon_pipeline.cli.regressions import EXIT_DATABASE_UNAVAILABLE, EXIT_REGRESSION
 from benchmon_pipeline_tests.regressions.rendered import (
     INJECTED_COMMIT,
@@ -108,7 +109,17 @@ def test_usage_errors_and_an_unreachable_database(db_url):
     bad = gate("--rules", "baseline,nonsense", db_url=db_url)
     assert bad.returncode == 2 and "unknown rule(s) nonsense" in bad.stderr
     setting = gate(db_url=db_url, BENCHMON_CONFIRM_RESULTS="two")
-    assert setting.returncode == 2 and "BENCHMON_CONFIRM_RESULTS='two'" in setting.stderr
+    assert setting.returncode == EXIT_CONFIG, setting.stderr
+    assert setting.stderr == (
+        "benchmon: BENCHMON_CONFIRM_RESULTS='two' is not a whole number;"
+        " unset it for the rule's default\n"
+    )
+    unfit = gate(db_url=db_url, BENCHMON_STALE_WARN_AFTER="9", BENCHMON_STALE_ERROR_AFTER="4")
+    assert unfit.returncode == EXIT_CONFIG, unfit.stderr
+    assert unfit.stderr.startswith(
+        "benchmon: BENCHMON_STALE_WARN_AFTER=9.0, BENCHMON_STALE_ERROR_AFTER=4.0 do not fit"
+    )
+    assert unfit.stderr.count("\n") == 1
     down = gate(db_url="postgresql://nobody@127.0.0.1:9/nowhere")
     assert down.returncode == EXIT_DATABASE_UNAVAILABLE
     assert "database unavailable" in down.stderr

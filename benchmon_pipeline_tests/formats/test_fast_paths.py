@@ -7,6 +7,7 @@ as resolving every path does; `Result.with_defaults` is `dataclasses.replace`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -157,6 +158,24 @@ def test_a_file_read_whole_even_when_it_grew_after_stat(inbox, monkeypatch):
     with pytest.raises(InvalidResult) as caught:
         read_file(path, inside=inbox, max_bytes=50)
     assert caught.value.error_code == "file_too_large"
+
+
+@given(
+    environment=st.one_of(st.none(), st.just(""), st.just("ci")),
+    triggered_by=st.one_of(st.none(), st.just("bob")),
+)
+def test_with_defaults_is_replace(environment, triggered_by):
+    result = Result(
+        "m", "d", "p", {"f1": 0.5}, environment=environment, triggered_by=triggered_by, tags=("a",)
+    )
+    filled = result.with_defaults(environment="local", triggered_by="inbox")
+    assert filled == dataclasses.replace(
+        result, environment=environment or "local", triggered_by=triggered_by or "inbox"
+    )
+    assert (
+        filled.content_sha256()
+        == dataclasses.replace(result, environment=environment or "local").content_sha256()
+    )
 
 
 plain_items = st.fixed_dictionaries(

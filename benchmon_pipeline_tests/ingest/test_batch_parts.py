@@ -224,3 +224,13 @@ def test_a_run_stopped_mid_batch_rolls_back_what_is_in_flight(db_url, tmp_path, 
             "SELECT count(*), count(DISTINCT content_sha256)  FROM benchmark_transactions"
         ).fetchone() == (9, 9)
     assert list((tmp_path / "inbox").glob("*.json")) == []
+
+
+def test_the_cycle_collector_is_paused_for_the_batch_only(db_url, tmp_path):
+    for i in range(3):
+        drop_file(tmp_path, f"r{i}.json", _result(i))
+    during = []
+    assert gc.isenabled()
+    _ingest(db_url, tmp_path, chunk_files=1, progress=lambda _: during.append(gc.isenabled()))
+    assert during == [False, False, False]
+    assert gc.isenabled()
