@@ -165,3 +165,21 @@ def test_every_design_reference_names_a_section_of_docs_design_md():
             if path.suffix in (".py", ".sql", ".md"):
                 cited |= set(re.findall(r"design\.md (?:§|section )(\d+)", path.read_text()))
     assert cited and cited <= sections, sorted(cited - sections)
+
+
+def test_the_docs_cite_only_tests_and_files_that_exist():
+    """A renamed test or a moved module leaves no stale pointer in README.md or docs/."""
+    tests = set()
+    for path in (ROOT / "benchmon_pipeline_tests").rglob("*.py"):
+        tests |= set(re.findall(r"^def (test_\w+)", path.read_text(), re.M))
+    stale = []
+    for page in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        text = page.read_text()
+        stale += [
+            (page.name, name) for name in re.findall(r"::(test_\w+)", text) if name not in tests
+        ]
+        for cited in re.findall(r"`((?:[\w-]+/)+[\w.-]+\.(?:py|sql|md|yaml))`", text):
+            places = [ROOT / cited, PACKAGE / cited, ROOT / "benchmon_pipeline_tests" / cited]
+            if not any(place.exists() for place in places) and not cited.startswith("sql/NNNN"):
+                stale.append((page.name, cited))
+    assert not stale, stale
