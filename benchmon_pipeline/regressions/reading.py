@@ -9,8 +9,8 @@ Two scopes (docs/design.md §7):
   move the tracked snapshots, so they are read from the log.
 
 The thresholds, directions and tracked branch are asked of the database, which defines each
-rule once (metric_thresholds(), metric_direction(), default_tracked_branch(): sql/0022 and
-sql/0006), so a check and a SQL user never disagree on what is worse.
+rule once (metric_thresholds(), metric_direction(), tracked_branch(): sql/0022 and
+sql/0006), so a check and a SQL user never disagree on what is worse or what is tracked.
 """
 
 from __future__ import annotations
@@ -183,7 +183,8 @@ def baseline_pairs(conn: psycopg.Connection, scope: Scope, previous: int) -> pd.
 _RECENT = f"""
 WITH configurations AS (
     SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
-           coalesce(tb.branch_name, default_tracked_branch()) AS tracked
+           tracked_branch(c.model_version, c.dataset_version, c.prompt_version,
+                          c.environment) AS tracked
       FROM (SELECT DISTINCT s.model_version, s.dataset_version, s.prompt_version,
                    s.environment
               FROM benchmark_snapshots s
@@ -193,7 +194,6 @@ WITH configurations AS (
                    t.environment
               FROM benchmark_transactions t
              WHERE t.branch_name = %(branch)s AND {_in_scope("t")}) AS c
-      LEFT JOIN tracked_branches tb ON {_same_configuration("tb", "c")}
 ), results AS (
     SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment, r.*
       FROM configurations c

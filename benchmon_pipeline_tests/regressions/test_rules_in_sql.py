@@ -2,7 +2,7 @@
 and the checks, the CI gate and the fold follow, with no Python copy left to disagree."""
 
 from benchmon_pipeline.cli.regressions import _tracked_branches
-from benchmon_pipeline.regressions.reading import Scope, baseline_pairs
+from benchmon_pipeline.regressions.reading import Scope, baseline_pairs, recent_results
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, set_baseline, upsert, versions
 
 
@@ -61,3 +61,29 @@ def test_the_tracked_branch_default_comes_from_sql(db):
     upsert(db, CONFIG, {"f1": 0.7}, branch="main")  # no longer the tracked branch
     upsert(db, CONFIG, {"f1": 0.8}, branch="trunk")  # now it is: the fold makes a version
     assert [f1 for _, f1, _, _ in versions(db, CONFIG)] == [0.9, 0.8]
+
+
+def test_the_checks_history_reads_the_branch_sql_says_is_tracked(db):
+    upsert(db, CONFIG, {"f1": 0.9}, branch="main")
+    upsert(db, CONFIG, {"f1": 0.8}, branch="trunk")
+
+    def history() -> list[float]:
+        (series,) = recent_results(db, Scope(), per_configuration=10)
+        return [value.value for value in series.values]
+
+    assert history() == [0.9]
+    db.execute(
+        "CREATE OR REPLACE FUNCTION default_tracked_branch() RETURNS text "
+        "LANGUAGE sql IMMUTABLE AS $$ SELECT 'trunk'::text $$"
+    )
+    assert history() == [0.8]
+    db.execute("INSERT INTO tracked_branches VALUES (%s, %s, %s, %s, 'main')", CONFIG)
+    assert history() == [0.9]
+    # Python has no copy of "the configuration's row, else the default": it asks
+    # tracked_branch(), so a different rule there is the rule the checks follow.
+    db.execute(
+        "CREATE OR REPLACE FUNCTION tracked_branch(model_version text, dataset_version text,"
+        " prompt_version text, environment text) RETURNS text"
+        " LANGUAGE sql STABLE AS $$ SELECT 'trunk'::text $$"
+    )
+    assert history() == [0.8]
