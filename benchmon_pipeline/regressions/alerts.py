@@ -110,7 +110,7 @@ class Alert(KeyedByConfiguration):
 
 COLUMNS = tuple(f.name for f in fields(Alert))
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM regression_alerts"
-_ORDER = " ORDER BY (severity = 'ERROR') DESC, last_seen_at DESC, id DESC"
+_ORDER = f" ORDER BY (severity = '{ERROR}') DESC, last_seen_at DESC, id DESC"
 
 _UPSERT = f"""
 INSERT INTO regression_alerts AS a
@@ -124,8 +124,8 @@ VALUES (%(rule)s, %(model_version)s, %(dataset_version)s, %(prompt_version)s,
 ON CONFLICT (rule, model_version, dataset_version, prompt_version, environment, metric)
    WHERE status <> 'resolved'
 DO UPDATE SET
-    severity = CASE WHEN 'ERROR' IN (a.severity, excluded.severity) THEN 'ERROR'
-                    ELSE 'WARN' END,
+    severity = CASE WHEN '{ERROR}' IN (a.severity, excluded.severity) THEN '{ERROR}'
+                    ELSE '{WARN}' END,
     reason = excluded.reason, direction = excluded.direction, current = excluded.current,
     reference = excluded.reference, delta = excluded.delta, percent = excluded.percent,
     commit_sha = excluded.commit_sha, branch_name = excluded.branch_name,
@@ -358,7 +358,7 @@ def pending_notifications(conn: psycopg.Connection, min_severity: str = WARN) ->
     with conn.cursor(row_factory=class_row(Alert)) as cur:
         return cur.execute(
             _SELECT + " WHERE status = 'open' AND notified_at IS NULL AND severity = ANY(%s)"
-            " ORDER BY (severity = 'ERROR') DESC, id",
+            f" ORDER BY (severity = '{ERROR}') DESC, id",
             (wanted,),
         ).fetchall()
 

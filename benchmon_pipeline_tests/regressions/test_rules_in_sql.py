@@ -1,8 +1,11 @@
 """Each rule is defined once, in SQL, and Python asks for it: change the rule in the database
 and the checks, the CI gate and the fold follow, with no Python copy left to disagree."""
 
+import re
+
 from benchmon_pipeline.cli.regressions import _tracked_branches
 from benchmon_pipeline.regressions.reading import Scope, baseline_pairs, recent_results
+from benchmon_pipeline.regressions.verdicts import SEVERITIES
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, set_baseline, upsert, versions
 
 
@@ -87,3 +90,16 @@ def test_the_checks_history_reads_the_branch_sql_says_is_tracked(db):
         " LANGUAGE sql STABLE AS $$ SELECT 'trunk'::text $$"
     )
     assert history() == [0.8]
+
+
+def test_the_severities_the_database_allows_are_python_s(db):
+    """SEVERITIES (regressions/verdicts.py) is the one Python definition; the alert tables'
+    CHECK constraints are the database's, and they name the same values in the same order."""
+    checks = db.execute(
+        "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE contype = 'c' AND pg_get_constraintdef(oid) LIKE '%(severity%'"
+        " ORDER BY 1"
+    ).fetchall()
+    assert [table for table, _ in checks] == ["regression_alert_events", "regression_alerts"]
+    for _, definition in checks:
+        assert tuple(re.findall(r"'(\w+)'::text", definition)) == SEVERITIES
