@@ -4,24 +4,25 @@
 -- (python -m benchmon_pipeline.db.schema); do not edit by hand. Databases are created
 -- and upgraded by the migrations, never from this file; a test builds one database
 -- each way and holds their catalogues equal (benchmon_pipeline_tests/db/test_schema_sql.py).
---
--- Roles are cluster-wide, so pg_dump leaves them out: they come first, as the
--- migrations create them.
 
+-- Roles are cluster-wide, so pg_dump leaves them out: the ones the schema names come
+-- first, created only when missing; whoever loads the file may give them objects.
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_writer') THEN
-        CREATE ROLE benchmon_writer NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_reader') THEN
-        CREATE ROLE benchmon_reader NOLOGIN;
-    END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_owner') THEN
-        CREATE ROLE benchmon_owner NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE
-            NOREPLICATION NOBYPASSRLS;
+        CREATE ROLE benchmon_owner
+            NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
     END IF;
     IF NOT pg_has_role(current_user, 'benchmon_owner', 'USAGE') THEN
         EXECUTE format('GRANT benchmon_owner TO %I', current_user);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_reader') THEN
+        CREATE ROLE benchmon_reader
+            NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_writer') THEN
+        CREATE ROLE benchmon_writer
+            NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
     END IF;
 END $$;
 
@@ -67,14 +68,9 @@ GRANT EXECUTE ON FUNCTION pg_try_advisory_xact_lock_shared(integer,integer) TO b
 -- PostgreSQL database dump
 --
 
-SET statement_timeout = 0;
-SET lock_timeout = 0;
-SET idle_in_transaction_session_timeout = 0;
 SET client_encoding = 'UTF8';
-SET standard_conforming_strings = on;
 SELECT pg_catalog.set_config('search_path', '', false);
 SET check_function_bodies = false;
-SET xmloption = content;
 SET client_min_messages = warning;
 SET row_security = off;
 
@@ -598,10 +594,6 @@ ALTER FUNCTION public.fold_transactions(own_rows_only boolean, actor text) OWNER
 --
 
 COMMENT ON FUNCTION public.fold_transactions(own_rows_only boolean, actor text) IS 'The one routine that turns log rows into snapshot versions (each row applied once).';
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
 
 --
 -- Name: benchmark_snapshots; Type: TABLE; Schema: public
@@ -3607,14 +3599,9 @@ GRANT SELECT ON TABLE public.v_performance_trends TO benchmon_reader;
 -- PostgreSQL database dump
 --
 
-SET statement_timeout = 0;
-SET lock_timeout = 0;
-SET idle_in_transaction_session_timeout = 0;
 SET client_encoding = 'UTF8';
-SET standard_conforming_strings = on;
 SELECT pg_catalog.set_config('search_path', '', false);
 SET check_function_bodies = false;
-SET xmloption = content;
 SET client_min_messages = warning;
 SET row_security = off;
 

@@ -36,31 +36,51 @@ HEADER = """\
 -- (python -m benchmon_pipeline.db.schema); do not edit by hand. Databases are created
 -- and upgraded by the migrations, never from this file; a test builds one database
 -- each way and holds their catalogues equal (benchmon_pipeline_tests/db/test_schema_sql.py).
---
--- Roles are cluster-wide, so pg_dump leaves them out: they come first, as the
--- migrations create them.
-
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_writer') THEN
-        CREATE ROLE benchmon_writer NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_reader') THEN
-        CREATE ROLE benchmon_reader NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'benchmon_owner') THEN
-        CREATE ROLE benchmon_owner NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE
-            NOREPLICATION NOBYPASSRLS;
-    END IF;
-    IF NOT pg_has_role(current_user, 'benchmon_owner', 'USAGE') THEN
-        EXECUTE format('GRANT benchmon_owner TO %I', current_user);
-    END IF;
-END $$;
 """
+
+# The roles the schema names (owners, grantees, policies), as the migrations create them:
+# roles are cluster-wide, so pg_dump leaves them out. Not PUBLIC, not whoever ran the
+# migrations (they load the file), not the roles every cluster has. `owns`: whoever
+# loads the file must be a member to give it objects (as 0015 grants benchmon_owner).
+_ROLES = """
+    WITH named(oid, owns) AS (
+        SELECT relowner, true FROM pg_class WHERE relnamespace = 'public'::regnamespace
+        UNION SELECT proowner, true FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+        UNION SELECT typowner, true FROM pg_type WHERE typnamespace = 'public'::regnamespace
+        UNION SELECT nspowner, true FROM pg_namespace WHERE nspname = 'public'
+        UNION SELECT (aclexplode(relacl)).grantee, false FROM pg_class
+               WHERE relnamespace = 'public'::regnamespace
+        UNION SELECT (aclexplode(attacl)).grantee, false FROM pg_attribute a
+               JOIN pg_class c ON c.oid = a.attrelid
+               WHERE c.relnamespace = 'public'::regnamespace
+        UNION SELECT (aclexplode(proacl)).grantee, false FROM pg_proc
+        UNION SELECT (aclexplode(nspacl)).grantee, false FROM pg_namespace
+               WHERE nspname = 'public'
+        UNION SELECT unnest(polroles), false FROM pg_policy
+    )
+    SELECT quote_ident(r.rolname), quote_literal(r.rolname), r.rolcanlogin, r.rolsuper,
+           r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls, bool_or(owns)
+      FROM pg_roles r JOIN named USING (oid)
+     WHERE r.rolname <> current_user AND r.oid <> 10  -- 10: the bootstrap superuser
+       AND r.rolname NOT LIKE 'pg\\_%'
+     GROUP BY r.oid, r.rolname, r.rolcanlogin, r.rolsuper, r.rolcreatedb, r.rolcreaterole,
+              r.rolreplication, r.rolbypassrls
+     ORDER BY r.rolname"""
+_ATTRIBUTES = ("LOGIN", "SUPERUSER", "CREATEDB", "CREATEROLE", "REPLICATION", "BYPASSRLS")
+
+# pg_dump's settings that only restate a default or guard a long restore; the ones kept
+# (encoding, search_path, check_function_bodies, messages, row_security) change how the
+# file loads.
+_NOISE = re.compile(
+    r"^SET (statement_timeout|lock_timeout|idle_in_transaction_session_timeout"
+    r"|standard_conforming_strings|xmloption|default_tablespace"
+    r"|default_table_access_method) = .*;\n\n?",
+    re.M,
+)
 
 
 class SchemaDumpFailed(RuntimeError):
-    pass
+    """pg_dump is missing or failed; the message says which and why."""
 
 
 def pg_dump_path() -> Path:
@@ -87,12 +107,46 @@ def dump(url: str) -> str:
                 sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.Identifier(name))
             ).fetchone()[0]
         ]
+        roles = _roles(conn)
         system_grants = _system_function_grants(conn)
     schema = _pg_dump(url, "--schema-only", f"--exclude-table={BOOKKEEPING}")
     rows = _pg_dump(url, "--data-only", "--inserts", *(f"--table={t}" for t in seeded))
     rows = _without_owner(rows, user)
     body = _without_owner(schema, user) + "\n-- The rows the migrations seed\n" + rows
-    return HEADER + system_grants + "\n" + body.strip() + "\n"
+    return HEADER + roles + system_grants + "\n" + body.strip() + "\n"
+
+
+def _roles(conn: psycopg.Connection) -> str:
+    """An idempotent DO block creating the roles the schema names, so the file loads on a
+    new server, and making whoever loads it a member of the roles that own objects."""
+    lines = []
+    for role, literal, *flags, owns in conn.execute(_ROLES):
+        attributes = " ".join(
+            ("" if on else "NO") + attribute
+            for attribute, on in zip(_ATTRIBUTES, flags, strict=True)
+        )
+        lines += [
+            f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {literal}) THEN",
+            f"        CREATE ROLE {role}",
+            f"            {attributes};",
+            "    END IF;",
+        ]
+        if owns:
+            lines += [
+                f"    IF NOT pg_has_role(current_user, {literal}, 'USAGE') THEN",
+                f"        EXECUTE format('GRANT {role} TO %I', current_user);",
+                "    END IF;",
+            ]
+    if not lines:
+        return ""
+    intro = [
+        "",
+        "-- Roles are cluster-wide, so pg_dump leaves them out: the ones the schema names come",
+        "-- first, created only when missing; whoever loads the file may give them objects.",
+        "DO $$",
+        "BEGIN",
+    ]
+    return "\n".join([*intro, *lines, "END $$;"]) + "\n"
 
 
 def _system_function_grants(conn: psycopg.Connection) -> str:
@@ -150,8 +204,10 @@ def _without_owner(text: str, user: str) -> str:
 
 
 def _body(text: str) -> str:
-    """pg_dump's output without its version banner and its blank-line runs."""
-    lines = [line for line in text.splitlines() if not line.startswith("-- Dumped ")]
+    """pg_dump's output without its version banner, its noise settings and its blank-line
+    runs."""
+    lines = _NOISE.sub("", text).splitlines()
+    lines = [line for line in lines if not line.startswith("-- Dumped ")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
