@@ -24,7 +24,7 @@ import gc
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -51,7 +51,7 @@ from benchmon_pipeline.ingest.parsing import (
 from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES
 from benchmon_pipeline.results.model import InvalidResult, ParsedFile, storable
 from benchmon_pipeline.warehouse.append import append_pieces
-from benchmon_pipeline.warehouse.encoding import keys_and_rows
+from benchmon_pipeline.warehouse.encoding import LogRow, keys_and_rows
 
 log = logging.getLogger(__name__)
 
@@ -107,52 +107,54 @@ def store(
 
     Fills in each outcome's transaction ids and final status (ingested / duplicate).
     """
-    _store_parts(conn, inbox_kind, [list(files)], dagster_run_id, actor)
+    transaction = _Transaction(conn)
+    transaction.put(list(files))
+    transaction.end()
+    _store_parts(transaction, inbox_kind, dagster_run_id, actor)
 
 
 def _store_parts(
-    conn: psycopg.Connection,
+    transaction: _Transaction,
     inbox_kind: str,
-    parts: Iterable[Parsed],
     dagster_run_id: str | None,
     actor: str | None,
     before_fold: Callable[[], None] | None = None,
 ) -> None:
     """`store` for files that arrive in parts: each part's results are streamed into the
-    log as soon as it is read (append_pieces), so the database inserts them while the next
-    part is being parsed. `before_fold`: see append_pieces."""
-    files: Parsed = []
-    owners: list[FileOutcome] = []
-
-    def pieces() -> Iterator[tuple[list[str], list[tuple]]]:
-        for part in parts:
-            files.extend(part)
-            keys, rows = [], []
-            for outcome, parsed in part:
-                if parsed is None:
-                    continue
-                n = len(parsed.results)
-                made = (
-                    (parsed.keys, parsed.rows)
-                    if len(parsed.rows) == n and parsed.source == outcome.uri
-                    else keys_and_rows(parsed.results, outcome.uri)
-                )
-                keys.extend(made[0])
-                rows.extend(made[1])
-                owners.extend([outcome] * n)
-            yield keys, rows
-
+    log as soon as the reading thread hands it over (append_pieces), so the database
+    inserts them while the next part is being parsed. `before_fold`: see append_pieces."""
+    conn = transaction.conn
     with conn.transaction():
-        appended = append_pieces(conn, pieces(), actor=actor, before_fold=before_fold)
-        for outcome in (o for o, parsed in files if parsed is not None):
+        pieces = map(_keys_and_rows, iter(transaction.next_part, None))
+        appended = append_pieces(conn, pieces, actor=actor, before_fold=before_fold)
+        stored = [(outcome, parsed) for outcome, parsed in transaction.files if parsed is not None]
+        owners = [outcome for outcome, parsed in stored for _ in parsed.results]
+        for outcome, _ in stored:
             outcome.transaction_ids, outcome.results_new = [], 0
         for owner, result in zip(owners, appended, strict=True):
             owner.transaction_ids.append(result.id)
             owner.results_new += result.inserted
-        for outcome, parsed in files:
-            if parsed is not None:
-                outcome.status = INGESTED if outcome.results_new else DUPLICATE
-        record(conn, inbox_kind, [o for o, _ in files], dagster_run_id)
+        for outcome, _ in stored:
+            outcome.status = INGESTED if outcome.results_new else DUPLICATE
+        record(conn, inbox_kind, [o for o, _ in transaction.files], dagster_run_id)
+
+
+def _keys_and_rows(part: Parsed) -> tuple[list[str], list[LogRow]]:
+    """The content keys and log rows of a part's results, in order (those the reader made,
+    unless the results or their source changed since)."""
+    keys: list[str] = []
+    rows: list[LogRow] = []
+    for outcome, parsed in part:
+        if parsed is None:
+            continue
+        if len(parsed.rows) == len(parsed.results) and parsed.source == outcome.uri:
+            keys.extend(parsed.keys)
+            rows.extend(parsed.rows)
+        else:
+            made = keys_and_rows(parsed.results, outcome.uri)
+            keys.extend(made[0])
+            rows.extend(made[1])
+    return keys, rows
 
 
 def _read_parts(
@@ -199,7 +201,6 @@ def ingest_batch(
         triggered_by=triggered_by,
         max_bytes=max_bytes,
     )
-    parts = _TransactionParts(_read_parts(read, names, chunk_files), chunk_files, report)
     store = partial(
         _store_transaction,
         inbox=inbox,
@@ -208,11 +209,25 @@ def ingest_batch(
         actor=triggered_by,
     )
     with _no_cycle_collection(), _InFlight(connect, store, report, progress) as in_flight:
-        while parts.left():
-            transaction = in_flight.begin()
-            for part in parts.next_transaction():
-                transaction.put(part)
-            transaction.put(_END)
+        # Each part goes to the open transaction as soon as it is read; a transaction holds
+        # at most `chunk_files` files and ends early at RESULTS_PER_TRANSACTION results.
+        transaction, held, results = None, 0, 0
+        for files, missing in _read_parts(read, names, chunk_files):
+            report.missing.extend(missing)  # handled by another run meanwhile
+            size = len(files) + len(missing)
+            if transaction is not None and held + size > chunk_files:
+                transaction.end()
+                transaction = None
+            if transaction is None:
+                transaction, held, results = in_flight.begin(), 0, 0
+            transaction.put(files)
+            held += size
+            results += sum(len(parsed.results) for _, parsed in files if parsed)
+            if held >= chunk_files or results >= RESULTS_PER_TRANSACTION:
+                transaction.end()
+                transaction = None
+        if transaction is not None:
+            transaction.end()
     return report
 
 
@@ -223,7 +238,7 @@ def _no_cycle_collection() -> Iterator[None]:
     walks the young objects (and, every so often, every object of the process — a Dagster
     run holds hundreds of thousands). What a batch makes is freed by reference counting;
     the few cycles (an exception's traceback) are collected once it resumes."""
-    # Hand-tuned: alone < 10 % on bench_ingest (b); removed with the other four, ~40 %.
+    # Hand-tuned: +12 % on bench_ingest (b), ratio to raw COPY (docs/ingestion.md, Speed).
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -233,43 +248,17 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-class _TransactionParts:
-    """The batch's parts, read ahead by one, cut into transactions: up to `chunk_files`
-    files each, or fewer once RESULTS_PER_TRANSACTION results are held. Names already
-    handled by another run go to the report as they are met."""
-
-    def __init__(self, reading: Iterator[tuple[Parsed, list[str]]], chunk_files: int, report):
-        self._reading = reading
-        self._upcoming = next(reading, None)
-        self._chunk_files = chunk_files
-        self._report = report
-
-    def left(self) -> bool:
-        return self._upcoming is not None
-
-    def next_transaction(self) -> Iterator[Parsed]:
-        held = results = 0
-        while self._upcoming is not None:
-            part_files, missing = self._upcoming
-            if held and held + len(part_files) + len(missing) > self._chunk_files:
-                return  # this part opens the next transaction
-            self._report.missing.extend(missing)
-            held += len(part_files) + len(missing)
-            results += sum(len(p.results) for _, p in part_files if p)
-            self._upcoming = next(self._reading, None)
-            yield part_files
-            if held >= self._chunk_files or results >= RESULTS_PER_TRANSACTION:
-                return
-
-
 class _InFlight:
-    """Two transactions in flight, on two connections. While a storing thread ends one
-    (the rest of its COPY, the fold, the ledger, the commit, then the moves), the reading
-    thread already reads and streams the next one's files:
+    """Two transactions in flight, on two connections, each with its storing thread. The
+    reading thread hands each part to the open transaction, whose thread COPYs it at once;
+    while one transaction ends, the next one is already being read and COPYed:
 
-        reading thread   | read+stream T1 | read+stream T2 | read+stream T3 | …
-        storing threads  |                | end T1 ·········| end T2 ·········| …
-                                            (T2 folds only once T1 has committed)
+        reading thread  | read T1    | read T2         | read T3         | read T4 …
+        connection A    | COPY T1    | end T1 ········ | COPY T3         | end T3 ····
+        connection B    |            | COPY T2         | end T2 ········ | COPY T4
+                                          T2 folds once T1 committed ^
+        (end = the rest of the COPY, the fold, the ledger, the commit, the moves;
+         T3 begins once T1 has ended, on T1's connection)
 
     so the database inserts one transaction's rows while this process parses the next.
     Each transaction folds only after the one before it committed, so snapshot versions
@@ -349,21 +338,28 @@ class _Transaction:
         self.abandoned = False
         self.changed: list[FileOutcome] = []  # rewritten between read and move
 
-    def put(self, part) -> None:
+    def put(self, part: Parsed) -> None:
         self._parts.put(part)
+
+    def end(self) -> None:
+        """No more parts: the storing thread ends the transaction."""
+        self._parts.put(_END)
 
     def abandon(self) -> None:
         self.abandoned = True
         self._parts.put(_Abandoned)
 
-    def parts(self) -> Iterator[Parsed]:
-        """The parts as they come. Raises _Abandoned (the transaction rolls back) when the
-        batch was given up."""
-        while (part := self._parts.get()) is not _END:
-            if part is _Abandoned:
-                raise _Abandoned
-            self.files.extend(part)
-            yield part
+    def next_part(self) -> Parsed | None:
+        """The next part, once the reading thread put it (kept in `files`); None after the
+        last. Raises _Abandoned (the transaction rolls back) when the batch was given up."""
+        part = self._parts.get()
+        if part is _Abandoned:
+            raise _Abandoned
+        if part is _END:
+            self._parts.put(_END)  # (asked again, it is still the end)
+            return None
+        self.files.extend(part)
+        return part
 
     def wait_for(self, previous: _Transaction | None) -> None:
         """Wait for the previous transaction to commit (this one folds only after it; not
@@ -417,14 +413,12 @@ def _commit(
 ) -> Parsed:
     """Append the transaction's parts as they come and commit; a chunk the database
     refuses is stored file by file instead. Returns its files with their outcomes."""
-    conn, stream = transaction.conn, transaction.parts()
     try:
         # (its rows are all in the log before it waits for the previous one: the database
         # finishes this COPY while the previous transaction commits)
         _store_parts(
-            conn,
+            transaction,
             inbox_kind,
-            stream,
             dagster_run_id,
             actor,
             before_fold=partial(transaction.wait_for, previous),
@@ -433,11 +427,13 @@ def _commit(
     except psycopg.OperationalError:
         raise  # the database went away: the run's retry policy takes over
     except psycopg.Error as exc:
-        for _ in stream:  # the rest of this transaction's files
+        while transaction.next_part() is not None:  # the rest of this transaction's files
             pass
         transaction.wait_for(previous)
         log.warning("a chunk was refused by the database (%s); retrying file by file", exc)
-        return _store_one_by_one(conn, inbox, inbox_kind, transaction.files, dagster_run_id, actor)
+        return _store_one_by_one(
+            transaction.conn, inbox, inbox_kind, transaction.files, dagster_run_id, actor
+        )
 
 
 def _store_one_by_one(conn, inbox, inbox_kind, files, dagster_run_id, actor):
