@@ -198,7 +198,7 @@ def _plain_context(item: dict) -> dict | None:
     return values
 
 
-# Hand-written: without it bench_ingest (b) stores 23 % fewer results/s (docs/ingestion.md).
+# Hand-written: +13 % results/s on bench_ingest (b) (docs/ingestion.md, Speed).
 def _plain_result(item: dict, context: dict | None = None) -> Result | None:
     """The common, well-formed result — known fields only, plain ASCII text, finite metrics
     without stated directions, no tags — exactly as `_result` makes it, without the

@@ -109,9 +109,10 @@ def _parse_file(
     ]
     uri = _uri(inbox, name)
     keys, rows = keys_and_rows(results, uri)
-    for row in rows:  # (the COPY must not fail on one file's text: see storable)
-        if not row[2].isascii():
-            row[2].encode("utf-8")  # UnicodeEncodeError: an internal error of this file
+    for _, _, values in rows:  # (the COPY must not fail on one file's text: see storable)
+        for value in values:
+            if type(value) is str and not value.isascii():
+                value.encode("utf-8")  # UnicodeEncodeError: an internal error of this file
     parsed = ParsedFile(
         parsed.format,
         results,

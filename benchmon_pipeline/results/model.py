@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps's, for a str
 
@@ -85,16 +85,11 @@ class Result:
         """Fill what the result did not state (docs/design.md §7); never changes what it did."""
         if self.environment and self.triggered_by:
             return self
-        # dataclasses.replace() runs __init__ over every field (several µs per result on
-        # the ingest path); a copy of the fields with two of them filled is the same value.
-        # Hand-tuned: alone < 10 % on bench_ingest (b); removed with the other four, ~40 %.
-        filled = object.__new__(Result)
-        filled.__dict__.update(
-            self.__dict__,
+        return replace(
+            self,
             environment=self.environment or environment,
             triggered_by=self.triggered_by or triggered_by,
         )
-        return filled
 
     def content_sha256(self) -> str:
         """The idempotency key: a hash of everything the result itself states.
@@ -136,7 +131,7 @@ class Result:
         }
         return _canonical_json(stated)
 
-    # Hand-tuned: without it bench_ingest (b) stores 27 % fewer results/s.
+    # Hand-written: +27 % results/s on bench_ingest (b) (docs/ingestion.md, Speed).
     def stated_json(self, metric_members: str | None = None) -> str | None:
         """`content_sha256`'s canonical JSON written out directly: the same text (a test
         holds them equal) at a fraction of the encoder's cost, which builds an encoder
@@ -156,7 +151,7 @@ class Result:
                 return None
         created_at = self.created_at
         if created_at is not None:
-            created_at = utc_isoformat(created_at)
+            created_at = created_at.astimezone(UTC).isoformat()
         q = _quote  # raises TypeError for anything but a str: then the encoder decides
         try:
             return (
@@ -177,22 +172,6 @@ class Result:
             )
         except TypeError:  # a value that is not text (or tags that do not sort)
             return None
-
-
-_last_utc: tuple[datetime | None, str] = (None, "")
-
-
-# Hand-tuned: alone < 10 % on bench_ingest (b); removed with the other four, ~40 %.
-def utc_isoformat(moment: datetime) -> str:
-    """moment.astimezone(UTC).isoformat(), remembering the last one: the results of one
-    file usually share one created_at object."""
-    global _last_utc
-    last = _last_utc
-    if last[0] is moment:
-        return last[1]
-    text = (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).isoformat()
-    _last_utc = (moment, text)
-    return text
 
 
 def metric_texts(metrics: dict) -> tuple[str, str] | None:
@@ -237,5 +216,5 @@ class ParsedFile:
     # rows name; empty: not made. They belong to `results`: a copy with other results must
     # leave them out.
     keys: tuple[str, ...] = ()
-    rows: tuple[tuple[str, str | None, str], ...] = ()
+    rows: tuple[tuple, ...] = ()
     source: str | None = None

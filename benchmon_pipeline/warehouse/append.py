@@ -1,15 +1,16 @@
 """The batch append path the ingestion code calls: a few statements per batch, not per row.
 
-1. One query finds the results stored before (the idempotency key is UNIQUE).
-2. The new ones are COPYed straight into the log, with ids made here.
-3. If a concurrent writer stored one of them in between, that COPY fails on the unique
-   key; it is rolled back to a savepoint and the batch takes the path that cannot fail
-   on duplicates: COPY into a session-local staging table, then one
-   `INSERT … ON CONFLICT (content_sha256) DO NOTHING`.
-4. One call of `fold_transactions()` (the routine `upsert_benchmark_result()` uses) turns
+1. Every row is COPYed straight into the log, with ids made here, on the guess that none
+   was stored before (the common batch); the log's UNIQUE content key says otherwise.
+2. If one was (stored earlier, or by a concurrent writer meanwhile), that COPY fails on
+   the unique key; it is rolled back to a savepoint and the batch takes the path that
+   cannot fail on duplicates: COPY into a session-local staging table, then one
+   `INSERT … ON CONFLICT (content_sha256) DO NOTHING`, and one query for the ids of the
+   results stored before.
+3. One call of `fold_transactions()` (the routine `upsert_benchmark_result()` uses) turns
    the batch's tracked results into snapshot versions.
 
-Why not always step 3: a direct COPY inserts rows in bulk, while INSERT … ON CONFLICT
+Why not always step 2: a direct COPY inserts rows in bulk, while INSERT … ON CONFLICT
 inserts them one by one with a speculative check of the unique index first; on a large
 log the fast path is about twice as fast (benchmarks/bench_warehouse.py).
 """
@@ -112,19 +113,19 @@ def append_pieces(
         known: dict[str, str] = {}
         now = cur.execute("SELECT now()::text").fetchone()[0]  # created_at when not stated
         fresh: dict[str, str] = {}  # id of the first occurrence of each new key, in order
-        lines: list[str] = []  # their COPY lines, in the same order
+        lines: list[tuple] = []  # their rows as COPY takes them, in the same order
         pieces = iter(pieces)
 
-        def take(piece) -> str:
-            """Record a piece; the COPY text of its rows not seen before in this call."""
+        def take(piece) -> list[tuple]:
+            """Record a piece; its rows not seen before in this call."""
             keys, rows = piece
             all_keys.extend(keys)
             start = len(lines)
             for key, (row_id, created_at, rest) in zip(keys, rows, strict=True):
                 if key not in fresh:
                     fresh[key] = row_id
-                    lines.append(f"{row_id}\t{now if created_at is None else created_at}\t{rest}\n")
-            return "".join(lines[start:])
+                    lines.append((row_id, now if created_at is None else created_at, *rest))
+            return lines[start:]
 
         try:
             with (
@@ -132,8 +133,8 @@ def append_pieces(
                 cur.copy(f"COPY benchmark_transactions ({_LIST}) FROM STDIN") as copy,
             ):
                 for piece in pieces:
-                    if text := take(piece):
-                        copy.write(text)
+                    for row in take(piece):
+                        copy.write_row(row)
         except psycopg.errors.UniqueViolation:  # some were stored before (or concurrently)
             for piece in pieces:  # (a COPY the server ended early left some unread)
                 take(piece)
@@ -163,11 +164,12 @@ def append_pieces(
     return outcomes
 
 
-def _insert_skipping_duplicates(cur: psycopg.Cursor, lines: list[str]) -> set[str]:
-    """The path that cannot fail on a duplicate (`lines`: COPY text of log rows); returns
-    the keys it inserted."""
+def _insert_skipping_duplicates(cur: psycopg.Cursor, lines: list[tuple]) -> set[str]:
+    """The path that cannot fail on a duplicate (`lines`: log rows as COPY takes them);
+    returns the keys it inserted."""
     cur.execute(_CREATE_STAGING)
     cur.execute("TRUNCATE benchmon_staging")
     with cur.copy(f"COPY benchmon_staging (position, {_LIST}) FROM STDIN") as copy:
-        copy.write("".join([f"{position}\t{line}" for position, line in enumerate(lines)]))
+        for position, line in enumerate(lines):
+            copy.write_row((position, *line))
     return {key for (key,) in cur.execute(_INSERT_FROM_STAGING).fetchall()}

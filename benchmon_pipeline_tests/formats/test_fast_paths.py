@@ -2,17 +2,16 @@
 
 `fields.plain_text` and `MetricSet.add_plain` accept a value only when the full check would
 return it unchanged; `read_file(..., folders=…)` refuses the same links and special files
-as resolving every path does; `Result.with_defaults` is `dataclasses.replace`.
+as resolving every path does; the content key's written JSON is the encoder's.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import math
 import os
-from datetime import UTC
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -160,22 +159,13 @@ def test_a_file_read_whole_even_when_it_grew_after_stat(inbox, monkeypatch):
     assert caught.value.error_code == "file_too_large"
 
 
-@given(
-    environment=st.one_of(st.none(), st.just(""), st.just("ci")),
-    triggered_by=st.one_of(st.none(), st.just("bob")),
-)
-def test_with_defaults_is_replace(environment, triggered_by):
-    result = Result(
-        "m", "d", "p", {"f1": 0.5}, environment=environment, triggered_by=triggered_by, tags=("a",)
-    )
-    filled = result.with_defaults(environment="local", triggered_by="inbox")
-    assert filled == dataclasses.replace(
-        result, environment=environment or "local", triggered_by=triggered_by or "inbox"
-    )
-    assert (
-        filled.content_sha256()
-        == dataclasses.replace(result, environment=environment or "local").content_sha256()
-    )
+def test_with_defaults_fills_only_what_the_result_did_not_state():
+    stated = Result("m", "d", "p", {"f1": 0.5}, environment="ci", triggered_by="bob")
+    assert stated.with_defaults(environment="local", triggered_by="inbox") is stated
+    bare = Result("m", "d", "p", {"f1": 0.5}, environment="", tags=("a",))
+    filled = bare.with_defaults(environment="local", triggered_by="inbox")
+    assert (filled.environment, filled.triggered_by, filled.tags) == ("local", "inbox", ("a",))
+    assert (bare.environment, bare.triggered_by) == ("", None)  # (a new result)
 
 
 plain_items = st.fixed_dictionaries(
@@ -286,19 +276,33 @@ def test_the_written_key_is_the_encoders_key(model, notes, tags, metrics, durati
     assert result.content_sha256() == reference
 
 
-@given(
-    moments=st.lists(st.datetimes(timezones=st.timezones()), min_size=1, max_size=4),
-    picks=st.lists(st.integers(0, 3), min_size=1, max_size=12),
-)
-def test_the_key_of_results_sharing_a_created_at_is_their_own(moments, picks):
-    """The results of one file share one created_at object, whose text is remembered: the
-    key of each result is still the one its own created_at gives."""
-    for i in picks:
-        moment = moments[i % len(moments)]
-        result = Result("m", "d", "p", {"f1": 0.5}, created_at=moment)
-        assert json.loads(result.stated_json())["created_at"] == (
-            moment.astimezone(UTC).isoformat()
-        )
+def test_the_content_key_of_a_result_is_the_one_it_always_had():
+    """The key of every result already stored: canonical JSON (sorted keys, no spaces,
+    numbers as floats, created_at in UTC, tags sorted, text ASCII-escaped), hashed."""
+    result = Result(
+        "org/m",
+        "d",
+        "p",
+        {"f1": 0.5, "latency_ms": 412},
+        environment="ci",
+        commit_sha="a" * 40,
+        created_at=datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=2))),
+        tags=("b", "a"),
+        notes='café "x"',
+        duration_seconds=3,
+    )
+    assert result.content_json() == (
+        '{"branch_name":null,"commit_sha":"' + "a" * 40 + '",'
+        '"created_at":"2026-11-23T08:00:00+00:00","dataset_version":"d",'
+        '"duration_seconds":3.0,"environment":"ci","metrics":{"f1":0.5,"latency_ms":412.0},'
+        '"model_provider":null,"model_version":"org/m","notes":"caf\\u00e9 \\"x\\"",'
+        '"prompt_version":"p","run_id":null,"tags":["a","b"]}'
+    )
+    assert result.content_sha256() == (
+        "20eabdb64d9f4bf66dd7a2d02c4b43956cb8c352162998f9b39877c0f6f745a8"
+    )
+    with pytest.raises(ValueError):  # a non-finite number has no canonical JSON
+        Result("m", "d", "p", {"f1": math.nan}).content_sha256()
 
 
 @given(metrics=st.dictionaries(st.text(max_size=4), numbers, max_size=4))
