@@ -90,6 +90,125 @@ CREATE TYPE public.fold_item AS (
 );
 
 --
+-- Name: accept_regression_alert(bigint, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reason text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    alert public.regression_alerts;
+    current_snapshot public.benchmark_snapshots;
+    tracked text;
+    start_id uuid;
+    accepted_id bigint;
+BEGIN
+    IF btrim(coalesce(actor, '')) = '' THEN
+        RAISE EXCEPTION 'say who accepts the change: actor is empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF btrim(coalesce(reason, '')) = '' THEN
+        RAISE EXCEPTION 'say why the new level is intended: reason is empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT a.* INTO alert FROM public.regression_alerts a
+     WHERE a.id = accept_regression_alert.alert_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no regression alert %', alert_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF alert.status = 'resolved' THEN
+        RAISE EXCEPTION '% is resolved (by % at %); a resolved alert is final',
+            public.regression_alert_label(alert), alert.resolved_by, alert.resolved_at
+            USING ERRCODE = 'check_violation',
+                  HINT = 'if the regression is back, the next evaluation opens a new alert';
+    END IF;
+    IF alert.rule NOT IN ('history', 'baseline', 'tradeoff') THEN
+        RAISE EXCEPTION '% is not about a level that could be accepted; resolve it instead',
+            public.regression_alert_label(alert)
+            USING ERRCODE = 'check_violation';
+    END IF;
+
+    IF alert.rule = 'history' THEN
+        tracked := public.tracked_branch(alert.model_version, alert.dataset_version,
+                                         alert.prompt_version, alert.environment);
+        WITH results AS (
+            SELECT t.id, t.created_at, t.seq,
+                   -- on the new level's side of the midpoint between the alert's
+                   -- reference and its current value (true when either is unknown)
+                   coalesce(((t.metrics ->> alert.metric)::numeric
+                             - (alert.reference + alert.current) / 2)
+                            * sign(alert.current - alert.reference) > 0, true) AS moved,
+                   -- 1 where a result starts (not a repeated sample of the previous commit)
+                   CASE WHEN t.commit_sha IS NOT NULL
+                             AND t.commit_sha = lag(t.commit_sha) OVER oldest_first
+                        THEN 0 ELSE 1 END AS starts
+              FROM public.benchmark_transactions t
+             WHERE (t.model_version, t.dataset_version, t.prompt_version, t.environment)
+                 = (alert.model_version, alert.dataset_version, alert.prompt_version,
+                    alert.environment)
+               AND (t.branch_name IS NULL OR t.branch_name = tracked)
+               AND t.metrics ? alert.metric
+            WINDOW oldest_first AS (ORDER BY t.created_at, t.seq)
+        ), numbered AS (
+            SELECT r.id, r.created_at, r.seq, r.moved,
+                   1 + coalesce(sum(r.starts) OVER (
+                       ORDER BY r.created_at DESC, r.seq DESC
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS result_no
+              FROM results r
+        )
+        SELECT n.id INTO start_id FROM numbered n
+         WHERE n.result_no <= greatest(alert.run_length, 1)
+           AND (n.result_no = 1 OR n.result_no < coalesce(
+                   (SELECT min(o.result_no) FROM numbered o WHERE NOT o.moved),
+                   greatest(alert.run_length, 1) + 1))
+         ORDER BY n.created_at, n.seq LIMIT 1;
+    ELSE
+        SELECT s.* INTO current_snapshot FROM public.benchmark_snapshots s
+         WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+             = (alert.model_version, alert.dataset_version, alert.prompt_version,
+                alert.environment)
+           AND s.is_current;
+        IF FOUND THEN
+            PERFORM public.set_baseline(alert.model_version, alert.dataset_version,
+                                        alert.prompt_version, alert.environment,
+                                        current_snapshot.snapshot_version, actor,
+                                        format('accepted alert %s: %s', alert.id, reason));
+            start_id := current_snapshot.transaction_id;
+        END IF;
+    END IF;
+    IF start_id IS NULL THEN
+        RAISE EXCEPTION '% has no tracked result to accept', public.regression_alert_label(alert)
+            USING ERRCODE = 'no_data_found';
+    END IF;
+
+    INSERT INTO public.accepted_changes
+        (model_version, dataset_version, prompt_version, environment, metric, transaction_id,
+         alert_id, actor, reason)
+    VALUES (alert.model_version, alert.dataset_version, alert.prompt_version,
+            alert.environment, CASE WHEN alert.rule = 'history' THEN alert.metric ELSE '' END,
+            start_id, alert.id, btrim(actor), reason)
+    RETURNING id INTO accepted_id;
+    INSERT INTO public.regression_alert_events (alert_id, event_type, severity, actor, note)
+    VALUES (alert.id, 'accepted', alert.severity, btrim(actor), reason);
+    -- The guard and history triggers of 0010 check the transition and add 'resolved'.
+    UPDATE public.regression_alerts a
+       SET status = 'resolved', resolved_by = btrim(actor),
+           resolved_note = format('accepted as the new level: %s', reason)
+     WHERE a.id = alert.id;
+    RETURN accepted_id;
+END $$;
+
+ALTER FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reason text) OWNER TO benchmon_owner;
+
+--
+-- Name: FUNCTION accept_regression_alert(alert_id bigint, actor text, reason text); Type: COMMENT; Schema: public; Owner: benchmon_owner
+--
+
+COMMENT ON FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reason text) IS 'The new level is intended: record an accepted change, resolve the alert (docs/alerts.md).';
+
+--
 -- Name: benchmark_content_json(text, text, text, text, text, text, text, text, timestamp with time zone, jsonb, text[], text, numeric); Type: FUNCTION; Schema: public
 --
 
@@ -1693,6 +1812,46 @@ END $$;
 COMMENT ON FUNCTION public.verify_transaction_log() IS 'Recomputes the hash chain; returns OK or the first broken link / altered or missing row.';
 
 --
+-- Name: accepted_changes; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.accepted_changes (
+    id bigint NOT NULL,
+    accepted_at timestamp with time zone DEFAULT now() NOT NULL,
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    metric text NOT NULL,
+    transaction_id uuid NOT NULL,
+    alert_id bigint,
+    actor text NOT NULL,
+    reason text NOT NULL,
+    recorded_by text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT accepted_changes_actor_check CHECK ((btrim(actor) <> ''::text)),
+    CONSTRAINT accepted_changes_reason_check CHECK ((btrim(reason) <> ''::text))
+);
+
+--
+-- Name: TABLE accepted_changes; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.accepted_changes IS 'Append-only: changes of level a person accepted as intended (benchmon alerts accept).';
+
+--
+-- Name: accepted_changes_id_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.accepted_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.accepted_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: benchmark_transactions_seq_seq; Type: SEQUENCE; Schema: public
 --
 
@@ -1771,6 +1930,47 @@ CREATE TABLE public.fold_state (
     low_water xid8 DEFAULT '0'::xid8 NOT NULL,
     CONSTRAINT fold_state_singleton_check CHECK (singleton)
 );
+
+--
+-- Name: history_restarts; Type: VIEW; Schema: public
+--
+
+CREATE VIEW public.history_restarts WITH (security_invoker='true') AS
+ SELECT DISTINCT ON (p.model_version, p.dataset_version, p.prompt_version, p.environment, p.metric) p.model_version,
+    p.dataset_version,
+    p.prompt_version,
+    p.environment,
+    p.metric,
+    p.source,
+    p.transaction_id,
+    t.created_at,
+    t.seq
+   FROM (( SELECT a.model_version,
+            a.dataset_version,
+            a.prompt_version,
+            a.environment,
+            a.metric,
+            'accepted'::text AS source,
+            a.transaction_id
+           FROM public.accepted_changes a
+        UNION ALL
+         SELECT s.model_version,
+            s.dataset_version,
+            s.prompt_version,
+            s.environment,
+            ''::text AS text,
+            'baseline'::text AS text,
+            s.transaction_id
+           FROM public.benchmark_snapshots s
+          WHERE s.is_baseline) p
+     JOIN public.benchmark_transactions t ON ((t.id = p.transaction_id)))
+  ORDER BY p.model_version, p.dataset_version, p.prompt_version, p.environment, p.metric, t.created_at DESC, t.seq DESC;
+
+--
+-- Name: VIEW history_restarts; Type: COMMENT; Schema: public
+--
+
+COMMENT ON VIEW public.history_restarts IS 'Per configuration × metric ('''' = all): the newest accepted change or baseline; the history rule''s reference starts there.';
 
 --
 -- Name: ingested_files; Type: TABLE; Schema: public
@@ -1875,7 +2075,7 @@ CREATE TABLE public.regression_alert_events (
     severity text NOT NULL,
     actor text NOT NULL,
     note text,
-    CONSTRAINT regression_alert_events_event_type_check CHECK ((event_type = ANY (ARRAY['opened'::text, 'escalated'::text, 'acknowledged'::text, 'resolved'::text, 'notified'::text]))),
+    CONSTRAINT regression_alert_events_event_type_check CHECK ((event_type = ANY (ARRAY['opened'::text, 'escalated'::text, 'acknowledged'::text, 'accepted'::text, 'resolved'::text, 'notified'::text]))),
     CONSTRAINT regression_alert_events_severity_check CHECK ((severity = ANY (ARRAY['WARN'::text, 'ERROR'::text])))
 );
 
@@ -2088,6 +2288,13 @@ CREATE VIEW public.v_performance_trends WITH (security_invoker='true') AS
   GROUP BY c.day, c.model_version, c.environment, c.branch_name;
 
 --
+-- Name: accepted_changes accepted_changes_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.accepted_changes
+    ADD CONSTRAINT accepted_changes_pkey PRIMARY KEY (id);
+
+--
 -- Name: benchmark_snapshots benchmark_snapshots_pkey; Type: CONSTRAINT; Schema: public
 --
 
@@ -2228,6 +2435,12 @@ ALTER TABLE ONLY public.trend_dirty_days
     ADD CONSTRAINT trend_dirty_days_pkey PRIMARY KEY (marker_id);
 
 --
+-- Name: accepted_changes_configuration; Type: INDEX; Schema: public
+--
+
+CREATE INDEX accepted_changes_configuration ON public.accepted_changes USING btree (model_version, dataset_version, prompt_version, environment, metric);
+
+--
 -- Name: benchmark_snapshots_f1_leaderboard; Type: INDEX; Schema: public
 --
 
@@ -2352,6 +2565,22 @@ CREATE INDEX snapshot_events_configuration ON public.snapshot_events USING btree
 --
 
 CREATE INDEX trend_dirty_days_day ON public.trend_dirty_days USING btree (day);
+
+--
+-- Name: accepted_changes accepted_changes_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER accepted_changes_no_truncate BEFORE TRUNCATE ON public.accepted_changes FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.accepted_changes ENABLE ALWAYS TRIGGER accepted_changes_no_truncate;
+
+--
+-- Name: accepted_changes accepted_changes_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER accepted_changes_no_update_or_delete BEFORE DELETE OR UPDATE ON public.accepted_changes FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.accepted_changes ENABLE ALWAYS TRIGGER accepted_changes_no_update_or_delete;
 
 --
 -- Name: benchmark_transactions benchmark_transactions_content_key; Type: TRIGGER; Schema: public
@@ -2484,6 +2713,20 @@ CREATE TRIGGER transaction_log_chain_no_update_or_delete BEFORE DELETE OR UPDATE
 ALTER TABLE public.transaction_log_chain ENABLE ALWAYS TRIGGER transaction_log_chain_no_update_or_delete;
 
 --
+-- Name: accepted_changes accepted_changes_alert_id_fkey; Type: FK CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.accepted_changes
+    ADD CONSTRAINT accepted_changes_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES public.regression_alerts(id);
+
+--
+-- Name: accepted_changes accepted_changes_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.accepted_changes
+    ADD CONSTRAINT accepted_changes_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transactions(id);
+
+--
 -- Name: benchmark_snapshots benchmark_snapshots_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public
 --
 
@@ -2503,6 +2746,12 @@ ALTER TABLE ONLY public.regression_alert_events
 
 ALTER TABLE ONLY public.snapshot_events
     ADD CONSTRAINT snapshot_events_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transactions(id);
+
+--
+-- Name: accepted_changes; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.accepted_changes ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: benchmark_snapshots; Type: ROW SECURITY; Schema: public
@@ -2545,6 +2794,12 @@ ALTER TABLE public.metric_definitions ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.metric_overrides ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: accepted_changes owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.accepted_changes TO benchmon_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: benchmark_snapshots owner_all; Type: POLICY; Schema: public
@@ -2629,6 +2884,12 @@ CREATE POLICY owner_all ON public.transaction_log_chain TO benchmon_owner USING 
 --
 
 CREATE POLICY owner_all ON public.trend_dirty_days TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: accepted_changes reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.accepted_changes FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
 
 --
 -- Name: benchmark_snapshots reader_reads; Type: POLICY; Schema: public
@@ -2833,6 +3094,12 @@ CREATE POLICY writer_appends ON public.benchmark_transactions FOR INSERT TO benc
 CREATE POLICY writer_opens ON public.regression_alerts FOR INSERT TO benchmon_writer WITH CHECK (true);
 
 --
+-- Name: accepted_changes writer_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_reads ON public.accepted_changes FOR SELECT TO benchmon_writer USING (true);
+
+--
 -- Name: benchmark_snapshots writer_reads; Type: POLICY; Schema: public
 --
 
@@ -3017,6 +3284,13 @@ GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integ
 GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integer) TO benchmon_writer;
 
 --
+-- Name: FUNCTION accept_regression_alert(alert_id bigint, actor text, reason text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reason text) TO benchmon_writer;
+
+--
 -- Name: FUNCTION checkout_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text); Type: ACL; Schema: public; Owner: benchmon_owner
 --
 
@@ -3128,6 +3402,7 @@ GRANT INSERT(severity),UPDATE(severity) ON TABLE public.regression_alerts TO ben
 --
 
 GRANT UPDATE(status) ON TABLE public.regression_alerts TO benchmon_writer;
+GRANT UPDATE(status) ON TABLE public.regression_alerts TO benchmon_owner;
 
 --
 -- Name: COLUMN regression_alerts.reason; Type: ACL; Schema: public
@@ -3212,12 +3487,14 @@ GRANT UPDATE(acknowledged_note) ON TABLE public.regression_alerts TO benchmon_wr
 --
 
 GRANT UPDATE(resolved_by) ON TABLE public.regression_alerts TO benchmon_writer;
+GRANT UPDATE(resolved_by) ON TABLE public.regression_alerts TO benchmon_owner;
 
 --
 -- Name: COLUMN regression_alerts.resolved_note; Type: ACL; Schema: public
 --
 
 GRANT UPDATE(resolved_note) ON TABLE public.regression_alerts TO benchmon_writer;
+GRANT UPDATE(resolved_note) ON TABLE public.regression_alerts TO benchmon_owner;
 
 --
 -- Name: COLUMN regression_alerts.notified_at; Type: ACL; Schema: public
@@ -3388,6 +3665,14 @@ REVOKE ALL ON FUNCTION public.upsert_benchmark_result(model_version text, datase
 GRANT ALL ON FUNCTION public.upsert_benchmark_result(model_version text, dataset_version text, prompt_version text, environment text, metrics jsonb, created_at timestamp with time zone, commit_sha text, branch_name text, model_provider text, duration_seconds numeric, tags text[], notes text, run_id text, triggered_by text, source text, metric_directions jsonb) TO benchmon_writer;
 
 --
+-- Name: TABLE accepted_changes; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.accepted_changes TO benchmon_writer;
+GRANT SELECT ON TABLE public.accepted_changes TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.accepted_changes TO benchmon_owner;
+
+--
 -- Name: TABLE daily_configuration_counts; Type: ACL; Schema: public
 --
 
@@ -3414,6 +3699,13 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.fold_applied TO benchmon_owner;
 --
 
 GRANT SELECT,UPDATE ON TABLE public.fold_state TO benchmon_owner;
+
+--
+-- Name: TABLE history_restarts; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.history_restarts TO benchmon_writer;
+GRANT SELECT ON TABLE public.history_restarts TO benchmon_reader;
 
 --
 -- Name: TABLE ingested_files; Type: ACL; Schema: public

@@ -1,4 +1,4 @@
-"""`benchmon alerts list|ack|resolve`: the regression alerts the checks opened (docs/alerts.md).
+"""`benchmon alerts list|ack|resolve|accept`: the alerts the checks opened (docs/alerts.md).
 
 Errors are one line and exit 1 (an unknown alert, a transition the lifecycle forbids: the
 database's own message); 2 for usage errors, as everywhere in click.
@@ -26,6 +26,7 @@ from benchmon_pipeline.regressions.alerts import (
     UNRESOLVED,
     Alert,
     AlertError,
+    accept,
     acknowledge,
     alerts_markdown,
     find_alerts,
@@ -188,3 +189,18 @@ def resolve_alert(alert_id: int, note: str | None, actor: str | None) -> None:
     """Resolve an alert (final). If the regression is still there, the next evaluation
     opens a new alert."""
     _act(resolve, "resolved", alert_id, note, actor)
+
+
+@alerts.command("accept")
+@click.argument("alert_id", type=int)
+@click.option(
+    "--reason", required=True, help="Why the new level is intended (kept in the history)."
+)
+@by_option
+def accept_alert(alert_id: int, reason: str, actor: str | None) -> None:
+    """Accept the change as intended: the history rule restarts its reference at it (a
+    baseline or trade-off alert: the current version becomes the baseline), and the alert
+    is resolved. For history, baseline and trade-off alerts."""
+    if not reason.strip():
+        raise click.BadParameter("say why the new level is intended", param_hint="--reason")
+    _act(accept, "accepted", alert_id, reason, actor)

@@ -350,6 +350,26 @@ def resolve(conn: psycopg.Connection, alert_id: int, by: str, note: str | None =
     )
 
 
+def accept(conn: psycopg.Connection, alert_id: int, by: str, reason: str) -> Alert:
+    """The new level is intended: record an accepted change (the history rule's reference
+    restarts at it; for a baseline or trade-off alert the current version becomes the
+    baseline), resolve the alert, and put `reason` in its history — one transaction, in
+    SQL (accept_regression_alert(), sql/0023). Raises `AlertNotFound`, or
+    `IllegalTransition` when it is resolved or not about a level (stale, missing_metric)."""
+    if not (reason or "").strip():
+        raise ValueError("say why the new level is intended: `reason` is empty")
+    try:
+        with conn.transaction():
+            conn.execute(
+                "SELECT accept_regression_alert(%s, %s, %s)", (alert_id, _actor(by), reason)
+            )
+    except psycopg.errors.NoDataFound as exc:
+        raise AlertNotFound(exc.diag.message_primary or str(exc)) from exc
+    except psycopg.errors.CheckViolation as exc:
+        raise IllegalTransition(exc.diag.message_primary or str(exc)) from exc
+    return get_alert(conn, alert_id)
+
+
 def pending_notifications(conn: psycopg.Connection, min_severity: str = WARN) -> list[Alert]:
     """Open alerts no message has been sent about yet, at `min_severity` or worse."""
     if min_severity not in SEVERITIES:

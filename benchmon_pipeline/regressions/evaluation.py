@@ -40,6 +40,7 @@ from benchmon_pipeline.regressions.reading import (
     database_now,
     recent_results,
 )
+from benchmon_pipeline.regressions.restarts import Restarts, history_restarts
 from benchmon_pipeline.regressions.staleness import (
     StalenessSettings,
     disappeared_metrics,
@@ -155,7 +156,8 @@ def evaluate(
             per_branch=history.max_run,
         )
         if HISTORY in rules:
-            found, count, skipped = _history_findings(recent, scope, history)
+            restarts = history_restarts(conn, {series.configuration for series in recent})
+            found, count, skipped = _history_findings(recent, scope, history, restarts)
             findings += found
             judged[HISTORY] = count
             not_judged += skipped
@@ -274,16 +276,30 @@ def _results(values: Sequence[RecentValue]) -> list[float | list[float]]:
     return results
 
 
+def _since_restart(series: Series, restarts: Restarts) -> tuple[list[RecentValue], str | None]:
+    """The series' values the reference may use: tracked results from its restart point on
+    (an accepted change, the baseline: restarts.py) and the branch's; and the point's source
+    when it dropped any."""
+    restart = restarts.of(series.configuration, series.metric)
+    if restart is None:
+        return series.values, None
+    kept = [v for v in series.values if v.on_branch or restart.keeps(v.created_at, v.seq)]
+    return kept, (restart.source if len(kept) < len(series.values) else None)
+
+
 def _history_findings(
-    recent: list[Series], scope: Scope, settings: HistorySettings
+    recent: list[Series], scope: Scope, settings: HistorySettings, restarts: Restarts
 ) -> tuple[list[Finding], int, list[str]]:
-    evidence, newest = [], {}
+    evidence, newest, restarted = [], {}, {}
     for series in recent:
         if scope.branch and not series.values[-1].on_branch:
             continue  # the branch has no result for this series: nothing to judge
-        results = _results(series.values)
+        values, source = _since_restart(series, restarts)
+        results = _results(values)
         if not results:
             continue
+        if source:
+            restarted[(series.configuration, series.metric)] = source
         evidence.append(
             gather_evidence(
                 results,
@@ -293,10 +309,11 @@ def _history_findings(
                 settings=settings,
             )
         )
-        newest[(series.configuration, series.metric)] = series.values[-1]
+        newest[(series.configuration, series.metric)] = values[-1]
     verdicts = decide(evidence, settings)
     skipped = [
         f"{' / '.join(e.configuration)} {e.metric}: {e.not_judged}"
+        + _restart_note(restarted.get((e.configuration, e.metric)))
         for e in evidence
         if e.not_judged
     ]
@@ -323,6 +340,13 @@ def _history_findings(
             )
         )
     return findings, len(evidence) - len(skipped), skipped
+
+
+def _restart_note(source: str | None) -> str:
+    if source is None:
+        return ""
+    what = "an accepted change" if source == "accepted" else "the baseline"
+    return f" (the reference restarted at {what})"
 
 
 # Missing and stale data ----------------------------------------------------------------------

@@ -112,7 +112,9 @@ def test_history_warns_on_a_step_then_errors_when_it_persists(conn):
 
 def test_a_pull_request_is_judged_against_the_tracked_baseline_and_history(conn):
     _steady_history(conn, CONFIG, 20, branch="main")
-    set_baseline(conn, CONFIG, 20)
+    # A baseline restarts the history rule's reference (sql/0023): on the first version it
+    # leaves the whole tracked history to judge the pull request against.
+    set_baseline(conn, CONFIG, 1)
     push(
         conn, CONFIG, {"f1": 0.70}, at=START + timedelta(hours=21), branch="feature-x", commit="pr1"
     )
@@ -129,8 +131,26 @@ def test_a_pull_request_is_judged_against_the_tracked_baseline_and_history(conn)
     }
     assert all(f.branch_name == "feature-x" and f.commit_sha == "pr1" for f in found)
     baseline = next(f for f in found if f.rule == BASELINE)
-    assert baseline.reference == Decimal(str(round(0.90 + 0.002 * ((19 * 7) % 5 - 2), 3)))
+    assert baseline.reference == Decimal(str(round(0.90 + 0.002 * ((0 * 7) % 5 - 2), 3)))
     assert evaluate(conn, [BASELINE], scope=Scope(branch="nobody")).findings == []
+
+
+def test_a_baseline_restarts_the_history_rule_at_its_version(conn):
+    """Marking a version the baseline says its level is intended: the history rule's
+    reference starts at that version's result, so results before it no longer count."""
+    _steady_history(conn, CONFIG, 20, branch="main")
+    set_baseline(conn, CONFIG, 16)
+    push(conn, CONFIG, {"f1": 0.70}, at=START + timedelta(hours=21), branch="feature-x")
+    evaluation = evaluate(conn, [HISTORY], scope=Scope(branch="feature-x"))
+    assert evaluation.findings == []
+    assert evaluation.not_judged == [
+        f"{' / '.join(CONFIG)} f1: 5 earlier result(s); 10 needed before the history rule"
+        " judges (the reference restarted at the baseline)"
+    ]
+    set_baseline(conn, CONFIG, 1)
+    assert [
+        f.rule for f in evaluate(conn, [HISTORY], scope=Scope(branch="feature-x")).findings
+    ] == [HISTORY]
 
 
 def test_stale_configurations_and_vanished_metrics(conn):
