@@ -1,14 +1,12 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import dagster as dg
 
+from benchmon_pipeline.db import packaged
 from benchmon_pipeline.db.urls import dagster_storage_url
 from benchmon_pipeline.definitions import defs
-
-PROJECT = Path(__file__).resolve().parents[1]
 
 
 def test_definitions_load_with_the_lineage_inbox_log_snapshots_trends():
@@ -23,15 +21,16 @@ def test_definitions_load_with_the_lineage_inbox_log_snapshots_trends():
     assert defs.resolve_sensor_def("inbox_sensor") is not None
 
 
-def test_dagster_definitions_validate_passes(db_url, dagster_db_url):
+def test_dagster_definitions_validate_passes(db_url, dagster_db_url, tmp_path):
     env = {
         **os.environ,
         "BENCHMON_DATABASE_URL": db_url,
         "BENCHMON_DAGSTER_STORAGE_URL": dagster_storage_url(dagster_db_url),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=PROJECT,
+        [sys.executable, "-m", "dagster", "definitions", "validate"]
+        + ["-w", str(packaged.workspace_file())],  # the file `benchmon dev` loads
+        cwd=tmp_path,  # the workspace names a module: no checkout needed
         env=env,
         capture_output=True,
         text=True,

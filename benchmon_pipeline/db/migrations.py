@@ -1,4 +1,5 @@
-"""Apply the numbered plain-SQL files in `sql/` in order, each once.
+"""Apply the numbered plain-SQL files in `sql/` in order, each once (the copy shipped in the
+package, `packaged.sql_dir()`).
 
 Why a small runner of our own rather than yoyo/Alembic: our migrations are plain SQL with
 PL/pgSQL bodies, and each file must run whole, in one transaction, through the simple
@@ -17,9 +18,11 @@ from pathlib import Path
 
 import psycopg
 
+from benchmon_pipeline.db import packaged
+
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+SQL_DIR = packaged.sql_dir()
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_KEY = 0x62656E63  # "benc": one advisory lock for every benchmon migrator
 

@@ -1,14 +1,15 @@
 """Trend refreshes never starve ingestion: a tick of the late-data sensor is one run however
 scattered its days, that run rebuilds only those days, and the run queue puts ingest runs
-first and lets trend refreshes hold one slot (dagster.yaml, as Dagster loads it)."""
+first and lets trend refreshes hold one slot (the instance's dagster.yaml, as Dagster loads
+it)."""
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import dagster as dg
 import psycopg
 import yaml
 
+from benchmon_pipeline.db import packaged
 from benchmon_pipeline.definitions import defs
 from benchmon_pipeline.defs.resources import PostgresResource
 from benchmon_pipeline.defs.trends import plan_refresh, trend_late_data_sensor
@@ -16,7 +17,6 @@ from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.trends.ranges import RANGE_END_TAG, RANGE_START_TAG
 from benchmon_pipeline.warehouse import append_results
 
-PROJECT = Path(__file__).resolve().parents[2]
 # An imported year of history: 34 runs, each on its own day, 10 days apart.
 HISTORY_DAYS = [date(2025, 1, 6) + timedelta(days=10 * n) for n in range(34)]
 
@@ -135,7 +135,7 @@ def test_a_refresh_naming_a_day_outside_its_partitions_fails_clearly(db_url, dag
 
 
 def test_the_run_queue_puts_ingestion_first_and_gives_trends_one_slot():
-    config = yaml.safe_load((PROJECT / "dagster.yaml").read_text())
+    config = yaml.safe_load(packaged.instance_template().read_text())
     with dg.instance_for_test(overrides={"run_coordinator": config["run_coordinator"]}) as inst:
         queue = inst.run_coordinator.get_run_queue_config()
     limits = {
