@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from benchmon_pipeline.cli.main import cli
+from benchmon_pipeline.db import packaged
 from benchmon_pipeline.db.urls import dagster_storage_url
 from benchmon_pipeline.regressions.environment import settings_from_environment
 from benchmon_pipeline.regressions.evaluation import RegressionSettings
@@ -62,7 +63,7 @@ def test_a_bad_value_is_one_line_naming_the_variable(tmp_path, variable, value, 
     assert done.returncode == 78, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
-    assert lines[0].startswith(f"benchmon: {variable}={value!r} {problem}")
+    assert lines[0].startswith(f"error: {variable}={value!r} {problem}")
     assert default in lines[0]
     assert "Traceback" not in done.stderr
 
@@ -81,10 +82,11 @@ def test_help_works_whatever_the_environment_holds(tmp_path):
         assert "Usage:" in done.stdout
 
 
-def test_dagster_refuses_to_load_with_the_same_line(db_url, dagster_db_url):
+def test_dagster_refuses_to_load_with_the_same_line(db_url, dagster_db_url, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=PROJECT,
+        [sys.executable, "-m", "dagster", "definitions", "validate"]
+        + ["-w", str(packaged.workspace_file())],
+        cwd=tmp_path,
         env={
             **os.environ,
             "BENCHMON_DATABASE_URL": db_url,
@@ -138,8 +140,9 @@ def test_the_environment_is_read_once(monkeypatch, tmp_path):
 def _leaves(command: click.Command, path: tuple[str, ...] = ()):
     """Every command of the CLI, as the words that run it."""
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
-            yield from _leaves(sub, (*path, name))
+        context = click.Context(command)
+        for name in command.list_commands(context):
+            yield from _leaves(command.get_command(context, name), (*path, name))
     else:
         yield path
 
@@ -150,6 +153,7 @@ ARGUMENTS = {
     ("trends", "backfill"): ["--from", "2024-01-01", "--to", "2024-01-02"],
     ("alerts", "ack"): ["1"],
     ("alerts", "resolve"): ["1"],
+    ("alerts", "accept"): ["1", "--reason", "intended"],
 }
 
 
@@ -167,7 +171,7 @@ def test_every_command_reads_the_settings_before_it_starts(tmp_path, monkeypatch
         done = CliRunner().invoke(cli, [*words, *ARGUMENTS.get(words, [])])
         assert (done.exit_code, done.stdout) == (78, ""), (words, done.output)
         assert done.stderr == (
-            "benchmon: BENCHMON_PUSH_ATTEMPTS='lots' is not a whole number from 1 to 100;"
+            "error: BENCHMON_PUSH_ATTEMPTS='lots' is not a whole number from 1 to 100;"
             " unset it for the default (6)\n"
         ), words
         reset_settings()
@@ -191,7 +195,7 @@ def test_secrets_in_a_bad_url_are_not_printed(tmp_path):
             timeout=120,
         )
         assert done.returncode == 78, done.stderr
-        assert done.stderr.startswith(f"benchmon: {variable}={shown} is not ")
+        assert done.stderr.startswith(f"error: {variable}={shown} is not ")
         assert "s3cr3t" not in done.stderr
 
 

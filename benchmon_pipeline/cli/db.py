@@ -1,13 +1,17 @@
-"""`benchmon db …`: schema migrations and integrity checks."""
+"""`benchmon db …`: schema migrations, integrity checks, psql.
+
+`db upgrade` is, with `benchmon dev`, the only command that changes the schema; every other
+command checks it read-only and names `benchmon db upgrade` when it is behind.
+"""
 
 from __future__ import annotations
 
 import click
-import psycopg
 
-from benchmon_pipeline.cli.environment import as_click_error, describe, running_databases
-from benchmon_pipeline.db import migrations
-from benchmon_pipeline.warehouse import verify_transaction_log
+from benchmon_pipeline.cli import exits
+from benchmon_pipeline.cli.environment import running_databases
+from benchmon_pipeline.cli.exits import CliError
+from benchmon_pipeline.cli.shell import shell
 
 
 @click.group()
@@ -15,30 +19,41 @@ def db() -> None:
     """Manage the results database."""
 
 
+db.add_command(shell)
+
+
 @db.command()
 def upgrade() -> None:
-    """Apply the migrations in sql/ that this database has not seen yet."""
-    with as_click_error(), running_databases(migrate=False) as databases:
-        click.echo(describe(databases))
-        applied = migrations.upgrade(databases.results_url)
+    """Apply the migrations this benchmon has that the database has not seen yet.
+
+    Run it as the database's owner (a role that may create tables), after installing or
+    upgrading benchmon; other commands stop with exit 75 until it has run.
+    """
+    from benchmon_pipeline.db import migrations
+
+    with running_databases(migrate=True) as databases:
         total = len(migrations.discover())
-        click.echo(f"schema is up to date ({total} migrations; {len(applied)} applied now)")
+    for name in databases.migrated:
+        click.echo(f"applied {name}")
+    click.echo(f"schema is up to date ({total} migrations; {len(databases.migrated)} applied now)")
 
 
 @db.command()
 def verify() -> None:
-    """Recompute the transaction log's hash chain; exit 1 at the first broken link."""
-    with as_click_error(), running_databases(migrate=False) as databases:
-        click.echo(describe(databases), err=True)
-        try:
-            with psycopg.connect(databases.results_url) as conn:
-                check = verify_transaction_log(conn)
-        except psycopg.errors.UndefinedFunction as exc:
-            raise click.ClickException(
-                "this database has no verify_transaction_log(): run `benchmon db upgrade`"
-            ) from exc
+    """Recompute the transaction log's hash chain.
+
+    \b
+    Exit codes: 0 the chain is intact, 1 it is broken (the first broken link is
+    printed), 69 the database cannot be reached, 75 its schema is behind.
+    """
+    import psycopg
+
+    from benchmon_pipeline.warehouse import verify_transaction_log
+
+    with running_databases() as databases:
+        with psycopg.connect(databases.results_url, connect_timeout=10) as conn:
+            check = verify_transaction_log(conn)
     if check.ok:
         click.echo(check.problem)
         return
-    click.echo(f"BROKEN: {check.problem}")
-    raise SystemExit(1)
+    raise CliError(f"BROKEN: {check.problem}", exits.FAILED)

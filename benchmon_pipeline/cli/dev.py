@@ -14,13 +14,11 @@ import click
 import psutil
 
 from benchmon_pipeline.cli.environment import (
-    PROJECT_ROOT,
     as_click_error,
     child_environment,
-    describe,
     running_databases,
 )
-from benchmon_pipeline.db import embedded
+from benchmon_pipeline.db import embedded, packaged
 from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.settings import get_settings
 
@@ -114,22 +112,23 @@ def dev(port: int, host: str) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
-    with as_click_error(), running_databases(settings) as databases:
+    with (
+        as_click_error(),
+        running_databases(settings, migrate=True, create=True, dagster=True) as databases,
+    ):
         env = child_environment(settings, databases)
         FolderInbox(settings.inbox_root).ensure_layout()
-        workspace = PROJECT_ROOT / "workspace.yaml"
-        target = (
-            ["-w", str(workspace)]
-            if workspace.exists()
-            else ["-m", "benchmon_pipeline.definitions"]
-        )
-        command = [sys.executable, "-m", "dagster", "dev", *target, "-h", host, "-p", str(port)]
-        click.echo(describe(databases), err=True)
+        workspace = str(packaged.workspace_file())  # shipped in the package: any cwd works
+        command = [sys.executable, "-m", "dagster", "dev", "-w", workspace]
+        command += ["-h", host, "-p", str(port)]
         click.echo(f"inbox: {settings.inbox_root / 'inbox'}", err=True)
         click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C to stop)", err=True)
         session = uuid.uuid4().hex
         process = subprocess.Popen(
-            command, env={**env, SESSION_VAR: session}, cwd=PROJECT_ROOT, start_new_session=True
+            command,
+            env={**env, SESSION_VAR: session},
+            cwd=settings.dagster_home,
+            start_new_session=True,
         )
         watch = _EmbeddedWatch(settings.pgdata) if not settings.database_url else None
         try:

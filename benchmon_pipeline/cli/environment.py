@@ -6,13 +6,23 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import click
+import psycopg
+from sqlalchemy.engine import make_url
 
-from benchmon_pipeline.db import embedded
-from benchmon_pipeline.db.server import Databases, DatabaseUnavailable, prepare
-from benchmon_pipeline.db.urls import dagster_storage_url, redact
+from benchmon_pipeline.cli import exits
+from benchmon_pipeline.cli.exits import CliError
+from benchmon_pipeline.db import embedded, packaged
+from benchmon_pipeline.db.server import (
+    Databases,
+    DatabaseUnavailable,
+    NoDatabase,
+    NotPermitted,
+    SchemaBehind,
+    prepare,
+)
+from benchmon_pipeline.db.urls import dagster_storage_url, database_name
 from benchmon_pipeline.settings import (
     DATABASE_URL_VAR,
     HOME_VAR,
@@ -22,26 +32,56 @@ from benchmon_pipeline.settings import (
 )
 from benchmon_pipeline.trends.event_log_settings import RANGE_RUN_EVENT_SETTINGS
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAGSTER_STORAGE_VAR = "BENCHMON_DAGSTER_STORAGE_URL"
+
+
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS")  # set to "true" by GitHub Actions, GitLab, CircleCI …
+
+
+def in_ci(env: dict[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    return any(env.get(name, "").strip().lower() == "true" for name in CI_VARIABLES)
 
 
 @contextmanager
 def running_databases(
-    settings: Settings | None = None, *, migrate: bool = True, quiet: bool = False
+    settings: Settings | None = None,
+    *,
+    migrate: bool = False,
+    create: bool = False,
+    dagster: bool = False,
+    quiet: bool = False,
 ) -> Iterator[Databases]:
-    """Databases ready and migrated; an embedded server started here is stopped on exit.
+    """The databases, reachable and current (see `db.server.prepare` for the flags); an
+    embedded server started here is stopped on exit. Names the database on stderr.
 
-    Raises `DatabaseUnavailable` when the server cannot be reached (commands turn it
-    into a clear error with `as_click_error`).
+    Every way this can fail is a `CliError` with its exit code (cli/exits.py): in CI with
+    no BENCHMON_DATABASE_URL (a fork's pull request gets no secrets) the command refuses
+    rather than judge a throwaway database; no database configured; unreachable; schema
+    behind; a role in neither benchmon role.
     """
     settings = settings or get_settings()
-    started_here = not settings.database_url and not embedded.is_running(settings.pgdata)
+    if not settings.database_url and not create and in_ci():
+        raise CliError(
+            f"{DATABASE_URL_VAR} is not set, and this is a CI job (CI=true): add the "
+            f"secret {DATABASE_URL_VAR} to the job's environment (a pull request from a "
+            "fork gets no secrets; run the gate only where the secret exists). Refusing "
+            "to store or judge results in a throwaway database.",
+            exits.CONFIG,
+        )
+    started_here = (
+        not settings.database_url
+        and not embedded.is_running(settings.pgdata)
+        and (create or embedded.exists(settings.pgdata))
+    )
     if started_here and not quiet:
         click.echo(f"starting embedded PostgreSQL in {settings.pgdata} …", err=True)
     failed = False
     try:
-        yield prepare(settings, migrate=migrate)
+        with as_click_error():
+            databases = prepare(settings, migrate=migrate, create=create, dagster=dagster)
+        click.echo(f"benchmon: {describe(databases, settings)}", err=True)
+        yield databases
     except BaseException:
         failed = True
         raise
@@ -66,11 +106,35 @@ def running_databases(
 
 @contextmanager
 def as_click_error() -> Iterator[None]:
-    """A database that cannot be reached is a one-line error, not a traceback."""
+    """What stops a command from using the database, as one line and its exit code."""
     try:
         yield
     except DatabaseUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CliError(f"database unavailable: {exc}", exits.UNAVAILABLE) from exc
+    except NoDatabase as exc:
+        raise CliError(str(exc), exits.CONFIG) from exc
+    except SchemaBehind as exc:
+        raise CliError(str(exc), exits.SCHEMA_BEHIND) from exc
+    except NotPermitted as exc:
+        raise CliError(str(exc), exits.NO_PERMISSION) from exc
+
+
+def explain_database_error(error: psycopg.Error) -> tuple[int, str]:
+    """An error the database raised while a command worked, as (exit code, one line)."""
+    first = (getattr(error.diag, "message_primary", None) or str(error)).strip()
+    first = first.splitlines()[0] if first else type(error).__name__
+    if isinstance(error, psycopg.errors.InsufficientPrivilege):
+        return exits.NO_PERMISSION, (
+            f"the database refused: {first}. Writing (push, alerts ack|resolve|accept) needs "
+            "a role granted benchmon_writer; reading needs benchmon_reader (docs/setup.md)"
+        )
+    if isinstance(error, psycopg.OperationalError):
+        return exits.UNAVAILABLE, f"database unavailable: {first}"
+    if isinstance(error, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedFunction):
+        return exits.SCHEMA_BEHIND, f"{first}: run `benchmon db upgrade`"
+    return exits.INTERNAL, (
+        f"the database said: {first} (rerun with -v for the traceback, and please report it)"
+    )
 
 
 def child_environment(settings: Settings, databases: Databases) -> dict[str, str]:
@@ -81,7 +145,7 @@ def child_environment(settings: Settings, databases: Databases) -> dict[str, str
     """
     dagster_home = settings.dagster_home
     dagster_home.mkdir(parents=True, exist_ok=True)
-    template = PROJECT_ROOT / "dagster.yaml"
+    template = packaged.instance_template()
     if template.exists():
         shutil.copyfile(template, dagster_home / "dagster.yaml")
     return {
@@ -95,6 +159,13 @@ def child_environment(settings: Settings, databases: Databases) -> dict[str, str
     }
 
 
-def describe(databases: Databases) -> str:
-    kind = "embedded" if databases.embedded else "external"
-    return f"results database ({kind}): {redact(databases.results_url)}"
+def describe(databases: Databases, settings: Settings | None = None) -> str:
+    """Which database a command uses, as it may be printed: host and database, never the
+    password (the embedded server's URL is a socket path; its data directory says more)."""
+    if databases.embedded:
+        pgdata = (settings or get_settings()).pgdata
+        name = database_name(databases.results_url)
+        return f"database {name} on the embedded PostgreSQL in {pgdata}"
+    url = make_url(databases.results_url)
+    where = f"{url.host or 'localhost'}{f':{url.port}' if url.port else ''}/{url.database}"
+    return f"database {where}" + (f" as {url.username}" if url.username else "")

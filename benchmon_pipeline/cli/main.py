@@ -1,55 +1,123 @@
-"""Entry point of the `benchmon` console script."""
+"""Entry point of the `benchmon` console script.
+
+`benchmon --help`, `--version` and shell completion load no command: each command's module
+(and whatever it needs — psycopg, pandas, the ingest code) is imported only when that
+command runs or shows its own help. COMMANDS names the module and the one-line summary
+`--help` lists; a test holds each summary equal to the command's own. Measured by
+benchmarks/bench_cli.py (target: within 3× of `python -c "import click"`).
+
+Errors end in one line and an exit code from cli/exits.py (docs/cli.md): a setting that does
+not parse 78, a role without the privilege 77, an unreachable database 69, anything
+unforeseen 70, with its traceback only under `-v`.
+"""
 
 from __future__ import annotations
 
-import functools
+import importlib
 import logging
+import sys
 
 import click
 
-from benchmon_pipeline.cli.alerts import alerts
-from benchmon_pipeline.cli.db import db
-from benchmon_pipeline.cli.dev import dev
-from benchmon_pipeline.cli.inbox import inbox
-from benchmon_pipeline.cli.push import push
-from benchmon_pipeline.cli.regressions import regressions
-from benchmon_pipeline.cli.shell import shell
-from benchmon_pipeline.cli.trends import trends
-from benchmon_pipeline.settings import InvalidSetting, get_settings
+from benchmon_pipeline.cli import exits
 
-EXIT_CONFIG = 78  # sysexits EX_CONFIG: a setting in the environment does not parse
+# name → (module, attribute, summary shown by `benchmon --help`)
+COMMANDS = {
+    "dev": (
+        "benchmon_pipeline.cli.dev",
+        "dev",
+        "Start PostgreSQL (embedded unless BENCHMON_DATABASE_URL is set), migrate, and run "
+        "the Dagster UI with its daemon and the inbox sensor.",
+    ),
+    "db": ("benchmon_pipeline.cli.db", "db", "Manage the results database."),
+    "push": (
+        "benchmon_pipeline.cli.push",
+        "push",
+        "Store one result file (any supported format) in the log, from CI or a laptop.",
+    ),
+    "regressions": (
+        "benchmon_pipeline.cli.regressions",
+        "regressions",
+        "Judge stored results for regressions; exit 1 if one at --fail-on is found.",
+    ),
+    "alerts": (
+        "benchmon_pipeline.cli.alerts",
+        "alerts",
+        "Regression alerts: list them, acknowledge them, resolve them.",
+    ),
+    "inbox": ("benchmon_pipeline.cli.inbox", "inbox", "Look at and repair the inbox."),
+    "trends": ("benchmon_pipeline.cli.trends", "trends", "Daily trend tables."),
+}
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 class _Commands(click.Group):
-    """Settings are read when a command runs (never for --help, see `_settings_first`); one
-    that does not parse ends the command with its one-line message and exit 78."""
+    """Loads a command's module when the command is used; turns what goes wrong into one
+    line and an exit code (see the module docstring)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[name]
+        command = getattr(importlib.import_module(module), attribute)
+        _settings_first(command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, _, summary) in COMMANDS.items()])
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except InvalidSetting as error:
-            click.echo(f"benchmon: {error}", err=True)
-            ctx.exit(EXIT_CONFIG)
+        except (click.exceptions.Exit, click.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # one line and a code, never a traceback (-v: both)
+            code, message = _explained(error)
+            if ctx.meta.get("benchmon.verbose"):
+                logging.getLogger("benchmon").exception("%s", message)
+            click.echo(f"error: {message}", err=True)
+            ctx.exit(code)
 
 
-@click.group(cls=_Commands)
-@click.option("-v", "--verbose", is_flag=True, help="Log what happens underneath.")
-def cli(verbose: bool) -> None:
-    """benchmon: an honest history of benchmark and evaluation results."""
+def _explained(error: Exception) -> tuple[int, str]:
+    """The exit code and one line for an error no command turned into a `CliError`."""
+    from benchmon_pipeline.settings import InvalidSetting
+
+    if isinstance(error, InvalidSetting):
+        return exits.CONFIG, str(error)
+    if "psycopg" in sys.modules:
+        import psycopg
+
+        from benchmon_pipeline.cli.environment import explain_database_error
+
+        if isinstance(error, psycopg.Error):
+            return explain_database_error(error)
+    return exits.INTERNAL, (
+        f"internal error: {type(error).__name__}: {error}".strip()[:500]
+        + " (rerun with -v for the traceback, and please report it)"
+    )
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT)
+@click.version_option(package_name="benchmon", message="benchmon %(version)s")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens underneath; tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """benchmon: an honest history of benchmark and evaluation results.
+
+    \b
+    Exit codes: docs/cli.md. Shell completion (bash; zsh and fish alike):
+      eval "$(_BENCHMON_COMPLETE=bash_source benchmon)"
+    """
+    ctx.meta["benchmon.verbose"] = verbose
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-
-
-cli.add_command(dev)
-cli.add_command(db)
-cli.add_command(push)
-cli.add_command(inbox)
-cli.add_command(trends)
-cli.add_command(regressions)
-cli.add_command(alerts)
-db.add_command(shell)
 
 
 def _settings_first(command: click.Command) -> None:
@@ -62,13 +130,15 @@ def _settings_first(command: click.Command) -> None:
             _settings_first(sub)
         return
     run = command.callback
+    if getattr(run, "_benchmon_settings_first", False):
+        return
 
-    @functools.wraps(run)
     def settings_then_run(*args, **kwargs):
+        from benchmon_pipeline.settings import get_settings
+
         get_settings()
         return run(*args, **kwargs)
 
+    settings_then_run.__wrapped__ = run
+    settings_then_run._benchmon_settings_first = True
     command.callback = settings_then_run
-
-
-_settings_first(cli)

@@ -1,9 +1,13 @@
 """`benchmon push`: send one result file from a CI job straight to the log.
 
 The same code path as the inbox sensor's runs (parse → append + ledger in one
-transaction); only the transport differs. Exit codes (documented in docs/ingestion.md):
-0 stored (or already stored), 65 invalid input, 69 database unreachable, 70 --verify
-found a difference, 78 a setting that does not parse (settings.py).
+transaction); only the transport differs. Exit codes (docs/cli.md): 0 stored (or already
+stored), 1 --verify found a difference, 65 invalid input, 69 database unreachable, 75 schema
+behind, 77 the role may not write (needs benchmon_writer), 78 a setting that does not parse
+or no database configured (in CI: the missing secret).
+
+Outside CI, the commit and branch come from the git checkout push runs in (`git_context`),
+so a result pushed from a laptop is as traceable as one pushed by a workflow.
 
 What the flags and the CI's variables add to the file is held to the limits a dropped
 file's values are held to, by the same functions (`_checked`): a flag is not a way around
@@ -13,9 +17,10 @@ them. Every bad input — the file, a flag, a variable — exits 65 with one lin
 from __future__ import annotations
 
 import getpass
-import json
 import logging
 import os
+import shutil
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -25,13 +30,15 @@ import psycopg
 from tenacity import (
     Retrying,
     before_sleep_log,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
 
-from benchmon_pipeline.cli.environment import running_databases
-from benchmon_pipeline.db.server import DatabaseUnavailable
+from benchmon_pipeline.cli import exits
+from benchmon_pipeline.cli.environment import explain_database_error, running_databases
+from benchmon_pipeline.cli.exits import CliError
+from benchmon_pipeline.cli.output import format_option, to_json
 from benchmon_pipeline.formats import benchmon as benchmon_format
 from benchmon_pipeline.formats import fields
 from benchmon_pipeline.ingest.batch import store
@@ -40,9 +47,9 @@ from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, parse_bytes
 from benchmon_pipeline.results.model import InvalidResult, ParsedFile, Result
 from benchmon_pipeline.settings import ENVIRONMENT_VAR, get_settings
 
-EXIT_INVALID_INPUT = 65
-EXIT_DATABASE_UNAVAILABLE = 69
-EXIT_VERIFY_FAILED = 70
+EXIT_INVALID_INPUT = exits.INVALID_INPUT
+EXIT_DATABASE_UNAVAILABLE = exits.UNAVAILABLE
+EXIT_VERIFY_FAILED = exits.FAILED
 
 # The flag that sets each field, to name it in an error.
 FLAGS = {
@@ -104,11 +111,38 @@ def github_context(env: dict[str, str]) -> dict[str, tuple[str, str]]:
     return found
 
 
+def git_context(cwd: Path | None = None) -> dict[str, tuple[str, str]]:
+    """The commit and branch of the git checkout `cwd` is in (field → (value, where)); empty
+    outside a checkout or without git. A detached HEAD has a commit but no branch."""
+    git = shutil.which("git")
+    if not git:
+        return {}
+
+    def ask(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                [git, *args], cwd=cwd, capture_output=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return os.fsdecode(done.stdout).strip() if done.returncode == 0 else ""
+
+    found = {}
+    commit = ask("rev-parse", "--verify", "--quiet", "HEAD")
+    if commit:
+        found["commit_sha"] = (outside_text(commit, "git rev-parse HEAD"), "the git checkout")
+        branch = ask("symbolic-ref", "--quiet", "--short", "HEAD")
+        if branch:
+            found["branch_name"] = (outside_text(branch, "the git branch"), "the git checkout")
+    return found
+
+
 def apply_context(parsed: ParsedFile, flags: dict, env: dict[str, str]) -> ParsedFile:
-    """Flags win over the file; the file wins over CI variables; then the defaults. Every
-    result that comes out is `_checked`: raises `InvalidResult` naming the flag, variable or
-    default a value over a limit came from."""
-    ci = github_context(env)
+    """Flags win over the file; the file wins over CI variables (outside CI: the git
+    checkout's commit and branch); then the defaults. Every result that comes out is
+    `_checked`: raises `InvalidResult` naming the flag, variable or default a value over a
+    limit came from."""
+    ci = github_context(env) or git_context()
     defaults = {  # field → (where it comes from, the value when it is needed)
         "environment": (
             f"${ENVIRONMENT_VAR}",
@@ -182,11 +216,17 @@ def _parse(source: str) -> tuple[str, str, ParsedFile]:
         ) from exc
 
 
+def _unreachable(error: BaseException) -> bool:
+    return isinstance(error, psycopg.OperationalError) or (
+        isinstance(error, CliError) and error.exit_code == exits.UNAVAILABLE
+    )
+
+
 def _store(outcome: FileOutcome, parsed: ParsedFile, verify: bool, attempts: int) -> list[str]:
     """Store (and optionally verify), retrying with exponential backoff while the database
     cannot be reached. Storing twice is harmless: the log is keyed by content hash."""
     retrying = Retrying(
-        retry=retry_if_exception_type((psycopg.OperationalError, DatabaseUnavailable)),
+        retry=retry_if_exception(_unreachable),
         wait=wait_exponential_jitter(multiplier=0.5, max=10),
         stop=stop_after_attempt(attempts),
         before_sleep=before_sleep_log(log, logging.WARNING),
@@ -237,18 +277,21 @@ def _verify(url: str, parsed: ParsedFile, outcome: FileOutcome) -> list[str]:
 @click.option("--tags", help="Comma-separated tags, added to the file's.")
 @click.option("--notes", help="Free text stored with every result.")
 @click.option("--verify", is_flag=True, help="Read the stored rows back and compare.")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@format_option(choices=("table", "json"))
 def push(
-    source, environment, commit_sha, branch_name, run_id, triggered_by, tags, notes, verify, as_json
+    source, environment, commit_sha, branch_name, run_id, triggered_by, tags, notes, verify, fmt
 ) -> None:
     """Store one result file (any supported format) in the log, from CI or a laptop.
 
     \b
-    Flags and GITHUB_* values are held to the limits of a file's fields.
-    Exit codes: 0 stored (or already stored), 65 invalid input (the file, a flag
-    or a variable; one line names it), 69 database unavailable, 70 --verify
-    found a difference, 78 a bad BENCHMON_* setting (one line names it).
+    Flags and GITHUB_* values are held to the limits of a file's fields; outside
+    CI the commit and branch come from the git checkout.
+    Exit codes: 0 stored (or already stored), 1 --verify found a difference,
+    65 invalid input (the file, a flag or a variable; one line names it),
+    69 database unavailable, 75 schema behind, 77 the role may not write,
+    78 a bad BENCHMON_* setting or no database configured (docs/cli.md).
     """
+    as_json = fmt == "json"
     flags = {
         "environment": environment,
         "commit_sha": commit_sha,
@@ -285,12 +328,17 @@ def push(
     )
     try:
         problems = _store(outcome, parsed, verify, attempts)
-    except (psycopg.OperationalError, DatabaseUnavailable) as exc:
-        _fail(
-            EXIT_DATABASE_UNAVAILABLE,
-            f"database unavailable after {attempts} attempts: {str(exc).strip()}",
-            as_json,
-        )
+    except CliError as exc:
+        message = exc.format_message()
+        if exc.exit_code == exits.UNAVAILABLE:
+            message = message.removeprefix("database unavailable: ")
+            message = f"database unavailable after {attempts} attempts: {message}"
+        _fail(exc.exit_code, message, as_json)
+    except psycopg.Error as exc:
+        code, message = explain_database_error(exc)
+        if code == exits.UNAVAILABLE:
+            message = f"{message} (after {attempts} attempts)"
+        _fail(code, message, as_json)
     ids = [str(t) for t in outcome.transaction_ids]
     _github_output(ids)
     summary = {
@@ -303,7 +351,7 @@ def push(
         "verified": verify and not problems,
     }
     if as_json:
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(to_json(summary))
     else:
         for warning in outcome.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -331,14 +379,13 @@ def _github_output(ids: list[str]) -> None:
 def _fail(code: int, message: str, as_json: bool, report: dict | None = None):
     if as_json:
         click.echo(
-            json.dumps(
+            to_json(
                 {
                     "status": "error",
                     "exit_code": code,
                     "message": message,
                     **({"error": report} if report else {}),
-                },
-                indent=2,
+                }
             )
         )
     click.echo(f"error: {message}", err=True)

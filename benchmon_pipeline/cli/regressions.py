@@ -6,21 +6,27 @@ report (for a PR comment or $GITHUB_STEP_SUMMARY) and exits 1 when a regression 
 request), that branch's newest results are judged against the tracked branch's baseline and
 history (docs/design.md §7): the pull request never moved production's snapshots, so this is the
 only place its results meet them.
+
+The gate never passes having judged nothing: a filter that names nothing stored (a typo in
+`--model`) says so with the near matches, and a scope with no configuration or no series
+to judge exits 3 (`NOTHING_JUDGED`), unless `--allow-empty` says that is expected.
 """
 
 from __future__ import annotations
 
-import json
+import difflib
 from decimal import Decimal
 from pathlib import Path
 
 import click
 import psycopg
 
+from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.environment import running_databases
-from benchmon_pipeline.db.server import DatabaseUnavailable
+from benchmon_pipeline.cli.exits import CliError
+from benchmon_pipeline.cli.output import FORMATS, emit, format_option, to_json
 from benchmon_pipeline.regressions.environment import regression_settings
-from benchmon_pipeline.regressions.escaping import markdown_cell
+from benchmon_pipeline.regressions.escaping import markdown_cell, visible
 from benchmon_pipeline.regressions.evaluation import Evaluation, evaluate
 from benchmon_pipeline.regressions.findings import (
     BASELINE,
@@ -31,11 +37,11 @@ from benchmon_pipeline.regressions.findings import (
     TRADEOFF,
 )
 from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
-from benchmon_pipeline.regressions.reading import Scope
+from benchmon_pipeline.regressions.reading import FILTERS, Scope, is_stored, stored_values
 from benchmon_pipeline.regressions.verdicts import ERROR, WARN
 
-EXIT_REGRESSION = 1
-EXIT_DATABASE_UNAVAILABLE = 69  # as `benchmon push` (sysexits EX_UNAVAILABLE)
+EXIT_REGRESSION = exits.FAILED
+EXIT_NOTHING_JUDGED = exits.NOTHING_JUDGED
 GATE_RULES = (BASELINE, HISTORY, MISSING_METRIC, TRADEOFF)  # STALE: only on request
 FAIL_ON = {"warn": WARN, "error": ERROR, "never": None}
 
@@ -62,6 +68,31 @@ def _rules(text: str | None) -> tuple[str, ...]:
     return chosen
 
 
+def unknown_filters(conn, scope: Scope) -> list[str]:
+    """One sentence per filter naming a value no stored result has, with the near matches."""
+    problems = []
+    for column, flag in FILTERS.items():
+        value = getattr(scope, "branch" if column == "branch_name" else column)
+        if value is None or is_stored(conn, column, value):
+            continue
+        known = stored_values(conn, column)
+        near = difflib.get_close_matches(value, known, n=5, cutoff=0.6)
+        shown = near or known[:10]
+        hint = (
+            f"did you mean {', '.join(map(repr, near))}?"
+            if near
+            else f"stored: {', '.join(map(repr, shown))}{' …' if len(known) > 10 else ''}"
+            if known
+            else "nothing is stored yet"
+        )
+        problems.append(f"{flag} {value!r} matches no stored result; {visible(hint)}")
+    return problems
+
+
+def _nothing_judged(evaluation: Evaluation) -> bool:
+    return sum(evaluation.judged.values()) == 0
+
+
 def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) -> str:
     scope = evaluation.scope
     # Names (the filters, the branch — a pull request's, $GITHUB_HEAD_REF) are shown
@@ -71,7 +102,13 @@ def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) 
         if scope.branch
         else "tracked branches"
     )
-    verdict = "❌ failed" if failing else "✅ passed"
+    verdict = (
+        "❌ failed"
+        if failing
+        else "⚠️ nothing judged"
+        if _nothing_judged(evaluation)
+        else "✅ passed"
+    )
     level = {WARN: f"{WARN} or {ERROR}", ERROR: ERROR, None: "never"}[fail_on]
     regressions = [f for f in evaluation.findings if f.rule != TRADEOFF]
     lines = [
@@ -108,9 +145,14 @@ def _json_value(value):
 
 
 def report_json(evaluation: Evaluation, fail_on: str | None, failing: list) -> str:
-    return json.dumps(
+    return to_json(
         {
-            "passed": not failing,
+            "passed": not failing and not _nothing_judged(evaluation),
+            "outcome": "failed"
+            if failing
+            else "nothing judged"
+            if _nothing_judged(evaluation)
+            else "passed",
             "fail_on": fail_on,
             "branch": evaluation.scope.branch,
             "rules": list(evaluation.rules),
@@ -122,9 +164,27 @@ def report_json(evaluation: Evaluation, fail_on: str | None, failing: list) -> s
             ],
             "tradeoffs": [t.description for t in evaluation.tradeoffs],
             "not_judged": evaluation.not_judged,
-        },
-        indent=2,
+        }
     )
+
+
+FINDING_COLUMNS = (
+    "severity",
+    "rule",
+    "model_version",
+    "dataset_version",
+    "prompt_version",
+    "environment",
+    "metric",
+    "current",
+    "reference",
+    "percent",
+    "reason",
+)
+
+
+def _finding_rows(evaluation: Evaluation) -> list[dict]:
+    return [f.as_row() for f in evaluation.findings if f.rule != TRADEOFF]
 
 
 @click.command("regressions")
@@ -150,12 +210,11 @@ def report_json(evaluation: Evaluation, fail_on: str | None, failing: list) -> s
 @click.option(
     "--rules", help=f"Comma-separated rules to run (default: {','.join(GATE_RULES)}; also {STALE})."
 )
+@format_option(default="markdown", choices=FORMATS)
 @click.option(
-    "--format",
-    "output",
-    type=click.Choice(["markdown", "json"]),
-    default="markdown",
-    show_default=True,
+    "--allow-empty",
+    is_flag=True,
+    help="Pass (exit 0) when nothing matched or nothing could be judged, instead of exit 3.",
 )
 @click.option(
     "--summary-file",
@@ -165,36 +224,53 @@ def report_json(evaluation: Evaluation, fail_on: str | None, failing: list) -> s
     help="Also append the markdown report to this file.",
 )
 def regressions(
-    model, dataset, prompt, environment, branch, fail_on, rules, output, summary_file
+    model, dataset, prompt, environment, branch, fail_on, rules, fmt, allow_empty, summary_file
 ) -> None:
     """Judge stored results for regressions; exit 1 if one at --fail-on is found.
 
     \b
     Exit codes: 0 nothing at the --fail-on level, 1 a regression at that level,
-    2 a usage error, 69 the database is unavailable, 78 a bad BENCHMON_* setting.
+    2 a usage error, 3 nothing judged (no configuration matched, or none had
+    enough history; --allow-empty makes it 0), 69 the database is unavailable,
+    75 its schema is behind, 78 a bad setting or no database configured.
     """
     chosen = _rules(rules)
     settings = regression_settings()  # a bad BENCHMON_* knob: one line, exit 78 (cli/main.py)
     branch = (branch or "").strip() or None
-    try:
-        with (
-            running_databases(quiet=True) as databases,
-            psycopg.connect(databases.results_url, connect_timeout=10) as conn,
-        ):
-            if branch in _tracked_branches(conn):
-                branch = None  # a tracked branch's results are the snapshots themselves
-            scope = Scope(model, dataset, prompt, environment, branch)
-            evaluation = evaluate(conn, chosen, scope, settings)
-    except (psycopg.OperationalError, DatabaseUnavailable) as error:
-        click.echo(f"error: database unavailable: {str(error).strip()}", err=True)
-        raise SystemExit(EXIT_DATABASE_UNAVAILABLE) from None
+    with (
+        running_databases(quiet=True) as databases,
+        psycopg.connect(databases.results_url, connect_timeout=10) as conn,
+    ):
+        if branch in _tracked_branches(conn):
+            branch = None  # a tracked branch's results are the snapshots themselves
+        scope = Scope(model, dataset, prompt, environment, branch)
+        unknown = unknown_filters(conn, scope)
+        evaluation = evaluate(conn, chosen, scope, settings)
     level = FAIL_ON[fail_on]
     failing = [] if level is None else [f for f in evaluation.at_least(level) if f.rule != TRADEOFF]
     markdown = report_markdown(evaluation, level, failing)
-    click.echo(report_json(evaluation, level, failing) if output == "json" else markdown)
+    if fmt == "json":
+        click.echo(report_json(evaluation, level, failing))
+    elif fmt in ("table", "csv"):
+        emit(_finding_rows(evaluation), FINDING_COLUMNS, fmt, empty="no regressions found")
+    else:
+        click.echo(markdown)
     if summary_file:
         with open(summary_file, "a", encoding="utf-8") as handle:
             handle.write(markdown + "\n")
     if failing:
-        click.echo(f"regression gate failed: {summary_line(failing)}", err=True)
-        raise SystemExit(EXIT_REGRESSION)
+        raise CliError(f"regression gate failed: {summary_line(failing)}", EXIT_REGRESSION)
+    if unknown or _nothing_judged(evaluation):
+        why = "; ".join(unknown) or (
+            f"nothing judged: {scope.describe()} has no series with enough history"
+            if evaluation.not_judged
+            else f"nothing judged: {scope.describe()} matched no stored configuration"
+        )
+        if allow_empty:
+            click.echo(f"warning: {why} (--allow-empty: passing)", err=True)
+            return
+        raise CliError(
+            f"{why}. The gate does not pass having judged nothing; pass --allow-empty "
+            "if that is expected",
+            EXIT_NOTHING_JUDGED,
+        )

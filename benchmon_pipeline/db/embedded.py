@@ -92,3 +92,8 @@ def is_running(pgdata: Path) -> bool:
     except PermissionError:
         return True  # running as the pgserver user
     return True
+
+
+def exists(pgdata: Path) -> bool:
+    """True if `pgdata` holds an embedded server's data directory (running or not)."""
+    return (pgdata / "PG_VERSION").is_file()

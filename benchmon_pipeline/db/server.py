@@ -1,9 +1,15 @@
-"""Decide which PostgreSQL benchmon uses and make sure its databases exist.
+"""Decide which PostgreSQL benchmon uses, and check it is one benchmon can work with.
 
 `BENCHMON_DATABASE_URL` set → that server. Unset → the embedded server under
-BENCHMON_HOME, started here if nobody has started it yet. Dagster's own storage is a
-second database on the same server (`benchmon_dagster`, created when missing) unless
-`BENCHMON_DAGSTER_DATABASE_URL` points elsewhere.
+BENCHMON_HOME: started here if its data directory exists and nobody has started it yet;
+created only by the callers that may (`benchmon dev`), never silently by another command.
+Dagster's own storage is a second database on the same server (`benchmon_dagster`) unless
+`BENCHMON_DAGSTER_DATABASE_URL` points elsewhere; only `benchmon dev` needs it.
+
+Only `benchmon db upgrade` and `benchmon dev` migrate (`migrate=True`, which also creates a
+missing database). Everyone else checks the schema read-only (`check_schema`) and is
+told, by `SchemaBehind`, to run `benchmon db upgrade`: a least-privilege role (a CI job
+granted only benchmon_writer) can neither create tables nor should it try.
 """
 
 from __future__ import annotations
@@ -28,11 +34,24 @@ class DatabaseUnavailable(RuntimeError):
     """The results database cannot be reached; the message says which and why."""
 
 
+class NoDatabase(RuntimeError):
+    """No database is configured and none may be created here; the message says what to set."""
+
+
+class SchemaBehind(RuntimeError):
+    """The database is empty or lacks migrations this benchmon has; run `benchmon db upgrade`."""
+
+
+class NotPermitted(RuntimeError):
+    """The login role is a member of neither benchmon role."""
+
+
 @dataclass(frozen=True)
 class Databases:
     results_url: str
     dagster_url: str
     embedded: bool
+    migrated: tuple[str, ...] = ()  # the migrations `prepare(migrate=True)` applied now
 
 
 def ensure_database(url: str) -> None:
@@ -59,12 +78,72 @@ def check_server_version(url: str) -> None:
         )
 
 
-def prepare(settings: Settings, *, migrate: bool = True) -> Databases:
-    """Start the embedded server if needed, create both databases, migrate the results one."""
+def reachable(url: str) -> None:
+    """Connect once; `DatabaseUnavailable` with libpq's reason when that fails."""
+    try:
+        with psycopg.connect(url, connect_timeout=10):
+            return
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot connect to {redact(url)}: {reason}") from exc
+
+
+def check_schema(url: str) -> None:
+    """Raise `SchemaBehind` unless every migration this benchmon has is applied to `url`.
+
+    Read-only: one SELECT on schema_migrations, which both benchmon roles may read
+    (sql/0025). A role that may not read it is either in neither benchmon role
+    (`NotPermitted`) or on a database from before 0025, which is behind anyway.
+    """
+    known = migrations.discover()
+    with psycopg.connect(url, connect_timeout=10, autocommit=True) as conn:
+        try:
+            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        except psycopg.errors.UndefinedTable:
+            applied = set()
+        except psycopg.errors.InsufficientPrivilege:
+            member = conn.execute(
+                "SELECT pg_has_role(current_user, 'benchmon_writer', 'USAGE')"
+                " OR pg_has_role(current_user, 'benchmon_reader', 'USAGE')"
+            ).fetchone()[0]
+            if not member:
+                raise NotPermitted(
+                    f"role {conn.info.user!r} is a member of neither benchmon_writer nor "
+                    "benchmon_reader: grant one of them (docs/setup.md)"
+                ) from None
+            applied = None
+    name = database_name(url)
+    if applied is not None and not applied:
+        raise SchemaBehind(f"database {name!r} holds no benchmon schema: run `benchmon db upgrade`")
+    missing = [m for m in known if applied is None or m.version not in applied]
+    if missing:
+        raise SchemaBehind(
+            f"database {name!r} is behind this benchmon ({len(missing)} of {len(known)} "
+            f"migrations not applied, the first {missing[0].path.name}): run "
+            "`benchmon db upgrade` as the database's owner"
+        )
+
+
+def prepare(
+    settings: Settings, *, migrate: bool = False, create: bool = False, dagster: bool = False
+) -> Databases:
+    """The databases `settings` name, reachable and current.
+
+    migrate: create the results database if missing and apply the migrations (else only
+        check the schema, read-only).
+    create: create the embedded server's data directory if there is none (`benchmon dev`).
+    dagster: also make sure Dagster's storage database exists (`benchmon dev`).
+    """
     if settings.database_url:
         results_url = libpq_url(settings.database_url)
         is_embedded = False
     else:
+        if not create and not embedded.exists(settings.pgdata):
+            raise NoDatabase(
+                f"no database: BENCHMON_DATABASE_URL is not set and {settings.home} holds no "
+                "embedded PostgreSQL; set BENCHMON_DATABASE_URL, or run `benchmon dev` once "
+                "to create the embedded one (set BENCHMON_HOME to use one elsewhere)"
+            )
         server_url = embedded.start(settings.pgdata)
         results_url = with_database(server_url, DEFAULT_RESULTS_DATABASE)
         is_embedded = True
@@ -73,9 +152,16 @@ def prepare(settings: Settings, *, migrate: bool = True) -> Databases:
         if settings.dagster_database_url
         else with_database(results_url, DEFAULT_DAGSTER_DATABASE)
     )
-    ensure_database(results_url)
+    if migrate or (is_embedded and create):
+        ensure_database(results_url)
+    else:
+        reachable(results_url)
     check_server_version(results_url)
-    ensure_database(dagster_url)
+    if dagster:
+        ensure_database(dagster_url)
+    migrated = ()
     if migrate:
-        migrations.upgrade(results_url)
-    return Databases(results_url=results_url, dagster_url=dagster_url, embedded=is_embedded)
+        migrated = tuple(m.path.name for m in migrations.upgrade(results_url))
+    else:
+        check_schema(results_url)
+    return Databases(results_url, dagster_url, is_embedded, migrated)

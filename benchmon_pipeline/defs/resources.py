@@ -37,7 +37,7 @@ class PostgresResource(dg.ConfigurableResource):
             return libpq_url(self.database_url)
         from benchmon_pipeline.db.server import prepare
 
-        return prepare(get_settings()).results_url
+        return prepare(get_settings()).results_url  # checks the schema; never migrates
 
     @contextmanager
     def connect(self) -> Iterator[psycopg.Connection]:

@@ -299,3 +299,34 @@ def recent_results(
 def database_now(conn: psycopg.Connection):
     """The database's clock: the one every created_at default came from."""
     return conn.execute("SELECT now()").fetchone()[0]
+
+
+# What a filter can name: the gate says so when a --model/--dataset/… names nothing stored.
+FILTERS = {
+    "model_version": "--model",
+    "dataset_version": "--dataset",
+    "prompt_version": "--prompt",
+    "environment": "--environment",
+    "branch_name": "--branch",
+}
+
+
+def stored_values(conn: psycopg.Connection, column: str) -> list[str]:
+    """Every value of `column` (a FILTERS key) among the stored results, sorted. Reads the
+    snapshots (one row per version) and, for branch names, the log."""
+    if column not in FILTERS:
+        raise ValueError(f"not a filter column: {column}")
+    table = "benchmark_transactions" if column == "branch_name" else "benchmark_snapshots"
+    query = f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1"
+    return [row[0] for row in conn.execute(query)]
+
+
+def is_stored(conn: psycopg.Connection, column: str, value: str) -> bool:
+    """True if some stored result has `value` in `column` (a FILTERS key)."""
+    if column not in FILTERS:
+        raise ValueError(f"not a filter column: {column}")
+    query = f"""SELECT EXISTS (SELECT 1 FROM benchmark_snapshots WHERE {column} = %(v)s)
+                    OR EXISTS (SELECT 1 FROM benchmark_transactions WHERE {column} = %(v)s)"""
+    if column == "branch_name":
+        query = "SELECT EXISTS (SELECT 1 FROM benchmark_transactions WHERE branch_name = %(v)s)"
+    return conn.execute(query, {"v": value}).fetchone()[0]

@@ -2,7 +2,8 @@ import os
 import subprocess
 import sys
 
-from benchmon_pipeline.db import migrations
+from benchmon_pipeline.cli import exits
+from benchmon_pipeline.db import embedded, migrations
 from benchmon_pipeline.db.embedded import is_running
 
 
@@ -29,10 +30,17 @@ def test_upgrade_on_an_up_to_date_database_applies_nothing(db_url):
 
 def test_upgrade_starts_and_stops_the_embedded_server(tmp_path):
     env = _env(BENCHMON_HOME=str(tmp_path))
+    refused = benchmon("db", "upgrade", env=env)
+    assert refused.returncode == exits.CONFIG, "only `benchmon dev` creates an embedded server"
+    assert "run `benchmon dev` once" in refused.stderr
+    assert not (tmp_path / "pgdata").exists()
+
+    embedded.start(tmp_path / "pgdata")  # what `benchmon dev` leaves behind
+    embedded.stop(tmp_path / "pgdata")
     first = benchmon("db", "upgrade", env=env)
     assert first.returncode == 0, first.stderr
     assert f"{len(migrations.discover())} applied now" in first.stdout
-    assert "embedded" in first.stdout
+    assert "embedded PostgreSQL" in first.stderr
     assert not is_running(tmp_path / "pgdata")
 
     again = benchmon("db", "upgrade", env=env)
@@ -46,7 +54,7 @@ def test_upgrade_starts_and_stops_the_embedded_server(tmp_path):
 def test_unreachable_database_is_a_clear_error(tmp_path):
     url = "postgresql://nobody:secret@127.0.0.1:9/benchmon?connect_timeout=2"
     done = benchmon("db", "upgrade", env=_env(BENCHMON_DATABASE_URL=url))
-    assert done.returncode != 0
+    assert done.returncode == exits.UNAVAILABLE
     assert "cannot connect to postgresql://nobody:***@127.0.0.1:9/benchmon" in done.stderr
     assert "secret" not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr

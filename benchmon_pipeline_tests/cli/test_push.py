@@ -9,7 +9,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from benchmon_pipeline.cli.main import EXIT_CONFIG, cli
+from benchmon_pipeline.cli.exits import CONFIG as EXIT_CONFIG
+from benchmon_pipeline.cli.main import cli
 from benchmon_pipeline.cli.push import (
     EXIT_DATABASE_UNAVAILABLE,
     EXIT_INVALID_INPUT,
@@ -50,7 +51,7 @@ def test_push_from_github_actions_fills_context_and_writes_outputs(db_url, tmp_p
         GITHUB_ACTOR="octocat",
         GITHUB_OUTPUT=str(output),
     )
-    done = push("--input", str(SAMPLE), "--tags", "nightly,gpu", "--verify", "--json", env=env)
+    done = push("--input", str(SAMPLE), "--tags", "nightly,gpu", "--verify", "--format", "json", env=env)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert (summary["status"], summary["new"], summary["verified"]) == ("ingested", 1, True)
@@ -257,7 +258,7 @@ def test_every_bad_input_exits_65_with_one_line(
     db_url, tmp_path, args, env, file_fields, where, says
 ):
     path = _file(tmp_path, **file_fields)
-    done = push_in_process("--input", str(path), *args, "--json", db_url=db_url, **env)
+    done = push_in_process("--input", str(path), *args, "--format", "json", db_url=db_url, **env)
     assert done.exit_code == EXIT_INVALID_INPUT, done.output[-2000:]
     line = _one_line_65(done.stderr, path, says)
     report = json.loads(done.stdout)
@@ -291,10 +292,10 @@ def test_a_huge_attempts_setting_exits_78(db_url, tmp_path):
     # A setting, not an input: settings.py's one line and exit code, as for every BENCHMON_*.
     path = _file(tmp_path)
     env = _env(BENCHMON_DATABASE_URL=db_url, BENCHMON_PUSH_ATTEMPTS="9" * 5_000)
-    done = push("--input", str(path), "--json", env=env)
+    done = push("--input", str(path), "--format", "json", env=env)
     assert done.returncode == EXIT_CONFIG, done.stderr[-2000:]
     assert done.stderr.count("\n") == 1 and len(done.stderr) < 300, done.stderr
-    assert done.stderr.startswith("benchmon: BENCHMON_PUSH_ATTEMPTS='9999")
+    assert done.stderr.startswith("error: BENCHMON_PUSH_ATTEMPTS='9999")
     assert "is not a whole number from 1 to 100; unset it for the default (6)" in done.stderr
     assert _stored(db_url) == 0
 

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from benchmon_pipeline.cli.main import EXIT_CONFIG
-from benchmon_pipeline.cli.regressions import EXIT_DATABASE_UNAVAILABLE, EXIT_REGRESSION
+from benchmon_pipeline.cli.exits import CONFIG as EXIT_CONFIG
+from benchmon_pipeline.cli.exits import UNAVAILABLE as EXIT_DATABASE_UNAVAILABLE
+from benchmon_pipeline.cli.regressions import EXIT_NOTHING_JUDGED, EXIT_REGRESSION
 from benchmon_pipeline_tests.regressions.rendered import (
     INJECTED_COMMIT,
     INJECTED_CONFIG,
@@ -73,7 +74,10 @@ def test_the_gate_passes_warns_and_fails_with_its_exit_codes(db_url, tmp_path):
     assert "❌ failed" in failed.stdout and "deadbeef" in failed.stdout
     assert "regression gate failed: 0 ERROR, 1 WARN" in failed.stderr
     other = gate("--fail-on", "warn", "--model", "some-other-model", db_url=db_url)
-    assert other.returncode == 0, "the filter leaves the regressed model out"
+    assert other.returncode == EXIT_NOTHING_JUDGED, "a filter naming nothing never passes"
+    assert f"--model 'some-other-model' matches no stored result; stored: '{CONFIG[0]}'" in (
+        other.stderr
+    )
 
     with psycopg.connect(db_url, autocommit=True) as conn:
         push(conn, {"f1": 0.84, "latency_ms": 390}, hours=3)
@@ -91,7 +95,7 @@ def test_a_pull_request_branch_is_judged_against_the_tracked_baseline(db_url):
     with psycopg.connect(db_url, autocommit=True) as conn:
         for i in range(15):
             push(conn, {"f1": 0.90 + (i % 3) / 1000, "latency_ms": 400 + i % 4}, hours=i)
-        set_baseline(conn, CONFIG, 15)
+        set_baseline(conn, CONFIG, 1)  # on version 15 it would restart the history (0023)
         push(conn, {"f1": 0.899, "latency_ms": 900}, hours=16, branch="feature-x", commit="pr1")
     tracked = gate("--fail-on", "warn", db_url=db_url)
     assert tracked.returncode == 0, "the PR never moved the tracked snapshots"
@@ -111,13 +115,13 @@ def test_usage_errors_and_an_unreachable_database(db_url):
     setting = gate(db_url=db_url, BENCHMON_CONFIRM_RESULTS="two")
     assert setting.returncode == EXIT_CONFIG, setting.stderr
     assert setting.stderr == (
-        "benchmon: BENCHMON_CONFIRM_RESULTS='two' is not a whole number;"
+        "error: BENCHMON_CONFIRM_RESULTS='two' is not a whole number;"
         " unset it for the rule's default\n"
     )
     unfit = gate(db_url=db_url, BENCHMON_STALE_WARN_AFTER="9", BENCHMON_STALE_ERROR_AFTER="4")
     assert unfit.returncode == EXIT_CONFIG, unfit.stderr
     assert unfit.stderr.startswith(
-        "benchmon: BENCHMON_STALE_WARN_AFTER=9.0, BENCHMON_STALE_ERROR_AFTER=4.0 do not fit"
+        "error: BENCHMON_STALE_WARN_AFTER=9.0, BENCHMON_STALE_ERROR_AFTER=4.0 do not fit"
     )
     assert unfit.stderr.count("\n") == 1
     down = gate(db_url="postgresql://nobody@127.0.0.1:9/nowhere")
