@@ -95,6 +95,16 @@ def fresh_database(pg_server_url, template_url):
 
 
 @pytest.fixture
+def fresh_empty_database(pg_server_url) -> Iterator[str]:
+    """A database with no schema at all (what `benchmon db upgrade` starts from)."""
+    name = f"bm_empty_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield with_database(pg_server_url, name)
+    _drop(pg_server_url, name)
+
+
+@pytest.fixture
 def db_url(fresh_database) -> str:
     """A fresh, migrated results database for this test."""
     return fresh_database()

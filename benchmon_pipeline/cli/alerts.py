@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ import click
 import psycopg
 
 from benchmon_pipeline.cli.environment import as_click_error, running_databases
+from benchmon_pipeline.cli.output import csv_text, format_option
 from benchmon_pipeline.regressions.alerts import (
     ACKNOWLEDGED,
     OPEN,
@@ -122,13 +123,7 @@ def alerts() -> None:
 @click.option("--prompt", help="Only this prompt_version.")
 @click.option("--environment", help="Only this environment.")
 @click.option("--rule", help="Only this rule (baseline, history, stale, …).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "markdown", "json")),
-    default="table",
-    show_default=True,
-)
+@format_option()
 def list_alerts(status, model, dataset, prompt, environment, rule, fmt) -> None:
     """List alerts, ERROR first, most recently seen first."""
     with as_click_error(), running_databases() as databases:
@@ -146,6 +141,9 @@ def list_alerts(status, model, dataset, prompt, environment, rule, fmt) -> None:
         click.echo(json.dumps([asdict(a) for a in found], indent=2, default=_json_value))
     elif fmt == "markdown":
         click.echo(alerts_markdown(found))
+    elif fmt == "csv":
+        rows = [asdict(a) for a in found]
+        click.echo(csv_text(rows, [f.name for f in fields(Alert)]))
     elif not found:
         click.echo(f"no {'' if status == 'all' else status + ' '}alerts")
     else:

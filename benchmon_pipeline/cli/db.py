@@ -29,10 +29,20 @@ def upgrade() -> None:
     Run it as the database's owner (a role that may create tables), after installing or
     upgrading benchmon; other commands stop with exit 75 until it has run.
     """
+    import psycopg
+
     from benchmon_pipeline.db import migrations
 
-    with running_databases(migrate=True) as databases:
-        total = len(migrations.discover())
+    try:
+        with running_databases(migrate=True) as databases:
+            total = len(migrations.discover())
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise CliError(
+            f"the database refused: {exc.diag.message_primary}. `db upgrade` creates and "
+            "changes tables: run it as the database's owner, not as a benchmon_writer or "
+            "benchmon_reader login",
+            exits.NO_PERMISSION,
+        ) from exc
     for name in databases.migrated:
         click.echo(f"applied {name}")
     click.echo(f"schema is up to date ({total} migrations; {len(databases.migrated)} applied now)")

@@ -335,6 +335,7 @@ def push(
             message = f"database unavailable after {attempts} attempts: {message}"
         _fail(exc.exit_code, message, as_json)
     except psycopg.Error as exc:
+        log.info("the database refused the push", exc_info=True)  # the traceback with -v
         code, message = explain_database_error(exc)
         if code == exits.UNAVAILABLE:
             message = f"{message} (after {attempts} attempts)"

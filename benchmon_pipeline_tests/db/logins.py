@@ -41,3 +41,32 @@ def is_superuser(db_url: str, role: str) -> bool:
         return admin.execute(
             "SELECT rolsuper FROM pg_roles WHERE rolname = %s", (role,)
         ).fetchone()[0]
+
+
+@contextmanager
+def login_url(db_url: str, member_of: str | None) -> Iterator[str]:
+    """The URL of a fresh login role that is a member of `member_of` (None: of no role),
+    for commands run as a subprocess with BENCHMON_DATABASE_URL; dropped afterwards."""
+    from sqlalchemy.engine import make_url
+
+    name = f"t_{(member_of or 'nobody').removeprefix('benchmon_')}_{uuid.uuid4().hex[:10]}"
+    password = uuid.uuid4().hex
+    grant = sql.SQL(" IN ROLE {}").format(sql.Identifier(member_of)) if member_of else sql.SQL("")
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(name), sql.Literal(password)
+            )
+            + grant
+        )
+    try:
+        url = make_url(db_url).set(username=name, password=password)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (name,),
+            )
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
