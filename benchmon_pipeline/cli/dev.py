@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import psutil
 
+from benchmon_pipeline.cli import dev_file
 from benchmon_pipeline.cli.environment import (
     as_click_error,
     child_environment,
@@ -132,6 +133,7 @@ def dev(port: int, host: str) -> None:
         )
         watch = _EmbeddedWatch(settings.pgdata) if not settings.database_url else None
         try:
+            dev_file.write(settings.home, host, port)  # for `trends backfill` and the like
             while process.poll() is None:
                 time.sleep(0.5)
                 if watch:
@@ -139,6 +141,7 @@ def dev(port: int, host: str) -> None:
         except KeyboardInterrupt:
             click.echo("stopping Dagster …", err=True)
         finally:
+            dev_file.remove(settings.home)
             _stop(process)
             _stop_stragglers(session)
     if process.returncode not in (0, -signal.SIGINT, 130, None):
