@@ -26,6 +26,11 @@ from benchmon_pipeline.settings import reset_settings
 
 TEMPLATE_DB = "benchmon_test_template"
 
+# The suite runs the same inside a CI job: commands refuse to pick a database on their own
+# when CI=true (cli/environment.py), and the tests that check that set it themselves.
+for _variable in ("CI", "GITHUB_ACTIONS"):
+    os.environ.pop(_variable, None)
+
 
 @pytest.fixture(autouse=True)
 def settings_read_per_test() -> Iterator[None]:

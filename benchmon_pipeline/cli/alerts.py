@@ -107,7 +107,7 @@ def _json_value(value):
 
 @click.group()
 def alerts() -> None:
-    """Regression alerts: list them, acknowledge them, resolve them."""
+    """Regression alerts: list them, acknowledge, accept or resolve them."""
 
 
 @alerts.command("list")

@@ -43,7 +43,7 @@ COMMANDS = {
     "alerts": (
         "benchmon_pipeline.cli.alerts",
         "alerts",
-        "Regression alerts: list them, acknowledge them, resolve them.",
+        "Regression alerts: list them, acknowledge, accept or resolve them.",
     ),
     "inbox": ("benchmon_pipeline.cli.inbox", "inbox", "Look at and repair the inbox."),
     "trends": ("benchmon_pipeline.cli.trends", "trends", "Daily trend tables."),
@@ -70,6 +70,17 @@ class _Commands(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, summary) for name, (_, _, summary) in COMMANDS.items()])
 
+    def shell_complete(self, ctx: click.Context, incomplete: str):
+        """Completes command names from COMMANDS (loading none of them) and the options."""
+        from click.shell_completion import CompletionItem
+
+        names = [
+            CompletionItem(name, help=summary)
+            for name, (_, _, summary) in COMMANDS.items()
+            if name.startswith(incomplete)
+        ]
+        return names + click.Command.shell_complete(self, ctx, incomplete)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -78,7 +89,9 @@ class _Commands(click.Group):
         except Exception as error:  # one line and a code, never a traceback (-v: both)
             code, message = _explained(error)
             if ctx.meta.get("benchmon.verbose"):
-                logging.getLogger("benchmon").exception("%s", message)
+                import traceback
+
+                click.echo(traceback.format_exc().rstrip(), err=True)
             click.echo(f"error: {message}", err=True)
             ctx.exit(code)
 

@@ -270,7 +270,7 @@ def regressions(
             click.echo(f"warning: {why} (--allow-empty: passing)", err=True)
             return
         raise CliError(
-            f"{why}. The gate does not pass having judged nothing; pass --allow-empty "
-            "if that is expected",
+            f"{why} (the gate does not pass having judged nothing; pass --allow-empty "
+            "if that is expected)",
             EXIT_NOTHING_JUDGED,
         )
