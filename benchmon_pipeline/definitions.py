@@ -10,6 +10,7 @@ from benchmon_pipeline.defs.ingest import (
     ingest_job,
     s3_inbox_sensor,
 )
+from benchmon_pipeline.defs.outside_runs import results_outside_runs_sensor, snapshots_job
 from benchmon_pipeline.defs.regressions import regression_checks
 from benchmon_pipeline.defs.reports import regression_report
 from benchmon_pipeline.defs.resources import (
@@ -41,11 +42,12 @@ defs = dg.Definitions(
         regression_report,
     ],
     asset_checks=regression_checks,
-    jobs=[ingest_job, trends_job],
+    jobs=[ingest_job, snapshots_job, trends_job],
     schedules=[refresh_recent_trends],
     sensors=[
         inbox_sensor,
         s3_inbox_sensor,
+        results_outside_runs_sensor,
         trend_late_data_sensor,
         automation_sensor,
         orphaned_runs_sensor,
