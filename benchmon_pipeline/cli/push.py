@@ -103,7 +103,11 @@ def github_context(env: dict[str, str]) -> dict[str, tuple[str, str]]:
     (value, where it came from)."""
     if env.get("GITHUB_ACTIONS") != "true" and not env.get("GITHUB_SHA"):
         return {}
-    found = {"environment": ("github-actions", "GitHub Actions")}
+    # "github-actions" names the environment unless the job names its own
+    # ($BENCHMON_ENVIRONMENT, which the workflow example sets; a flag or the file still win).
+    found = (
+        {} if env.get(ENVIRONMENT_VAR) else {"environment": ("github-actions", "GitHub Actions")}
+    )
     for name, variables in GITHUB_VARIABLES.items():
         variable = next((v for v in variables if env.get(v)), None)
         if variable:

@@ -5,9 +5,7 @@ finds its migrations and its Dagster instance in itself, never through the sourc
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 import uuid
 import zipfile
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 from psycopg import sql
 
 from benchmon_pipeline.db.urls import with_database
+from benchmon_pipeline_tests.packaging.wheel import check, run
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "benchmon_pipeline_tests" / "fixtures" / "sample_benchmark_results.json"
@@ -25,57 +24,6 @@ INSTANCE = ["benchmon_pipeline/instance/dagster.yaml", "benchmon_pipeline/instan
 CONFIG = ("medgemma-v1.2", "benchmark-set-v3", "analysis-v4", "local")
 
 pytestmark = pytest.mark.e2e  # builds a wheel and a virtual environment (seconds, not minutes)
-
-
-def uv() -> str:
-    found = ROOT / ".tools" / "bin" / "uv"
-    if found.exists():
-        return str(found)
-    on_path = shutil.which("uv")
-    if not on_path:
-        pytest.fail("uv is not installed: `make install` puts it in .tools/bin")
-    return on_path
-
-
-def run(command: list, *, cwd: Path, env: dict | None = None, timeout: float = 300):
-    return subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def check(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert done.returncode == 0, f"{done.args}\n{done.stdout}\n{done.stderr}"
-    return done
-
-
-@pytest.fixture(scope="module")
-def wheel_and_venv(tmp_path_factory) -> tuple[Path, Path]:
-    """The wheel, and a fresh virtual environment outside the checkout with it installed
-    (dependencies at the lock's versions, from uv's cache when it holds them all)."""
-    work = tmp_path_factory.mktemp("wheel")
-    assert not work.is_relative_to(ROOT)
-    check(run([uv(), "build", "--wheel", "--out-dir", work / "dist", "--quiet"], cwd=ROOT))
-    (wheel,) = (work / "dist").glob("benchmon-*.whl")
-    constraints = work / "constraints.txt"
-    check(
-        run(
-            [uv(), "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project"]
-            + ["--quiet", "--output-file", constraints],
-            cwd=ROOT,
-        )
-    )
-    venv = work / "venv"
-    check(run([uv(), "venv", "--quiet", "--python", sys.executable, venv], cwd=work))
-    install = [uv(), "pip", "install", "--quiet", "--python", venv / "bin" / "python"]
-    install += ["--constraints", constraints, wheel]
-    if run([*install, "--offline"], cwd=work).returncode != 0:
-        check(run(install, cwd=work))  # the cache lacked something: ask the index
-    return wheel, venv
 
 
 def test_the_wheel_carries_the_migrations_and_the_instance(wheel_and_venv, tmp_path):
