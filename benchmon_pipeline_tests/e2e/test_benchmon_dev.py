@@ -1,6 +1,7 @@
 """The README's run command, as a new user lives it: embedded PostgreSQL, UI, sensor,
 a dropped file reaching the log, Ctrl-C, restart with data and run history intact."""
 
+import json
 import os
 import shutil
 
@@ -30,6 +31,7 @@ def test_run_command_on_embedded_postgres_survives_a_restart(tmp_path):
     server.start()
     try:
         assert server.sensor_status("inbox_sensor") == "RUNNING"
+        assert json.loads((home / "dev.json").read_text())["url"] == server.url
         shutil.copy(FIXTURES / "sample_benchmark_results.json", root / "inbox" / "sample.json")
 
         def stored():
@@ -67,6 +69,7 @@ def test_run_command_on_embedded_postgres_survives_a_restart(tmp_path):
     assert not postmaster.is_running() or postmaster.status() == psutil.STATUS_ZOMBIE
     assert not is_running(home / "pgdata")
     assert started_for(home) == [], "a process started by benchmon dev outlived it"
+    assert not (home / "dev.json").exists(), "removed when benchmon dev stops"
 
     server.start()
     try:

@@ -179,7 +179,7 @@ def test_backfill_without_a_running_ui_is_a_clear_error():
         text=True,
         timeout=60,
     )
-    assert done.returncode == 1
+    assert done.returncode == 69  # EX_UNAVAILABLE, as documented in docs/pipeline.md
     assert "cannot reach the Dagster UI" in done.stderr
 
 
