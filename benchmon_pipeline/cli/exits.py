@@ -40,7 +40,10 @@ TABLE = {
         "matches) or no series had enough history; `--allow-empty` makes this a pass",
     ),
     INVALID_INPUT: ("invalid input", "a result file, flag or variable holds a bad value"),
-    UNAVAILABLE: ("unavailable", "the database cannot be reached"),
+    UNAVAILABLE: (
+        "unavailable",
+        "the database cannot be reached (`trends backfill`: the Dagster UI of `benchmon dev`)",
+    ),
     INTERNAL: ("internal error", "a bug in benchmon: rerun with `-v` and report the traceback"),
     SCHEMA_BEHIND: (
         "schema behind",
