@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from benchmon_pipeline.cli.output import emit, format_option
 from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.settings import get_settings
 
@@ -34,17 +35,30 @@ def inbox() -> None:
 
 @inbox.command("quarantined")
 @s3_option
-def list_quarantined(s3: bool) -> None:
+@format_option()
+def list_quarantined(s3: bool, fmt: str) -> None:
     """List quarantined files with the reason each was refused."""
     box = _inbox(s3)
-    names = box.quarantined()
-    if not names:
+    rows = []
+    for name in box.quarantined():
+        report = box.error_report(name) or {}
+        rows.append(
+            {
+                "name": name,
+                "error_code": report.get("error_code"),
+                "message": report.get("message"),
+                "json_path": report.get("json_path"),
+            }
+        )
+    if fmt != "table":
+        emit(rows, ("name", "error_code", "message", "json_path"), fmt)
+        return
+    if not rows:
         click.echo("nothing in quarantine")
-    for name in names:
-        report = box.error_report(name)
-        reason = f"[{report.get('error_code')}] {report.get('message')}" if report else "?"
-        where = f" at {report['json_path']}" if report and report.get("json_path") else ""
-        click.echo(f"{name}: {reason}{where}")
+    for row in rows:
+        reason = f"[{row['error_code']}] {row['message']}" if row["error_code"] else "?"
+        where = f" at {row['json_path']}" if row["json_path"] else ""
+        click.echo(f"{row['name']}: {reason}{where}")
 
 
 @inbox.command()

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +32,13 @@ def test_list_and_replay_quarantined_files(tmp_path):
     assert listed.returncode == 0, listed.stderr
     assert "a.json: [unknown_format] matches no format at $" in listed.stdout
     assert "team/b.json: [unknown_format]" in listed.stdout
+    as_json = benchmon("quarantined", "--format", "json", root=tmp_path)
+    assert {r["name"]: r["error_code"] for r in json.loads(as_json.stdout)} == {
+        "a.json": "unknown_format",
+        "team/b.json": "unknown_format",
+    }
+    as_csv = benchmon("quarantined", "--format", "csv", root=tmp_path).stdout.splitlines()
+    assert as_csv[0] == "name,error_code,message,json_path" and len(as_csv) == 3
 
     assert benchmon("replay", root=tmp_path).returncode == 2  # nothing named
     assert "not in quarantine: c.json" in benchmon("replay", "c.json", root=tmp_path).stderr
