@@ -136,8 +136,8 @@ def test_the_snapshot_changes_table_shows_names_as_text():
         "prompt_version": INJECTIONS[1],
         "environment": INJECTIONS[4],
         "snapshot_version": 2,
-        "f1_score": 0.9,
-        "latency_ms": None,
+        "metrics": {INJECTIONS[3]: 12.5, "f1": 0.9},
+        "previous_metrics": {INJECTIONS[3]: 10, "f1": 0.9},
     }
     table = markdown_table([change])
     assert markup(table) == []
@@ -149,7 +149,6 @@ def test_the_snapshot_changes_table_shows_names_as_text():
             "f1` [click](http://evil)",
             "<!here>",
             "v2",
-            "0.9",
-            "",
+            "@\u2060channel 12.5 (was 10, +25.0 %); f1 0.9 (=)",
         ]
     ]
