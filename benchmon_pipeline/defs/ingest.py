@@ -11,15 +11,56 @@ from benchmon_pipeline.defs.resources import InboxResource, PostgresResource, S3
 from benchmon_pipeline.ingest.batch import CHUNK_FILES, BatchReport, Inbox, ingest_batch
 from benchmon_pipeline.ingest.ledger import DUPLICATE, INGESTED, QUARANTINED
 from benchmon_pipeline.ingest.names import ALLOWED, refused_names
-from benchmon_pipeline.ingest.planning import plan_batches
+from benchmon_pipeline.ingest.planning import InboxState, plan_batches
 from benchmon_pipeline.settings import S3_BUCKET_VAR, get_settings
 
-inbox_files = dg.AssetSpec(
-    "inbox",
-    description="Result JSON files dropped into <root>/inbox/ by CI jobs and people.",
+INBOX_KEY = dg.AssetKey("inbox")
+OBSERVE_EVERY_SECONDS = 60  # while files wait; a change of count is reported at once
+
+
+def _observation(state: InboxState, where: str) -> dict:
+    return {
+        "files_waiting": state.files_waiting,
+        "bytes_waiting": state.bytes_waiting,
+        "oldest_file_age_seconds": (
+            dg.MetadataValue.float(state.oldest_file_age_seconds)
+            if state.oldest_file_age_seconds is not None
+            else dg.MetadataValue.null()
+        ),
+        "inbox": where,
+    }
+
+
+@dg.observable_source_asset(
+    key=INBOX_KEY,
+    description=(
+        "Result JSON files dropped into <root>/inbox/ by CI jobs and people. Observed by the "
+        "inbox sensor (files waiting, the oldest file's age) whenever the count changes and "
+        "every minute while files wait; the Observe button looks now."
+    ),
     group_name="ingest",
-    kinds={"file"},
 )
+def inbox_files(inbox: InboxResource) -> dg.ObserveResult:
+    folder = inbox.folder()
+    state = InboxState.of(folder.ready_files(), time.time())
+    return dg.ObserveResult(metadata=_observation(state, str(folder.inbox_dir)))
+
+
+def _last_observed(context: dg.SensorEvaluationContext) -> tuple[InboxState | None, float]:
+    """The inbox's last observation, as a state, and how many seconds ago it was made."""
+    records = context.instance.fetch_observations(INBOX_KEY, limit=1).records
+    if not records or records[0].asset_observation is None:
+        return None, float("inf")
+    metadata = records[0].asset_observation.metadata
+    if "files_waiting" not in metadata:
+        return None, float("inf")
+    age = metadata.get("oldest_file_age_seconds")
+    state = InboxState(
+        int(metadata["files_waiting"].value),
+        int(metadata["bytes_waiting"].value) if "bytes_waiting" in metadata else 0,
+        age.value if age is not None else None,
+    )
+    return state, time.time() - records[0].timestamp
 
 
 class IngestConfig(dg.Config):
@@ -155,7 +196,13 @@ def _finished_runs(context: dg.SensorEvaluationContext) -> Callable[[set[str]], 
     return finished
 
 
-def _result(context, inbox_kind: str, batches: list[tuple[list[str], str]], cursor: str):
+def _result(
+    context,
+    inbox_kind: str,
+    batches: list[tuple[list[str], str]],
+    cursor: str,
+    observations: list | None = None,
+):
     run_requests = [
         dg.RunRequest(
             run_key=key,
@@ -172,7 +219,9 @@ def _result(context, inbox_kind: str, batches: list[tuple[list[str], str]], curs
             f"requesting {len(run_requests)} ingest run(s) for {files} file(s) "
             f"from the {inbox_kind} inbox"
         )
-    return dg.SensorResult(run_requests=run_requests, cursor=cursor)
+    return dg.SensorResult(
+        run_requests=run_requests, cursor=cursor, asset_events=observations or []
+    )
 
 
 @dg.sensor(
@@ -183,9 +232,17 @@ def _result(context, inbox_kind: str, batches: list[tuple[list[str], str]], curs
 )
 def inbox_sensor(context: dg.SensorEvaluationContext, inbox: InboxResource) -> dg.SensorResult:
     now = time.time()
-    ready = inbox.folder().ready_files(now=now)
+    folder = inbox.folder()
+    ready = folder.ready_files(now=now)
     planned = plan_batches(context.cursor, ready, inbox.batch_size, now, _finished_runs(context))
-    return _result(context, "folder", *planned)
+    state = InboxState.of(ready, now)
+    last, since = _last_observed(context)
+    observations = (
+        [dg.AssetObservation(INBOX_KEY, metadata=_observation(state, str(folder.inbox_dir)))]
+        if state.worth_reporting(last, OBSERVE_EVERY_SECONDS, since)
+        else []
+    )
+    return _result(context, "folder", *planned, observations)
 
 
 @dg.sensor(

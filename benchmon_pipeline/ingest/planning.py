@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from benchmon_pipeline.ingest.inbox import InboxFile
 
@@ -55,3 +56,29 @@ def plan_batches(
             pending[f.name] = {"fp": f.fingerprint, "at": now, "key": key}
         batches.append((names, key))
     return batches, json.dumps({"pending": pending})
+
+
+@dataclass(frozen=True)
+class InboxState:
+    """What waits in an inbox: the `inbox` asset's observation in the Dagster UI."""
+
+    files_waiting: int
+    bytes_waiting: int
+    oldest_file_age_seconds: float | None  # None when nothing waits
+
+    @classmethod
+    def of(cls, files: Sequence[InboxFile], now: float) -> InboxState:
+        oldest = min((f.mtime_ns for f in files), default=None)
+        return cls(
+            files_waiting=len(files),
+            bytes_waiting=sum(f.size for f in files),
+            oldest_file_age_seconds=None if oldest is None else round(now - oldest / 1e9, 1),
+        )
+
+    def worth_reporting(self, last: InboxState | None, every_seconds: float, since: float) -> bool:
+        """A new observation when the count changed, or — while files wait — once every
+        `every_seconds` (`since`: seconds since the last one), so the oldest file's age
+        stays current without an event every tick."""
+        if last is None or last.files_waiting != self.files_waiting:
+            return True
+        return self.files_waiting > 0 and since >= every_seconds
