@@ -155,6 +155,7 @@ class Settings(BaseSettings, RegressionKnobs):
         description="the AWS default",
     )
     webhook_url: WebhookURL = Field("", description="no messages")
+    repo_url: HttpURL = Field("", description="commits shown as text")
     trends_start_date: date = date(2024, 1, 1)
     blocking_checks: bool = False
     push_attempts: int = Field(6, ge=1, le=100)  # `benchmon push`'s tries of the database

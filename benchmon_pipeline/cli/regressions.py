@@ -39,6 +39,7 @@ from benchmon_pipeline.regressions.findings import (
 from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
 from benchmon_pipeline.regressions.reading import FILTERS, Scope, is_stored, stored_values
 from benchmon_pipeline.regressions.verdicts import ERROR, WARN
+from benchmon_pipeline.settings import get_settings
 
 EXIT_REGRESSION = exits.FAILED
 EXIT_NOTHING_JUDGED = exits.NOTHING_JUDGED
@@ -120,7 +121,7 @@ def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) 
         f"**{summary_line(regressions)}**",
     ]
     if regressions:
-        lines += ["", findings_table(regressions)]
+        lines += ["", findings_table(regressions, repo_url=get_settings().repo_url)]
     if evaluation.tradeoffs:
         lines += ["", "### Trade-offs", ""]
         lines.append(tradeoffs_list(evaluation.tradeoffs))

@@ -32,6 +32,7 @@ from benchmon_pipeline.regressions.findings import (
 from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
 from benchmon_pipeline.regressions.verdicts import ERROR
 from benchmon_pipeline.regressions.webhook import notify_pending
+from benchmon_pipeline.settings import get_settings
 
 BLOCKING = blocking_from_environment()
 TABLE_LIMIT = 100  # rows in the metadata table; the markdown says how many more
@@ -128,7 +129,9 @@ def _metadata(
     evaluation: Evaluation, findings: list[Finding], opened: int, passed_text: str
 ) -> dict:
     judged = max((evaluation.judged.get(rule, 0) for rule in evaluation.rules), default=0)
-    details = findings_table(findings) if findings else passed_text
+    details = (
+        findings_table(findings, repo_url=get_settings().repo_url) if findings else passed_text
+    )
     metadata = {
         "findings": len(findings),
         "errors": sum(f.severity == ERROR for f in findings),

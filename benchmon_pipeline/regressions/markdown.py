@@ -6,6 +6,7 @@ Every name that came with a result goes through `escaping.markdown_cell` (a mode
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -41,8 +42,30 @@ def change(finding: Finding) -> str:
     return f"{delta} ({float(finding.percent):+.2f} %)"
 
 
-def findings_table(findings: Sequence[Finding], limit: int = DEFAULT_LIMIT) -> str:
-    """One row per finding, the worst first as the caller sorted them."""
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
+
+
+def commit_link(sha: str | None, repo_url: str | None) -> str:
+    """A commit as a markdown cell: a link to `repo_url`'s page of it when both are known
+    and the sha is a hash (nothing else is ever put in a link), else its first 12
+    characters as text. `repo_url` with `{sha}` in it is a template."""
+    if not sha:
+        return ""
+    short = markdown_cell(sha[:12])
+    if not repo_url or not _SHA.fullmatch(sha):
+        return short
+    base = repo_url.strip()
+    url = base.replace("{sha}", sha) if "{sha}" in base else f"{base.rstrip('/')}/commit/{sha}"
+    if any(c in url for c in "()<> \n\t\"'"):
+        return short
+    return f"[{short}]({url})"
+
+
+def findings_table(
+    findings: Sequence[Finding], limit: int = DEFAULT_LIMIT, repo_url: str | None = None
+) -> str:
+    """One row per finding, the worst first as the caller sorted them; commits link to
+    `repo_url` (BENCHMON_REPO_URL) when it is set."""
     if not findings:
         return ""
     lines = [
@@ -68,7 +91,7 @@ def findings_table(findings: Sequence[Finding], limit: int = DEFAULT_LIMIT) -> s
                     number(f.current),
                     number(f.reference),
                     change(f),
-                    markdown_cell((f.commit_sha or "")[:12]),
+                    commit_link(f.commit_sha, repo_url),
                     markdown_cell(f.branch_name or ""),
                     markdown_cell(f.reason),
                 )

@@ -188,3 +188,26 @@ def test_names_in_the_report_are_text_not_markup(db_url, tmp_path):
     assert f"branch {branch.replace('@', '@' + chr(0x2060))} against" in report.replace("\\", "")
     for raw in ("@channel", "@here", "<!here>", "](http", "![x]"):
         assert raw not in report
+
+
+def test_commits_link_to_the_repository_when_its_url_is_set(db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for i in range(3):
+            push(conn, {"f1": 0.90, "latency_ms": 400}, hours=i)
+        set_baseline(conn, CONFIG, 1)
+        push(conn, {"f1": 0.80, "latency_ms": 400}, hours=4, commit="0123456789abcdef0123")
+    plain = gate("--fail-on", "never", db_url=db_url)
+    assert "| 0123456789ab |" in plain.stdout and "](" not in plain.stdout.split("|")[-3]
+    linked = gate(
+        "--fail-on", "never", db_url=db_url, BENCHMON_REPO_URL="https://github.com/org/repo"
+    )
+    assert (
+        "[0123456789ab](https://github.com/org/repo/commit/0123456789abcdef0123)" in linked.stdout
+    )
+    gitlab = gate(
+        "--fail-on",
+        "never",
+        db_url=db_url,
+        BENCHMON_REPO_URL="https://gitlab.com/org/repo/-/commit/{sha}",
+    )
+    assert "(https://gitlab.com/org/repo/-/commit/0123456789abcdef0123)" in gitlab.stdout

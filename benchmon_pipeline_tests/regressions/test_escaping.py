@@ -16,7 +16,7 @@ from benchmon_pipeline.regressions.escaping import (
     visible,
 )
 from benchmon_pipeline.snapshots.changes import markdown_table
-from benchmon_pipeline_tests.regressions.rendered import PARSER, markup, table_rows
+from benchmon_pipeline_tests.regressions.rendered import INJECTED_COMMIT, PARSER, markup, table_rows
 
 INJECTIONS = (
     "m\n\n✅ all fine",
@@ -152,3 +152,14 @@ def test_the_snapshot_changes_table_shows_names_as_text():
             "@\u2060channel 12.5 (was 10, +25.0 %); f1 0.9 (=)",
         ]
     ]
+
+
+def test_only_a_hash_becomes_a_commit_link():
+    from benchmon_pipeline.regressions.markdown import commit_link
+
+    repo = "https://github.com/org/repo"
+    assert commit_link("abc1234", repo) == "[abc1234](https://github.com/org/repo/commit/abc1234)"
+    assert commit_link("abc1234", None) == "abc1234"
+    assert commit_link(INJECTED_COMMIT, repo) == markdown_cell(INJECTED_COMMIT[:12])
+    assert markup(commit_link("main) [x](http://evil", repo)) == []
+    assert commit_link("abc1234", "https://h/a b/{sha}") == "abc1234"  # no link with a space
