@@ -154,6 +154,11 @@ ARGUMENTS = {
     ("alerts", "ack"): ["1"],
     ("alerts", "resolve"): ["1"],
     ("alerts", "accept"): ["1", "--reason", "intended"],
+    ("checkout",): ["--version", "2", "--reason", "rollback"],
+    ("baseline", "set"): ["--reason", "golden"],
+    ("baseline", "clear"): ["--reason", "new era"],
+    ("deactivate",): ["--version", "3", "--reason", "bad run"],
+    ("activate",): ["--version", "3", "--reason", "fine"],
 }
 
 

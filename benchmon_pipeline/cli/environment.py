@@ -125,8 +125,9 @@ def explain_database_error(error: psycopg.Error) -> tuple[int, str]:
     first = first.splitlines()[0] if first else type(error).__name__
     if isinstance(error, psycopg.errors.InsufficientPrivilege):
         return exits.NO_PERMISSION, (
-            f"the database refused: {first}. Writing (push, alerts ack|resolve|accept) needs "
-            "a role granted benchmon_writer; reading needs benchmon_reader (docs/setup.md)"
+            f"the database refused: {first}. Writing (push, alerts ack|resolve|accept, checkout, "
+            "baseline, activate|deactivate) needs a role granted benchmon_writer; reading needs "
+            "benchmon_reader (docs/setup.md)"
         )
     if isinstance(error, psycopg.OperationalError):
         return exits.UNAVAILABLE, f"database unavailable: {first}"

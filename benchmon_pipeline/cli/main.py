@@ -47,6 +47,41 @@ COMMANDS = {
     ),
     "inbox": ("benchmon_pipeline.cli.inbox", "inbox", "Look at and repair the inbox."),
     "trends": ("benchmon_pipeline.cli.trends", "trends", "Daily trend tables."),
+    "configs": (
+        "benchmon_pipeline.cli.versions",
+        "configs",
+        "List configurations: current and baseline version, last result, tracked branch.",
+    ),
+    "history": (
+        "benchmon_pipeline.cli.versions",
+        "history",
+        "Show the versions of one configuration, newest first, with their main metrics.",
+    ),
+    "compare": (
+        "benchmon_pipeline.cli.versions",
+        "compare",
+        "Compare two versions, commits or branches of a configuration, metric by metric.",
+    ),
+    "checkout": (
+        "benchmon_pipeline.cli.versions",
+        "checkout",
+        "Make an earlier (or any) version current: a rollback, recorded with its reason.",
+    ),
+    "baseline": (
+        "benchmon_pipeline.cli.versions",
+        "baseline",
+        "Set or clear a configuration's baseline version (audited).",
+    ),
+    "deactivate": (
+        "benchmon_pipeline.cli.versions",
+        "deactivate",
+        "Soft-delete a version: kept, but no longer checked out or made a baseline.",
+    ),
+    "activate": (
+        "benchmon_pipeline.cli.versions",
+        "activate",
+        "Undo a deactivate: the version may be checked out again.",
+    ),
 }
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 

@@ -86,7 +86,7 @@ def test_help_loads_no_command_and_no_heavy_library():
 
 def test_completion_of_a_command_name_loads_no_command():
     done = benchmon(_BENCHMON_COMPLETE="bash_complete", COMP_WORDS="benchmon a", COMP_CWORD="1")
-    assert done.stdout.split() == ["plain,alerts"], done.stderr
+    assert done.stdout.split() == ["plain,alerts", "plain,activate"], done.stderr
     options = benchmon(
         _BENCHMON_COMPLETE="bash_complete", COMP_WORDS="benchmon alerts l", COMP_CWORD="2"
     )

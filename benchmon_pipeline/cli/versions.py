@@ -1,0 +1,720 @@
+"""`benchmon configs|history|compare|checkout|baseline|deactivate|activate`: the versions
+of a configuration, without typing SQL (docs/cli.md, "Versions").
+
+Every command names one configuration with `--model --dataset --prompt --environment`
+(access/configurations.py: omitted parts match when that leaves one configuration). Each
+change goes through the database's own function (sql/0005: checkout_snapshot,
+set_baseline, clear_baseline, set_snapshot_active), which takes the configuration's lock
+and records the snapshot event in the same transaction; the command prints what changed
+and the event's number. Directions and tracked branches are asked of SQL
+(metric_direction(), tracked_branch()), never decided here.
+
+Exit codes: 65 a configuration or version that does not exist or is ambiguous (the message
+lists the candidates), or no baseline to clear; 1 a change the database refuses (checking
+out a deactivated version, deactivating the current version or the baseline); 77 a role
+that may not write; 69 the database cannot be reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import click
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from benchmon_pipeline.access.configurations import (
+    Configuration,
+    ConfigurationError,
+    Wanted,
+    choose,
+    known_configurations,
+    resolve,
+    unknown_parts,
+)
+from benchmon_pipeline.cli import exits
+from benchmon_pipeline.cli.alerts import by_option, default_actor
+from benchmon_pipeline.cli.environment import running_databases
+from benchmon_pipeline.cli.exits import CliError
+from benchmon_pipeline.cli.output import emit, format_option, to_json
+from benchmon_pipeline.regressions.escaping import visible
+
+MAIN_METRICS = ("f1", "precision", "recall", "latency_ms")  # the design's denormalized ones
+WRITE_FORMATS = ("table", "json")
+
+
+def configuration_options(command):
+    """`--model --dataset --prompt --environment`, the same on every command."""
+    for flag, what in reversed(
+        [
+            ("--model", "model_version (ids may contain '/')"),
+            ("--dataset", "dataset_version"),
+            ("--prompt", "prompt_version"),
+            ("--environment", "environment"),
+        ]
+    ):
+        command = click.option(
+            flag,
+            help=f"The configuration's {what}; may be omitted "
+            "when the others name one configuration.",
+        )(command)
+    return command
+
+
+def _wanted(model, dataset, prompt, environment) -> Wanted:
+    return Wanted(model, dataset, prompt, environment)
+
+
+@contextmanager
+def _connection() -> Iterator[psycopg.Connection]:
+    with (
+        running_databases(quiet=True) as databases,
+        psycopg.connect(databases.results_url, connect_timeout=10) as conn,
+    ):
+        yield conn
+
+
+@contextmanager
+def _as_cli_errors() -> Iterator[None]:
+    """A configuration the flags do not name, and what the SQL functions refuse."""
+    try:
+        yield
+    except ConfigurationError as error:
+        raise CliError(visible(str(error)), exits.INVALID_INPUT) from error
+    except psycopg.errors.NoDataFound as error:
+        raise CliError(
+            visible(error.diag.message_primary or str(error)), exits.INVALID_INPUT
+        ) from error
+    except psycopg.errors.CheckViolation as error:
+        raise CliError(
+            f"refused: {visible(error.diag.message_primary or str(error))}", exits.FAILED
+        ) from error
+
+
+def _resolved(conn, wanted: Wanted) -> Configuration:
+    with _as_cli_errors():
+        return resolve(conn, wanted)
+
+
+# configs ---------------------------------------------------------------------------------
+
+CONFIG_COLUMNS = (
+    "model_version",
+    "dataset_version",
+    "prompt_version",
+    "environment",
+    "current_version",
+    "baseline_version",
+    "versions",
+    "last_result_at",
+    "tracked_branch",
+)
+
+SAME = """(%(a)s.model_version, %(a)s.dataset_version, %(a)s.prompt_version, %(a)s.environment)
+        = (c.model_version, c.dataset_version, c.prompt_version, c.environment)"""
+
+
+def _same(alias: str) -> str:
+    return SAME.replace("%(a)s", alias)
+
+
+@click.command("configs")
+@configuration_options
+@format_option()
+def configs(model, dataset, prompt, environment, fmt) -> None:
+    """List configurations: current and baseline version, last result, tracked branch."""
+    wanted = _wanted(model, dataset, prompt, environment)
+    given = wanted.given()
+    where = "".join(f" AND c.{column} = %({column})s" for column in given)
+    with _connection() as conn:
+        rows = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                f"""SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
+                       c.snapshot_version AS current_version,
+                       b.snapshot_version AS baseline_version,
+                       (SELECT v.snapshot_version FROM benchmark_snapshots v
+                         WHERE {_same("v")}
+                         ORDER BY v.snapshot_version DESC LIMIT 1) AS versions,
+                       (SELECT t.created_at FROM benchmark_transactions t
+                         WHERE {_same("t")}
+                         ORDER BY t.created_at DESC, t.seq DESC LIMIT 1) AS last_result_at,
+                       tracked_branch(c.model_version, c.dataset_version, c.prompt_version,
+                                      c.environment) AS tracked_branch
+                  FROM benchmark_snapshots c
+                  LEFT JOIN benchmark_snapshots b ON {_same("b")} AND b.is_baseline
+                 WHERE c.is_current{where}
+                 ORDER BY 1, 2, 3, 4""",
+                given,
+            )
+            .fetchall()
+        )
+        if not rows and given:
+            problems = unknown_parts(known_configurations(conn), wanted)
+            if problems:
+                raise CliError(visible("; ".join(problems)), exits.INVALID_INPUT)
+    emit(rows, CONFIG_COLUMNS, fmt, empty="no configuration matches")
+
+
+# history ---------------------------------------------------------------------------------
+
+
+def _marks(row: dict) -> str:
+    marks = [
+        name
+        for name, on in (
+            ("current", row["current"]),
+            ("baseline", row["baseline"]),
+            ("inactive", not row["active"]),
+        )
+        if on
+    ]
+    return ",".join(marks)
+
+
+def _shown_metrics(rows: list[dict], chosen: tuple[str, ...]) -> list[str]:
+    if chosen:
+        return list(chosen)
+    names = sorted({name for row in rows for name in row["metrics"]})
+    main = [m for m in MAIN_METRICS if m in names]
+    return main or names[:4]
+
+
+@click.command("history")
+@configuration_options
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many versions, newest first.",
+)
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    help="A metric to show (repeatable; default: f1, precision, recall, "
+    "latency_ms, or the first four).",
+)
+@format_option()
+def history(model, dataset, prompt, environment, limit, metrics, fmt) -> None:
+    """Show the versions of one configuration, newest first, with their main metrics."""
+    with _connection() as conn:
+        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+        rows = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                """SELECT s.snapshot_version AS version, t.created_at AS result_at,
+                      s.created_at AS version_created_at, t.commit_sha, t.branch_name,
+                      s.is_current AS current, s.is_baseline AS baseline,
+                      s.is_active AS active, s.run_count, s.metrics
+                 FROM get_snapshot_history(%s, %s, %s, %s, %s) AS s
+                 JOIN benchmark_transactions t ON t.id = s.transaction_id
+                ORDER BY s.snapshot_version DESC""",
+                (*config.args(), limit),
+            )
+            .fetchall()
+        )
+    if fmt == "json":
+        emit([{**config.as_dict(), **row} for row in rows], (), fmt)
+        return
+    shown = _shown_metrics(rows, metrics)
+    flat = [
+        {
+            "version": row["version"],
+            "result_at": row["result_at"],
+            "commit": (row["commit_sha"] or "")[:12],
+            "branch": row["branch_name"],
+            "marks": _marks(row),
+            **{name: row["metrics"].get(name) for name in shown},
+        }
+        for row in rows
+    ]
+    if fmt == "table":
+        click.echo(visible(config.label()))
+    emit(flat, ("version", "result_at", "commit", "branch", "marks", *shown), fmt)
+
+
+# compare ---------------------------------------------------------------------------------
+
+COMPARE_COLUMNS = ("metric", "a", "b", "delta", "percent", "direction", "change")
+
+# better / worse by the metric's direction, which SQL decides (metric_direction())
+JUDGED = """SELECT m.metric, m.a, m.b, m.delta, m.percent, d.direction,
+                   CASE WHEN m.delta IS NULL THEN NULL
+                        WHEN m.delta = 0 THEN 'same'
+                        WHEN (m.delta > 0) = (d.direction = 'higher') THEN 'better'
+                        ELSE 'worse' END AS change
+              FROM ({pairs}) AS m
+             CROSS JOIN LATERAL (SELECT metric_direction(
+                        m.metric, coalesce(%(stated_b)s::jsonb ->> m.metric,
+                                           %(stated_a)s::jsonb ->> m.metric),
+                        %(model)s, %(dataset)s, %(prompt)s, %(environment)s) AS direction) d
+             ORDER BY m.metric"""
+
+VERSION_PAIRS = """SELECT c.metric, c.value_a AS a, c.value_b AS b, c.delta,
+                          c.percent_change AS percent
+                     FROM compare_snapshots(%(model)s, %(dataset)s, %(prompt)s,
+                                            %(environment)s, %(va)s, %(vb)s) AS c"""
+
+# The same arithmetic as compare_snapshots() (sql/0005), over two results of the log.
+RESULT_PAIRS = """SELECT coalesce(ma.key, mb.key) AS metric, ma.value::numeric AS a,
+                         mb.value::numeric AS b, mb.value::numeric - ma.value::numeric AS delta,
+                         round((mb.value::numeric - ma.value::numeric)
+                               / nullif(abs(ma.value::numeric), 0) * 100, 2) AS percent
+                    FROM jsonb_each(%(metrics_a)s::jsonb) AS ma
+                    FULL JOIN jsonb_each(%(metrics_b)s::jsonb) AS mb ON mb.key = ma.key"""
+
+SIDE = """SELECT DISTINCT ON (model_version, dataset_version, prompt_version, environment)
+                 model_version, dataset_version, prompt_version, environment, id,
+                 created_at, commit_sha, branch_name, metrics, metric_directions
+            FROM benchmark_transactions
+           WHERE {which}{where}
+           ORDER BY model_version, dataset_version, prompt_version, environment,
+                    created_at DESC, seq DESC"""
+
+
+@dataclass
+class Side:
+    """One side of a comparison: a version, or the newest result of a commit or branch."""
+
+    label: str
+    version: int | None
+    result_id: str
+    created_at: object
+    commit_sha: str | None
+    branch_name: str | None
+    metrics: dict
+    stated: dict
+
+    def as_json(self) -> dict:
+        return {
+            "label": self.label,
+            "version": self.version,
+            "result_id": str(self.result_id),
+            "result_at": self.created_at,
+            "commit_sha": self.commit_sha,
+            "branch_name": self.branch_name,
+        }
+
+
+def _version_sides(conn, config: Configuration, a: int, b: int) -> list[Side]:
+    rows = {
+        row["snapshot_version"]: row
+        for row in conn.cursor(row_factory=dict_row).execute(
+            """SELECT s.snapshot_version, t.id, t.created_at, t.commit_sha, t.branch_name,
+                      s.metrics, t.metric_directions
+                 FROM benchmark_snapshots s
+                 JOIN benchmark_transactions t ON t.id = s.transaction_id
+                WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+                    = (%s, %s, %s, %s) AND s.snapshot_version IN (%s, %s)""",
+            (*config.args(), a, b),
+        )
+    }
+    _require_versions(conn, config, [v for v in (a, b) if v not in rows])
+    return [
+        Side(
+            f"v{v}",
+            v,
+            rows[v]["id"],
+            rows[v]["created_at"],
+            rows[v]["commit_sha"],
+            rows[v]["branch_name"],
+            rows[v]["metrics"],
+            rows[v]["metric_directions"],
+        )
+        for v in (a, b)
+    ]
+
+
+def _require_versions(conn, config: Configuration, missing: list[int]) -> None:
+    if not missing:
+        return
+    (count,) = conn.execute(
+        """SELECT count(*) FROM benchmark_snapshots
+            WHERE (model_version, dataset_version, prompt_version, environment)
+                = (%s, %s, %s, %s)""",
+        config.args(),
+    ).fetchone()
+    raise CliError(
+        visible(f"{config.label()} has no version {missing[0]}; its versions are 1 to {count}"),
+        exits.INVALID_INPUT,
+    )
+
+
+def _result_sides(conn, wanted: Wanted, column: str, flag: str, values: tuple[str, str]):
+    """The newest result of each of two commits (a prefix will do) or branches, in the one
+    configuration both have results in."""
+    given = wanted.given()
+    where = "".join(f" AND {c} = %({c})s" for c in given)
+    which = (
+        "starts_with(commit_sha, %(value)s)"
+        if column == "commit_sha"
+        else ("branch_name = %(value)s")
+    )
+    sides = []
+    for value in values:
+        found = {
+            Configuration(
+                r["model_version"], r["dataset_version"], r["prompt_version"], r["environment"]
+            ): r
+            for r in conn.cursor(row_factory=dict_row).execute(
+                SIDE.format(which=which, where=where), {**given, "value": value}
+            )
+        }
+        if not found:
+            raise CliError(
+                visible(
+                    f"{flag} {value!r} matches no stored result"
+                    + (f" with {wanted.describe()}" if given else "")
+                ),
+                exits.INVALID_INPUT,
+            )
+        commits = {r["commit_sha"] for r in found.values()}
+        if column == "commit_sha" and len(commits) > 1:
+            raise CliError(
+                visible(
+                    f"{flag} {value!r} is the start of several commits: "
+                    + ", ".join(sorted(commits)[:10])
+                ),
+                exits.INVALID_INPUT,
+            )
+        sides.append(found)
+    common = sorted(set(sides[0]) & set(sides[1]))
+    if not common:
+        raise CliError(
+            visible(
+                f"no configuration has results of both {flag} {values[0]!r} and "
+                f"{flag} {values[1]!r}"
+            ),
+            exits.INVALID_INPUT,
+        )
+    with _as_cli_errors():
+        config = choose(common, Wanted())
+    return config, [
+        Side(
+            value,
+            None,
+            side[config]["id"],
+            side[config]["created_at"],
+            side[config]["commit_sha"],
+            side[config]["branch_name"],
+            side[config]["metrics"],
+            side[config]["metric_directions"],
+        )
+        for value, side in zip(values, sides, strict=True)
+    ]
+
+
+@click.command("compare")
+@configuration_options
+@click.option("--a", "version_a", type=int, help="Version a of the configuration.")
+@click.option("--b", "version_b", type=int, help="Version b of the configuration.")
+@click.option(
+    "--commit",
+    "commits",
+    multiple=True,
+    help="Give twice: the newest results of two commits (a prefix will do).",
+)
+@click.option(
+    "--branch", "branches", multiple=True, help="Give twice: the newest results of two branches."
+)
+@format_option()
+def compare(
+    model, dataset, prompt, environment, version_a, version_b, commits, branches, fmt
+) -> None:
+    """Compare two versions, commits or branches of a configuration, metric by metric."""
+    modes = [
+        name
+        for name, used in (
+            ("--a/--b", version_a is not None or version_b is not None),
+            ("--commit", bool(commits)),
+            ("--branch", bool(branches)),
+        )
+        if used
+    ]
+    if len(modes) != 1:
+        raise click.UsageError("give --a N --b M, or --commit twice, or --branch twice")
+    if modes[0] == "--a/--b" and (version_a is None or version_b is None):
+        raise click.UsageError("give both --a and --b")
+    for flag, values in (("--commit", commits), ("--branch", branches)):
+        if values and len(values) != 2:
+            raise click.UsageError(f"give {flag} exactly twice")
+    wanted = _wanted(model, dataset, prompt, environment)
+    with _connection() as conn:
+        if version_a is not None:
+            config = _resolved(conn, wanted)
+            sides = _version_sides(conn, config, version_a, version_b)
+            pairs = VERSION_PAIRS
+        elif commits:
+            config, sides = _result_sides(conn, wanted, "commit_sha", "--commit", commits)
+            pairs = RESULT_PAIRS
+        else:
+            config, sides = _result_sides(conn, wanted, "branch_name", "--branch", branches)
+            pairs = RESULT_PAIRS
+        a, b = sides
+        rows = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                JUDGED.format(pairs=pairs),
+                {
+                    "model": config.model_version,
+                    "dataset": config.dataset_version,
+                    "prompt": config.prompt_version,
+                    "environment": config.environment,
+                    "va": a.version,
+                    "vb": b.version,
+                    "metrics_a": Jsonb(a.metrics),
+                    "metrics_b": Jsonb(b.metrics),
+                    "stated_a": Jsonb(a.stated),
+                    "stated_b": Jsonb(b.stated),
+                },
+            )
+            .fetchall()
+        )
+    if fmt == "json":
+        click.echo(
+            to_json(
+                {
+                    "configuration": config.as_dict(),
+                    "a": a.as_json(),
+                    "b": b.as_json(),
+                    "metrics": rows,
+                }
+            )
+        )
+        return
+    if fmt == "table":
+        click.echo(visible(f"{config.label()}: a = {a.label}, b = {b.label}"))
+    emit(rows, COMPARE_COLUMNS, fmt)
+
+
+# changes ---------------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """A configuration's current version, baseline and inactive versions."""
+
+    versions: int
+    current: int | None
+    baseline: int | None
+    inactive: set[int]
+
+
+def _state(conn, config: Configuration) -> State:
+    rows = conn.execute(
+        """SELECT snapshot_version, is_current, is_baseline, is_active
+             FROM benchmark_snapshots
+            WHERE (model_version, dataset_version, prompt_version, environment)
+                = (%s, %s, %s, %s)""",
+        config.args(),
+    ).fetchall()
+    return State(
+        versions=max((r[0] for r in rows), default=0),
+        current=next((r[0] for r in rows if r[1]), None),
+        baseline=next((r[0] for r in rows if r[2]), None),
+        inactive={r[0] for r in rows if not r[3]},
+    )
+
+
+def _v(version: int | None) -> str:
+    return "none" if version is None else f"v{version}"
+
+
+def _changed(
+    conn,
+    config: Configuration,
+    call: str,
+    args: tuple,
+    *,
+    field: str,
+    before,
+    after,
+    shown: str,
+    fmt: str,
+) -> None:
+    """Run one state-changing SQL function and print what changed and its event."""
+    with _as_cli_errors():
+        (snapshot_id,) = conn.execute(call, (*config.args(), *args)).fetchone()
+    event = (
+        conn.cursor(row_factory=dict_row)
+        .execute(
+            """SELECT event_id, event_type, snapshot_version, actor, reason, occurred_at
+             FROM snapshot_events WHERE snapshot_id = %s
+            ORDER BY event_id DESC LIMIT 1""",
+            (snapshot_id,),
+        )
+        .fetchone()
+    )
+    if fmt == "json":
+        click.echo(
+            to_json(
+                {
+                    "configuration": config.as_dict(),
+                    "field": field,
+                    "before": before,
+                    "after": after,
+                    "event": event,
+                }
+            )
+        )
+        return
+    click.echo(shown)
+    click.echo(visible(f"configuration: {config.label()}"))
+    click.echo(
+        visible(
+            f"event {event['event_id']}: {event['event_type']} "
+            f"v{event['snapshot_version']} by {event['actor']}: {event['reason']}"
+        )
+    )
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise click.BadParameter("say why (kept in the snapshot events)", param_hint="--reason")
+    return reason.strip()
+
+
+reason_option = click.option("--reason", required=True, help="Why (kept with the snapshot event).")
+
+
+def _version_of(conn, config: Configuration, version: int) -> State:
+    state = _state(conn, config)
+    if not 1 <= version <= state.versions:
+        _require_versions(conn, config, [version])
+    return state
+
+
+@click.command("checkout")
+@configuration_options
+@click.option("--version", "version", type=int, required=True, help="The version to make current.")
+@reason_option
+@by_option
+@format_option(choices=WRITE_FORMATS)
+def checkout(model, dataset, prompt, environment, version, reason, actor, fmt) -> None:
+    """Make an earlier (or any) version current: a rollback, recorded with its reason."""
+    reason, actor = _reason(reason), actor or default_actor()
+    with _connection() as conn:
+        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+        state = _version_of(conn, config, version)
+        shown = (
+            f"current: {_v(state.current)} → v{version}"
+            if state.current != version
+            else f"current: v{version} (it was already)"
+        )
+        _changed(
+            conn,
+            config,
+            "SELECT checkout_snapshot(%s, %s, %s, %s, %s, %s, %s)",
+            (version, actor, reason),
+            field="current",
+            before=state.current,
+            after=version,
+            shown=shown,
+            fmt=fmt,
+        )
+
+
+@click.group("baseline")
+def baseline() -> None:
+    """Set or clear a configuration's baseline version (audited)."""
+
+
+@baseline.command("set")
+@configuration_options
+@click.option(
+    "--version", "version", type=int, help="The version to make the baseline [the current version]."
+)
+@reason_option
+@by_option
+@format_option(choices=WRITE_FORMATS)
+def baseline_set(model, dataset, prompt, environment, version, reason, actor, fmt) -> None:
+    """Make a version (default: the current one) the configuration's baseline."""
+    reason, actor = _reason(reason), actor or default_actor()
+    with _connection() as conn:
+        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+        state = _state(conn, config) if version is None else _version_of(conn, config, version)
+        version = state.current if version is None else version
+        _changed(
+            conn,
+            config,
+            "SELECT set_baseline(%s, %s, %s, %s, %s, %s, %s)",
+            (version, actor, reason),
+            field="baseline",
+            before=state.baseline,
+            after=version,
+            shown=f"baseline: {_v(state.baseline)} → v{version}",
+            fmt=fmt,
+        )
+
+
+@baseline.command("clear")
+@configuration_options
+@reason_option
+@by_option
+@format_option(choices=WRITE_FORMATS)
+def baseline_clear(model, dataset, prompt, environment, reason, actor, fmt) -> None:
+    """Leave the configuration without a baseline."""
+    reason, actor = _reason(reason), actor or default_actor()
+    with _connection() as conn:
+        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+        state = _state(conn, config)
+        _changed(
+            conn,
+            config,
+            "SELECT clear_baseline(%s, %s, %s, %s, %s, %s)",
+            (actor, reason),
+            field="baseline",
+            before=state.baseline,
+            after=None,
+            shown=f"baseline: {_v(state.baseline)} → none",
+            fmt=fmt,
+        )
+
+
+def _set_active(
+    model, dataset, prompt, environment, version, reason, actor, fmt, active: bool
+) -> None:
+    reason, actor = _reason(reason), actor or default_actor()
+    with _connection() as conn:
+        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+        state = _version_of(conn, config, version)
+        was = version not in state.inactive
+        word = {True: "active", False: "inactive"}
+        _changed(
+            conn,
+            config,
+            "SELECT set_snapshot_active(%s, %s, %s, %s, %s, %s, %s, %s)",
+            (version, active, actor, reason),
+            field="active",
+            before=was,
+            after=active,
+            shown=f"v{version}: {word[was]} → {word[active]}",
+            fmt=fmt,
+        )
+
+
+@click.command("deactivate")
+@configuration_options
+@click.option("--version", "version", type=int, required=True, help="The version to hide.")
+@reason_option
+@by_option
+@format_option(choices=WRITE_FORMATS)
+def deactivate(model, dataset, prompt, environment, version, reason, actor, fmt) -> None:
+    """Soft-delete a version: kept, but no longer checked out or made a baseline."""
+    _set_active(model, dataset, prompt, environment, version, reason, actor, fmt, False)
+
+
+@click.command("activate")
+@configuration_options
+@click.option("--version", "version", type=int, required=True, help="The version to restore.")
+@reason_option
+@by_option
+@format_option(choices=WRITE_FORMATS)
+def activate(model, dataset, prompt, environment, version, reason, actor, fmt) -> None:
+    """Undo a deactivate: the version may be checked out again."""
+    _set_active(model, dataset, prompt, environment, version, reason, actor, fmt, True)
