@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import psycopg
 
@@ -16,6 +17,12 @@ from benchmon_pipeline_tests.db.logins import login_url
 MODEL = "medgemma-v1.2"
 CONFIG = (MODEL, "benchmark-set-v3", "analysis-v4", "production")
 SHAS = {n: f"{n}" * 40 for n in "1234"}  # commits of v1 … v4
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+
+
+def documented() -> str:
+    """docs/cli.md's "Versions" section: what it shows must be what the commands print."""
+    return DOCS.read_text().split("## Versions", 1)[1].split("\n## ", 1)[0]
 
 
 def benchmon(*args, url, cwd):
@@ -149,6 +156,9 @@ def test_the_design_timeline_with_cli_verbs(db_url, tmp_path):
         ["precision", "0.92", "0.87", "-0.05", "-5.43", "higher", "worse"],
         ["recall", "0.9", "0.83", "-0.07", "-7.78", "higher", "worse"],
     ]
+
+    for printed in (run["baseline"].stdout, run["compare"].stdout, run["checkout"].stdout):
+        assert printed in documented(), printed
 
     history = ok(benchmon("history", "--model", MODEL, url=db_url, cwd=tmp_path)).splitlines()
     assert history[0] == "medgemma-v1.2 / benchmark-set-v3 / analysis-v4 / production"
@@ -350,7 +360,7 @@ def test_json_shapes_and_soft_delete(db_url, tmp_path):
 def test_errors_name_the_candidates_and_their_exit_codes(db_url, tmp_path):
     push(tmp_path, db_url, "prod", 0.89, 0.90, 0.88, 400)
     unknown = benchmon("history", "--model", "medgema-v1.2", url=db_url, cwd=tmp_path)
-    one_error(
+    typo = one_error(
         unknown,
         exits.INVALID_INPUT,
         "--model 'medgema-v1.2' matches no stored configuration; did you mean 'medgemma-v1.2'?",
@@ -360,13 +370,14 @@ def test_errors_name_the_candidates_and_their_exit_codes(db_url, tmp_path):
     ambiguous = benchmon(
         "checkout", "--model", MODEL, "--version", "1", "--reason", "x", url=db_url, cwd=tmp_path
     )
-    one_error(
+    several = one_error(
         ambiguous,
         exits.INVALID_INPUT,
         "--model 'medgemma-v1.2' matches 2 configurations; name one with "
         "--environment ('production' | 'staging'): ",
         "analysis-v4 / production; medgemma-v1.2 / benchmark-set-v3 / analysis-v4 / staging",
     )
+    assert f"\n{typo}\n{several}\n" in documented()
 
     no_version = benchmon(
         "compare",
