@@ -1,0 +1,631 @@
+"""`BenchmarkDataAccess`: the warehouse as pandas DataFrames, for notebooks, dashboards and
+the CLI (docs/api.md).
+
+Read-only by construction: the session is `default_transaction_read_only`, so a login
+granted only `benchmon_reader` can use every method, and a bug here cannot write. Each
+method reads the table made for its question — current versions from the snapshots, day
+buckets from the daily trend table — not the log, which is the slow way to ask them (see
+benchmarks/bench_access.py). Regressions are judged by the regression package's own rule,
+not a copy of it.
+
+Answers are kept for `cache_ttl` seconds (30 by default), keyed by method and arguments, so
+a dashboard redrawing four tabs asks the database once; `fresh=True` on any call reads
+again (and keeps the new answer), `cache_ttl=0` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from benchmon_pipeline.access import queries
+from benchmon_pipeline.access.frames import BOOL, FLOAT, INT, OBJECT, TEXT, TIME, frame
+from benchmon_pipeline.regressions.evaluation import RegressionSettings
+from benchmon_pipeline.regressions.reading import CONFIGURATION, Scope, baseline_pairs
+from benchmon_pipeline.regressions.thresholds import Threshold, compare_to_baseline
+
+DEFAULT_CACHE_TTL = 30.0
+# date_bin's origin: a Monday, so '7 days' buckets are ISO weeks
+BUCKET_ORIGIN = datetime(2001, 1, 1, tzinfo=UTC)
+
+PARTS = {name: TEXT for name in CONFIGURATION}
+
+
+class BenchmarkDataAccess:
+    """Read access to one benchmon database. Make one with `connect()`; close it with
+    `close()` or a `with` block."""
+
+    def __init__(self, conn: psycopg.Connection, cache_ttl: float = DEFAULT_CACHE_TTL):
+        self.conn = conn
+        self.cache_ttl = cache_ttl
+        self._cache: dict[Hashable, tuple[float, pd.DataFrame]] = {}
+
+    @classmethod
+    def connect(
+        cls, url: str | None = None, *, cache_ttl: float = DEFAULT_CACHE_TTL
+    ) -> BenchmarkDataAccess:
+        """Connect to `url`, or to the database the settings name (BENCHMON_DATABASE_URL,
+        else the embedded server under BENCHMON_HOME), checked to be reachable and current."""
+        if url is None:
+            from benchmon_pipeline.db.server import prepare
+            from benchmon_pipeline.settings import get_settings
+
+            url = prepare(get_settings()).results_url
+        else:
+            from benchmon_pipeline.db.urls import libpq_url
+
+            url = libpq_url(url)
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        conn.prepare_threshold = None  # plan every query with its values (queries.py)
+        conn.execute("SET default_transaction_read_only = on")
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute("SET application_name = 'benchmon data access'")
+        return cls(conn, cache_ttl)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> BenchmarkDataAccess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    # The current state ---------------------------------------------------------------------
+
+    def get_latest_snapshots(
+        self,
+        environment: str | None = None,
+        model_version: str | None = None,
+        dataset_version: str | None = None,
+        prompt_version: str | None = None,
+        *,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per configuration: its current version.
+
+        Columns: model_version, dataset_version, prompt_version, environment (str);
+        snapshot_version (int64); is_baseline (bool); baseline_version (float64: NaN when
+        the configuration has no baseline); run_count (int64); created_at (when the version
+        was made), first_seen_at, last_updated_at (datetime64[us, UTC]); transaction_id
+        (str: the log row shown); f1_score, precision, recall, latency_ms, baseline_f1
+        (float64, NaN when absent); metrics (object: every metric as a dict).
+        """
+        params = _scope(model_version, dataset_version, prompt_version, environment)
+        columns = {
+            **PARTS,
+            "snapshot_version": INT,
+            "is_baseline": BOOL,
+            "baseline_version": FLOAT,
+            "run_count": INT,
+            "created_at": TIME,
+            "first_seen_at": TIME,
+            "last_updated_at": TIME,
+            "transaction_id": TEXT,
+            "f1_score": FLOAT,
+            "precision": FLOAT,
+            "recall": FLOAT,
+            "latency_ms": FLOAT,
+            "baseline_f1": FLOAT,
+            "metrics": OBJECT,
+        }
+        return self._ask("latest", queries.LATEST_SNAPSHOTS, params, columns, fresh)
+
+    def get_transactions(
+        self,
+        model_version: str | None = None,
+        dataset_version: str | None = None,
+        prompt_version: str | None = None,
+        environment: str | None = None,
+        *,
+        branch: str | None = None,
+        commit: str | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+        limit: int | None = 1000,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per result in the log, newest first (`created_at`, then insertion order),
+        at most `limit` (None: all). `since` is inclusive, `until` exclusive; a date or a
+        time without a zone is UTC.
+
+        Columns: id (str); seq (int64); created_at, ingested_at (datetime64[us, UTC]);
+        model_version, dataset_version, prompt_version, environment, branch_name,
+        commit_sha, run_id, model_provider, triggered_by, source (str, NaN when unset);
+        duration_seconds (float64); tags (object: list of str); metrics (object: dict).
+        """
+        params = {
+            **_scope(model_version, dataset_version, prompt_version, environment),
+            "branch": branch,
+            "commit": commit,
+            "since": _utc(since),
+            "until": _utc(until),
+            "limit": limit,
+        }
+        columns = {
+            "id": TEXT,
+            "seq": INT,
+            "created_at": TIME,
+            "ingested_at": TIME,
+            **PARTS,
+            "branch_name": TEXT,
+            "commit_sha": TEXT,
+            "run_id": TEXT,
+            "model_provider": TEXT,
+            "duration_seconds": FLOAT,
+            "triggered_by": TEXT,
+            "source": TEXT,
+            "tags": OBJECT,
+            "metrics": OBJECT,
+        }
+        return self._ask("transactions", queries.TRANSACTIONS, params, columns, fresh)
+
+    # Over time -----------------------------------------------------------------------------
+
+    def get_time_series(
+        self,
+        model_version: str,
+        metric: str,
+        days_back: int = 30,
+        bucket: str | timedelta = "1 day",
+        *,
+        dataset_version: str | None = None,
+        prompt_version: str | None = None,
+        environment: str | None = None,
+        branch: str | None = None,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per configuration of `model_version` and time bucket holding results with
+        `metric`, over the last `days_back` days (buckets of whole days: since the start of
+        the UTC day `days_back - 1` days ago).
+
+        `bucket` is a PostgreSQL interval ('1 day', '7 days', '6 hours', …) or a timedelta;
+        buckets are aligned to 2001-01-01 00:00 UTC (a Monday: '7 days' are ISO weeks).
+        Whole-day buckets are read from the daily trend table (refreshed by the trends
+        job; days it has not refreshed yet are missing or older), shorter ones from the log.
+        `branch` None combines every branch; '' means results that named none.
+
+        Columns: bucket_start (datetime64[us, UTC]); model_version, dataset_version,
+        prompt_version, environment, metric (str); sample_count (int64: results in the
+        bucket); mean, min, max (float64).
+        """
+        interval = _interval(bucket)
+        now = datetime.now(UTC)
+        params = {
+            **_scope(model_version, dataset_version, prompt_version, environment),
+            "metric": metric,
+            "branch": branch,
+            "bucket": interval,
+        }
+        if interval % timedelta(days=1) == timedelta(0):
+            query = queries.TIME_SERIES_DAYS
+            params |= {
+                "origin": BUCKET_ORIGIN.replace(tzinfo=None),
+                "first_day": now.date() - timedelta(days=days_back - 1),
+            }
+        else:
+            query = queries.TIME_SERIES_LOG
+            params |= {"origin": BUCKET_ORIGIN, "since": now - timedelta(days=days_back)}
+        columns = {
+            "bucket_start": TIME,
+            **PARTS,
+            "metric": TEXT,
+            "sample_count": INT,
+            "mean": FLOAT,
+            "min": FLOAT,
+            "max": FLOAT,
+        }
+        key_params = {k: v for k, v in params.items() if k not in ("since", "first_day")}
+        return self._ask(
+            ("series", days_back, now.date()), query, params, columns, fresh, key_params
+        )
+
+    def get_performance_trends(
+        self,
+        model_version: str | None = None,
+        days_back: int = 30,
+        *,
+        environment: str | None = None,
+        branch: str | None = None,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per UTC day, model, environment and branch (the design's
+        v_performance_trends, read from the daily trend tables), over the last `days_back`
+        days including today.
+
+        Columns: day (datetime64[us, UTC], midnight); model_version, environment (str);
+        branch_name (str, NaN for results that named none); run_count (int64); avg_f1,
+        avg_precision, avg_recall, avg_accuracy, avg_latency_ms, avg_duration_seconds
+        (float64, NaN when no result had the metric).
+        """
+        params = {
+            "model_version": model_version,
+            "environment": environment,
+            "branch": branch,
+            "first_day": datetime.now(UTC).date() - timedelta(days=days_back - 1),
+        }
+        columns = {
+            "day": TIME,
+            "model_version": TEXT,
+            "environment": TEXT,
+            "branch_name": TEXT,
+            "run_count": INT,
+            "avg_f1": FLOAT,
+            "avg_precision": FLOAT,
+            "avg_recall": FLOAT,
+            "avg_accuracy": FLOAT,
+            "avg_latency_ms": FLOAT,
+            "avg_duration_seconds": FLOAT,
+        }
+        return self._ask("trends", queries.PERFORMANCE_TRENDS, params, columns, fresh)
+
+    # Comparing ------------------------------------------------------------------------------
+
+    def compare_models(
+        self,
+        models: Sequence[str],
+        metrics: Sequence[str] | None = None,
+        *,
+        dataset_version: str | None = None,
+        prompt_version: str | None = None,
+        environment: str | None = None,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per model, configuration and metric: the metric's value in the current
+        version, ranked among the given models that ran the same dataset, prompt and
+        environment (rank 1 = best by the metric's direction; ties share a rank).
+        `metrics` None: every metric.
+
+        Columns: model_version, dataset_version, prompt_version, environment (str);
+        snapshot_version (int64); metric (str); value (float64); direction (str: 'higher'
+        or 'lower' is better); rank (int64). Pivot it for a table of models side by side:
+        `df.pivot_table(index="metric", columns="model_version", values="value")`.
+        """
+        if isinstance(models, str):
+            models = [models]
+        params = {
+            **_scope(None, dataset_version, prompt_version, environment),
+            "models": list(models),
+            "metrics": None if metrics is None else list(metrics),
+        }
+        columns = {
+            **PARTS,
+            "snapshot_version": INT,
+            "metric": TEXT,
+            "value": FLOAT,
+            "direction": TEXT,
+            "rank": INT,
+        }
+        return self._ask("models", queries.COMPARE_MODELS, params, columns, fresh)
+
+    def compare_versions(
+        self, configuration: Any, a: int, b: int, *, fresh: bool = False
+    ) -> pd.DataFrame:
+        """One row per metric of version `a` or `b` of one configuration.
+
+        `configuration`: (model_version, dataset_version, prompt_version, environment) as a
+        tuple, a dict, or any object with those attributes. A version that does not exist
+        raises `LookupError`.
+
+        Columns: metric (str); a, b, delta (b − a), percent (100 · delta / |a|, rounded to
+        2 places; NaN when a is 0 or either is missing) (float64); direction (str);
+        change (str: 'better', 'worse', 'same', or NaN when either value is missing).
+        """
+        params = {**_configuration(configuration), "a": a, "b": b}
+        columns = {
+            "metric": TEXT,
+            "a": FLOAT,
+            "b": FLOAT,
+            "delta": FLOAT,
+            "percent": FLOAT,
+            "direction": TEXT,
+        }
+        try:
+            data = self._ask("versions", queries.COMPARE_VERSIONS, params, columns, fresh)
+        except psycopg.errors.NoDataFound as error:
+            raise LookupError(error.diag.message_primary) from None
+        data["change"] = _change(data).astype(TEXT)
+        return data
+
+    def get_snapshot_history(
+        self, configuration: Any, n: int = 10, *, fresh: bool = False
+    ) -> pd.DataFrame:
+        """One row per snapshot version of one configuration, newest first, at most `n`.
+
+        Columns: snapshot_version (int64); created_at, first_seen_at, last_updated_at
+        (datetime64[us, UTC]); is_current, is_baseline, is_active (bool); run_count
+        (int64); commit_sha, branch_name (str: of the result the version shows);
+        f1_score (float64); transaction_id (str); metrics (object: dict).
+        """
+        params = {**_configuration(configuration), "n": n}
+        columns = {
+            "snapshot_version": INT,
+            "created_at": TIME,
+            "first_seen_at": TIME,
+            "last_updated_at": TIME,
+            "is_current": BOOL,
+            "is_baseline": BOOL,
+            "is_active": BOOL,
+            "run_count": INT,
+            "commit_sha": TEXT,
+            "branch_name": TEXT,
+            "f1_score": FLOAT,
+            "transaction_id": TEXT,
+            "metrics": OBJECT,
+        }
+        return self._ask("history", queries.SNAPSHOT_HISTORY, params, columns, fresh)
+
+    def detect_regressions(
+        self,
+        model_version: str | None = None,
+        threshold: float | Threshold | None = None,
+        *,
+        dataset_version: str | None = None,
+        prompt_version: str | None = None,
+        environment: str | None = None,
+        metrics: Iterable[str] | None = None,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per configuration (with a baseline) and metric: the current version
+        against the baseline, judged by the regression package's baseline rule
+        (regressions/thresholds.py: direction, confirmation over consecutive versions, a
+        drop equal to the threshold counts).
+
+        `threshold` None: each metric's stored thresholds (metric_thresholds(): overrides,
+        definitions, else the default relative one; a metric defined with none is left
+        out). A number: an absolute worsening in each metric's own units, for every metric
+        (the design's `detect_regression(model, 0.05)`: 0.05 F1 points). A `Threshold`:
+        absolute and/or relative, for every metric.
+
+        Columns: model_version, dataset_version, prompt_version, environment (str);
+        current_version, baseline_version (int64); metric, direction (str); current,
+        baseline, delta, percent (float64); threshold (str: as the rule describes it);
+        is_regression (bool); severity (str: 'WARN', 'ERROR', NaN when not a regression);
+        run_length (int64: consecutive versions breaching, the current one included);
+        reason (str).
+        """
+        if isinstance(threshold, int | float):
+            threshold = Threshold(absolute=float(threshold))
+        wanted = None if metrics is None else tuple(metrics)
+        key = (
+            "regressions",
+            model_version,
+            dataset_version,
+            prompt_version,
+            environment,
+            threshold,
+            wanted,
+        )
+
+        def judge() -> pd.DataFrame:
+            settings = RegressionSettings()
+            scope = Scope(model_version, dataset_version, prompt_version, environment)
+            pairs = baseline_pairs(self.conn, scope, previous=settings.confirm_results - 1)
+            rows = []
+            for row in pairs.itertuples(index=False):
+                if wanted is not None and row.metric not in wanted:
+                    continue
+                rule = threshold or _stored_threshold(row.abs_threshold, row.rel_threshold)
+                if rule is None:
+                    continue
+                previous = []
+                for value in row.previous_values or ():  # newest first; a gap ends the run
+                    if value is None:
+                        break
+                    previous.append(value)
+                verdict = compare_to_baseline(
+                    row.current_value,
+                    row.baseline_value,
+                    metric=row.metric,
+                    threshold=rule,
+                    direction=row.direction,
+                    previous=previous[::-1],
+                    confirm_results=settings.confirm_results,
+                )
+                rows.append(
+                    (
+                        *(getattr(row, name) for name in CONFIGURATION),
+                        row.current_version,
+                        row.baseline_version,
+                        row.metric,
+                        verdict.direction,
+                        row.current_value,
+                        row.baseline_value,
+                        verdict.delta,
+                        verdict.percent,
+                        rule.describe(),
+                        not verdict.passed,
+                        verdict.severity,
+                        verdict.run_length,
+                        verdict.reason,
+                    )
+                )
+            return frame(
+                rows,
+                {
+                    **PARTS,
+                    "current_version": INT,
+                    "baseline_version": INT,
+                    "metric": TEXT,
+                    "direction": TEXT,
+                    "current": FLOAT,
+                    "baseline": FLOAT,
+                    "delta": FLOAT,
+                    "percent": FLOAT,
+                    "threshold": TEXT,
+                    "is_regression": BOOL,
+                    "severity": TEXT,
+                    "run_length": INT,
+                    "reason": TEXT,
+                },
+            )
+
+        return self._cached(key, judge, fresh)
+
+    # Discovery ------------------------------------------------------------------------------
+
+    def models(self, *, fresh: bool = False) -> pd.DataFrame:
+        """One row per model with a stored configuration. Columns: model_version (str);
+        configurations (int64); last_version_at (datetime64[us, UTC]: its newest current
+        version)."""
+        return self._discover("model_version", fresh)
+
+    def datasets(self, *, fresh: bool = False) -> pd.DataFrame:
+        """One row per dataset version; columns as `models()` with dataset_version."""
+        return self._discover("dataset_version", fresh)
+
+    def prompts(self, *, fresh: bool = False) -> pd.DataFrame:
+        """One row per prompt version; columns as `models()` with prompt_version."""
+        return self._discover("prompt_version", fresh)
+
+    def environments(self, *, fresh: bool = False) -> pd.DataFrame:
+        """One row per environment; columns as `models()` with environment."""
+        return self._discover("environment", fresh)
+
+    def metrics(self, *, fresh: bool = False) -> pd.DataFrame:
+        """One row per metric in some configuration's current version.
+
+        Columns: metric (str); direction (str: 'higher' or 'lower' is better, by
+        metric_definitions else the name rule — a result or a per-configuration override
+        may still say otherwise for one configuration); unit (str); abs_threshold,
+        rel_threshold (float64: what the baseline rule uses, NaN = not judged that way);
+        configurations (int64); defined (bool: has a row in metric_definitions).
+        """
+        columns = {
+            "metric": TEXT,
+            "direction": TEXT,
+            "unit": TEXT,
+            "abs_threshold": FLOAT,
+            "rel_threshold": FLOAT,
+            "configurations": INT,
+            "defined": BOOL,
+        }
+        return self._ask("metrics", queries.METRICS, {}, columns, fresh)
+
+    def _discover(self, column: str, fresh: bool) -> pd.DataFrame:
+        columns = {column: TEXT, "configurations": INT, "last_version_at": TIME}
+        return self._ask(column, queries.DISCOVER.format(column=column), {}, columns, fresh)
+
+    # The cache ------------------------------------------------------------------------------
+
+    def _ask(
+        self,
+        name: Hashable,
+        query: str,
+        params: Mapping[str, Any],
+        columns: Mapping[str, str],
+        fresh: bool,
+        key_params: Mapping[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        key = (name, _hashable(key_params if key_params is not None else params))
+        return self._cached(key, lambda: frame(self.conn.execute(query, params), columns), fresh)
+
+    def _cached(
+        self, key: Hashable, compute: Callable[[], pd.DataFrame], fresh: bool
+    ) -> pd.DataFrame:
+        now = time.monotonic()
+        kept = self._cache.get(key)
+        if kept is not None and not fresh and now - kept[0] < self.cache_ttl:
+            return kept[1].copy()
+        data = compute()
+        if self.cache_ttl > 0:
+            self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self.cache_ttl}
+            self._cache[key] = (now, data.copy())
+        return data
+
+
+def _scope(
+    model_version: str | None,
+    dataset_version: str | None,
+    prompt_version: str | None,
+    environment: str | None,
+) -> dict[str, str | None]:
+    return dict(
+        zip(
+            CONFIGURATION,
+            (model_version, dataset_version, prompt_version, environment),
+            strict=True,
+        )
+    )
+
+
+def _configuration(configuration: Any) -> dict[str, str]:
+    """The four parts of a configuration given as a tuple, a dict or an object."""
+    if isinstance(configuration, Mapping):
+        values = [configuration.get(name) for name in CONFIGURATION]
+    elif all(hasattr(configuration, name) for name in CONFIGURATION):
+        values = [getattr(configuration, name) for name in CONFIGURATION]
+    else:
+        values = list(configuration)
+    if len(values) != 4 or not all(isinstance(v, str) for v in values):
+        raise ValueError(
+            "a configuration is (model_version, dataset_version, prompt_version, environment),"
+            f" four strings; got {configuration!r}"
+        )
+    return dict(zip(CONFIGURATION, values, strict=True))
+
+
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(second|minute|hour|day|week)s?\s*$", re.IGNORECASE)
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400, "week": 604_800}
+
+
+def _interval(bucket: str | timedelta) -> timedelta:
+    """'1 day', '6 hours', '2 weeks' or a timedelta → a positive timedelta."""
+    if isinstance(bucket, timedelta):
+        interval = bucket
+    else:
+        found = _INTERVAL.match(bucket)
+        if not found:
+            raise ValueError(
+                f"bucket {bucket!r} is not '<number> second(s)|minute(s)|hour(s)|day(s)|week(s)'"
+            )
+        interval = timedelta(seconds=float(found[1]) * _UNITS[found[2].lower()])
+    if interval <= timedelta(0):
+        raise ValueError(f"bucket must be positive, not {bucket!r}")
+    return interval
+
+
+def _utc(moment: datetime | date | str | None) -> datetime | None:
+    """A time to filter on: a date is its UTC midnight, a time without a zone is UTC."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, datetime.min.time())
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _stored_threshold(absolute: Any, relative: Any) -> Threshold | None:
+    if absolute is None and relative is None:
+        return None  # metric_definitions says: not judged against a baseline
+    return Threshold(
+        absolute=None if absolute is None else float(absolute),
+        relative=None if relative is None else float(relative),
+    )
+
+
+def _change(data: pd.DataFrame) -> pd.Series:
+    worse = data["delta"].where(data["direction"] == "lower", -data["delta"])
+    change = pd.Series("same", index=data.index, dtype=object)
+    change[worse > 0] = "worse"
+    change[worse < 0] = "better"
+    change[data["delta"].isna()] = None
+    return change
+
+
+def _hashable(value: Any) -> Hashable:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set):
+        return tuple(_hashable(v) for v in value)
+    return value

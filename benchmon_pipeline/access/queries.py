@@ -1,0 +1,172 @@
+"""The SQL the data-access API asks, one constant per question (parameters by name).
+
+Filters are written `(%(x)s::text IS NULL OR col = %(x)s)`: psycopg sends each query
+unprepared (`prepare_threshold=None` in api.py), so PostgreSQL plans it with the values
+known, folds the filters that are not given away, and reaches the indexes through the
+ones that are.
+"""
+
+from __future__ import annotations
+
+
+def in_scope(alias: str) -> str:
+    return (
+        f"(%(model_version)s::text IS NULL OR {alias}.model_version = %(model_version)s)"
+        f" AND (%(dataset_version)s::text IS NULL"
+        f" OR {alias}.dataset_version = %(dataset_version)s)"
+        f" AND (%(prompt_version)s::text IS NULL OR {alias}.prompt_version = %(prompt_version)s)"
+        f" AND (%(environment)s::text IS NULL OR {alias}.environment = %(environment)s)"
+    )
+
+
+LATEST_SNAPSHOTS = f"""
+SELECT v.model_version, v.dataset_version, v.prompt_version, v.environment,
+       v.snapshot_version, v.is_baseline, v.baseline_version, v.run_count, v.created_at,
+       v.first_seen_at, v.last_updated_at, v.transaction_id::text, v.f1_score, v."precision",
+       v.recall, v.latency_ms, v.baseline_f1, v.metrics
+  FROM v_latest_benchmarks v
+ WHERE {in_scope("v")}
+ ORDER BY 1, 2, 3, 4
+"""
+
+TRANSACTIONS = f"""
+SELECT t.id::text, t.seq, t.created_at, t.ingested_at, t.model_version, t.dataset_version,
+       t.prompt_version, t.environment, t.branch_name, t.commit_sha, t.run_id,
+       t.model_provider, t.duration_seconds, t.triggered_by, t.source, t.tags, t.metrics
+  FROM benchmark_transactions t
+ WHERE {in_scope("t")}
+   AND (%(branch)s::text IS NULL OR t.branch_name = %(branch)s)
+   AND (%(commit)s::text IS NULL OR t.commit_sha = %(commit)s)
+   AND t.created_at >= coalesce(%(since)s::timestamptz, '-infinity')
+   AND t.created_at < coalesce(%(until)s::timestamptz, 'infinity')
+ ORDER BY t.created_at DESC, t.seq DESC
+ LIMIT %(limit)s
+"""
+
+# Whole-day buckets from the daily trend table: its rows are already per day, configuration,
+# branch and metric, so a month of one model is a few hundred rows read by (model, day).
+TIME_SERIES_DAYS = f"""
+SELECT date_bin(%(bucket)s::interval, t.day::timestamp, %(origin)s::timestamp)
+           AT TIME ZONE 'UTC' AS bucket_start,
+       t.model_version, t.dataset_version, t.prompt_version, t.environment, t.metric,
+       sum(t.sample_count)::bigint AS sample_count,
+       sum(t.mean * t.sample_count) / sum(t.sample_count) AS mean,
+       min(t.min) AS min, max(t.max) AS max
+  FROM daily_performance_trends t
+ WHERE t.model_version = %(model_version)s AND t.metric = %(metric)s
+   AND t.day >= %(first_day)s::date
+   AND {in_scope("t")}
+   AND (%(branch)s::text IS NULL OR t.branch_name = %(branch)s)
+ GROUP BY 1, 2, 3, 4, 5, 6
+ ORDER BY 3, 4, 5, 1
+"""
+
+# Buckets shorter than a day (or not whole days): the log itself, through
+# (model_version, created_at).
+TIME_SERIES_LOG = f"""
+SELECT date_bin(%(bucket)s::interval, t.created_at, %(origin)s::timestamptz) AS bucket_start,
+       t.model_version, t.dataset_version, t.prompt_version, t.environment,
+       %(metric)s::text AS metric, count(*) AS sample_count,
+       avg((t.metrics ->> %(metric)s)::float8) AS mean,
+       min((t.metrics ->> %(metric)s)::float8) AS min,
+       max((t.metrics ->> %(metric)s)::float8) AS max
+  FROM benchmark_transactions t
+ WHERE t.model_version = %(model_version)s
+   AND t.created_at >= %(since)s::timestamptz
+   AND t.metrics ? %(metric)s
+   AND {in_scope("t")}
+   AND (%(branch)s::text IS NULL OR coalesce(t.branch_name, '') = %(branch)s)
+ GROUP BY 1, 2, 3, 4, 5
+ ORDER BY 3, 4, 5, 1
+"""
+
+# The current version of every configuration of the models, one row per metric, ranked
+# among the models that ran the same dataset, prompt and environment (1 = best by the
+# metric's direction).
+COMPARE_MODELS = f"""
+WITH values AS (
+    SELECT s.model_version, s.dataset_version, s.prompt_version, s.environment,
+           s.snapshot_version, m.key AS metric, m.value::float8 AS value,
+           metric_direction(m.key, t.metric_directions ->> m.key, s.model_version,
+                            s.dataset_version, s.prompt_version, s.environment) AS direction
+      FROM benchmark_snapshots s
+      JOIN benchmark_transactions t ON t.id = s.transaction_id
+     CROSS JOIN jsonb_each(s.metrics) AS m
+     WHERE s.is_current AND s.model_version = ANY (%(models)s::text[])
+       AND (%(metrics)s::text[] IS NULL OR m.key = ANY (%(metrics)s::text[]))
+       AND {in_scope("s")}
+)
+SELECT v.*, rank() OVER (
+           PARTITION BY v.dataset_version, v.prompt_version, v.environment, v.metric
+           ORDER BY CASE WHEN v.direction = 'lower' THEN v.value ELSE -v.value END) AS rank
+  FROM values v
+ ORDER BY v.dataset_version, v.prompt_version, v.environment, v.metric, rank, v.model_version
+"""
+
+# compare_snapshots() (sql/0005) does the arithmetic; the direction is the one stated by
+# version b's result (else a's), per-configuration override, definition or name rule.
+COMPARE_VERSIONS = """
+SELECT c.metric, c.value_a, c.value_b, c.delta, c.percent_change,
+       metric_direction(c.metric,
+                        coalesce(tb.metric_directions ->> c.metric,
+                                 ta.metric_directions ->> c.metric),
+                        %(model_version)s, %(dataset_version)s, %(prompt_version)s,
+                        %(environment)s) AS direction
+  FROM compare_snapshots(%(model_version)s, %(dataset_version)s, %(prompt_version)s,
+                         %(environment)s, %(a)s, %(b)s) c
+  LEFT JOIN benchmark_snapshots sa
+    ON (sa.model_version, sa.dataset_version, sa.prompt_version, sa.environment,
+        sa.snapshot_version)
+     = (%(model_version)s, %(dataset_version)s, %(prompt_version)s, %(environment)s, %(a)s)
+  LEFT JOIN benchmark_transactions ta ON ta.id = sa.transaction_id
+  LEFT JOIN benchmark_snapshots sb
+    ON (sb.model_version, sb.dataset_version, sb.prompt_version, sb.environment,
+        sb.snapshot_version)
+     = (%(model_version)s, %(dataset_version)s, %(prompt_version)s, %(environment)s, %(b)s)
+  LEFT JOIN benchmark_transactions tb ON tb.id = sb.transaction_id
+ ORDER BY c.metric
+"""
+
+SNAPSHOT_HISTORY = """
+SELECT h.snapshot_version, h.created_at, h.first_seen_at, h.last_updated_at, h.is_current,
+       h.is_baseline, h.is_active, h.run_count, t.commit_sha, t.branch_name,
+       (h.metrics ->> 'f1_score')::float8, h.transaction_id::text, h.metrics
+  FROM get_snapshot_history(%(model_version)s, %(dataset_version)s, %(prompt_version)s,
+                            %(environment)s, %(n)s) h
+  JOIN benchmark_transactions t ON t.id = h.transaction_id
+ ORDER BY h.snapshot_version DESC
+"""
+
+PERFORMANCE_TRENDS = """
+SELECT v.day, v.model_version, v.environment, v.branch_name, v.run_count, v.avg_f1,
+       v.avg_precision, v.avg_recall, v.avg_accuracy, v.avg_latency_ms,
+       v.avg_duration_seconds
+  FROM v_performance_trends v
+ WHERE v.day >= %(first_day)s::date
+   AND (%(model_version)s::text IS NULL OR v.model_version = %(model_version)s)
+   AND (%(environment)s::text IS NULL OR v.environment = %(environment)s)
+   AND (%(branch)s::text IS NULL OR v.branch_name = %(branch)s)
+ ORDER BY v.model_version, v.environment, v.branch_name NULLS FIRST, v.day
+"""
+
+# Discovery: one row per stored value of a configuration part, from the current versions
+# (exactly one per configuration).
+DISCOVER = """
+SELECT s.{column}, count(*) AS configurations, max(s.created_at) AS last_version_at
+  FROM benchmark_snapshots s
+ WHERE s.is_current
+ GROUP BY 1
+ ORDER BY 1
+"""
+
+METRICS = """
+SELECT m.key AS metric, metric_direction(m.key) AS direction, d.unit, d.abs_threshold,
+       CASE WHEN d.name IS NULL THEN default_rel_threshold() ELSE d.rel_threshold END,
+       count(*) AS configurations, d.name IS NOT NULL AS defined
+  FROM benchmark_snapshots s
+ CROSS JOIN jsonb_object_keys(s.metrics) AS m(key)
+  LEFT JOIN metric_definitions d ON d.name = m.key
+ WHERE s.is_current
+ GROUP BY m.key, d.name, d.unit, d.abs_threshold, d.rel_threshold
+ ORDER BY 1
+"""
