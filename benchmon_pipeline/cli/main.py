@@ -82,6 +82,11 @@ COMMANDS = {
         "activate",
         "Undo a deactivate: the version may be checked out again.",
     ),
+    "export": (
+        "benchmon_pipeline.cli.export",
+        "export",
+        "Write the log, the snapshots or the daily trends to CSV or JSON lines, streamed.",
+    ),
 }
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 

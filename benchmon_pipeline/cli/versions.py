@@ -69,7 +69,7 @@ def _wanted(model, dataset, prompt, environment) -> Wanted:
 
 
 @contextmanager
-def _connection() -> Iterator[psycopg.Connection]:
+def connection() -> Iterator[psycopg.Connection]:
     with (
         running_databases(quiet=True) as databases,
         psycopg.connect(databases.results_url, connect_timeout=10) as conn,
@@ -94,7 +94,7 @@ def _as_cli_errors() -> Iterator[None]:
         ) from error
 
 
-def _resolved(conn, wanted: Wanted) -> Configuration:
+def resolved(conn, wanted: Wanted) -> Configuration:
     with _as_cli_errors():
         return resolve(conn, wanted)
 
@@ -129,7 +129,7 @@ def configs(model, dataset, prompt, environment, fmt) -> None:
     wanted = _wanted(model, dataset, prompt, environment)
     given = wanted.given()
     where = "".join(f" AND c.{column} = %({column})s" for column in given)
-    with _connection() as conn:
+    with connection() as conn:
         rows = (
             conn.cursor(row_factory=dict_row)
             .execute(
@@ -202,8 +202,8 @@ def _shown_metrics(rows: list[dict], chosen: tuple[str, ...]) -> list[str]:
 @format_option()
 def history(model, dataset, prompt, environment, limit, metrics, fmt) -> None:
     """Show the versions of one configuration, newest first, with their main metrics."""
-    with _connection() as conn:
-        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+    with connection() as conn:
+        config = resolved(conn, _wanted(model, dataset, prompt, environment))
         rows = (
             conn.cursor(row_factory=dict_row)
             .execute(
@@ -444,9 +444,9 @@ def compare(
         if values and len(values) != 2:
             raise click.UsageError(f"give {flag} exactly twice")
     wanted = _wanted(model, dataset, prompt, environment)
-    with _connection() as conn:
+    with connection() as conn:
         if version_a is not None:
-            config = _resolved(conn, wanted)
+            config = resolved(conn, wanted)
             sides = _version_sides(conn, config, version_a, version_b)
             pairs = VERSION_PAIRS
         elif commits:
@@ -598,8 +598,8 @@ def _version_of(conn, config: Configuration, version: int) -> State:
 def checkout(model, dataset, prompt, environment, version, reason, actor, fmt) -> None:
     """Make an earlier (or any) version current: a rollback, recorded with its reason."""
     reason, actor = _reason(reason), actor or default_actor()
-    with _connection() as conn:
-        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+    with connection() as conn:
+        config = resolved(conn, _wanted(model, dataset, prompt, environment))
         state = _version_of(conn, config, version)
         shown = (
             f"current: {_v(state.current)} → v{version}"
@@ -635,8 +635,8 @@ def baseline() -> None:
 def baseline_set(model, dataset, prompt, environment, version, reason, actor, fmt) -> None:
     """Make a version (default: the current one) the configuration's baseline."""
     reason, actor = _reason(reason), actor or default_actor()
-    with _connection() as conn:
-        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+    with connection() as conn:
+        config = resolved(conn, _wanted(model, dataset, prompt, environment))
         state = _state(conn, config) if version is None else _version_of(conn, config, version)
         version = state.current if version is None else version
         _changed(
@@ -660,8 +660,8 @@ def baseline_set(model, dataset, prompt, environment, version, reason, actor, fm
 def baseline_clear(model, dataset, prompt, environment, reason, actor, fmt) -> None:
     """Leave the configuration without a baseline."""
     reason, actor = _reason(reason), actor or default_actor()
-    with _connection() as conn:
-        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+    with connection() as conn:
+        config = resolved(conn, _wanted(model, dataset, prompt, environment))
         state = _state(conn, config)
         _changed(
             conn,
@@ -680,8 +680,8 @@ def _set_active(
     model, dataset, prompt, environment, version, reason, actor, fmt, active: bool
 ) -> None:
     reason, actor = _reason(reason), actor or default_actor()
-    with _connection() as conn:
-        config = _resolved(conn, _wanted(model, dataset, prompt, environment))
+    with connection() as conn:
+        config = resolved(conn, _wanted(model, dataset, prompt, environment))
         state = _version_of(conn, config, version)
         was = version not in state.inactive
         word = {True: "active", False: "inactive"}

@@ -1,0 +1,184 @@
+"""`benchmon export transactions|snapshots|trends`: rows for a spreadsheet, a notebook or
+another database, as CSV or JSON lines.
+
+Streamed: the database writes the rows with `COPY (SELECT …) TO STDOUT` and each chunk is
+written out as it arrives, so a million rows never sit in memory (benchmarks/ measures it
+beside a bare COPY). CSV is PostgreSQL's own; a JSON line is `row_to_json()` of the row
+(metrics as an object, times as ISO 8601 in UTC). Parquet would need pyarrow, which
+benchmon does not install.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+import psycopg
+from psycopg import sql
+
+from benchmon_pipeline.cli.output import format_option
+from benchmon_pipeline.cli.versions import connection
+
+EXPORT_FORMATS = ("csv", "jsonl")
+
+# what → (the SELECT, the column --since/--until compare)
+QUERIES = {
+    "transactions": (
+        """SELECT id, seq, created_at, ingested_at, model_version, dataset_version,
+                  prompt_version, environment, branch_name, commit_sha, model_provider,
+                  run_id, triggered_by, duration_seconds, tags, notes, source, content_sha256,
+                  metrics, metric_directions
+             FROM benchmark_transactions""",
+        "created_at",
+    ),
+    "snapshots": (
+        """SELECT id, model_version, dataset_version, prompt_version, environment,
+                  snapshot_version, created_at, first_seen_at, last_updated_at, is_current,
+                  is_baseline, is_active, run_count, transaction_id, metrics
+             FROM benchmark_snapshots""",
+        "created_at",
+    ),
+    "trends": (
+        """SELECT day, model_version, dataset_version, prompt_version, environment,
+                  branch_name, metric, direction, sample_count, mean, min, max, stddev, p50,
+                  p95, refreshed_at
+             FROM daily_performance_trends""",
+        "day",
+    ),
+}
+ORDER = {
+    "transactions": "created_at, seq",
+    "snapshots": "model_version, dataset_version, prompt_version, environment, snapshot_version",
+    "trends": "day, model_version, dataset_version, prompt_version, environment, "
+    "branch_name, metric",
+}
+FILTERS = {
+    "model": "model_version",
+    "dataset": "dataset_version",
+    "prompt": "prompt_version",
+    "environment": "environment",
+    "branch": "branch_name",
+}
+
+
+def _query(what: str, filters: dict, since, until) -> tuple[sql.Composed, dict]:
+    select, time_column = QUERIES[what]
+    where, params = [], {}
+    for flag, column in FILTERS.items():
+        if filters.get(flag) is not None:
+            where.append(sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(flag)))
+            params[flag] = filters[flag]
+    if since is not None:
+        where.append(sql.SQL("{} >= %(since)s").format(sql.Identifier(time_column)))
+        params["since"] = since
+    if until is not None:
+        where.append(sql.SQL("{} < %(until)s").format(sql.Identifier(time_column)))
+        params["until"] = until
+    query = sql.SQL(select)
+    if where:
+        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+    return query + sql.SQL(" ORDER BY " + ORDER[what]), params
+
+
+def _unescaped(chunks):
+    """COPY's text format doubles every backslash; a JSON text holds no other character it
+    escapes (JSON escapes its own control characters). Undone chunk by chunk, holding back
+    a backslash whose pair is in the next chunk."""
+    carry = b""
+    for chunk in chunks:
+        data = carry + bytes(chunk)
+        trailing = len(data) - len(data.rstrip(b"\\"))
+        carry = b"\\" if trailing % 2 else b""
+        if carry:
+            data = data[:-1]
+        yield data.replace(b"\\\\", b"\\")
+    if carry:
+        yield carry
+
+
+def export_rows(
+    conn: psycopg.Connection, what: str, fmt: str, out, *, filters: dict, since=None, until=None
+) -> int:
+    """Write `what` to the binary stream `out`; returns how many rows."""
+    query, params = _query(what, filters, since, until)
+    if fmt == "csv":
+        copy_sql = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(query)
+    else:
+        copy_sql = sql.SQL("COPY (SELECT row_to_json(r) FROM ({}) AS r) TO STDOUT").format(query)
+    conn.execute("SET TimeZone = 'UTC'")
+    with conn.cursor() as cursor:
+        with cursor.copy(copy_sql, params) as copy:
+            chunks = iter(copy)
+            for data in _unescaped(chunks) if fmt == "jsonl" else chunks:
+                out.write(data)
+        return cursor.rowcount
+
+
+TIME = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
+
+
+def _export_command(what: str, help_text: str):
+    @click.command(what, help=help_text)
+    @click.option("--model", help="Only this model_version.")
+    @click.option("--dataset", help="Only this dataset_version.")
+    @click.option("--prompt", help="Only this prompt_version.")
+    @click.option("--environment", help="Only this environment.")
+    @click.option(
+        "--branch", help="Only this branch." if what != "snapshots" else "(not for snapshots)"
+    )
+    @click.option("--since", type=TIME, help="From this time (UTC), included.")
+    @click.option("--until", type=TIME, help="Up to this time (UTC), excluded.")
+    @click.option(
+        "--output", "-o", default="-", show_default=True, help="File to write, or - for stdout."
+    )
+    @format_option(default="csv", choices=EXPORT_FORMATS)
+    def command(model, dataset, prompt, environment, branch, since, until, output, fmt):
+        if branch is not None and what == "snapshots":
+            raise click.UsageError("snapshots have no branch (the tracked branch made them)")
+        filters = {
+            "model": model,
+            "dataset": dataset,
+            "prompt": prompt,
+            "environment": environment,
+            "branch": branch,
+        }
+        since, until = (_utc(t) for t in (since, until))
+        with connection() as conn:
+            if output == "-":
+                count = export_rows(
+                    conn,
+                    what,
+                    fmt,
+                    click.get_binary_stream("stdout"),
+                    filters=filters,
+                    since=since,
+                    until=until,
+                )
+            else:
+                with open(output, "wb") as out:
+                    count = export_rows(
+                        conn, what, fmt, out, filters=filters, since=since, until=until
+                    )
+        click.echo(f"exported {count} {what} rows", err=True)
+
+    return command
+
+
+def _utc(moment: datetime | None):
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC)
+
+
+@click.group("export")
+def export() -> None:
+    """Write the log, the snapshots or the daily trends to CSV or JSON lines, streamed."""
+
+
+export.add_command(_export_command("transactions", "Export the log: one row per stored result."))
+export.add_command(
+    _export_command("snapshots", "Export the snapshot versions of every configuration.")
+)
+export.add_command(
+    _export_command("trends", "Export the daily trend rows (per day, branch and metric).")
+)
