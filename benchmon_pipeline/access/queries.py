@@ -22,8 +22,9 @@ def in_scope(alias: str) -> str:
 LATEST_SNAPSHOTS = f"""
 SELECT v.model_version, v.dataset_version, v.prompt_version, v.environment,
        v.snapshot_version, v.is_baseline, v.baseline_version, v.run_count, v.created_at,
-       v.first_seen_at, v.last_updated_at, v.transaction_id::text, v.f1_score, v."precision",
-       v.recall, v.latency_ms, v.baseline_f1, v.metrics
+       v.first_seen_at, v.last_updated_at, v.transaction_id::text, v.f1_score::float8,
+       v."precision"::float8, v.recall::float8, v.latency_ms::float8, v.baseline_f1::float8,
+       v.metrics
   FROM v_latest_benchmarks v
  WHERE {in_scope("v")}
  ORDER BY 1, 2, 3, 4
@@ -32,7 +33,7 @@ SELECT v.model_version, v.dataset_version, v.prompt_version, v.environment,
 TRANSACTIONS = f"""
 SELECT t.id::text, t.seq, t.created_at, t.ingested_at, t.model_version, t.dataset_version,
        t.prompt_version, t.environment, t.branch_name, t.commit_sha, t.run_id,
-       t.model_provider, t.duration_seconds, t.triggered_by, t.source, t.tags, t.metrics
+       t.model_provider, t.duration_seconds::float8, t.triggered_by, t.source, t.tags, t.metrics
   FROM benchmark_transactions t
  WHERE {in_scope("t")}
    AND (%(branch)s::text IS NULL OR t.branch_name = %(branch)s)
@@ -80,33 +81,63 @@ SELECT date_bin(%(bucket)s::interval, t.created_at, %(origin)s::timestamptz) AS 
  ORDER BY 3, 4, 5, 1
 """
 
+
+# metric_direction() (sql/0022) costs tens of microseconds a call (its name rule splits the
+# name with regular expressions), a millisecond per 30 metric values. Its answer depends on
+# the configuration only through a direction the result states or a per-configuration
+# override; every other value takes the metric's own direction, asked once per name.
+def directions(values: str, stated: str) -> str:
+    """`direction` per row of `values` (columns metric plus the configuration's four parts):
+    metric_direction()'s answer, computed once per metric name where no stated direction
+    (`stated`: an expression of the row) or override can change it."""
+    return f"""
+by_name AS MATERIALIZED (
+    SELECT n.metric, metric_direction(n.metric) AS direction
+      FROM (SELECT DISTINCT v.metric FROM {values} v) n
+), directed AS MATERIALIZED (
+    SELECT v.*,
+           CASE WHEN {stated} IS NOT NULL OR EXISTS (
+                    SELECT 1 FROM metric_overrides o
+                     WHERE (o.model_version, o.dataset_version, o.prompt_version,
+                            o.environment, o.metric)
+                         = (v.model_version, v.dataset_version, v.prompt_version,
+                            v.environment, v.metric))
+                THEN metric_direction(v.metric, {stated}, v.model_version, v.dataset_version,
+                                      v.prompt_version, v.environment)
+                ELSE b.direction END AS direction
+      FROM {values} v JOIN by_name b ON b.metric = v.metric
+)"""
+
+
 # The current version of every configuration of the models, one row per metric, ranked
 # among the models that ran the same dataset, prompt and environment (1 = best by the
 # metric's direction).
 COMPARE_MODELS = f"""
-WITH values AS (
+WITH values AS MATERIALIZED (
     SELECT s.model_version, s.dataset_version, s.prompt_version, s.environment,
            s.snapshot_version, m.key AS metric, m.value::float8 AS value,
-           metric_direction(m.key, t.metric_directions ->> m.key, s.model_version,
-                            s.dataset_version, s.prompt_version, s.environment) AS direction
+           t.metric_directions ->> m.key AS stated
       FROM benchmark_snapshots s
       JOIN benchmark_transactions t ON t.id = s.transaction_id
      CROSS JOIN jsonb_each(s.metrics) AS m
      WHERE s.is_current AND s.model_version = ANY (%(models)s::text[])
        AND (%(metrics)s::text[] IS NULL OR m.key = ANY (%(metrics)s::text[]))
        AND {in_scope("s")}
-)
-SELECT v.*, rank() OVER (
-           PARTITION BY v.dataset_version, v.prompt_version, v.environment, v.metric
-           ORDER BY CASE WHEN v.direction = 'lower' THEN v.value ELSE -v.value END) AS rank
-  FROM values v
- ORDER BY v.dataset_version, v.prompt_version, v.environment, v.metric, rank, v.model_version
+), {directions("values", "v.stated")}
+SELECT d.model_version, d.dataset_version, d.prompt_version, d.environment,
+       d.snapshot_version, d.metric, d.value, d.direction,
+       rank() OVER (
+           PARTITION BY d.dataset_version, d.prompt_version, d.environment, d.metric
+           ORDER BY CASE WHEN d.direction = 'lower' THEN d.value ELSE -d.value END) AS rank
+  FROM directed d
+ ORDER BY d.dataset_version, d.prompt_version, d.environment, d.metric, rank, d.model_version
 """
 
 # compare_snapshots() (sql/0005) does the arithmetic; the direction is the one stated by
 # version b's result (else a's), per-configuration override, definition or name rule.
 COMPARE_VERSIONS = """
-SELECT c.metric, c.value_a, c.value_b, c.delta, c.percent_change,
+SELECT c.metric, c.value_a::float8, c.value_b::float8, c.delta::float8,
+       c.percent_change::float8,
        metric_direction(c.metric,
                         coalesce(tb.metric_directions ->> c.metric,
                                  ta.metric_directions ->> c.metric),
@@ -138,9 +169,9 @@ SELECT h.snapshot_version, h.created_at, h.first_seen_at, h.last_updated_at, h.i
 """
 
 PERFORMANCE_TRENDS = """
-SELECT v.day, v.model_version, v.environment, v.branch_name, v.run_count, v.avg_f1,
-       v.avg_precision, v.avg_recall, v.avg_accuracy, v.avg_latency_ms,
-       v.avg_duration_seconds
+SELECT v.day, v.model_version, v.environment, v.branch_name, v.run_count,
+       v.avg_f1::float8, v.avg_precision::float8, v.avg_recall::float8,
+       v.avg_accuracy::float8, v.avg_latency_ms::float8, v.avg_duration_seconds::float8
   FROM v_performance_trends v
  WHERE v.day >= %(first_day)s::date
    AND (%(model_version)s::text IS NULL OR v.model_version = %(model_version)s)

@@ -188,6 +188,47 @@ def test_compare_models_ranks_by_direction(api):
     }
 
 
+def test_compare_models_directions_as_metric_direction_says(api, db):
+    """Stated directions and per-configuration overrides win over the metric's own."""
+    upsert(db, LOCAL, {"f1_score": 0.9, "latency_ms": 380})
+    db.execute(
+        "INSERT INTO metric_overrides (model_version, dataset_version, prompt_version,"
+        " environment, metric, direction) VALUES (%s, %s, %s, %s, 'latency_ms', 'higher')",
+        OTHER,
+    )
+    db.execute(
+        "SELECT upsert_benchmark_result(%s, %s, %s, %s, '{\"f1_score\": 0.8, \"latency_ms\": 430}'::jsonb,"
+        ' metric_directions => \'{"f1_score": "lower"}\'::jsonb)',
+        CONFIG,
+    )
+    compared = api.compare_models(["medgemma-v1.2", "llama-3/8b"])
+    direction = {
+        (r.model_version, r.environment, r.metric): r.direction for r in compared.itertuples()
+    }
+    assert direction[("llama-3/8b", "production", "latency_ms")] == "higher"  # override
+    assert direction[("medgemma-v1.2", "production", "latency_ms")] == "lower"
+    assert direction[("medgemma-v1.2", "production", "f1_score")] == "lower"  # stated
+    assert direction[("llama-3/8b", "production", "f1_score")] == "higher"
+    assert direction[("medgemma-v1.2", "local", "latency_ms")] == "lower"  # the name rule
+    for row in compared.itertuples():
+        (expected,) = db.execute(
+            "SELECT metric_direction(%s, t.metric_directions ->> %s, s.model_version,"
+            " s.dataset_version, s.prompt_version, s.environment)"
+            " FROM benchmark_snapshots s JOIN benchmark_transactions t ON t.id = s.transaction_id"
+            " WHERE s.is_current AND (s.model_version, s.dataset_version, s.prompt_version,"
+            " s.environment) = (%s, %s, %s, %s)",
+            (
+                row.metric,
+                row.metric,
+                row.model_version,
+                row.dataset_version,
+                row.prompt_version,
+                row.environment,
+            ),
+        ).fetchone()
+        assert row.direction == expected
+
+
 def test_detect_regressions_reuses_the_baseline_rule(api):
     found = api.detect_regressions("medgemma-v1.2", threshold=0.05)
     assert dtypes(found)["is_regression"] == "bool"

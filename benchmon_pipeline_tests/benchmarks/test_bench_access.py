@@ -1,0 +1,27 @@
+"""benchmarks/bench_access.py --quick completes and prints every figure and its verdict."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_access.py"
+
+
+@pytest.mark.bench
+def test_bench_access_quick():
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for figure in ("get_latest_snapshots()", "30-day get_time_series()", "compare_models()"):
+        (line,) = [
+            line
+            for line in done.stdout.splitlines()
+            if line.startswith(figure) and "raw log" in line
+        ]
+        assert re.search(r"API [\d.]+ ms, raw log [\d.]+ ms, [\d.]+× faster", line), line
+        assert re.search(r"\[target < 50 ms and ≥ 10×: (target met|TARGET MISSED)\]", line), line
+    assert "from the cache" in done.stdout
