@@ -260,6 +260,19 @@ $$;
 COMMENT ON FUNCTION public.benchmark_content_sha256(model_version text, dataset_version text, prompt_version text, environment text, model_provider text, commit_sha text, branch_name text, run_id text, created_at timestamp with time zone, metrics jsonb, tags text[], notes text, duration_seconds numeric) IS 'The idempotency key of design.md §7, identical to Result.content_sha256() in Python.';
 
 --
+-- Name: benchmon_schema_versions(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.benchmon_schema_versions() RETURNS SETOF integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    SELECT version FROM public.schema_migrations ORDER BY version
+$$;
+
+ALTER FUNCTION public.benchmon_schema_versions() OWNER TO benchmon_owner;
+
+--
 -- Name: check_content_sha256(); Type: FUNCTION; Schema: public
 --
 
@@ -1536,6 +1549,95 @@ END $$;
 ALTER FUNCTION public.set_baseline(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) OWNER TO benchmon_owner;
 
 --
+-- Name: metric_definitions; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.metric_definitions (
+    name text NOT NULL,
+    direction text,
+    unit text,
+    abs_threshold numeric,
+    rel_threshold numeric,
+    description text,
+    CONSTRAINT metric_definitions_abs_threshold_check CHECK ((abs_threshold >= (0)::numeric)),
+    CONSTRAINT metric_definitions_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
+    CONSTRAINT metric_definitions_rel_threshold_check CHECK ((rel_threshold >= (0)::numeric))
+);
+
+--
+-- Name: set_metric_definition(text, text, numeric, numeric, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.set_metric_definition(metric text, direction text DEFAULT NULL::text, abs_threshold numeric DEFAULT NULL::numeric, rel_threshold numeric DEFAULT NULL::numeric, unit text DEFAULT NULL::text, description text DEFAULT NULL::text) RETURNS public.metric_definitions
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    INSERT INTO public.metric_definitions AS d
+        (name, direction, abs_threshold, rel_threshold, unit, description)
+    VALUES (set_metric_definition.metric, set_metric_definition.direction,
+            set_metric_definition.abs_threshold, set_metric_definition.rel_threshold,
+            set_metric_definition.unit, set_metric_definition.description)
+    ON CONFLICT (name) DO UPDATE
+       SET direction = coalesce(EXCLUDED.direction, d.direction),
+           abs_threshold = coalesce(EXCLUDED.abs_threshold, d.abs_threshold),
+           rel_threshold = coalesce(EXCLUDED.rel_threshold, d.rel_threshold),
+           unit = coalesce(EXCLUDED.unit, d.unit),
+           description = coalesce(EXCLUDED.description, d.description)
+    RETURNING d.*
+$$;
+
+ALTER FUNCTION public.set_metric_definition(metric text, direction text, abs_threshold numeric, rel_threshold numeric, unit text, description text) OWNER TO benchmon_owner;
+
+--
+-- Name: metric_overrides; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.metric_overrides (
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    metric text NOT NULL,
+    direction text,
+    abs_threshold numeric,
+    rel_threshold numeric,
+    CONSTRAINT metric_overrides_abs_threshold_check CHECK ((abs_threshold >= (0)::numeric)),
+    CONSTRAINT metric_overrides_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
+    CONSTRAINT metric_overrides_rel_threshold_check CHECK ((rel_threshold >= (0)::numeric))
+);
+
+--
+-- Name: set_metric_override(text, text, text, text, text, text, numeric, numeric); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.set_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text, direction text DEFAULT NULL::text, abs_threshold numeric DEFAULT NULL::numeric, rel_threshold numeric DEFAULT NULL::numeric) RETURNS public.metric_overrides
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    INSERT INTO public.metric_overrides AS o
+        (model_version, dataset_version, prompt_version, environment, metric, direction,
+         abs_threshold, rel_threshold)
+    SELECT set_metric_override.model_version, set_metric_override.dataset_version,
+           set_metric_override.prompt_version, set_metric_override.environment,
+           set_metric_override.metric, set_metric_override.direction,
+           coalesce(set_metric_override.abs_threshold, now_in_force.abs_threshold),
+           coalesce(set_metric_override.rel_threshold, now_in_force.rel_threshold)
+      FROM public.metric_thresholds(set_metric_override.metric,
+                                    set_metric_override.model_version,
+                                    set_metric_override.dataset_version,
+                                    set_metric_override.prompt_version,
+                                    set_metric_override.environment) AS now_in_force
+    ON CONFLICT (model_version, dataset_version, prompt_version, environment, metric)
+    DO UPDATE
+       SET direction = coalesce(set_metric_override.direction, o.direction),
+           abs_threshold = coalesce(set_metric_override.abs_threshold, o.abs_threshold),
+           rel_threshold = coalesce(set_metric_override.rel_threshold, o.rel_threshold)
+    RETURNING o.*
+$$;
+
+ALTER FUNCTION public.set_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text, direction text, abs_threshold numeric, rel_threshold numeric) OWNER TO benchmon_owner;
+
+--
 -- Name: set_snapshot_active(text, text, text, text, integer, boolean, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
 --
 
@@ -1560,6 +1662,31 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text, reason text) OWNER TO benchmon_owner;
+
+--
+-- Name: track_branch(text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.track_branch(model_version text, dataset_version text, prompt_version text, environment text, branch_name text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    before text;
+BEGIN
+    PERFORM public.lock_configuration(model_version, dataset_version, prompt_version,
+                                      environment);
+    before := public.tracked_branch(model_version, dataset_version, prompt_version,
+                                    environment);
+    INSERT INTO public.tracked_branches AS b
+        (model_version, dataset_version, prompt_version, environment, branch_name)
+    VALUES (model_version, dataset_version, prompt_version, environment, branch_name)
+    ON CONFLICT ON CONSTRAINT tracked_branches_pkey DO UPDATE SET branch_name = EXCLUDED.branch_name;
+    RETURN before;
+END $$;
+
+ALTER FUNCTION public.track_branch(model_version text, dataset_version text, prompt_version text, environment text, branch_name text) OWNER TO benchmon_owner;
 
 --
 -- Name: tracked_branch(text, text, text, text); Type: FUNCTION; Schema: public
@@ -1676,6 +1803,65 @@ CREATE FUNCTION public.transaction_row_digest(t public.benchmark_transactions) R
         t.prompt_version, t.environment, t.metrics, t.metric_directions,
         t.duration_seconds, t.tags, t.notes, t.run_id, t.triggered_by)::text, 'UTF8'))
 $$;
+
+--
+-- Name: unset_metric_definition(text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.unset_metric_definition(metric text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    WITH gone AS (DELETE FROM public.metric_definitions d
+                   WHERE d.name = unset_metric_definition.metric RETURNING 1)
+    SELECT EXISTS (SELECT FROM gone)
+$$;
+
+ALTER FUNCTION public.unset_metric_definition(metric text) OWNER TO benchmon_owner;
+
+--
+-- Name: unset_metric_override(text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.unset_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    WITH gone AS (
+        DELETE FROM public.metric_overrides o
+         WHERE (o.model_version, o.dataset_version, o.prompt_version, o.environment, o.metric)
+             = (unset_metric_override.model_version, unset_metric_override.dataset_version,
+                unset_metric_override.prompt_version, unset_metric_override.environment,
+                unset_metric_override.metric)
+        RETURNING 1)
+    SELECT EXISTS (SELECT FROM gone)
+$$;
+
+ALTER FUNCTION public.unset_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text) OWNER TO benchmon_owner;
+
+--
+-- Name: untrack_branch(text, text, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.untrack_branch(model_version text, dataset_version text, prompt_version text, environment text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_variable
+DECLARE
+    before text;
+BEGIN
+    PERFORM public.lock_configuration(model_version, dataset_version, prompt_version,
+                                      environment);
+    before := public.tracked_branch(model_version, dataset_version, prompt_version,
+                                    environment);
+    DELETE FROM public.tracked_branches b
+     WHERE (b.model_version, b.dataset_version, b.prompt_version, b.environment)
+         = (model_version, dataset_version, prompt_version, environment);
+    RETURN before;
+END $$;
+
+ALTER FUNCTION public.untrack_branch(model_version text, dataset_version text, prompt_version text, environment text) OWNER TO benchmon_owner;
 
 --
 -- Name: upsert_benchmark_result(text, text, text, text, jsonb, timestamp with time zone, text, text, text, numeric, text[], text, text, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: benchmon_owner
@@ -2027,40 +2213,6 @@ ALTER TABLE public.ingested_files ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
-);
-
---
--- Name: metric_definitions; Type: TABLE; Schema: public
---
-
-CREATE TABLE public.metric_definitions (
-    name text NOT NULL,
-    direction text,
-    unit text,
-    abs_threshold numeric,
-    rel_threshold numeric,
-    description text,
-    CONSTRAINT metric_definitions_abs_threshold_check CHECK ((abs_threshold >= (0)::numeric)),
-    CONSTRAINT metric_definitions_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
-    CONSTRAINT metric_definitions_rel_threshold_check CHECK ((rel_threshold >= (0)::numeric))
-);
-
---
--- Name: metric_overrides; Type: TABLE; Schema: public
---
-
-CREATE TABLE public.metric_overrides (
-    model_version text NOT NULL,
-    dataset_version text NOT NULL,
-    prompt_version text NOT NULL,
-    environment text NOT NULL,
-    metric text NOT NULL,
-    direction text,
-    abs_threshold numeric,
-    rel_threshold numeric,
-    CONSTRAINT metric_overrides_abs_threshold_check CHECK ((abs_threshold >= (0)::numeric)),
-    CONSTRAINT metric_overrides_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
-    CONSTRAINT metric_overrides_rel_threshold_check CHECK ((rel_threshold >= (0)::numeric))
 );
 
 --
@@ -3291,6 +3443,14 @@ REVOKE ALL ON FUNCTION public.accept_regression_alert(alert_id bigint, actor tex
 GRANT ALL ON FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reason text) TO benchmon_writer;
 
 --
+-- Name: FUNCTION benchmon_schema_versions(); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.benchmon_schema_versions() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.benchmon_schema_versions() TO benchmon_writer;
+GRANT ALL ON FUNCTION public.benchmon_schema_versions() TO benchmon_reader;
+
+--
 -- Name: FUNCTION checkout_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text); Type: ACL; Schema: public; Owner: benchmon_owner
 --
 
@@ -3528,11 +3688,48 @@ REVOKE ALL ON FUNCTION public.set_baseline(model_version text, dataset_version t
 GRANT ALL ON FUNCTION public.set_baseline(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) TO benchmon_writer;
 
 --
+-- Name: TABLE metric_definitions; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.metric_definitions TO benchmon_writer;
+GRANT SELECT ON TABLE public.metric_definitions TO benchmon_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.metric_definitions TO benchmon_owner;
+
+--
+-- Name: FUNCTION set_metric_definition(metric text, direction text, abs_threshold numeric, rel_threshold numeric, unit text, description text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.set_metric_definition(metric text, direction text, abs_threshold numeric, rel_threshold numeric, unit text, description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_metric_definition(metric text, direction text, abs_threshold numeric, rel_threshold numeric, unit text, description text) TO benchmon_writer;
+
+--
+-- Name: TABLE metric_overrides; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.metric_overrides TO benchmon_writer;
+GRANT SELECT ON TABLE public.metric_overrides TO benchmon_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.metric_overrides TO benchmon_owner;
+
+--
+-- Name: FUNCTION set_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text, direction text, abs_threshold numeric, rel_threshold numeric); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.set_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text, direction text, abs_threshold numeric, rel_threshold numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text, direction text, abs_threshold numeric, rel_threshold numeric) TO benchmon_writer;
+
+--
 -- Name: FUNCTION set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text, reason text); Type: ACL; Schema: public; Owner: benchmon_owner
 --
 
 REVOKE ALL ON FUNCTION public.set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text, reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_snapshot_active(model_version text, dataset_version text, prompt_version text, environment text, version integer, active boolean, actor text, reason text) TO benchmon_writer;
+
+--
+-- Name: FUNCTION track_branch(model_version text, dataset_version text, prompt_version text, environment text, branch_name text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.track_branch(model_version text, dataset_version text, prompt_version text, environment text, branch_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.track_branch(model_version text, dataset_version text, prompt_version text, environment text, branch_name text) TO benchmon_writer;
 
 --
 -- Name: TABLE benchmark_transactions; Type: ACL; Schema: public
@@ -3656,6 +3853,27 @@ GRANT INSERT(metric_directions) ON TABLE public.benchmark_transactions TO benchm
 
 GRANT INSERT(content_json) ON TABLE public.benchmark_transactions TO benchmon_writer;
 GRANT INSERT(content_json) ON TABLE public.benchmark_transactions TO benchmon_owner;
+
+--
+-- Name: FUNCTION unset_metric_definition(metric text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.unset_metric_definition(metric text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.unset_metric_definition(metric text) TO benchmon_writer;
+
+--
+-- Name: FUNCTION unset_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.unset_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.unset_metric_override(model_version text, dataset_version text, prompt_version text, environment text, metric text) TO benchmon_writer;
+
+--
+-- Name: FUNCTION untrack_branch(model_version text, dataset_version text, prompt_version text, environment text); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.untrack_branch(model_version text, dataset_version text, prompt_version text, environment text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.untrack_branch(model_version text, dataset_version text, prompt_version text, environment text) TO benchmon_writer;
 
 --
 -- Name: FUNCTION upsert_benchmark_result(model_version text, dataset_version text, prompt_version text, environment text, metrics jsonb, created_at timestamp with time zone, commit_sha text, branch_name text, model_provider text, duration_seconds numeric, tags text[], notes text, run_id text, triggered_by text, source text, metric_directions jsonb); Type: ACL; Schema: public; Owner: benchmon_owner
@@ -3799,22 +4017,6 @@ GRANT INSERT(transaction_ids) ON TABLE public.ingested_files TO benchmon_writer;
 GRANT INSERT(dagster_run_id) ON TABLE public.ingested_files TO benchmon_writer;
 
 --
--- Name: TABLE metric_definitions; Type: ACL; Schema: public
---
-
-GRANT SELECT ON TABLE public.metric_definitions TO benchmon_writer;
-GRANT SELECT ON TABLE public.metric_definitions TO benchmon_reader;
-GRANT SELECT ON TABLE public.metric_definitions TO benchmon_owner;
-
---
--- Name: TABLE metric_overrides; Type: ACL; Schema: public
---
-
-GRANT SELECT ON TABLE public.metric_overrides TO benchmon_writer;
-GRANT SELECT ON TABLE public.metric_overrides TO benchmon_reader;
-GRANT SELECT ON TABLE public.metric_overrides TO benchmon_owner;
-
---
 -- Name: TABLE regression_alert_events; Type: ACL; Schema: public
 --
 
@@ -3844,7 +4046,7 @@ GRANT SELECT,INSERT ON TABLE public.snapshot_events TO benchmon_owner;
 
 GRANT SELECT ON TABLE public.tracked_branches TO benchmon_writer;
 GRANT SELECT ON TABLE public.tracked_branches TO benchmon_reader;
-GRANT SELECT ON TABLE public.tracked_branches TO benchmon_owner;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.tracked_branches TO benchmon_owner;
 
 --
 -- Name: TABLE transaction_log_chain; Type: ACL; Schema: public

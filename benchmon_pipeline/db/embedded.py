@@ -11,8 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import time
 import warnings
 from pathlib import Path
+
+import psutil
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,7 @@ def start(pgdata: Path) -> str:
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     if not is_running(pgdata):
+        _wait_until_gone(pgdata)
         # pgserver caches one handle per data dir and would hand back the handle of a
         # server we stopped earlier in this process instead of starting it again.
         pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)
@@ -79,19 +83,40 @@ def binaries() -> Path:
 
 
 def is_running(pgdata: Path) -> bool:
-    """True if a server is running on `pgdata` (per its postmaster.pid)."""
-    pid_file = pgdata / "postmaster.pid"
-    try:
-        pid = int(pid_file.read_text().split("\n", 1)[0])
-    except (FileNotFoundError, ValueError):
+    """True if a server is running on `pgdata` (per its postmaster.pid). A killed server
+    that its parent has not reaped yet (a zombie) is not running."""
+    pid = _postmaster_pid(pgdata)
+    if pid is None:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True  # running as the pgserver user
-    return True
+
+
+def _postmaster_pid(pgdata: Path) -> int | None:
+    try:
+        return int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _wait_until_gone(pgdata: Path, seconds: float = 15.0) -> None:
+    """A server killed a moment ago may linger as a zombie, and PostgreSQL refuses to start
+    while the pid in postmaster.pid exists at all: wait (briefly) until it is reaped."""
+    pid = _postmaster_pid(pgdata)
+    if pid is None:
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return  # alive (not ours to wait for) or another process now
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.1)
 
 
 def exists(pgdata: Path) -> bool:

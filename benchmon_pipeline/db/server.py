@@ -91,26 +91,19 @@ def reachable(url: str) -> None:
 def check_schema(url: str) -> None:
     """Raise `SchemaBehind` unless every migration this benchmon has is applied to `url`.
 
-    Read-only: one SELECT on schema_migrations, which both benchmon roles may read
-    (sql/0025). A role that may not read it is either in neither benchmon role
-    (`NotPermitted`) or on a database from before 0025, which is behind anyway.
+    Read-only: one call of benchmon_schema_versions(), which both benchmon roles may make
+    (sql/0025); the owner, on a database from before it, reads schema_migrations. A role
+    that may do neither is in neither benchmon role (`NotPermitted`) or on a database from
+    before 0025, which is behind anyway.
     """
     known = migrations.discover()
     with psycopg.connect(url, connect_timeout=10, autocommit=True) as conn:
         try:
-            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-        except psycopg.errors.UndefinedTable:
-            applied = set()
+            applied = {row[0] for row in conn.execute("SELECT benchmon_schema_versions()")}
+        except psycopg.errors.UndefinedFunction:
+            applied = _versions_from_the_table(conn)
         except psycopg.errors.InsufficientPrivilege:
-            member = conn.execute(
-                "SELECT pg_has_role(current_user, 'benchmon_writer', 'USAGE')"
-                " OR pg_has_role(current_user, 'benchmon_reader', 'USAGE')"
-            ).fetchone()[0]
-            if not member:
-                raise NotPermitted(
-                    f"role {conn.info.user!r} is a member of neither benchmon_writer nor "
-                    "benchmon_reader: grant one of them (docs/setup.md)"
-                ) from None
+            _must_be_a_member(conn)
             applied = None
     name = database_name(url)
     if applied is not None and not applied:
@@ -121,6 +114,30 @@ def check_schema(url: str) -> None:
             f"database {name!r} is behind this benchmon ({len(missing)} of {len(known)} "
             f"migrations not applied, the first {missing[0].path.name}): run "
             "`benchmon db upgrade` as the database's owner"
+        )
+
+
+def _versions_from_the_table(conn: psycopg.Connection) -> set[int] | None:
+    """The versions in schema_migrations (a database from before 0025); None when this role
+    may not read it."""
+    try:
+        return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    except psycopg.errors.UndefinedTable:
+        return set()
+    except psycopg.errors.InsufficientPrivilege:
+        _must_be_a_member(conn)
+        return None
+
+
+def _must_be_a_member(conn: psycopg.Connection) -> None:
+    member = conn.execute(
+        "SELECT pg_has_role(current_user, 'benchmon_writer', 'USAGE')"
+        " OR pg_has_role(current_user, 'benchmon_reader', 'USAGE')"
+    ).fetchone()[0]
+    if not member:
+        raise NotPermitted(
+            f"role {conn.info.user!r} is a member of neither benchmon_writer nor "
+            "benchmon_reader: grant one of them (docs/setup.md)"
         )
 
 
