@@ -25,6 +25,7 @@ from benchmon_pipeline.defs.snapshots import benchmark_snapshots
 from benchmon_pipeline.defs.trends import (
     daily_performance_trends,
     refresh_recent_trends,
+    trend_fill_sensor,
     trend_late_data_sensor,
     trends_job,
 )
@@ -49,6 +50,7 @@ defs = dg.Definitions(
         s3_inbox_sensor,
         results_outside_runs_sensor,
         trend_late_data_sensor,
+        trend_fill_sensor,
         automation_sensor,
         orphaned_runs_sensor,
     ],

@@ -10,7 +10,7 @@ ingestion wait behind dozens of small refreshes).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
@@ -232,3 +232,45 @@ def trend_late_data_sensor(
         context.log.info(f"refreshing {plan.days} day(s) in one run")
     requests = [plan.request] if plan.request is not None else []
     return dg.SensorResult(run_requests=requests, cursor=plan.cursor)
+
+
+FILL_TAGS = {"benchmon/reason": "days never built"}
+
+
+def fill_request(
+    partition_keys: Iterable[str], materialized: set[str], today: date
+) -> dg.RunRequest | None:
+    """One run that builds every day before today that was never built (None: none is).
+
+    On a fresh install the partitions reach back to BENCHMON_TRENDS_START_DATE and every
+    day shows as Missing in the UI, which reads as broken; the days hold no results, so
+    building them is cheap and their (empty) trend is the truth. Today is the hourly
+    schedule's. The run key names the days, so a tick while the run is queued or running
+    requests nothing new."""
+    days = sorted(
+        date.fromisoformat(key)
+        for key in partition_keys
+        if key not in materialized and date.fromisoformat(key) < today
+    )
+    if not days:
+        return None
+    return refresh_request(days, run_key=f"fill-{days[0]}-{days[-1]}-{len(days)}", tags=FILL_TAGS)
+
+
+@dg.sensor(
+    job=trends_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Builds the trend days that were never built (a fresh install's days before its "
+        "first result), in one run, so no day before today shows as Missing."
+    ),
+)
+def trend_fill_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    now = datetime.now(UTC)
+    keys = daily_partitions.get_partition_keys(current_time=now)
+    materialized = context.instance.get_materialized_partitions(dg.AssetKey(TREND_ASSET))
+    request = fill_request(keys, set(materialized), now.date())
+    if request is not None:
+        context.log.info(f"building the trend days never built: {request.tags}")
+    return dg.SensorResult(run_requests=[request] if request else [])
