@@ -416,6 +416,11 @@ def test_errors_name_the_candidates_and_their_exit_codes(db_url, tmp_path):
     with login_url(db_url, "benchmon_reader") as url:
         listed = json.loads(ok(benchmon("configs", "--format", "json", url=url, cwd=tmp_path)))
         assert [c["environment"] for c in listed] == ["production", "staging"]
+        for reads in (["history"], ["compare", "--a", "1", "--b", "1"]):
+            done = benchmon(
+                *reads, "--model", MODEL, "--environment", "staging", url=url, cwd=tmp_path
+            )
+            assert done.returncode == 0, done.stderr
         write = benchmon(
             "baseline",
             "set",
