@@ -159,6 +159,9 @@ ARGUMENTS = {
     ("baseline", "clear"): ["--reason", "new era"],
     ("deactivate",): ["--version", "3", "--reason", "bad run"],
     ("activate",): ["--version", "3", "--reason", "fine"],
+    ("thresholds", "set"): ["--metric", "f1", "--rel", "0.02"],
+    ("thresholds", "unset"): ["--metric", "f1"],
+    ("branches", "track"): ["--branch", "release"],
 }
 
 

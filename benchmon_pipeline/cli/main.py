@@ -82,6 +82,16 @@ COMMANDS = {
         "activate",
         "Undo a deactivate: the version may be checked out again.",
     ),
+    "thresholds": (
+        "benchmon_pipeline.cli.thresholds",
+        "thresholds",
+        "Metric directions and thresholds: for every configuration, or overridden for one.",
+    ),
+    "branches": (
+        "benchmon_pipeline.cli.thresholds",
+        "branches",
+        "Which branch's results make a configuration's versions (default: main).",
+    ),
     "export": (
         "benchmon_pipeline.cli.export",
         "export",
