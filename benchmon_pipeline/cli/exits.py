@@ -14,7 +14,7 @@ import click
 
 OK = 0
 FAILED = 1  # the check found a problem: a regression at --fail-on, a broken chain, a
-#             --verify difference, an alert transition the lifecycle refuses
+#             --verify difference, an alert transition or snapshot change refused
 USAGE = 2  # click's own: an unknown option, a missing argument
 NOTHING_JUDGED = 3  # the gate's scope matched no configuration, or no series was judged
 INVALID_INPUT = 65  # EX_DATAERR: a result file, a flag or a variable holds a bad value
@@ -31,7 +31,7 @@ TABLE = {
         "failed",
         "the check found a problem: a regression at --fail-on (`regressions`), a broken "
         "hash chain (`db verify`), a difference (`push --verify`), a refused alert "
-        "transition",
+        "transition or snapshot change (`checkout` of a deactivated version)",
     ),
     USAGE: ("usage", "an unknown option, a missing or malformed argument"),
     NOTHING_JUDGED: (
@@ -39,7 +39,11 @@ TABLE = {
         "`regressions`: the filters matched no configuration (the message lists near "
         "matches) or no series had enough history; `--allow-empty` makes this a pass",
     ),
-    INVALID_INPUT: ("invalid input", "a result file, flag or variable holds a bad value"),
+    INVALID_INPUT: (
+        "invalid input",
+        "a result file, flag or variable holds a bad value; a configuration or version "
+        "that does not exist or is ambiguous (the message lists the candidates)",
+    ),
     UNAVAILABLE: (
         "unavailable",
         "the database cannot be reached (`trends backfill`: the Dagster UI of `benchmon dev`)",
