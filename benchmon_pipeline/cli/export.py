@@ -80,7 +80,7 @@ def _query(what: str, filters: dict, since, until) -> tuple[sql.Composed, dict]:
     return query + sql.SQL(" ORDER BY " + ORDER[what]), params
 
 
-def _unescaped(chunks):
+def undo_copy_escapes(chunks):
     """COPY's text format doubles every backslash; a JSON text holds no other character it
     escapes (JSON escapes its own control characters). Undone chunk by chunk, holding back
     a backslash whose pair is in the next chunk."""
@@ -109,7 +109,7 @@ def export_rows(
     with conn.cursor() as cursor:
         with cursor.copy(copy_sql, params) as copy:
             chunks = iter(copy)
-            for data in _unescaped(chunks) if fmt == "jsonl" else chunks:
+            for data in undo_copy_escapes(chunks) if fmt == "jsonl" else chunks:
                 out.write(data)
         return cursor.rowcount
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from benchmon_pipeline.cli.export import undo_copy_escapes
 from benchmon_pipeline_tests.cli.test_versions import MODEL, benchmon, ok, push
 
 
@@ -58,3 +59,12 @@ def test_the_log_and_the_snapshots_as_csv_and_json_lines(db_url, tmp_path):
     assert none.stderr.splitlines()[-1] == "exported 0 transactions rows"
     trends = run("export", "trends", "--until", "2000-01-02")
     assert ok(trends).startswith("day,model_version,")
+
+
+def test_json_lines_undo_copys_doubled_backslashes_wherever_a_chunk_ends():
+    json_text = b'{"a":"x\\\\y\\"z\\n","b":"\\\\"}\n'  # as row_to_json writes it
+    copied = json_text.replace(b"\\", b"\\\\")  # as COPY's text format sends it
+    for cut in range(len(copied) + 1):
+        chunks = [copied[:cut], copied[cut:]]
+        assert b"".join(undo_copy_escapes(chunks)) == json_text, cut
+    assert json.loads(json_text) == {"a": 'x\\y"z\n', "b": "\\"}
