@@ -113,12 +113,14 @@ CONFIG_COLUMNS = (
     "tracked_branch",
 )
 
-SAME = """(%(a)s.model_version, %(a)s.dataset_version, %(a)s.prompt_version, %(a)s.environment)
-        = (c.model_version, c.dataset_version, c.prompt_version, c.environment)"""
-
 
 def _same(alias: str) -> str:
-    return SAME.replace("%(a)s", alias)
+    """`alias` is the configuration of row `c`."""
+    return (
+        f"({alias}.model_version, {alias}.dataset_version, {alias}.prompt_version, "
+        f"{alias}.environment) = (c.model_version, c.dataset_version, c.prompt_version, "
+        "c.environment)"
+    )
 
 
 @click.command("configs")
