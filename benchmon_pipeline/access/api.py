@@ -26,7 +26,7 @@ import psycopg
 
 from benchmon_pipeline.access import queries
 from benchmon_pipeline.access.frames import BOOL, FLOAT, INT, OBJECT, TEXT, TIME, frame
-from benchmon_pipeline.regressions.evaluation import RegressionSettings
+from benchmon_pipeline.regressions.environment import regression_settings
 from benchmon_pipeline.regressions.reading import CONFIGURATION, Scope, baseline_pairs
 from benchmon_pipeline.regressions.thresholds import Threshold, compare_to_baseline
 
@@ -407,7 +407,7 @@ class BenchmarkDataAccess:
         )
 
         def judge() -> pd.DataFrame:
-            settings = RegressionSettings()
+            settings = regression_settings()  # BENCHMON_CONFIRM_RESULTS …, as the checks
             scope = Scope(model_version, dataset_version, prompt_version, environment)
             pairs = baseline_pairs(self.conn, scope, previous=settings.confirm_results - 1)
             rows = []

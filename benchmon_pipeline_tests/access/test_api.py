@@ -197,9 +197,8 @@ def test_compare_models_directions_as_metric_direction_says(api, db):
         OTHER,
     )
     db.execute(
-        "SELECT upsert_benchmark_result(%s, %s, %s, %s, '{\"f1_score\": 0.8, \"latency_ms\": 430}'::jsonb,"
-        ' metric_directions => \'{"f1_score": "lower"}\'::jsonb)',
-        CONFIG,
+        "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, metric_directions => %s::jsonb)",
+        (*CONFIG, json.dumps({"f1_score": 0.8, "latency_ms": 430}), '{"f1_score": "lower"}'),
     )
     compared = api.compare_models(["medgemma-v1.2", "llama-3/8b"])
     direction = {
@@ -251,6 +250,12 @@ def test_detect_regressions_reuses_the_baseline_rule(api):
     stored = api.detect_regressions("medgemma-v1.2")  # the default relative threshold
     assert len(stored) == 4
     assert api.detect_regressions("llama-3/8b").empty  # no baseline
+
+
+def test_detect_regressions_confirms_as_the_environment_says(api, monkeypatch):
+    monkeypatch.setenv("BENCHMON_CONFIRM_RESULTS", "1")
+    found = api.detect_regressions("medgemma-v1.2", 0.05, metrics=["f1_score"])
+    assert list(found.severity) == ["ERROR"]
 
 
 def test_time_series_day_buckets_from_the_trend_table(api, db):
