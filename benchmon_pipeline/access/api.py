@@ -190,8 +190,9 @@ class BenchmarkDataAccess:
 
         `bucket` is a PostgreSQL interval ('1 day', '7 days', '6 hours', …) or a timedelta;
         buckets are aligned to 2001-01-01 00:00 UTC (a Monday: '7 days' are ISO weeks).
-        Whole-day buckets are read from the daily trend table (refreshed by the trends
-        job; days it has not refreshed yet are missing or older), shorter ones from the log.
+        Whole-day buckets are read from the daily trend table, except the days with results
+        the trends job has not folded in yet (trend_dirty_days: today since the last
+        refresh, late data), which are read from the log; shorter buckets from the log.
         `branch` None combines every branch; '' means results that named none.
 
         Columns: bucket_start (datetime64[us, UTC]); model_version, dataset_version,

@@ -46,19 +46,41 @@ SELECT t.id::text, t.seq, t.created_at, t.ingested_at, t.model_version, t.datase
 
 # Whole-day buckets from the daily trend table: its rows are already per day, configuration,
 # branch and metric, so a month of one model is a few hundred rows read by (model, day).
+# Days with results the trends job has not folded in yet (a marker in trend_dirty_days:
+# today after the last refresh, late data) are computed from the log instead, whole.
 TIME_SERIES_DAYS = f"""
-SELECT date_bin(%(bucket)s::interval, t.day::timestamp, %(origin)s::timestamp)
+WITH dirty AS MATERIALIZED (
+    SELECT DISTINCT d.day FROM trend_dirty_days d WHERE d.day >= %(first_day)s::date
+), days AS (
+    SELECT t.day, t.model_version, t.dataset_version, t.prompt_version, t.environment,
+           t.sample_count::bigint AS n, t.mean, t.min, t.max
+      FROM daily_performance_trends t
+     WHERE t.model_version = %(model_version)s AND t.metric = %(metric)s
+       AND t.day >= %(first_day)s::date
+       AND t.day NOT IN (SELECT day FROM dirty)
+       AND {in_scope("t")}
+       AND (%(branch)s::text IS NULL OR t.branch_name = %(branch)s)
+    UNION ALL
+    SELECT (l.created_at AT TIME ZONE 'UTC')::date, l.model_version, l.dataset_version,
+           l.prompt_version, l.environment, count(*),
+           avg((l.metrics ->> %(metric)s)::float8), min((l.metrics ->> %(metric)s)::float8),
+           max((l.metrics ->> %(metric)s)::float8)
+      FROM benchmark_transactions l
+     WHERE l.model_version = %(model_version)s
+       AND l.created_at >= (SELECT min(day) FROM dirty)::timestamp AT TIME ZONE 'UTC'
+       AND (l.created_at AT TIME ZONE 'UTC')::date IN (SELECT day FROM dirty)
+       AND l.metrics ? %(metric)s
+       AND {in_scope("l")}
+       AND (%(branch)s::text IS NULL OR coalesce(l.branch_name, '') = %(branch)s)
+     GROUP BY 1, 2, 3, 4, 5
+)
+SELECT date_bin(%(bucket)s::interval, d.day::timestamp, %(origin)s::timestamp)
            AT TIME ZONE 'UTC' AS bucket_start,
-       t.model_version, t.dataset_version, t.prompt_version, t.environment, t.metric,
-       sum(t.sample_count)::bigint AS sample_count,
-       sum(t.mean * t.sample_count) / sum(t.sample_count) AS mean,
-       min(t.min) AS min, max(t.max) AS max
-  FROM daily_performance_trends t
- WHERE t.model_version = %(model_version)s AND t.metric = %(metric)s
-   AND t.day >= %(first_day)s::date
-   AND {in_scope("t")}
-   AND (%(branch)s::text IS NULL OR t.branch_name = %(branch)s)
- GROUP BY 1, 2, 3, 4, 5, 6
+       d.model_version, d.dataset_version, d.prompt_version, d.environment,
+       %(metric)s::text AS metric, sum(d.n)::bigint AS sample_count,
+       sum(d.mean * d.n) / sum(d.n) AS mean, min(d.min) AS min, max(d.max) AS max
+  FROM days d
+ GROUP BY 1, 2, 3, 4, 5
  ORDER BY 3, 4, 5, 1
 """
 

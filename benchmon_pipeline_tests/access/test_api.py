@@ -295,6 +295,22 @@ def test_time_series_day_buckets_from_the_trend_table(api, db):
     assert all(ts.weekday() == 0 for ts in week.bucket_start)
 
 
+def test_time_series_days_not_refreshed_yet_come_from_the_log(api, db):
+    """A result the trends job has not folded in yet (its day is marked dirty) is counted:
+    its day is read whole from the log, the other days from the trend table."""
+    upsert(db, CONFIG, {"f1_score": 0.95})  # after the refresh: today is dirty again
+    db.execute(
+        "SELECT upsert_benchmark_result(%s, %s, %s, %s, '{\"f1_score\": 0.5}'::jsonb,"
+        " created_at => now() - interval '2 days')",
+        CONFIG,
+    )
+    db.execute("SELECT refresh_daily_trends(current_date - 2, current_date - 2)")
+    series = api.get_time_series("medgemma-v1.2", "f1_score", environment="production")
+    assert list(series.sample_count) == [1, 4]
+    assert series["max"].tolist() == [0.5, 0.95]
+    assert series["mean"].iloc[1] == pytest.approx((0.89 + 0.91 + 0.85 + 0.95) / 4)
+
+
 def test_time_series_hour_buckets_from_the_log(api, db):
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
     for minutes, value in ((5, 0.7), (50, 0.8), (65, 0.9)):
