@@ -26,9 +26,12 @@ import psycopg
 
 from benchmon_pipeline.access import queries
 from benchmon_pipeline.access.frames import BOOL, FLOAT, INT, OBJECT, TEXT, TIME, frame
+from benchmon_pipeline.db.server import prepare
+from benchmon_pipeline.db.urls import libpq_url
 from benchmon_pipeline.regressions.environment import regression_settings
 from benchmon_pipeline.regressions.reading import CONFIGURATION, Scope, baseline_pairs
 from benchmon_pipeline.regressions.thresholds import Threshold, compare_to_baseline
+from benchmon_pipeline.settings import get_settings
 
 DEFAULT_CACHE_TTL = 30.0
 # date_bin's origin: a Monday, so '7 days' buckets are ISO weeks
@@ -52,15 +55,7 @@ class BenchmarkDataAccess:
     ) -> BenchmarkDataAccess:
         """Connect to `url`, or to the database the settings name (BENCHMON_DATABASE_URL,
         else the embedded server under BENCHMON_HOME), checked to be reachable and current."""
-        if url is None:
-            from benchmon_pipeline.db.server import prepare
-            from benchmon_pipeline.settings import get_settings
-
-            url = prepare(get_settings()).results_url
-        else:
-            from benchmon_pipeline.db.urls import libpq_url
-
-            url = libpq_url(url)
+        url = prepare(get_settings()).results_url if url is None else libpq_url(url)
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
         conn.prepare_threshold = None  # plan every query with its values (queries.py)
         conn.execute("SET default_transaction_read_only = on")
