@@ -12,6 +12,12 @@ wall time of a call with the cache bypassed (`fresh=True`: query and DataFrame):
     log, one row per metric, ranked.
 Targets: < 50 ms each and ≥ 10× faster than the log.
 
+And `benchmon export transactions --format csv --output FILE` of every log row, run as a
+user runs it (a subprocess: start-up, connection and all), beside `COPY … TO STDOUT` of the
+same rows (the export's own SELECT, in this process, written to a file): the export's rate
+as a share of COPY's (target ≥ 0.5), and its peak RSS exporting one model's rows and every
+row (target: flat, the larger no more than 1.5× the smaller: the rows are streamed).
+
     python benchmarks/bench_access.py            # 1,000,000 rows, 1,000 configurations
     python benchmarks/bench_access.py --quick    # small sizes (smoke test)
 """
@@ -22,15 +28,21 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from support import fresh_database, raw_copy, raw_rows, server, timed_ms, verdict
 
 from benchmon_pipeline.access.api import BenchmarkDataAccess
 from benchmon_pipeline.access.queries import directions
+from benchmon_pipeline.cli.export import _query
 from benchmon_pipeline.results.model import Result
 
 METRICS = ("f1", "precision", "recall", "latency_ms")
@@ -135,6 +147,71 @@ def report(what: str, api_ms: float, log_ms: float) -> None:
     )
 
 
+def copy_seconds(url: str, path: Path) -> tuple[float, int]:
+    """`COPY (the export's SELECT of every log row) TO STDOUT` as CSV into `path`: seconds
+    from connecting to the last byte written, and the row count."""
+    query, params = _query("transactions", {}, None, None)
+    start = time.perf_counter()
+    with psycopg.connect(url) as conn, conn.cursor() as cursor, open(path, "wb") as out:
+        conn.execute("SET TimeZone = 'UTC'")
+        copy_sql = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(query)
+        with cursor.copy(copy_sql, params) as copy:
+            for chunk in copy:
+                out.write(chunk)
+        rows = cursor.rowcount
+    return time.perf_counter() - start, rows
+
+
+def export_run(url: str, path: Path, *options: str) -> tuple[float, int, int]:
+    """`benchmon export transactions --format csv --output path [options]` as a subprocess:
+    seconds, rows written (its stderr says) and its peak RSS in bytes (wait4's rusage of
+    that one child)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
+    env["BENCHMON_DATABASE_URL"] = url
+    command = [sys.executable, "-m", "benchmon_pipeline.cli", "export", "transactions"]
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [*command, "--format", "csv", "--output", str(path), *options],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    stderr = child.stderr.read().decode()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    child.stderr.close()
+    if child.returncode != 0:
+        raise SystemExit(f"benchmon export failed ({child.returncode}): {stderr}")
+    rows = int(stderr.rsplit("exported ", 1)[1].split()[0])
+    return seconds, rows, usage.ru_maxrss * 1024  # Linux reports KiB
+
+
+def report_export(url: str, model: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
+        copied = Path(folder) / "copy.csv"
+        exported = Path(folder) / "export.csv"
+        copy_s, copy_rows = copy_seconds(url, copied)
+        copied.unlink()
+        export_s, export_rows, peak_all = export_run(url, exported)
+        if export_rows != copy_rows:
+            raise SystemExit(f"export wrote {export_rows:,} rows, COPY {copy_rows:,}")
+        exported.unlink()
+        _, few_rows, peak_few = export_run(url, exported, "--model", model)
+    share = (export_rows / export_s) / (copy_rows / copy_s)
+    print(
+        f"export of {export_rows:,} rows to CSV: {export_rows / export_s:,.0f} rows/s "
+        f"({export_s:.2f} s, start-up included), COPY TO STDOUT {copy_rows / copy_s:,.0f} rows/s "
+        f"({copy_s:.2f} s), {share:.2f} of COPY's rate [target ≥ 0.5: {verdict(share >= 0.5)}]"
+    )
+    growth = peak_all / peak_few
+    print(
+        f"export peak memory: {peak_few / 2**20:.0f} MiB at {few_rows:,} rows, "
+        f"{peak_all / 2**20:.0f} MiB at {export_rows:,} rows, {growth:.2f}× "
+        f"[target flat (≤ 1.5×): {verdict(growth <= 1.5)}]"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
@@ -191,6 +268,7 @@ def main() -> None:
                 )
                 cached = call_ms(lambda: api.get_latest_snapshots(), repeat)
                 print(f"get_latest_snapshots() from the cache (within 30 s): {cached:.3f} ms")
+        report_export(url, model)
 
 
 if __name__ == "__main__":

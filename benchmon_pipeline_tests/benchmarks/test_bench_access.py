@@ -25,3 +25,15 @@ def test_bench_access_quick():
         assert re.search(r"API [\d.]+ ms, raw log [\d.]+ ms, [\d.]+× faster", line), line
         assert re.search(r"\[target < 50 ms and ≥ 10×: (target met|TARGET MISSED)\]", line), line
     assert "from the cache" in done.stdout
+    (rate,) = [line for line in done.stdout.splitlines() if line.startswith("export of ")]
+    assert re.search(
+        r"rows to CSV: [\d,]+ rows/s .*COPY TO STDOUT [\d,]+ rows/s .*[\d.]+ of COPY's rate "
+        r"\[target ≥ 0\.5: (target met|TARGET MISSED)\]",
+        rate,
+    ), rate
+    (memory,) = [line for line in done.stdout.splitlines() if line.startswith("export peak memory")]
+    assert re.search(
+        r"[\d]+ MiB at [\d,]+ rows, [\d]+ MiB at [\d,]+ rows, [\d.]+× "
+        r"\[target flat \(≤ 1\.5×\): (target met|TARGET MISSED)\]",
+        memory,
+    ), memory
