@@ -183,7 +183,8 @@ SELECT c.metric, c.value_a::float8, c.value_b::float8, c.delta::float8,
 SNAPSHOT_HISTORY = """
 SELECT h.snapshot_version, h.created_at, h.first_seen_at, h.last_updated_at, h.is_current,
        h.is_baseline, h.is_active, h.run_count, t.commit_sha, t.branch_name,
-       (h.metrics ->> 'f1_score')::float8, h.transaction_id::text, h.metrics
+       coalesce(h.metrics -> 'f1_score', h.metrics -> 'f1')::float8, -- as the f1_score column
+       h.transaction_id::text, h.metrics
   FROM get_snapshot_history(%(model_version)s, %(dataset_version)s, %(prompt_version)s,
                             %(environment)s, %(n)s) h
   JOIN benchmark_transactions t ON t.id = h.transaction_id
