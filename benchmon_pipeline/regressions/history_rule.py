@@ -10,8 +10,10 @@ For one configuration × metric, oldest result first:
    result (several runs of one commit), a Mann–Whitney rank test of its samples instead.
 3. The run: how many of the newest results in a row sit on the bad side of the reference
    taken just before the run began (so the run does not contaminate its own yardstick).
-   The run's evidence is Stouffer's sum of the z's, each capped at `clip_z` so that no single
-   result, however extreme, can confirm a regression by itself, divided by √run.
+   The run's evidence is one two-sample t — the mean of the results' t's, each capped at
+   `clip_z` so that no single result, however extreme, can confirm a regression by itself,
+   over its standard error, read with the reference's degrees of freedom (robust.py
+   `run_z`); with repeated samples, Stouffer's sum of the rank tests' z's over √run.
 4. ERROR when a run of at least `confirm_results` (K) results carries evidence beyond
    `threshold_z`; WARN when only the newest result does (the first breach). When many series
    are judged together the p-values go through Benjamini–Hochberg (fdr.py) first.
@@ -185,7 +187,10 @@ def gather_evidence(
             break
         run = n
         reference_center, reference_size = reference.center, reference.size
-        evidence = sum(min(z, settings.clip_z) for z in zs) / math.sqrt(n)
+        if any(rank_tested(i) for i in range(end, len(worse))):
+            evidence = sum(min(z, settings.clip_z) for z in zs) / math.sqrt(n)
+        else:  # one t for the run: the shared reference's errors counted once
+            evidence = reference.run_z(worse[end:], settings.clip_z, settings.threshold_z)
         if n >= settings.confirm_results:
             z_confirmed = evidence if z_confirmed is None else max(z_confirmed, evidence)
         else:

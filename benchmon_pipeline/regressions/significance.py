@@ -44,6 +44,16 @@ def t_as_normal_z(t: float, df: int) -> float:
     return z if t >= 0 else -z
 
 
+def normal_z_as_t(z: float, df: int) -> float:
+    """The inverse of `t_as_normal_z`: the Student t (`df` degrees of freedom) with the tail
+    of a normal z, by the same approximation."""
+    if df < 1:
+        raise ValueError(f"df must be at least 1, not {df!r}")
+    w = abs(z) * (8.0 * df + 3.0) / (8.0 * df + 1.0)
+    t = math.sqrt(df * math.expm1(w * w / df))
+    return t if z >= 0 else -t
+
+
 def mann_whitney_greater(sample: Sequence[float], reference: Sequence[float]) -> float:
     """One-sided p-value of Mann–Whitney U: do values of `sample` tend to exceed `reference`?
 

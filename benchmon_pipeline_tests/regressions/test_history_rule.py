@@ -19,7 +19,11 @@ from benchmon_pipeline.regressions import (
     gather_evidence,
     judge_newest,
 )
-from benchmon_pipeline.regressions.significance import mann_whitney_greater, normal_isf
+from benchmon_pipeline.regressions.significance import (
+    mann_whitney_greater,
+    normal_isf,
+    t_as_normal_z,
+)
 
 
 def noise(n: int = 60, center: float = 100.0, sd: float = 1.0, seed: int = 1) -> list[float]:
@@ -215,3 +219,53 @@ def test_proportions_are_judged_on_the_arcsine_square_root_scale():
     assert verdict.severity == ERROR
     assert verdict.reference == pytest.approx(0.02)  # mapped back to a rate exactly
     assert judge_newest(rates + [1.5], metric="error_rate").scale == "linear"
+
+
+def seventeen_results(seed: int, step_sigmas: float = 0.0) -> list[float]:
+    """12 results of N(1, 0.005), then 5 more, `step_sigmas` σ lower (worse for throughput)."""
+    rng = random.Random(seed)
+    before = [1.0 + 0.005 * rng.gauss(0.0, 1.0) for _ in range(12)]
+    after = [1.0 - 0.005 * step_sigmas + 0.005 * rng.gauss(0.0, 1.0) for _ in range(5)]
+    return before + after
+
+
+def last_five_below_the_median(values: list[float]) -> bool:
+    return all(value < statistics_median(values[:12]) for value in values[12:])
+
+
+def pooled_t_as_z(values: list[float]) -> float:
+    """A plain two-sample t-test of the first 12 against the last 5, as a normal z."""
+    a, b = values[:12], values[12:]
+    mean_a, mean_b = sum(a) / 12, sum(b) / 5
+    squares = sum((v - mean_a) ** 2 for v in a) + sum((v - mean_b) ** 2 for v in b)
+    t = (mean_a - mean_b) / math.sqrt(squares / 15 * (1 / 12 + 1 / 5))
+    return t_as_normal_z(t, 15)
+
+
+def test_seventeen_noise_results_below_the_median_are_no_error():
+    # issue 19: no change at all, the last five below the median; the old rule's MAD-fenced
+    # scale and its Stouffer sum made this 4.8 σ, an ERROR; a t-test says 3.4 σ
+    values = seventeen_results(2110)
+    assert last_five_below_the_median(values)
+    verdict = judge_newest(values, metric="throughput")
+    assert verdict.severity != ERROR
+    assert verdict.z <= pooled_t_as_z(values) < 3.6
+
+
+def test_short_noise_histories_seldom_confirm_even_when_they_look_like_a_step():
+    # every seed < 20,000 whose last five lie below the median (1,065 of them); the old rule
+    # raised an ERROR on 11
+    arranged = [v for v in map(seventeen_results, range(20_000)) if last_five_below_the_median(v)]
+    errors = sum(judge_newest(v, metric="throughput").severity == ERROR for v in arranged)
+    assert len(arranged) > 1000 and errors <= 1
+
+
+def test_a_real_step_in_a_short_history_is_still_caught():
+    def caught_within_five(values: list[float]) -> bool:
+        return any(
+            judge_newest(values[:end], metric="throughput").severity == ERROR
+            for end in range(13, 18)
+        )
+
+    assert all(caught_within_five(seventeen_results(seed, 6.0)) for seed in range(50))
+    assert sum(caught_within_five(seventeen_results(seed, 5.0)) for seed in range(100)) >= 95

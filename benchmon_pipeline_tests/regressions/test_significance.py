@@ -10,6 +10,7 @@ from benchmon_pipeline.regressions.significance import (
     mann_whitney_greater,
     normal_isf,
     normal_sf,
+    normal_z_as_t,
     t_as_normal_z,
 )
 
@@ -36,6 +37,13 @@ def test_t_quantiles_map_to_the_normal_quantile_of_the_same_tail(t, df, z):
     assert t_as_normal_z(t, df) == pytest.approx(z, abs=0.01)
     assert t_as_normal_z(t, df) <= z + 1e-3  # never less conservative than the exact value
     assert t_as_normal_z(-t, df) == pytest.approx(-z, abs=0.01)
+    assert normal_z_as_t(z, df) == pytest.approx(t, rel=0.02)
+
+
+@pytest.mark.parametrize("df", [1, 9, 11, 59])
+def test_normal_z_as_t_inverts_t_as_normal_z(df):
+    for z in (-3.6, 0.0, 0.5, 2.5, 3.6, 6.0):
+        assert t_as_normal_z(normal_z_as_t(z, df), df) == pytest.approx(z, abs=1e-9)
 
 
 def test_mann_whitney_exact_by_counting_orderings():

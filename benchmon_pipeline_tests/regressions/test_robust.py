@@ -1,0 +1,54 @@
+"""The robust reference: a scale that does not collapse with few values, and a run's evidence
+that counts the reference's own errors once."""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+
+import pytest
+
+from benchmon_pipeline.regressions.robust import RobustReference
+
+
+def gaussian(n: int, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    return [rng.gauss(0.0, 1.0) for _ in range(n)]
+
+
+def test_a_mad_that_collapsed_by_chance_does_not_drag_the_scale_down():
+    # seven of twelve values close together: MAD-σ 0.16 of the SD; fences at 4 MAD-σ
+    # alone would clip five ordinary values
+    values = [-1.6, -1.1, -0.05, -0.03, -0.02, 0.0, 0.01, 0.02, 0.04, 0.9, 1.3, 1.7]
+    reference = RobustReference.of(values)
+    assert reference.scale == pytest.approx(statistics.stdev(values), rel=1e-12)
+
+
+def test_a_spike_barely_moves_the_scale():
+    values = gaussian(59, seed=3)
+    with_spike = RobustReference.of([*values, 10.0]).scale
+    assert with_spike < 1.2 * RobustReference.of([*values, 0.0]).scale
+    assert with_spike < 0.8 * statistics.stdev([*values, 10.0])
+
+
+def test_a_runs_evidence_is_calibrated_on_a_short_reference():
+    # 12 reference results and a run of 5, no change: z ≥ 2 should happen ≤ 2.3 % of the
+    # time. Stouffer's sum over √5 of per-result z's: 3.8 %.
+    trials, beyond = 5000, 0
+    for seed in range(trials):
+        values = gaussian(17, seed)
+        reference = RobustReference.of(values[:12])
+        beyond += reference.run_z(values[12:], clip_z=100.0, threshold_z=3.6) >= 2.0
+    assert 0.010 <= beyond / trials <= 0.0228
+
+
+def test_one_result_is_judged_as_before_and_capped_in_a_run():
+    reference = RobustReference.of(gaussian(30, seed=4))
+    x = reference.center + 3 * reference.scale
+    assert reference.run_z([x], clip_z=100.0, threshold_z=3.6) == reference.z(x)
+    # one extreme result and two ordinary ones cannot reach the threshold
+    spike = reference.center + 1e6 * reference.scale
+    ordinary = reference.center + 0.5 * reference.scale
+    assert reference.run_z([spike, ordinary, ordinary], clip_z=2.5, threshold_z=3.6) < 3.6
+    assert not math.isnan(reference.run_z([spike, ordinary, ordinary], 2.5, 3.6))
