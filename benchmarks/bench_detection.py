@@ -4,7 +4,7 @@ side with two peers' rules, on one labelled synthetic suite.
     python benchmarks/bench_detection.py            # the full suite (about 2 minutes, 2 cores)
     python benchmarks/bench_detection.py --quick    # a small suite, a few seconds
 
-The suite (fixed seed, so every run prints the same table) has six noise families, each a
+The suite (fixed seed, so every run prints the same table) has nine noise families, each a
 metric with its own direction, as one configuration would report them:
 
     gaussian          throughput_ops_per_s  higher is better  N(1000, 20)
@@ -14,6 +14,14 @@ metric with its own direction, as one configuration would report them:
     lognormal_latency latency_ms            lower is better   120·exp(0.25·N(0, 1))
     gaps              cost_usd              lower is better   N(2.0, 0.06), 20 % of results
                                                               missing plus a 15-result gap
+    uniform           val_loss              lower is better   10 + U(−√3, √3) (SD 1)
+    bimodal           pass_score            higher is better  30 ± 0.98 alternating + N(0, 0.2)
+    heavy_tailed      rerank_loss           lower is better   5 + t₂.₅/√5 (SD 1)
+
+Then the scenarios of issue 19, each a Gaussian series judged alone (scenarios.py beside
+this script): histories of 10–20 results, lone outliers of 4–10 σ, regressions that last
+2, 3, 5 or 10 results then recover, a staircase of 3 σ steps 20–30 results apart, and a
+doubled SD with the mean unchanged — with the issue's targets, met or missed.
 
 σ is the noise's standard deviation on the metric's own scale (for the binomials at the
 pre-step rate, for the log-normal its raw SD). Injected into one metric of a configuration:
@@ -25,8 +33,8 @@ Streaming: every rule sees a series one result at a time and decides on each res
 the results before it only. The rules:
 
 - ours: benchmon_pipeline.regressions.history_rule with its defaults, an alarm being an
-  ERROR (a confirmed regression; WARNs are counted separately). The six metrics of a
-  configuration are judged together at each result, so Benjamini–Hochberg runs over six
+  ERROR (a confirmed regression; WARNs are counted separately). The nine metrics of a
+  configuration are judged together at each result, so Benjamini–Hochberg runs over nine
   p-values, as the Dagster check does; "ours, alone" judges each series by itself.
 - github-action-benchmark: alert when the new value is worse than the previous run's value
   by a ratio > 2.0 (its default `alert-threshold: 200%`; higher-is-better: prev/new,
@@ -71,6 +79,9 @@ from benchmon_pipeline.regressions.history_rule import (  # noqa: E402
     gather_evidence,
 )
 from benchmon_pipeline.regressions.verdicts import ERROR, WARN  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scenarios  # noqa: E402
 
 SEED = 20_260_707
 STEP_SIZES = (1, 2, 3, 4, 6)
@@ -159,6 +170,22 @@ def _cost(rng, offsets):
     return 2.0 + 0.06 * offsets + 0.06 * rng.standard_normal(len(offsets))
 
 
+def _uniform(rng, offsets):  # SD 1: U(−√3, √3)
+    return 10.0 + offsets + rng.uniform(-math.sqrt(3.0), math.sqrt(3.0), len(offsets))
+
+
+BIMODAL_SPREAD = 0.2  # each level's own SD; the two levels sit at ±√(1 − 0.2²)
+
+
+def _bimodal(rng, offsets):  # two alternating levels (a flapping cache, two machine kinds)
+    level = math.sqrt(1.0 - BIMODAL_SPREAD**2) * np.where(np.arange(len(offsets)) % 2, 1.0, -1.0)
+    return 30.0 - offsets + level + BIMODAL_SPREAD * rng.standard_normal(len(offsets))
+
+
+def _heavy_tailed(rng, offsets):  # Student t with 2.5 df, scaled to SD 1 (ν/(ν − 2) = 5)
+    return 5.0 + offsets + rng.standard_t(2.5, len(offsets)) / math.sqrt(5.0)
+
+
 FAMILIES = (
     Family("gaussian", "throughput_ops_per_s", "higher", 20.0, _gaussian),
     Family("student_t3", "eval_score", "higher", 1.5, _student_t3),
@@ -166,6 +193,9 @@ FAMILIES = (
     Family("error_near_0", "error_rate", "lower", ERROR_SIGMA, _error_rate),
     Family("lognormal_latency", "latency_ms", "lower", LATENCY_SIGMA, _latency),
     Family("gaps", "cost_usd", "lower", 0.06, _cost, missing=True),
+    Family("uniform", "val_loss", "lower", 1.0, _uniform),
+    Family("bimodal", "pass_score", "higher", 1.0, _bimodal),
+    Family("heavy_tailed", "rerank_loss", "lower", 1.0, _heavy_tailed),
 )
 
 
@@ -431,7 +461,7 @@ def report(tallies, settings: HistorySettings, elapsed: float, quick: bool, seed
         f"ours = history rule, window {settings.window}, min history "
         f"{settings.min_history}, threshold {settings.threshold_z:g} σ, K = "
         f"{settings.confirm_results}, clip {settings.clip_z:g} σ, BH level "
-        f"{settings.level:.1e} over the 6 metrics of a configuration"
+        f"{settings.level:.1e} over the {len(FAMILIES)} metrics of a configuration"
     )
     out.append("")
 
@@ -596,7 +626,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluated = evaluate_all(configurations, settings, 1 if args.quick else args.workers)
     tallies = score(configurations, evaluated)
     print(report(tallies, settings, time.perf_counter() - began, args.quick, args.seed))
+    print()
+    print(issue_19(tallies, settings, args.quick, args.seed))
     return 0
+
+
+def issue_19(tallies, settings: HistorySettings, quick: bool, seed: int) -> str:
+    """Issue 19's scenarios beside the CI rules, and its targets for ours."""
+    began = time.perf_counter()
+    series = scenarios.build(scenarios.QUICK if quick else scenarios.FULL, seed)
+    peers = {
+        GAB: lambda history, value, direction: github_action_benchmark_alarm(
+            history[-1] if history else None, value, direction
+        ),
+        CONBENCH: conbench_alarm,
+    }
+    judged = scenarios.judge_all(series, settings, peers)
+    lines, ours = scenarios.report(series, judged, ["ours", *peers])
+    target = tallies[("target", OURS, "all", 0.0)]
+    main_figures = {
+        "detected": target.detection_rate,
+        "median": target.median_delay,
+        "two_sigma": tallies[("step", OURS, "all", 2.0)].detection_rate,
+        "noise": {
+            family.name: tallies[("noise", OURS, family.name)].false_alarms_per_1000
+            for family in FAMILIES
+        },
+    }
+    lines.append(f"({time.perf_counter() - began:.0f} s)")
+    lines.append("")
+    lines.extend(scenarios.targets(main_figures, ours))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -27,3 +27,9 @@ def test_quick_run_prints_the_table_for_every_rule():
         row = re.search(rf"^\| {re.escape(rule)}{cells}", out, re.MULTILINE)
         assert row, f"no overall row for {rule!r} in\n{out}"
     assert len(re.findall(r"^  \[(?:MET|NOT MET)\] ", out, re.MULTILINE)) == 5, out
+    # issue 19: the scenarios beside the CI rules, and its targets met or missed
+    assert "| rule                    | short history: alarms / 1,000 |" in out, out
+    for rule in ("ours", "github-action-benchmark", "conbench"):
+        assert re.search(rf"^\| {re.escape(rule)} +\| [0-9.]+ +\|", out, re.MULTILINE), out
+    issue_19 = re.findall(r"^  (?:target met|TARGET MISSED) +\S", out, re.MULTILINE)
+    assert len(issue_19) == 16, out

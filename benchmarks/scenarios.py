@@ -1,0 +1,271 @@
+"""Issue 19's scenarios for bench_detection.py: the shapes of trouble a noise family alone
+does not show, each a Gaussian series judged alone, one result at a time.
+
+- short histories: pure noise of 10–20 results (false alarms where the reference is young);
+- lone outliers: one result 4–10 σ worse, then back (should never be an ERROR);
+- transient regressions: 3 σ worse for 2, 3, 5 or 10 results, then recovered (reported?);
+- a staircase: a 3 σ step, then another 20–30 results later (is the second one caught?);
+- a variance change: the SD doubles, the mean does not (no target; a mean rule's alarms
+  here say how it reads a wider spread).
+
+Every rule sees the same series; "reported" counts a WARN or an ERROR of ours (an alarm of a
+CI rule), "detected" an ERROR (an alarm).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from support import verdict
+
+from benchmon_pipeline.regressions.history_rule import HistorySettings, decide, gather_evidence
+from benchmon_pipeline.regressions.verdicts import ERROR, WARN
+
+METRIC, DIRECTION, LEVEL = "eval_score", "higher", 100.0  # σ = 1; worse is lower
+HISTORY = 60  # results before a change
+TRANSIENT_SIZE = 3.0  # σ
+TRANSIENT_LENGTHS = (2, 3, 5, 10)
+STAIR_SIZE = 3.0  # σ, each step
+STAIR_GAPS = (20, 30)
+WITHIN = 5
+
+
+@dataclass(frozen=True)
+class Sizes:
+    short: int
+    outliers: int
+    transients: int  # per length
+    staircases: int
+    variance: int
+
+
+FULL = Sizes(short=3000, outliers=1000, transients=400, staircases=400, variance=200)
+QUICK = Sizes(short=60, outliers=20, transients=8, staircases=8, variance=4)
+
+
+@dataclass(frozen=True)
+class Series:
+    family: str
+    values: np.ndarray  # σ-units around LEVEL
+    judge_from: int  # results before this are history only
+    bad: tuple[int, int] = (0, 0)  # [start, end) of the changed results, if any
+
+
+def build(sizes: Sizes, seed: int) -> list[Series]:
+    rng = np.random.default_rng(seed + 19)
+    out: list[Series] = []
+
+    def noise(n: int) -> np.ndarray:
+        return LEVEL + rng.standard_normal(n)
+
+    for _ in range(sizes.short):
+        out.append(Series("short history", noise(int(rng.integers(10, 21))), 10))
+    for _ in range(sizes.outliers):
+        values = noise(HISTORY + 11)
+        values[HISTORY] -= rng.uniform(4.0, 10.0)
+        out.append(Series("lone outlier", values, HISTORY, (HISTORY, HISTORY + 1)))
+    for length in TRANSIENT_LENGTHS:
+        for _ in range(sizes.transients):
+            values = noise(HISTORY + length + WITHIN)
+            values[HISTORY : HISTORY + length] -= TRANSIENT_SIZE
+            out.append(Series(f"lasting {length}", values, HISTORY, (HISTORY, HISTORY + length)))
+    for _ in range(sizes.staircases):
+        gap = int(rng.integers(STAIR_GAPS[0], STAIR_GAPS[1] + 1))
+        second = HISTORY + gap
+        values = noise(second + 30)
+        values[HISTORY:] -= STAIR_SIZE
+        values[second:] -= STAIR_SIZE
+        out.append(Series("staircase", values, second, (second, len(values))))
+    for _ in range(sizes.variance):
+        values = noise(2 * HISTORY)
+        values[HISTORY:] = LEVEL + 2.0 * rng.standard_normal(HISTORY)
+        out.append(Series("variance ×2", values, HISTORY, (HISTORY, 2 * HISTORY)))
+    return out
+
+
+def _ours(settings: HistorySettings) -> Callable[[Sequence[float]], str | None]:
+    def judge(values: Sequence[float]) -> str | None:
+        evidence = gather_evidence(values, metric=METRIC, direction=DIRECTION, settings=settings)
+        return decide([evidence], settings)[0].severity
+
+    return judge
+
+
+def judge_all(
+    series: list[Series],
+    settings: HistorySettings,
+    peers: dict[str, Callable[[Sequence[float], float, str], bool]],
+) -> list[dict[str, list]]:
+    """Per series, per rule: the decision on each judged result (ours: its severity)."""
+    ours = _ours(settings)
+    out = []
+    for item in series:
+        values = [float(v) for v in item.values]
+        decisions: dict[str, list] = {"ours": [], **{name: [] for name in peers}}
+        for t in range(item.judge_from, len(values)):
+            decisions["ours"].append(ours(values[: t + 1]))
+            for name, alarm in peers.items():
+                decisions[name].append(alarm(values[:t], values[t], DIRECTION))
+        out.append(decisions)
+    return out
+
+
+def _alarm(decision, at_least_warn: bool) -> bool:
+    if decision is None or decision is False:
+        return False
+    if decision is True:
+        return True
+    return decision == ERROR or (at_least_warn and decision == WARN)
+
+
+def report(
+    series: list[Series], judged: list[dict[str, list]], rules: Sequence[str]
+) -> tuple[list[str], dict[str, float]]:
+    """The scenario table, and ours's figures for the issue's targets."""
+    groups: dict[str, list[tuple[Series, dict]]] = {}
+    for item, decisions in zip(series, judged, strict=True):
+        groups.setdefault(item.family, []).append((item, decisions))
+
+    def share(family: str, rule: str, hit: Callable[[Series, list], bool]) -> float:
+        members = groups.get(family, [])
+        return sum(hit(s, d[rule]) for s, d in members) / len(members) if members else math.nan
+
+    def per_1000(family: str, rule: str, from_bad: bool) -> float:
+        alarms = results = 0
+        for item, decisions in groups.get(family, []):
+            offset = item.bad[0] - item.judge_from if from_bad else 0
+            chosen = decisions[rule][offset:]
+            alarms += sum(_alarm(d, False) for d in chosen)
+            results += len(chosen)
+        return 1000.0 * alarms / results if results else math.nan
+
+    def during(at_least_warn: bool):
+        def hit(item: Series, decisions: list) -> bool:
+            start, end = (b - item.judge_from for b in item.bad)
+            return any(_alarm(d, at_least_warn) for d in decisions[start:end])
+
+        return hit
+
+    def within(item: Series, decisions: list) -> bool:
+        return any(_alarm(d, False) for d in decisions[:WITHIN])
+
+    def after_outlier(item: Series, decisions: list) -> bool:
+        return any(_alarm(d, False) for d in decisions)
+
+    rows, figures = [], {}
+    for rule in rules:
+        row = {
+            "short": per_1000("short history", rule, False),
+            "outlier": share("lone outlier", rule, after_outlier),
+            **{
+                f"reported {n}": share(f"lasting {n}", rule, during(True))
+                for n in TRANSIENT_LENGTHS
+            },
+            "stair": share("staircase", rule, within),
+            "variance": per_1000("variance ×2", rule, True),
+        }
+        figures[rule] = row
+        rows.append(
+            [
+                rule,
+                _rate(row["short"]),
+                _percent(row["outlier"]),
+                *(_percent(row[f"reported {n}"]) for n in TRANSIENT_LENGTHS),
+                _percent(row["stair"]),
+                _rate(row["variance"]),
+            ]
+        )
+    counts = {family: len(members) for family, members in groups.items()}
+    out = [
+        "Issue 19 scenarios (Gaussian, each series judged alone; "
+        + ", ".join(f"{family}: {n}" for family, n in counts.items())
+        + ")",
+        _table(
+            [
+                "rule",
+                "short history: alarms / 1,000",
+                "lone outlier: alarmed",
+                *(f"lasting {n}: reported" for n in TRANSIENT_LENGTHS),
+                f"staircase: 2nd step ≤ {WITHIN}",
+                "variance ×2: alarms / 1,000",
+            ],
+            rows,
+        ),
+        f"(reported: a WARN or an ERROR of ours, an alarm of a CI rule, during the "
+        f"regression; transient regressions are {TRANSIENT_SIZE:g} σ; the staircase's steps "
+        f"{STAIR_SIZE:g} σ each, {STAIR_GAPS[0]}–{STAIR_GAPS[1]} results apart)",
+    ]
+    return out, figures["ours"]
+
+
+def targets(ours_main: dict, ours_scenarios: dict) -> list[str]:
+    """Issue 19's targets, ours only, each met or missed."""
+    checks = [
+        (
+            "steps ≥ 3 σ detected within 5 results ≥ 99 %",
+            ours_main["detected"] >= 0.99,
+            _percent(ours_main["detected"]),
+        ),
+        (
+            "median results to detection ≤ 2",
+            ours_main["median"] <= 2,
+            f"{ours_main['median']:g}",
+        ),
+        (
+            "2 σ steps detected within 5 results ≥ 75 %",
+            ours_main["two_sigma"] >= 0.75,
+            _percent(ours_main["two_sigma"]),
+        ),
+        (
+            "regressions lasting 3 results reported ≥ 80 %",
+            ours_scenarios["reported 3"] >= 0.80,
+            _percent(ours_scenarios["reported 3"]),
+        ),
+        (
+            f"a {STAIR_SIZE:g} σ shift 20–30 results after another detected within 5 ≥ 95 %",
+            ours_scenarios["stair"] >= 0.95,
+            _percent(ours_scenarios["stair"]),
+        ),
+        *(
+            (
+                f"false alarms ≤ 0.5 per 1,000 on {family}",
+                rate <= 0.5,
+                _rate(rate),
+            )
+            for family, rate in ours_main["noise"].items()
+        ),
+        (
+            "false alarms ≤ 0.5 per 1,000 on histories of 10–20 results",
+            ours_scenarios["short"] <= 0.5,
+            _rate(ours_scenarios["short"]),
+        ),
+        (
+            "no ERROR on a lone outlier",
+            ours_scenarios["outlier"] == 0,
+            _percent(ours_scenarios["outlier"]),
+        ),
+    ]
+    return ["Targets (issue 19), ours:"] + [
+        f"  {verdict(ok):13}  {text}: {figure}" for text, ok, figure in checks
+    ]
+
+
+def _percent(value: float) -> str:
+    return "—" if math.isnan(value) else f"{100 * value:5.1f} %"
+
+
+def _rate(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.2f}"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |"
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    body = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    return "\n".join([line, rule, *body])
