@@ -9,7 +9,7 @@ UV         := $(TOOLS)/bin/uv
 VENV       := .venv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test test-fast lint format bench schema clean
+.PHONY: install run test test-fast lint format bench bench-peers schema clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,6 +43,12 @@ lint: install  ## ruff, and the import layers (pyproject.toml [tool.importlinter
 
 bench: install  ## every benchmark at full size (long; each script says its sizes)
 	for script in benchmarks/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
+
+PEERS_VENV := benchmarks/.peers-venv
+
+bench-peers: | $(UV)  ## Otava and E-Divisive for bench_detection.py, in their own environment
+	$(UV) venv --allow-existing --python $(PYTHON) $(PEERS_VENV)
+	$(UV) pip install --no-deps --python $(PEERS_VENV)/bin/python -r benchmarks/peers/requirements.txt
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -58,9 +58,11 @@ says which are met.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -631,6 +633,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+PEERS_PYTHON = Path(__file__).resolve().parent / ".peers-venv" / "bin" / "python"
+PEERS_WORKER = Path(__file__).resolve().parent / "peers" / "worker.py"
+PEER_SAMPLE = {True: 2, False: 40}  # series per scenario family: --quick, full
+
+
+def change_point_peers_judge(
+    series: list, judged: list[dict], quick: bool
+) -> tuple[list[str], int]:
+    """Otava and E-Divisive on a sample of the scenarios, through their own environment
+    (benchmarks/peers/worker.py); nothing when it is not installed."""
+    if not PEERS_PYTHON.exists():
+        return [], 0
+    sample, seen, chosen = PEER_SAMPLE[quick], defaultdict(int), []
+    for index, item in enumerate(series):
+        if seen[item.family] < sample:
+            seen[item.family] += 1
+            chosen.append(index)
+    request = {
+        "within": scenarios.WITHIN,
+        "series": [
+            {
+                "values": [float(v) for v in series[i].values],
+                "direction": scenarios.DIRECTION,
+                "judge_from": series[i].judge_from,
+            }
+            for i in chosen
+        ],
+    }
+    done = subprocess.run(
+        [str(PEERS_PYTHON), str(PEERS_WORKER)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers = json.loads(done.stdout)
+    for name, per_series in answers.items():
+        for i, decisions in zip(chosen, per_series, strict=True):
+            judged[i][name] = decisions
+    return list(answers), sample
+
+
 def issue_19(tallies, settings: HistorySettings, quick: bool, seed: int) -> str:
     """Issue 19's scenarios beside the CI rules, and its targets for ours."""
     began = time.perf_counter()
@@ -642,7 +686,19 @@ def issue_19(tallies, settings: HistorySettings, quick: bool, seed: int) -> str:
         CONBENCH: conbench_alarm,
     }
     judged = scenarios.judge_all(series, settings, peers)
-    lines, ours = scenarios.report(series, judged, ["ours", *peers])
+    change_point_peers, sample = change_point_peers_judge(series, judged, quick)
+    lines, ours = scenarios.report(series, judged, ["ours", *peers, *change_point_peers])
+    if change_point_peers:
+        lines.append(
+            f"(otava, e-divisive: the first {sample} series of each scenario, judged online: "
+            f"an alarm when the analysis of results 0..t has a change point in the worse "
+            f"direction among the last {scenarios.WITHIN} results)"
+        )
+    else:
+        lines.append(
+            "(otava, e-divisive: not installed — `make bench-peers` puts them in "
+            f"{PEERS_PYTHON.parents[1].relative_to(Path(__file__).resolve().parents[1])})"
+        )
     target = tallies[("target", OURS, "all", 0.0)]
     main_figures = {
         "detected": target.detection_rate,

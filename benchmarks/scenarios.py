@@ -129,13 +129,17 @@ def report(
     for item, decisions in zip(series, judged, strict=True):
         groups.setdefault(item.family, []).append((item, decisions))
 
+    def judged_by(family: str, rule: str) -> list[tuple[Series, dict]]:
+        """The family's series this rule judged (the change-point peers judge a sample)."""
+        return [(s, d) for s, d in groups.get(family, []) if rule in d]
+
     def share(family: str, rule: str, hit: Callable[[Series, list], bool]) -> float:
-        members = groups.get(family, [])
+        members = judged_by(family, rule)
         return sum(hit(s, d[rule]) for s, d in members) / len(members) if members else math.nan
 
     def per_1000(family: str, rule: str, from_bad: bool) -> float:
         alarms = results = 0
-        for item, decisions in groups.get(family, []):
+        for item, decisions in judged_by(family, rule):
             offset = item.bad[0] - item.judge_from if from_bad else 0
             chosen = decisions[rule][offset:]
             alarms += sum(_alarm(d, False) for d in chosen)
