@@ -1,8 +1,8 @@
 """How well regressions are caught, and how often noise cries wolf: our history rule side by
 side with two peers' rules, on one labelled synthetic suite.
 
-    python benchmarks/bench_detection.py            # the full suite (about 2 minutes, 2 cores)
-    python benchmarks/bench_detection.py --quick    # a small suite, a few seconds
+    python benchmarks/bench_detection.py            # the full suite (a few minutes, 2 cores)
+    python benchmarks/bench_detection.py --quick    # a small suite, about ten seconds
 
 The suite (fixed seed, so every run prints the same table) has nine noise families, each a
 metric with its own direction, as one configuration would report them:
