@@ -235,6 +235,12 @@ def trend_late_data_sensor(
 
 
 FILL_TAGS = {"benchmon/reason": "days never built"}
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 
 
 def fill_request(
@@ -263,10 +269,14 @@ def fill_request(
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Builds the trend days that were never built (a fresh install's days before its "
-        "first result), in one run, so no day before today shows as Missing."
+        "first result), in one run, so no day before today shows as Missing; only while "
+        "no other run is queued or running."
     ),
 )
-def trend_fill_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+def trend_fill_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    busy = context.instance.get_runs_count(dg.RunsFilter(statuses=IN_FLIGHT))
+    if busy:  # the empty days can wait; a user's first files should not wait for them
+        return dg.SkipReason(f"{busy} run(s) queued or running: building the empty days later")
     now = datetime.now(UTC)
     keys = daily_partitions.get_partition_keys(current_time=now)
     materialized = context.instance.get_materialized_partitions(dg.AssetKey(TREND_ASSET))

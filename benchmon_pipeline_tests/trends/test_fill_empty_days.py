@@ -45,3 +45,15 @@ def test_only_the_days_never_built_are_named():
     assert request.run_key == "fill-2026-01-01-2026-01-09-7"  # 7 days, from the 1st to the 9th
     assert fill_request(keys, set(keys), date(2026, 1, 10)) is None
     assert fill_request(keys, set(keys[:-1]), date(2026, 1, 10)) is None  # today: the schedule's
+
+
+def test_the_fill_waits_while_other_runs_are_in_flight():
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_run(
+            dg.DagsterRun(job_name="ingest_inbox", run_id="r1", status=dg.DagsterRunStatus.STARTED)
+        )
+        waited = trend_fill_sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+        assert (
+            isinstance(waited, dg.SkipReason)
+            and "1 run(s) queued or running" in waited.skip_message
+        )
