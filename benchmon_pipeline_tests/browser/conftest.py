@@ -26,8 +26,7 @@ def chromium_path() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).is_file():
         pytest.fail(
-            "Debian's chromium is not installed: run tools/install-chromium "
-            "(`make test` does it)"
+            "Debian's chromium is not installed: run tools/install-chromium (`make test` does it)"
         )
     return path
 

@@ -51,7 +51,9 @@ def test_push_from_github_actions_fills_context_and_writes_outputs(db_url, tmp_p
         GITHUB_ACTOR="octocat",
         GITHUB_OUTPUT=str(output),
     )
-    done = push("--input", str(SAMPLE), "--tags", "nightly,gpu", "--verify", "--format", "json", env=env)
+    done = push(
+        "--input", str(SAMPLE), "--tags", "nightly,gpu", "--verify", "--format", "json", env=env
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert (summary["status"], summary["new"], summary["verified"]) == ("ingested", 1, True)
