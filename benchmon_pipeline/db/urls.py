@@ -3,7 +3,7 @@
 Users give a plain `postgresql://` URL (any `+driver` suffix is accepted). Our own code
 talks libpq through psycopg 3; Dagster's storage must name psycopg2 explicitly, because
 with SQLAlchemy 2.1 a bare `postgresql://` selects psycopg 3 and dagster-postgres then
-fails on every event (see ../shared/notes/dagster.md).
+fails on every event.
 """
 
 from __future__ import annotations
