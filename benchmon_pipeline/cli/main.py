@@ -29,6 +29,12 @@ COMMANDS = {
         "Start PostgreSQL (embedded unless BENCHMON_DATABASE_URL is set), migrate, and run "
         "the Dagster UI with its daemon and the inbox sensor.",
     ),
+    "dashboard": (
+        "benchmon_pipeline.cli.dashboard",
+        "dashboard",
+        "Serve the interactive dashboard (snapshot, trends, models, regressions) over the "
+        "results database, read-only.",
+    ),
     "db": ("benchmon_pipeline.cli.db", "db", "Manage the results database."),
     "push": (
         "benchmon_pipeline.cli.push",

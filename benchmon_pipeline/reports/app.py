@@ -1,0 +1,176 @@
+"""The interactive dashboard: `benchmon dashboard` serves this script with Streamlit
+(docs/dashboard.md, "The interactive dashboard").
+
+Four tabs — the current snapshot, trends, models side by side, regressions — over the
+sidebar's filters (environment, time range, models, branch) and a regression threshold.
+Every filter, the open tab and the trend's metric and dataset are URL query parameters
+(`bind="query-params"`), so a URL such as `?tab=Trends&model=m&dataset=d&metric=f1`
+opens one configuration's trend. Only the open tab's content runs.
+
+Read-only: it reads through `BenchmarkDataAccess` (a read-only session), so a login
+granted only benchmon_reader is enough. Answers are kept by `st.cache_data` for
+CACHE_SECONDS, shared by every viewer; what each tab shows is computed by
+reports/views.py, which the tests and benchmarks/bench_dashboard.py call the same way.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from benchmon_pipeline.access.api import BenchmarkDataAccess
+from benchmon_pipeline.reports import views
+
+CACHE_SECONDS = 30
+ALL = "(all)"
+NO_BRANCH = "(none named)"
+
+
+@st.cache_resource(show_spinner=False)
+def _api() -> BenchmarkDataAccess:
+    """One read-only connection for the server (psycopg serializes its use across
+    sessions); its own cache is off, st.cache_data keeps the answers."""
+    return BenchmarkDataAccess.connect(cache_ttl=0)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _choices(days: int) -> dict[str, list[str]]:
+    api = _api()
+    branches = api.get_performance_trends(days_back=days)["branch_name"]
+    return {
+        "environment": sorted(api.environments()["environment"]),
+        "model": sorted(api.models()["model_version"]),
+        "dataset": sorted(api.datasets()["dataset_version"]),
+        "metric": sorted(api.metrics()["metric"]),
+        "branch": sorted(branches.dropna().unique())
+        + ([NO_BRANCH] if branches.isna().any() else []),
+    }
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _snapshot(filters: views.Filters) -> pd.DataFrame:
+    return views.snapshot(_api(), filters)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _trends(filters: views.Filters, metric: str, dataset: str | None) -> pd.DataFrame:
+    return views.trends(_api(), filters, metric, dataset=dataset)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _models(filters: views.Filters) -> pd.DataFrame:
+    return views.models(_api(), filters)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _regressions(filters: views.Filters) -> pd.DataFrame:
+    return views.regressions(_api(), filters)
+
+
+def _empty_state() -> None:
+    st.title("benchmon")
+    st.info(
+        "No results yet. Drop a result file into the inbox that `benchmon dev` watches "
+        "(`.benchmon/root/inbox/`, or `$BENCHMON_INBOX_ROOT/inbox/`), or store one from "
+        "CI or a laptop:\n\n"
+        "```\nbenchmon push --input results.json\n```\n\n"
+        "Supported formats: docs/formats.md. This page shows them within "
+        f"{CACHE_SECONDS} s.",
+        icon="📭",
+    )
+
+
+def _sidebar(choices: dict[str, list[str]]) -> views.Filters:
+    bar = st.sidebar
+    bar.header("Filters")
+    environment = bar.selectbox(
+        "Environment", [ALL, *choices["environment"]], key="env", bind="query-params"
+    )
+    days = bar.selectbox(
+        "Time range", list(views.DAY_RANGES), index=1, key="range", bind="query-params"
+    )
+    models = bar.multiselect(
+        "Models",
+        choices["model"],
+        key="model",
+        bind="query-params",
+        placeholder="every model",
+    )
+    branch = bar.selectbox(
+        "Branch (trends)", [ALL, *choices["branch"]], key="branch", bind="query-params"
+    )
+    threshold = bar.number_input(
+        "Regression threshold",
+        min_value=0.0,
+        value=None,
+        step=0.01,
+        format="%.4f",
+        key="threshold",
+        bind="query-params",
+        placeholder="each metric's stored thresholds",
+        help="An absolute worsening, in each metric's own units (0.05 = 0.05 F1 points), "
+        "for every metric; empty: each metric's stored thresholds (docs/regressions.md).",
+    )
+    return views.Filters(
+        environment=None if environment == ALL else environment,
+        models=tuple(models),
+        branch=None if branch == ALL else ("" if branch == NO_BRANCH else branch),
+        days=views.DAY_RANGES[days],
+        threshold=threshold,
+    )
+
+
+def _table(data: pd.DataFrame, name: str) -> None:
+    """The rows a tab shows, and the same rows as a CSV download."""
+    st.dataframe(data, hide_index=True, width="stretch")
+    st.download_button(
+        f"Download CSV ({len(data)} rows)",
+        data.to_csv(index=False).encode(),
+        file_name=f"benchmon-{name}.csv",
+        mime="text/csv",
+        key=f"csv-{name}",
+        on_click="ignore",
+    )
+
+
+def _tab_from_any_case() -> None:
+    """`?tab=trends` opens the Trends tab too (the bound parameter itself wants the label)."""
+    asked = st.query_params.get("tab", "")
+    label = {tab.lower(): tab for tab in views.TABS}.get(asked.lower())
+    if label and label != asked and "tab" not in st.session_state:
+        st.session_state["tab"] = label
+
+
+def main() -> None:
+    st.set_page_config(page_title="benchmon dashboard", page_icon="📈", layout="wide")
+    filters_days = views.DAY_RANGES.get(st.query_params.get("range", ""), 30)
+    choices = _choices(filters_days)
+    if not choices["model"]:
+        _empty_state()
+        return
+    filters = _sidebar(choices)
+    st.title("benchmon")
+    _tab_from_any_case()
+    snapshot, trends, models, regressions = st.tabs(
+        list(views.TABS), key="tab", bind="query-params"
+    )
+    if snapshot.open:
+        with snapshot:
+            _table(_snapshot(filters), "snapshot")
+    if trends.open:
+        with trends:
+            metric = st.selectbox("Metric", choices["metric"], key="metric", bind="query-params")
+            dataset = st.selectbox(
+                "Dataset", [ALL, *choices["dataset"]], key="dataset", bind="query-params"
+            )
+            _table(_trends(filters, metric, None if dataset == ALL else dataset), "trends")
+    if models.open:
+        with models:
+            _table(_models(filters), "models")
+    if regressions.open:
+        with regressions:
+            _table(_regressions(filters), "regressions")
+
+
+if __name__ == "__main__":  # `streamlit run` runs the script as __main__
+    main()
