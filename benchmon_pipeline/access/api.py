@@ -467,6 +467,48 @@ class BenchmarkDataAccess:
 
         return self._cached(key, judge, fresh)
 
+    def open_alerts(
+        self,
+        model_version: str | None = None,
+        dataset_version: str | None = None,
+        prompt_version: str | None = None,
+        environment: str | None = None,
+        *,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per regression alert not yet resolved (open or acknowledged; the checks
+        open them, docs/alerts.md), ERROR first, most recently seen first.
+
+        Columns: id (int64); rule, model_version, dataset_version, prompt_version,
+        environment, metric ('' for a finding about the whole configuration), severity,
+        status, reason, direction (str); current, reference, delta, percent (float64);
+        commit_sha, branch_name (str); run_length (int64); first_seen_at, last_seen_at,
+        result_at (datetime64[us, UTC]: when the result of the configuration's current
+        version was made — where a chart of the configuration marks the alert).
+        """
+        params = _scope(model_version, dataset_version, prompt_version, environment)
+        columns = {
+            "id": INT,
+            "rule": TEXT,
+            **PARTS,
+            "metric": TEXT,
+            "severity": TEXT,
+            "status": TEXT,
+            "reason": TEXT,
+            "direction": TEXT,
+            "current": FLOAT,
+            "reference": FLOAT,
+            "delta": FLOAT,
+            "percent": FLOAT,
+            "commit_sha": TEXT,
+            "branch_name": TEXT,
+            "run_length": INT,
+            "first_seen_at": TIME,
+            "last_seen_at": TIME,
+            "result_at": TIME,
+        }
+        return self._ask("alerts", queries.OPEN_ALERTS, params, columns, fresh)
+
     # Discovery ------------------------------------------------------------------------------
 
     def models(self, *, fresh: bool = False) -> pd.DataFrame:

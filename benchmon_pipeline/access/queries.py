@@ -224,3 +224,21 @@ SELECT m.key AS metric, metric_direction(m.key) AS direction, d.unit, d.abs_thre
  GROUP BY m.key, d.name, d.unit, d.abs_threshold, d.rel_threshold
  ORDER BY 1
 """
+
+# The alerts not yet resolved (open or acknowledged), worst first, each with the time of the
+# result its configuration's current version shows: where a chart of the configuration
+# marks the alert (the baseline rule's `current` is that result's value).
+OPEN_ALERTS = f"""
+SELECT a.id, a.rule, a.model_version, a.dataset_version, a.prompt_version, a.environment,
+       a.metric, a.severity, a.status, a.reason, a.direction, a.current::float8,
+       a.reference::float8, a.delta::float8, a.percent::float8, a.commit_sha, a.branch_name,
+       a.run_length, a.first_seen_at, a.last_seen_at, t.created_at AS result_at
+  FROM regression_alerts a
+  LEFT JOIN benchmark_snapshots s
+    ON (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+     = (a.model_version, a.dataset_version, a.prompt_version, a.environment)
+   AND s.is_current
+  LEFT JOIN benchmark_transactions t ON t.id = s.transaction_id
+ WHERE a.status <> 'resolved' AND {in_scope("a")}
+ ORDER BY (a.severity = 'ERROR') DESC, a.last_seen_at DESC, a.id DESC
+"""
