@@ -8,8 +8,9 @@ environments over several days, stored through the product's own paths.
 - baselines set on every configuration at its first version (`set_baseline()`, what
   `benchmon versions baseline` calls);
 - on the last day one configuration (`REGRESSED`) drops well below its baseline in F1,
-  precision and recall, and the baseline rule, recorded as the asset check records it
-  (`evaluate` + `record_findings`), opens three WARN alerts.
+  precision and recall, and another (`SLOWER`, another model, in staging) gets 30 %
+  slower; the baseline rule, recorded as the asset check records it (`evaluate` +
+  `record_findings`), opens four WARN alerts (`EXPECTED_ALERTS`).
 
 Results go in through `append_results` (the ingest and `benchmon push` path, which folds
 them into versions); the day trend tables are refreshed with `refresh_daily_trends()`, as
@@ -41,6 +42,10 @@ SOFTWARE_PROMPT = "none"
 SOFTWARE_ENVIRONMENT = "ci"
 REGRESSED = ("medgemma-v1.2", "benchmark-set-v3", PROMPT, "production")
 REGRESSED_METRICS = ("f1_score", "precision", "recall")
+SLOWER = ("llama-3/8b", "medqa-v2", PROMPT, "staging")
+EXPECTED_ALERTS = sorted(
+    [(REGRESSED, metric, "WARN") for metric in REGRESSED_METRICS] + [(SLOWER, "latency_ms", "WARN")]
+)
 
 Configuration = tuple[str, str, str, str]
 
@@ -106,6 +111,8 @@ def seed_history(conn: psycopg.Connection, now: datetime | None = None) -> Seede
     last = results[REGRESSED][-1]
     for metric in REGRESSED_METRICS:
         last[metric] = round(last[metric] - 0.1, 4)  # twice the stored 0.05 threshold
+    slower = results[SLOWER][-1]
+    slower["latency_ms"] = round(slower["latency_ms"] * 1.3, 1)  # the default 5 %, six times
 
     configurations = sorted(results)
     for day in range(DAYS):

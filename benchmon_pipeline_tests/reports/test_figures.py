@@ -10,9 +10,9 @@ from benchmon_pipeline.access.api import BenchmarkDataAccess
 from benchmon_pipeline.reports import figures
 from benchmon_pipeline_tests.seeded_history import (
     DAYS,
+    EXPECTED_ALERTS,
     ML_MODELS,
     REGRESSED,
-    REGRESSED_METRICS,
     seed_history,
 )
 
@@ -36,7 +36,7 @@ def test_seeded_history_is_what_it_says(seeded):
     assert set(latest.environment) == {"production", "staging", "ci"}
     assert (latest.snapshot_version == DAYS).all() and (latest.baseline_version == 1).all()
     assert len(api.get_transactions(limit=None)) == DAYS * 14
-    assert history.alerts == [(REGRESSED, m, "WARN") for m in sorted(REGRESSED_METRICS)]
+    assert history.alerts == EXPECTED_ALERTS
 
 
 def test_metric_cards_show_value_unit_and_change_by_direction(seeded):
@@ -120,12 +120,15 @@ def test_regressions_table_rows_colours_and_links(seeded):
     assert [r["metric"] for r in table.meta["records"]] == list(
         table.cells.values[columns.index("metric")]
     )
-    assert sorted(table.cells.values[columns.index("metric")]) == sorted(REGRESSED_METRICS)
+    assert len(table.cells.values[0]) == len(EXPECTED_ALERTS)
     assert set(table.cells.fill.color[0]) == {figures.SEVERITY_COLOURS["WARN"]}
-    link = table.cells.values[columns.index("trend")][0]
-    assert f'href="dashboard.html#{figures.trend_anchor(REGRESSED)}"' in link
+    links = table.cells.values[columns.index("trend")]
+    assert f'href="dashboard.html#{figures.trend_anchor(REGRESSED)}"' in " ".join(links)
     for record in table.meta["records"]:
-        assert record["current"] == history.latest(REGRESSED)[record["metric"]]
+        config = tuple(record[name] for name in figures.CONFIGURATION)
+        assert (config, record["metric"], record["severity"]) in EXPECTED_ALERTS
+        assert record["current"] == history.latest(config)[record["metric"]]
+        assert record["reference"] == history.baseline(config)[record["metric"]]
 
 
 def test_helpers():
