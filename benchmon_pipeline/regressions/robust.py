@@ -47,15 +47,27 @@ def median(values: Sequence[float]) -> float:
 class RobustReference:
     """The trailing window a new result is compared with, summarised robustly."""
 
-    center: float
+    center: float  # the median: what verdicts report as the reference
     scale: float  # σ-equivalent, before the small-sample allowance of `z`
     size: int
+    # What new values are measured from: the mean of the values pulled in to ±4 scales.
+    # The median's own error is π/2 · σ²/n only on Gaussian noise; on uniform noise it is
+    # 3 σ²/n and on two alternating levels far more (little data sits between them), and
+    # that error is shared by every result of a run. The winsorized mean's is about σ²/n
+    # on all of them, and a lone spike is still pulled in. None: the median.
+    level: float | None = None
+
+    @property
+    def _share(self) -> float:
+        """The center's error variance, in σ², over n."""
+        return (1.0 if self.level is not None else math.pi / 2.0) / self.size
 
     @property
     def spread(self) -> float:
-        """The scale widened by √(1 + π/2n): the median itself is uncertain (its variance is
-        about π/2 · σ²/n), so a new value is compared with a slightly wider yardstick."""
-        return self.scale * math.sqrt(1.0 + math.pi / (2.0 * self.size))
+        """The scale widened by √(1 + share): the center itself is uncertain (its variance is
+        about σ²/n, π/2 · σ²/n for a median), so a new value is compared with a slightly
+        wider yardstick."""
+        return self.scale * math.sqrt(1.0 + self._share)
 
     @classmethod
     def of(cls, values: Sequence[float]) -> RobustReference:
@@ -81,11 +93,14 @@ class RobustReference:
         else:  # more than half the values are equal: the fences collapsed, use them all
             sigma, _ = _winsorized_sd(offsets, math.inf)
         floor = RELATIVE_FLOOR * max(abs(center), 1e-300)
-        return cls(center, max(mad_sigma, sigma, floor), n)
+        scale = max(mad_sigma, sigma, _sd_but_farthest(offsets), floor)
+        fence = WINSOR_FENCE * scale
+        level = center + sum(min(max(v, -fence), fence) for v in offsets) / n
+        return cls(center, scale, n, level)
 
     def t(self, value: float) -> float:
         """How far `value` is above the center, over the `spread` (a Student t, n − 1 df)."""
-        return (value - self.center) / self.spread
+        return (value - (self.center if self.level is None else self.level)) / self.spread
 
     def z(self, value: float) -> float:
         """How far `value` is above the center, in normal-equivalent σ: the distance over the
@@ -115,12 +130,28 @@ class RobustReference:
         own = sum((value - run_mean) ** 2 for value in values)
         pooled = math.sqrt(((self.size - 1) * self.scale**2 + own) / df)
         scale = self.scale if k == 1 else pooled
-        reference = RobustReference(self.center, scale, self.size)
+        reference = RobustReference(self.center, scale, self.size, self.level)
         cap = clip_z * normal_z_as_t(threshold_z, df) / threshold_z
-        share = math.pi / (2.0 * self.size)
+        share = self._share
         rho = share / (1.0 + share)
         total = sum(min(reference.t(value), cap) for value in values)
         return t_as_normal_z(total / math.sqrt(k + k * (k - 1) * rho), df)
+
+
+def _sd_but_farthest(offsets: Sequence[float]) -> float:
+    """The plain SD of sorted `offsets` without the one farthest from the center.
+
+    Winsorizing is right about a lone spike but, on heavy-tailed noise (Student t with 2.5
+    or 3 df), it also pulls in the tails that are simply how the series is: the scale comes
+    out ~20 % small and a run's mean — whose noise is the SD's, tails included — looks that
+    much more significant. Only the single farthest value is left out (a lone spike)."""
+    n = len(offsets)
+    if n < 4:
+        return 0.0
+    farthest = 0 if -offsets[0] > offsets[-1] else n - 1
+    kept = offsets[:farthest] + offsets[farthest + 1 :] if farthest else offsets[1:]
+    mean = sum(kept) / (n - 1)
+    return math.sqrt(sum((v - mean) ** 2 for v in kept) / (n - 2))
 
 
 def _winsorized_sd(offsets: Sequence[float], fence: float) -> tuple[float, tuple[int, int]]:

@@ -52,3 +52,28 @@ def test_one_result_is_judged_as_before_and_capped_in_a_run():
     ordinary = reference.center + 0.5 * reference.scale
     assert reference.run_z([spike, ordinary, ordinary], clip_z=2.5, threshold_z=3.6) < 3.6
     assert not math.isnan(reference.run_z([spike, ordinary, ordinary], 2.5, 3.6))
+
+
+def test_new_values_are_measured_from_the_winsorized_mean():
+    # two alternating levels: the median sits on one of them by chance, the mean between
+    values = [29.0, 31.0] * 10 + [29.0]
+    reference = RobustReference.of(values)
+    assert reference.center == 29.0
+    assert reference.level == pytest.approx(sum(values) / len(values))
+    assert reference.t(reference.level) == 0.0
+    # a lone spike is pulled in to the fence, not averaged in whole
+    spiked = RobustReference.of([*([100.0, 101.0, 99.0, 100.5, 99.5] * 4), 1e6])
+    assert spiked.level < 100.0 + 4.0 * spiked.scale / 21 + 1e-9
+
+
+def test_heavy_tails_are_kept_in_the_scale_but_not_a_lone_spike():
+    rng = random.Random(4)
+    heavy = [rng.gauss(0.0, 1.0) / max(0.05, rng.random()) ** 0.4 for _ in range(60)]
+    offsets = sorted(v - statistics.median(heavy) for v in heavy)
+    reference = RobustReference.of(heavy)
+    sd_without_the_farthest = statistics.stdev(
+        offsets[1:] if -offsets[0] > offsets[-1] else offsets[:-1]
+    )
+    assert reference.scale >= sd_without_the_farthest - 1e-12
+    spike = RobustReference.of([*[100.0 + 0.1 * (i % 7) for i in range(59)], 1e6])
+    assert spike.scale < 1.0  # the spike itself is left out
