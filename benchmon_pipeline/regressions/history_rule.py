@@ -10,13 +10,19 @@ For one configuration × metric, oldest result first:
    result (several runs of one commit), a Mann–Whitney rank test of its samples instead.
 3. The run: how many of the newest results in a row sit on the bad side of the reference
    taken just before the run began (so the run does not contaminate its own yardstick).
-   The run's evidence is one two-sample t — the mean of the results' t's, each capped at
-   `clip_z` so that no single result, however extreme, can confirm a regression by itself,
-   over its standard error, read with the reference's degrees of freedom (robust.py
-   `run_z`); with repeated samples, Stouffer's sum of the rank tests' z's over √run.
-4. ERROR when a run of at least `confirm_results` (K) results carries evidence beyond
-   `threshold_z`; WARN when only the newest result does (the first breach). When many series
-   are judged together the p-values go through Benjamini–Hochberg (fdr.py) first.
+   The evidence of the newest n results together is one two-sample t — the mean of their
+   t's, each capped at `clip_z` and the largest pulled down to the second largest (so no
+   single result, however extreme, carries it), over its standard error, read with the
+   reference's degrees of freedom (robust.py `run_z`); with repeated samples, Stouffer's
+   sum of the rank tests' z's over √n. With `scan`, the newest K..`max_run` results are
+   judged together even when one of them dipped back (a small step whose results do not
+   all breach), as long as the newest result is itself on the bad side.
+4. ERROR when the newest K (`confirm_results`) or more results carry evidence beyond
+   `threshold_z`, or sooner — adaptive confirmation — when a shorter run's every result
+   breaches `pair_z` on its own (a large step needs no third result; a lone outlier is
+   followed by an ordinary one). WARN when only the newest result (or a run shorter than K)
+   is beyond `warn_z`: the first breach. When many series are judged together the p-values
+   go through Benjamini–Hochberg (fdr.py) first.
 
 Nothing is judged until `min_history` results precede the newest one. The rule keeps no
 state: it re-reads the history each time, so a re-run of a check gives the same answer.
@@ -53,7 +59,10 @@ class HistorySettings:
     threshold_z: float = 3.6  # evidence needed alone, in normal-equivalent σ (p ≈ 1.6e-4)
     confirm_results: int = 3  # K: an ERROR needs at least this many bad results in a row
     clip_z: float = 2.5  # the most one result can add to a run's evidence
+    pair_z: float | None = 3.0  # two results in a row each beyond this: ERROR before K
+    warn_z: float | None = 3.0  # the bar for a WARN (first breach); None: threshold_z
     run_floor_z: float = 0.5  # a result stays in the run while its z is at least this
+    scan: bool = True  # K or more newest results judged together even when not all breach
     max_run: int = 5  # the longest run looked back on
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
     fdr_level: float | None = None  # BH level; None: the one-sided p of threshold_z
@@ -67,6 +76,10 @@ class HistorySettings:
             raise ValueError("threshold_z and clip_z must be positive")
         if self.min_repeats < 2:
             raise ValueError("min_repeats must be at least 2")
+        if self.pair_z is not None and self.pair_z <= 0:
+            raise ValueError("pair_z must be positive (or None: no early confirmation)")
+        if self.warn_z is not None and not 0 < self.warn_z <= self.threshold_z:
+            raise ValueError("warn_z must be positive and at most threshold_z")
         if self.fdr_level is not None and not 0 < self.fdr_level < 1:
             raise ValueError("fdr_level must be between 0 and 1")
         if self.clip_z * math.sqrt(self.confirm_results) < normal_isf(self.level):
@@ -81,6 +94,13 @@ class HistorySettings:
     def level(self) -> float:
         """The BH level: with one series tested alone, the same as `threshold_z`."""
         return self.fdr_level if self.fdr_level is not None else normal_sf(self.threshold_z)
+
+    @property
+    def warn_level(self) -> float:
+        """The BH level of a first breach (WARN): `warn_z`'s, scaled as `level` is."""
+        if self.warn_z is None:
+            return self.level
+        return self.level * normal_sf(self.warn_z) / normal_sf(self.threshold_z)
 
 
 @dataclass(frozen=True)
@@ -181,20 +201,37 @@ def gather_evidence(
             else:
                 zs.append(reference.z(worse[i]))
         if n == 1:
-            z_first = zs[0]
+            z_first = z_first_alone = zs[0]
             reference_center, reference_size = reference.center, reference.size
-        if min(zs) < settings.run_floor_z:
-            break
-        run = n
-        reference_center, reference_size = reference.center, reference.size
-        if any(rank_tested(i) for i in range(end, len(worse))):
-            evidence = sum(min(z, settings.clip_z) for z in zs) / math.sqrt(n)
-        else:  # one t for the run: the shared reference's errors counted once
-            evidence = reference.run_z(worse[end:], settings.clip_z, settings.threshold_z)
+        if run == n - 1 and min(zs) >= settings.run_floor_z:
+            run = n  # still a run: every result so far on the bad side
+            reference_center, reference_size = reference.center, reference.size
+        elif not settings.scan or z_first_alone < settings.run_floor_z:
+            break  # a scan only judges a window whose newest result is itself bad
+        elif n < settings.confirm_results:
+            continue  # a short window counts only as a run
+        ranked = any(rank_tested(i) for i in range(end, len(worse)))
+        if ranked:
+            evidence = sum(min(z, settings.clip_z) for z in _top_pulled(zs)) / math.sqrt(n)
+        else:  # one t for the window: the shared reference's errors counted once
+            evidence = reference.run_z(
+                _top_pulled(worse[end:]), settings.clip_z, settings.threshold_z
+            )
         if n >= settings.confirm_results:
-            z_confirmed = evidence if z_confirmed is None else max(z_confirmed, evidence)
-        else:
-            z_first = max(z_first, evidence)
+            if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
+                # run enters the BH family only when it would pass alone (as runs did before)
+                z_confirmed = evidence if z_confirmed is None else max(z_confirmed, evidence)
+            continue
+        z_first = max(z_first, evidence)
+        if n >= 2 and settings.pair_z is not None and min(zs) >= settings.pair_z:
+            # adaptive confirmation: every result of a short run breaches on its own, so
+            # it is no lone outlier; its evidence needs no cap
+            pair = (
+                sum(zs) / math.sqrt(n)
+                if ranked
+                else reference.run_z(worse[end:], math.inf, settings.threshold_z)
+            )
+            z_confirmed = pair if z_confirmed is None else max(z_confirmed, pair)
     return Evidence(
         **base,
         reference=unturn(reference_center),
@@ -204,6 +241,17 @@ def gather_evidence(
         z_confirmed=z_confirmed,
         method="mann-whitney" if rank_tested(len(worse) - 1) else "robust-z",
     )
+
+
+def _top_pulled(values: Sequence[float]) -> list[float]:
+    """The run with its largest value pulled down to the second largest (three or more
+    results): one wild result among ordinary ones cannot carry the run, while a real step,
+    whose results are alike, loses little — less than a tight cap on every result costs."""
+    if len(values) < 3:
+        return list(values)
+    top = max(range(len(values)), key=values.__getitem__)
+    second = max(v for i, v in enumerate(values) if i != top)
+    return [second if i == top else v for i, v in enumerate(values)]
 
 
 def _flat(nested: Sequence[Sequence[float]]) -> list[float]:
@@ -223,7 +271,7 @@ def decide(evidence: Sequence[Evidence], settings: HistorySettings | None = None
     """Verdicts for series judged together: BH over their p-values, then the severity."""
     settings = settings or HistorySettings()
     confirmed = bh_significant([e.p_confirmed for e in evidence], settings.level)
-    first = bh_significant([e.p_first for e in evidence], settings.level)
+    first = bh_significant([e.p_first for e in evidence], settings.warn_level)
     verdicts = []
     for item, is_confirmed, is_first in zip(evidence, confirmed, first, strict=True):
         severity = ERROR if is_confirmed else WARN if is_first else None
@@ -262,8 +310,13 @@ def _reason(item: Evidence, severity: str | None, settings: HistorySettings) -> 
         return (
             f"{item.run_length} results in a row worse than {against}: "
             f"{item.z_confirmed:.1f} σ (p = {item.p_confirmed:.1e}), significant after "
-            f"Benjamini–Hochberg at {settings.level:.1e}; confirmed (K = "
-            f"{settings.confirm_results})"
+            f"Benjamini–Hochberg at {settings.level:.1e}; confirmed ("
+            + (
+                f"each beyond {settings.pair_z:g} σ on its own"
+                if item.run_length < settings.confirm_results
+                else f"K = {settings.confirm_results}"
+            )
+            + ")"
         )
     if severity == WARN:
         return (
