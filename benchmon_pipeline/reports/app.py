@@ -19,9 +19,10 @@ import pandas as pd
 import streamlit as st
 
 from benchmon_pipeline.access.api import BenchmarkDataAccess
-from benchmon_pipeline.reports import views
+from benchmon_pipeline.reports import figures, views
 
 CACHE_SECONDS = 30
+MAX_CHARTS = 12  # per tab: more is a wall no one reads (the tables hold every row)
 ALL = "(all)"
 NO_BRANCH = "(none named)"
 
@@ -53,8 +54,8 @@ def _snapshot(filters: views.Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def _trends(filters: views.Filters, metric: str, dataset: str | None) -> pd.DataFrame:
-    return views.trends(_api(), filters, metric, dataset=dataset)
+def _trends(filters: views.Filters, metric: str, dataset: str | None) -> views.Trends:
+    return views.trends(_api(), filters, metric, dataset)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
@@ -70,12 +71,10 @@ def _regressions(filters: views.Filters) -> pd.DataFrame:
 def _empty_state() -> None:
     st.title("benchmon")
     st.info(
-        "No results yet. Drop a result file into the inbox that `benchmon dev` watches "
-        "(`.benchmon/root/inbox/`, or `$BENCHMON_INBOX_ROOT/inbox/`), or store one from "
-        "CI or a laptop:\n\n"
-        "```\nbenchmon push --input results.json\n```\n\n"
-        "Supported formats: docs/formats.md. This page shows them within "
-        f"{CACHE_SECONDS} s.",
+        "No results yet. Drop a result file into the `inbox/` folder that `benchmon dev` "
+        "watches (in `$BENCHMON_INBOX_ROOT`, by default the folder it started in), or "
+        "store one from CI or a laptop with `benchmon push --input results.json` (formats: "
+        f"docs/formats.md). This page shows them within {CACHE_SECONDS} s of a reload.",
         icon="📭",
     )
 
@@ -84,7 +83,7 @@ def _sidebar(choices: dict[str, list[str]]) -> views.Filters:
     bar = st.sidebar
     bar.header("Filters")
     environment = bar.selectbox(
-        "Environment", [ALL, *choices["environment"]], key="env", bind="query-params"
+        "Environment", [ALL, *choices["environment"]], key="environment", bind="query-params"
     )
     days = bar.selectbox(
         "Time range", list(views.DAY_RANGES), index=1, key="range", bind="query-params"
@@ -123,6 +122,10 @@ def _sidebar(choices: dict[str, list[str]]) -> views.Filters:
 def _table(data: pd.DataFrame, name: str) -> None:
     """The rows a tab shows, and the same rows as a CSV download."""
     st.dataframe(data, hide_index=True, width="stretch")
+    _download(data, name)
+
+
+def _download(data: pd.DataFrame, name: str) -> None:
     st.download_button(
         f"Download CSV ({len(data)} rows)",
         data.to_csv(index=False).encode(),
@@ -141,10 +144,108 @@ def _tab_from_any_case() -> None:
         st.session_state["tab"] = label
 
 
+def _chart(figure, key: str) -> None:
+    st.plotly_chart(figure, key=key, theme=None, config={"displaylogo": False})
+
+
+def _at_most(configurations: list, what: str) -> list:
+    if len(configurations) > MAX_CHARTS:
+        st.caption(
+            f"The first {MAX_CHARTS} of {len(configurations)} {what}; narrow the filters "
+            "for the others (the table below holds them all)."
+        )
+    return configurations[:MAX_CHARTS]
+
+
+def _snapshot_tab(filters: views.Filters) -> None:
+    rows = _snapshot(filters)
+    st.caption(
+        "The current version of each configuration; ▲ better / ▼ worse than its baseline "
+        "by the metric's direction."
+    )
+    configurations = sorted({figures.configuration_of(r) for r in rows.itertuples()})
+    for i, config in enumerate(_at_most(configurations, "configurations")):
+        _chart(figures.metric_cards(rows, config), f"cards-{i}")
+    _table(rows, "snapshot")
+
+
+def _trends_tab(filters: views.Filters, choices: dict[str, list[str]]) -> None:
+    left, right = st.columns(2)
+    metric = left.selectbox("Metric", choices["metric"], key="metric", bind="query-params")
+    dataset = right.selectbox(
+        "Dataset", [ALL, *choices["dataset"]], key="dataset", bind="query-params"
+    )
+    data = _trends(filters, metric, None if dataset == ALL else dataset)
+    known = data.metrics.set_index("metric")
+    unit = figures.unit_of(metric, known["unit"].get(metric))
+    baselines = {
+        figures.configuration_of(r): r.baseline for r in data.current.itertuples(index=False)
+    }
+    if filters.threshold is not None:
+        tolerance = (filters.threshold, None)
+    else:
+        tolerance = (known["abs_threshold"].get(metric), known["rel_threshold"].get(metric))
+    configurations = sorted({figures.configuration_of(r) for r in data.series.itertuples()})
+    if not configurations:
+        st.info(f"No {metric} results in these filters' {filters.days} days.")
+    for i, config in enumerate(_at_most(configurations, "configurations")):
+        baseline = baselines.get(config)
+        band = None
+        if baseline is not None and not pd.isna(baseline):
+            band = figures.baseline_band(baseline, *tolerance)
+        figure = figures.trend_figure(
+            data.series,
+            config,
+            metric,
+            baseline=baseline,
+            band=band,
+            alerts=data.alerts,
+            unit=unit,
+        )
+        figure.update_layout(title={"text": figures.label(config)})
+        _chart(figure, f"trend-{i}")
+    _table(data.series, "trends")
+
+
+def _models_tab(filters: views.Filters) -> None:
+    rows = _models(filters)
+    _chart(figures.model_comparison(rows), "comparison")
+    current = _snapshot(filters)
+    directions = dict(zip(current["metric"], current["direction"], strict=False))
+    cost = figures.cost_metric(current["metric"], directions)
+    quality = figures.quality_metric(current["metric"], directions)
+    if cost and quality:
+        _chart(figures.cost_quality_scatter(current, cost, quality), "cost-quality")
+    _table(rows, "models")
+
+
+def _regressions_tab(filters: views.Filters) -> None:
+    found = _regressions(filters)
+    judged_by = (
+        f"an absolute threshold of {filters.threshold:g}"
+        if filters.threshold is not None
+        else "each metric's stored thresholds"
+    )
+    st.caption(
+        f"The current version of each configuration against its baseline, by {judged_by} "
+        "(the sidebar's threshold changes it)."
+    )
+    if found.empty:
+        st.success("No regression against the baselines.")
+    else:
+        _chart(figures.regressions_table(views.alert_rows(found)), "regressions")
+    st.dataframe(
+        found,
+        hide_index=True,
+        width="stretch",
+        column_config={"trend": st.column_config.LinkColumn("trend", display_text="trend")},
+    )
+    _download(found, "regressions")
+
+
 def main() -> None:
     st.set_page_config(page_title="benchmon dashboard", page_icon="📈", layout="wide")
-    filters_days = views.DAY_RANGES.get(st.query_params.get("range", ""), 30)
-    choices = _choices(filters_days)
+    choices = _choices(views.DAY_RANGES.get(st.query_params.get("range", ""), 30))
     if not choices["model"]:
         _empty_state()
         return
@@ -156,20 +257,16 @@ def main() -> None:
     )
     if snapshot.open:
         with snapshot:
-            _table(_snapshot(filters), "snapshot")
+            _snapshot_tab(filters)
     if trends.open:
         with trends:
-            metric = st.selectbox("Metric", choices["metric"], key="metric", bind="query-params")
-            dataset = st.selectbox(
-                "Dataset", [ALL, *choices["dataset"]], key="dataset", bind="query-params"
-            )
-            _table(_trends(filters, metric, None if dataset == ALL else dataset), "trends")
+            _trends_tab(filters, choices)
     if models.open:
         with models:
-            _table(_models(filters), "models")
+            _models_tab(filters)
     if regressions.open:
         with regressions:
-            _table(_regressions(filters), "regressions")
+            _regressions_tab(filters)
 
 
 if __name__ == "__main__":  # `streamlit run` runs the script as __main__
