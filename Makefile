@@ -33,8 +33,8 @@ $(CHROMIUM): tools/install-chromium
 
 install: $(VENV)/.synced  ## install the locked dependencies into .venv
 
-run: install  ## embedded PostgreSQL + Dagster UI on http://127.0.0.1:3000, watching ./inbox
-	$(VENV)/bin/benchmon dev
+run: install  ## embedded PostgreSQL, Dagster UI on http://127.0.0.1:3000 watching ./inbox, dashboard on :8501
+	$(VENV)/bin/benchmon dev --dashboard
 
 test: install $(ACTIONLINT) $(CHROMIUM)  ## the whole test suite, on a real PostgreSQL and a real Dagster instance
 	$(VENV)/bin/pytest

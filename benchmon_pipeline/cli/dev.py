@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import psutil
 
+from benchmon_pipeline.cli import dashboard as dashboard_server
 from benchmon_pipeline.cli import dev_file
 from benchmon_pipeline.cli.environment import (
     as_click_error,
@@ -105,7 +106,16 @@ def _interrupt(_signum, _frame):
 @click.command()
 @click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-def dev(port: int, host: str) -> None:
+@click.option(
+    "--dashboard", is_flag=True, help="Also serve the interactive dashboard (`benchmon dashboard`)."
+)
+@click.option(
+    "--dashboard-port",
+    default=dashboard_server.DEFAULT_PORT,
+    show_default=True,
+    help="Port of the dashboard, with --dashboard.",
+)
+def dev(port: int, host: str, dashboard: bool, dashboard_port: int) -> None:
     """Start PostgreSQL (embedded unless BENCHMON_DATABASE_URL is set), migrate, and run
     the Dagster UI with its daemon and the inbox sensor. Ctrl-C stops everything."""
     # A shell that starts us in the background leaves SIGINT ignored, and children inherit
@@ -113,6 +123,8 @@ def dev(port: int, host: str) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
+    if dashboard:
+        dashboard_server.check_port_free(host, dashboard_port)
     with (
         as_click_error(),
         running_databases(settings, migrate=True, create=True, dagster=True) as databases,
@@ -132,17 +144,27 @@ def dev(port: int, host: str) -> None:
             start_new_session=True,
         )
         watch = _EmbeddedWatch(settings.pgdata) if not settings.database_url else None
+        board = None
+        interrupted = False
         try:
+            if dashboard:
+                board = dashboard_server.start(host, dashboard_port, {**env, SESSION_VAR: session})
+                address = dashboard_server.url(host, dashboard_port)
+                click.echo(f"dashboard: {address}  (Ctrl-C to stop)", err=True)
             dev_file.write(settings.home, host, port)  # for `trends backfill` and the like
             while process.poll() is None:
                 time.sleep(0.5)
                 if watch:
                     watch.restart_if_stopped()
         except KeyboardInterrupt:
+            interrupted = True
             click.echo("stopping Dagster …", err=True)
         finally:
             dev_file.remove(settings.home)
+            if board is not None:
+                dashboard_server.stop(board)
             _stop(process)
             _stop_stragglers(session)
-    if process.returncode not in (0, -signal.SIGINT, 130, None):
+    # Dagster interrupted while it starts exits 1 ("Aborted!"): a Ctrl-C is a clean stop.
+    if not interrupted and process.returncode not in (0, -signal.SIGINT, 130, None):
         raise SystemExit(process.returncode)
