@@ -1904,14 +1904,102 @@ ALTER FUNCTION public.upsert_benchmark_result(model_version text, dataset_versio
 --
 
 CREATE FUNCTION public.verify_transaction_log() RETURNS TABLE(ok boolean, link_no bigint, seq bigint, transaction_id uuid, problem text)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT * FROM public.verify_transaction_log_window(
+        0, public.transaction_log_genesis(), '0'::xid8, NULL)
+$$;
+
+--
+-- Name: FUNCTION verify_transaction_log(); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.verify_transaction_log() IS 'Recomputes the hash chain; returns OK or the first broken link / altered or missing row.';
+
+--
+-- Name: verify_transaction_log_checkpointed(boolean); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.verify_transaction_log_checkpointed(full_check boolean DEFAULT false) RETURNS TABLE(ok boolean, link_no bigint, seq bigint, transaction_id uuid, problem text, checkpoint_no bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+DECLARE
+    head_link bigint;
+    horizon xid8;
+    from_link bigint := 0;
+    from_hash bytea := public.transaction_log_genesis();
+    from_xid xid8 := '0';
+    outcome record;
+    recorded bigint;
+BEGIN
+    -- The newest link and the snapshot's xmin in one statement: every transaction before
+    -- that xid had ended when the link was read.
+    SELECT coalesce(max(c.link_no), 0), pg_snapshot_xmin(pg_current_snapshot())
+      INTO head_link, horizon FROM public.transaction_log_chain c;
+    IF NOT full_check THEN
+        SELECT k.link_no, k.link_hash, k.rows_from INTO from_link, from_hash, from_xid
+          FROM public.transaction_log_checkpoints k ORDER BY k.checkpoint_no DESC LIMIT 1;
+        IF NOT FOUND THEN
+            from_link := 0;
+            from_hash := public.transaction_log_genesis();
+            from_xid := '0';
+        END IF;
+    END IF;
+
+    SELECT * INTO outcome FROM public.verify_transaction_log_window(
+        from_link, from_hash, from_xid, head_link);
+    IF outcome.ok THEN
+        INSERT INTO public.transaction_log_checkpoints
+            (link_no, link_hash, rows_from, full_check, rows_checked)
+        SELECT head_link,
+               coalesce((SELECT c.link_hash FROM public.transaction_log_chain c
+                          WHERE c.link_no = head_link), public.transaction_log_genesis()),
+               horizon, from_link = 0,
+               coalesce((SELECT sum(c.row_count) FROM public.transaction_log_chain c
+                          WHERE c.link_no > from_link AND c.link_no <= head_link), 0)
+        RETURNING transaction_log_checkpoints.checkpoint_no INTO recorded;
+    END IF;
+    RETURN QUERY SELECT outcome.ok, outcome.link_no, outcome.seq, outcome.transaction_id,
+                        outcome.problem, recorded;
+END $$;
+
+ALTER FUNCTION public.verify_transaction_log_checkpointed(full_check boolean) OWNER TO benchmon_owner;
+
+--
+-- Name: FUNCTION verify_transaction_log_checkpointed(full_check boolean); Type: COMMENT; Schema: public; Owner: benchmon_owner
+--
+
+COMMENT ON FUNCTION public.verify_transaction_log_checkpointed(full_check boolean) IS '`benchmon db verify`: checks from the last checkpoint (or everything, full_check) and records a new checkpoint when the chain is intact.';
+
+--
+-- Name: verify_transaction_log_window(bigint, bytea, xid8, bigint); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.verify_transaction_log_window(after_link bigint, after_hash bytea, rows_from xid8, through_link bigint DEFAULT NULL::bigint) RETURNS TABLE(ok boolean, link_no bigint, seq bigint, transaction_id uuid, problem text)
     LANGUAGE plpgsql STABLE
     AS $$
 #variable_conflict use_column
 DECLARE
     links bigint;
     rows_checked bigint;
+    last_link bigint := coalesce(through_link, 9223372036854775807);
 BEGIN
-    -- 1. The chain itself: numbering, back-links and hashes of every link.
+    -- 0. The link the window starts from still has the hash it had.
+    IF after_link > 0 THEN
+        RETURN QUERY
+        SELECT false, after_link, NULL::bigint, NULL::uuid,
+               format('link %s no longer has the hash it had when it was verified '
+                      '(it was rewritten or removed)', after_link)
+         WHERE NOT EXISTS (SELECT FROM public.transaction_log_chain c
+                            WHERE c.link_no = after_link AND c.link_hash = after_hash);
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END IF;
+
+    -- 1. The chain itself: numbering, back-links and hashes of every link in the window.
     RETURN QUERY
     SELECT false, c.link_no, c.first_seq, NULL::uuid,
            CASE
@@ -1924,9 +2012,11 @@ BEGIN
                ELSE format('link %s: its hash does not match its contents', c.link_no)
            END
       FROM (SELECT l.*,
-                   coalesce(lag(l.link_hash) OVER w, transaction_log_genesis()) AS expected_prev,
-                   row_number() OVER w AS expected_no
-              FROM transaction_log_chain l WINDOW w AS (ORDER BY l.link_no)) AS c
+                   coalesce(lag(l.link_hash) OVER w, after_hash) AS expected_prev,
+                   after_link + row_number() OVER w AS expected_no
+              FROM public.transaction_log_chain l
+             WHERE l.link_no > after_link AND l.link_no <= last_link
+            WINDOW w AS (ORDER BY l.link_no)) AS c
      WHERE c.link_no <> c.expected_no OR c.prev_hash <> c.expected_prev
         OR c.rows_root <> sha256(c.row_digests) OR c.link_hash <> sha256(c.prev_hash || c.rows_root)
      ORDER BY c.link_no
@@ -1935,20 +2025,26 @@ BEGIN
         RETURN;
     END IF;
 
-    -- 2. Every row against the digest sealed for it, and no row outside the chain.
+    -- 2. Every row in the window against the digest sealed for it, and no row outside
+    --    the chain.
     RETURN QUERY
-    WITH sealed AS (
+    WITH window_links AS (
+        SELECT c.* FROM public.transaction_log_chain c
+         WHERE c.link_no <= last_link AND (c.link_no > after_link OR c.xact_id >= rows_from)
+    ), sealed AS (
         SELECT c.link_no, i AS position,
                substring(c.row_digests FROM (i - 1) * 32 + 1 FOR 32) AS digest
-          FROM transaction_log_chain c, generate_series(1, c.row_count) AS i
+          FROM window_links c, generate_series(1, c.row_count) AS i
     ), stored AS (
-        SELECT c.link_no, t.id, t.seq, transaction_row_digest(t) AS digest,
+        SELECT c.link_no, t.id, t.seq, public.transaction_row_digest(t) AS digest,
                row_number() OVER (PARTITION BY c.link_no ORDER BY t.seq) AS position,
                lag(t.seq) OVER (PARTITION BY c.link_no ORDER BY t.seq) AS prev_seq
-          FROM benchmark_transactions t
-          LEFT JOIN transaction_log_chain c
+          FROM public.benchmark_transactions t
+          LEFT JOIN public.transaction_log_chain c
                  ON c.xact_id = t.xact_id AND t.seq BETWEEN c.first_seq AND c.last_seq
-         WHERE t.xact_id IS DISTINCT FROM pg_current_xact_id_if_assigned()  -- not sealed yet
+         WHERE t.xact_id >= rows_from
+           AND t.xact_id IS DISTINCT FROM pg_current_xact_id_if_assigned()  -- not sealed yet
+           AND (c.link_no IS NULL OR c.link_no <= last_link)  -- sealed after the window
     )
     SELECT false, coalesce(s.link_no, r.link_no),
            CASE WHEN m.gone THEN NULL ELSE r.seq END,
@@ -1967,7 +2063,7 @@ BEGIN
            END
       FROM sealed s
       FULL JOIN stored r ON r.link_no = s.link_no AND r.position = s.position
-      LEFT JOIN transaction_log_chain l ON l.link_no = s.link_no
+      LEFT JOIN window_links l ON l.link_no = s.link_no
       -- A sealed row is gone when nothing stands at its position, or when the row standing
       -- there is one the link sealed further on (the rows after it moved up one place).
       CROSS JOIN LATERAL (
@@ -1986,16 +2082,20 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT count(*), coalesce(sum(row_count), 0) INTO links, rows_checked FROM transaction_log_chain;
+    SELECT count(*), coalesce(sum(c.row_count), 0) INTO links, rows_checked
+      FROM public.transaction_log_chain c WHERE c.link_no > after_link AND c.link_no <= last_link;
     RETURN QUERY SELECT true, NULL::bigint, NULL::bigint, NULL::uuid,
-        format('OK: %s rows in %s links, chain intact', rows_checked, links);
+        CASE WHEN after_link = 0
+             THEN format('OK: %s rows in %s links, chain intact', rows_checked, links)
+             ELSE format('OK: %s rows in %s links after link %s, chain intact',
+                         rows_checked, links, after_link) END;
 END $$;
 
 --
--- Name: FUNCTION verify_transaction_log(); Type: COMMENT; Schema: public
+-- Name: FUNCTION verify_transaction_log_window(after_link bigint, after_hash bytea, rows_from xid8, through_link bigint); Type: COMMENT; Schema: public
 --
 
-COMMENT ON FUNCTION public.verify_transaction_log() IS 'Recomputes the hash chain; returns OK or the first broken link / altered or missing row.';
+COMMENT ON FUNCTION public.verify_transaction_log_window(after_link bigint, after_hash bytea, rows_from xid8, through_link bigint) IS 'The hash-chain check over links after_link+1…through_link and the rows of transactions from rows_from on; (0, genesis, ''0'', NULL) checks everything.';
 
 --
 -- Name: accepted_changes; Type: TABLE; Schema: public
@@ -2350,6 +2450,41 @@ ALTER TABLE ONLY public.transaction_log_chain ALTER COLUMN row_digests SET STORA
 COMMENT ON TABLE public.transaction_log_chain IS 'Hash chain over benchmark_transactions, one link per committed batch; append-only.';
 
 --
+-- Name: transaction_log_checkpoints; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.transaction_log_checkpoints (
+    checkpoint_no bigint NOT NULL,
+    link_no bigint NOT NULL,
+    link_hash bytea NOT NULL,
+    rows_from xid8 NOT NULL,
+    full_check boolean NOT NULL,
+    rows_checked bigint NOT NULL,
+    verified_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    verified_by text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT transaction_log_checkpoints_link_no_check CHECK ((link_no >= 0))
+);
+
+--
+-- Name: TABLE transaction_log_checkpoints; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.transaction_log_checkpoints IS 'Where `db verify` found the hash chain intact; the next check starts there. Append-only.';
+
+--
+-- Name: transaction_log_checkpoints_checkpoint_no_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.transaction_log_checkpoints ALTER COLUMN checkpoint_no ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.transaction_log_checkpoints_checkpoint_no_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: transaction_log_seal_requests; Type: TABLE; Schema: public
 --
 
@@ -2571,6 +2706,13 @@ ALTER TABLE ONLY public.tracked_branches
 
 ALTER TABLE ONLY public.transaction_log_chain
     ADD CONSTRAINT transaction_log_chain_pkey PRIMARY KEY (link_no);
+
+--
+-- Name: transaction_log_checkpoints transaction_log_checkpoints_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.transaction_log_checkpoints
+    ADD CONSTRAINT transaction_log_checkpoints_pkey PRIMARY KEY (checkpoint_no);
 
 --
 -- Name: transaction_log_seal_requests transaction_log_seal_requests_pkey; Type: CONSTRAINT; Schema: public
@@ -2865,6 +3007,22 @@ CREATE TRIGGER transaction_log_chain_no_update_or_delete BEFORE DELETE OR UPDATE
 ALTER TABLE public.transaction_log_chain ENABLE ALWAYS TRIGGER transaction_log_chain_no_update_or_delete;
 
 --
+-- Name: transaction_log_checkpoints transaction_log_checkpoints_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER transaction_log_checkpoints_no_truncate BEFORE TRUNCATE ON public.transaction_log_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.transaction_log_checkpoints ENABLE ALWAYS TRIGGER transaction_log_checkpoints_no_truncate;
+
+--
+-- Name: transaction_log_checkpoints transaction_log_checkpoints_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER transaction_log_checkpoints_no_update_or_delete BEFORE DELETE OR UPDATE ON public.transaction_log_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.transaction_log_checkpoints ENABLE ALWAYS TRIGGER transaction_log_checkpoints_no_update_or_delete;
+
+--
 -- Name: accepted_changes accepted_changes_alert_id_fkey; Type: FK CONSTRAINT; Schema: public
 --
 
@@ -3032,6 +3190,12 @@ CREATE POLICY owner_all ON public.tracked_branches TO benchmon_owner USING (true
 CREATE POLICY owner_all ON public.transaction_log_chain TO benchmon_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: transaction_log_checkpoints owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.transaction_log_checkpoints TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: trend_dirty_days owner_all; Type: POLICY; Schema: public
 --
 
@@ -3126,6 +3290,12 @@ CREATE POLICY reader_reads ON public.tracked_branches FOR SELECT TO benchmon_rea
 CREATE POLICY reader_reads ON public.transaction_log_chain FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
 
 --
+-- Name: transaction_log_checkpoints reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.transaction_log_checkpoints FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
 -- Name: trend_dirty_days reader_reads; Type: POLICY; Schema: public
 --
 
@@ -3166,6 +3336,12 @@ ALTER TABLE public.tracked_branches ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.transaction_log_chain ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: transaction_log_checkpoints; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.transaction_log_checkpoints ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: trend_dirty_days; Type: ROW SECURITY; Schema: public
@@ -3226,6 +3402,12 @@ CREATE POLICY writer_all ON public.tracked_branches TO benchmon_writer USING (tr
 --
 
 CREATE POLICY writer_all ON public.transaction_log_chain TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: transaction_log_checkpoints writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.transaction_log_checkpoints TO benchmon_writer USING (true) WITH CHECK (true);
 
 --
 -- Name: trend_dirty_days writer_all; Type: POLICY; Schema: public
@@ -3883,6 +4065,14 @@ REVOKE ALL ON FUNCTION public.upsert_benchmark_result(model_version text, datase
 GRANT ALL ON FUNCTION public.upsert_benchmark_result(model_version text, dataset_version text, prompt_version text, environment text, metrics jsonb, created_at timestamp with time zone, commit_sha text, branch_name text, model_provider text, duration_seconds numeric, tags text[], notes text, run_id text, triggered_by text, source text, metric_directions jsonb) TO benchmon_writer;
 
 --
+-- Name: FUNCTION verify_transaction_log_checkpointed(full_check boolean); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.verify_transaction_log_checkpointed(full_check boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.verify_transaction_log_checkpointed(full_check boolean) TO benchmon_writer;
+GRANT ALL ON FUNCTION public.verify_transaction_log_checkpointed(full_check boolean) TO benchmon_reader;
+
+--
 -- Name: TABLE accepted_changes; Type: ACL; Schema: public
 --
 
@@ -4055,6 +4245,14 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.tracked_branches TO benchmon_o
 GRANT SELECT ON TABLE public.transaction_log_chain TO benchmon_writer;
 GRANT SELECT ON TABLE public.transaction_log_chain TO benchmon_reader;
 GRANT SELECT,INSERT ON TABLE public.transaction_log_chain TO benchmon_owner;
+
+--
+-- Name: TABLE transaction_log_checkpoints; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.transaction_log_checkpoints TO benchmon_writer;
+GRANT SELECT ON TABLE public.transaction_log_checkpoints TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.transaction_log_checkpoints TO benchmon_owner;
 
 --
 -- Name: TABLE transaction_log_seal_requests; Type: ACL; Schema: public

@@ -8,6 +8,7 @@ efficiently and reads answers out. See docs/data-model.md.
 from benchmon_pipeline.warehouse.append import AppendOutcome, append_results
 from benchmon_pipeline.warehouse.calls import (
     LogCheck,
+    checked_since_checkpoint,
     fold_new_results,
     verify_transaction_log,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "AppendOutcome",
     "LogCheck",
     "append_results",
+    "checked_since_checkpoint",
     "fold_new_results",
     "verify_transaction_log",
 ]
