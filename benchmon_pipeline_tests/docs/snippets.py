@@ -7,7 +7,8 @@ one namespace shared by the page. A ```text block shows what the runnable block 
 printed (stdout and stderr together): each of its lines must be a line of that output, in
 the same order (lines in between may be left out, never changed). A block right after an
 HTML comment `<!-- not run: why -->` is skipped, and counted. A ```sql block runs through
-psycopg (its output is not checked).
+psycopg (its output is not checked). A fence inside a list item is read at its indentation;
+a fence naming no language, or another one (json, mermaid), is not run.
 """
 
 from __future__ import annotations
@@ -23,9 +24,15 @@ from pathlib import Path
 
 import psycopg
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
 VENV_BIN = Path(sys.executable).parent
-BLOCK = re.compile(r"(?:<!--\s*not run:\s*([^>]*?)\s*-->\s*\n)?```(\w+)\n(.*?)^```", re.S | re.M)
+# A fence may be indented (a block inside a list item) and may name no language; it closes
+# with ``` at the same indentation.
+BLOCK = re.compile(
+    r"(?:<!--\s*not run:\s*([^>]*?)\s*-->[ \t]*\n)?^([ \t]*)```(\w*)[ \t]*\n(.*?)^\2```[ \t]*$",
+    re.S | re.M,
+)
 
 
 @dataclass
@@ -49,8 +56,13 @@ class Outcome:
 
 def blocks(text: str) -> list[Block]:
     return [
-        Block(m[2], m[3], text.count("\n", 0, m.start(2)) + 1, m[1]) for m in BLOCK.finditer(text)
+        Block(m[3], _dedent(m[4], m[2]), text.count("\n", 0, m.start(3)) + 1, m[1])
+        for m in BLOCK.finditer(text)
     ]
+
+
+def _dedent(code: str, indent: str) -> str:
+    return "".join(line.removeprefix(indent) for line in code.splitlines(keepends=True))
 
 
 def _env(url: str) -> dict[str, str]:
@@ -82,8 +94,17 @@ def _holds(shown: str, printed: str, where: str) -> None:
             ) from None
 
 
-def run_page(name: str, url: str, folder: Path, monkeypatch) -> Outcome:
-    """Run docs/`name`'s blocks in `folder` against `url`; raises on the first difference."""
+def pages() -> list[Path]:
+    """Every page a reader may run: the README and each docs/*.md, found rather than listed."""
+    return [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+
+
+def run_page(name: str | Path, url: str, folder: Path, monkeypatch) -> Outcome:
+    """Run the page's blocks in `folder` against `url`; raises on the first difference.
+
+    `name` is a file of docs/ or a path (the README)."""
+    page = name if isinstance(name, Path) else DOCS / name
+    shown = page.relative_to(ROOT).as_posix()
     outcome = Outcome()
     namespace: dict = {"__name__": "__guide__"}
     env = _env(url)
@@ -92,8 +113,8 @@ def run_page(name: str, url: str, folder: Path, monkeypatch) -> Outcome:
         monkeypatch.delenv(key)
     monkeypatch.setenv("BENCHMON_DATABASE_URL", url)
     printed: str | None = None
-    for block in blocks((DOCS / name).read_text()):
-        where = f"docs/{name}:{block.line}"
+    for block in blocks(page.read_text()):
+        where = f"{shown}:{block.line}"
         if block.skipped:
             outcome.skipped.append(block)
             printed = None
@@ -133,7 +154,7 @@ def run_page(name: str, url: str, folder: Path, monkeypatch) -> Outcome:
         if hasattr(value, "close") and type(value).__name__ == "BenchmarkDataAccess":
             value.close()
     sys.stdout.write(
-        f"docs/{name}: {outcome.ran} blocks run, {outcome.checked} outputs checked, "
+        f"{shown}: {outcome.ran} blocks run, {outcome.checked} outputs checked, "
         f"{len(outcome.skipped)} skipped as marked 'not run'"
         + "".join(f"\n  line {b.line}: {b.why}" for b in outcome.skipped)
         + "\n"
