@@ -27,6 +27,7 @@ from operator import mul
 from benchmon_pipeline.regressions.significance import normal_z_as_t, t_as_normal_z
 
 MAD_TO_SIGMA = 1.482602218505602  # 1 / Φ⁻¹(3/4): the MAD of a normal sample estimates 0.6745 σ
+PRIOR_KURTOSIS, PRIOR_WEIGHT = 1.0, 20  # _tail_df's prior: excess kurtosis, in values
 WINSOR_FENCE = 4.0  # in MAD-σ, then in the winsorized SD
 MAX_REFENCES = 10  # the fences settle in a few steps; this only bounds the loop
 SETTLED = 1e-3  # relative change of the scale below which the fences have settled
@@ -56,6 +57,14 @@ class RobustReference:
     # that error is shared by every result of a run. The winsorized mean's is about σ²/n
     # on all of them, and a lone spike is still pulled in. None: the median.
     level: float | None = None
+    # The scale's degrees of freedom: n − 1 on Gaussian noise; fewer when the reference's
+    # tails are heavy (its kurtosis), because the SD of heavy-tailed noise is itself noisier
+    # and usually comes out small. None: n − 1.
+    df: float | None = None
+
+    @property
+    def scale_df(self) -> float:
+        return self.size - 1 if self.df is None else self.df
 
     @property
     def _share(self) -> float:
@@ -95,8 +104,9 @@ class RobustReference:
         floor = RELATIVE_FLOOR * max(abs(center), 1e-300)
         scale = max(mad_sigma, sigma, _sd_but_farthest(offsets), floor)
         fence = WINSOR_FENCE * scale
-        level = center + sum(min(max(v, -fence), fence) for v in offsets) / n
-        return cls(center, scale, n, level)
+        pulled_in = [min(max(v, -fence), fence) for v in offsets]  # a lone spike: no tail
+        level = center + sum(pulled_in) / n
+        return cls(center, scale, n, level, _tail_df(pulled_in))
 
     def t(self, value: float) -> float:
         """How far `value` is above the center, over the `spread` (a Student t, n − 1 df)."""
@@ -106,7 +116,7 @@ class RobustReference:
         """How far `value` is above the center, in normal-equivalent σ: the distance over the
         `spread`, read as a Student t with n − 1 degrees of freedom, so that a short history
         needs a bigger jump before it says anything."""
-        return t_as_normal_z(self.t(value), self.size - 1)
+        return t_as_normal_z(self.t(value), self.scale_df)
 
     def run_z(self, values: Sequence[float], clip_z: float, threshold_z: float) -> float:
         """The evidence of k results compared with this one reference, as a normal z.
@@ -125,17 +135,36 @@ class RobustReference:
         a run alone, at any history length.
         """
         k = len(values)
-        df = self.size - 1 + k - 1
+        df = self.scale_df + k - 1
         run_mean = sum(values) / k
         own = sum((value - run_mean) ** 2 for value in values)
-        pooled = math.sqrt(((self.size - 1) * self.scale**2 + own) / df)
+        pooled = math.sqrt(((self.size - 1) * self.scale**2 + own) / (self.size + k - 2))
         scale = self.scale if k == 1 else pooled
-        reference = RobustReference(self.center, scale, self.size, self.level)
+        reference = RobustReference(self.center, scale, self.size, self.level, self.df)
         cap = clip_z * normal_z_as_t(threshold_z, df) / threshold_z
         share = self._share
         rho = share / (1.0 + share)
         total = sum(min(reference.t(value), cap) for value in values)
         return t_as_normal_z(total / math.sqrt(k + k * (k - 1) * rho), df)
+
+
+def _tail_df(offsets: Sequence[float]) -> float:
+    """Degrees of freedom of the variance estimate, from the sample's excess kurtosis κ:
+    Var(s²) ≈ σ⁴ (2/(n − 1) + κ/n), matched to a χ² (Satterthwaite). Gaussian noise keeps
+    about n − 1; Student t₃ noise of 60 results gets ~10–20, so a run must be clearer before
+    it counts. Light tails (κ < 0) never get more than n − 1."""
+    n = len(offsets)
+    if n < 4:
+        return float(n - 1)
+    mean = sum(offsets) / n
+    m2 = sum((v - mean) ** 2 for v in offsets) / n
+    if m2 <= 0:
+        return float(n - 1)
+    kurtosis = sum((v - mean) ** 4 for v in offsets) / n / (m2 * m2) - 3.0
+    # a few values cannot show heavy tails (their kurtosis is bounded by about n): shrink
+    # toward a prior of mildly heavy tails, worth PRIOR_WEIGHT values
+    kurtosis = (n * max(kurtosis, 0.0) + PRIOR_WEIGHT * PRIOR_KURTOSIS) / (n + PRIOR_WEIGHT)
+    return max(3.0, min(n - 1.0, 2.0 / (2.0 / (n - 1) + kurtosis / n)))
 
 
 def _sd_but_farthest(offsets: Sequence[float]) -> float:

@@ -77,3 +77,14 @@ def test_heavy_tails_are_kept_in_the_scale_but_not_a_lone_spike():
     assert reference.scale >= sd_without_the_farthest - 1e-12
     spike = RobustReference.of([*[100.0 + 0.1 * (i % 7) for i in range(59)], 1e6])
     assert spike.scale < 1.0  # the spike itself is left out
+
+
+def test_heavy_tails_cost_degrees_of_freedom_a_lone_spike_does_not():
+    rng = random.Random(8)
+    gaussian = RobustReference.of([rng.gauss(0.0, 1.0) for _ in range(60)])
+    heavy = RobustReference.of([rng.gauss(0.0, 1.0) / max(1e-3, rng.random()) for _ in range(60)])
+    spiked = RobustReference.of([*(rng.gauss(0.0, 1.0) for _ in range(59)), 50.0])
+    assert gaussian.scale_df >= 40
+    assert heavy.scale_df < 20
+    assert spiked.scale_df >= 20
+    assert gaussian.scale_df <= 59 and RobustReference.of([1.0, 2.0]).scale_df == 1
