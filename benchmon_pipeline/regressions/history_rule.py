@@ -43,6 +43,7 @@ from benchmon_pipeline.regressions.significance import (
     mann_whitney_greater,
     normal_isf,
     normal_sf,
+    t_as_normal_z,
 )
 from benchmon_pipeline.regressions.verdicts import ERROR, WARN, Verdict, change
 
@@ -63,6 +64,8 @@ class HistorySettings:
     warn_z: float | None = 3.0  # the bar for a WARN (first breach); None: threshold_z
     run_floor_z: float = 0.5  # a result stays in the run while its z is at least this
     scan: bool = True  # K or more newest results judged together even when not all breach
+    segment_z: float | None = 5.0  # a level shift this clear inside the window restarts it
+    pair_min_history: int = 20  # results a reference needs before pair_z may confirm
     max_run: int = 5  # the longest run looked back on
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
     fdr_level: float | None = None  # BH level; None: the one-sided p of threshold_z
@@ -187,19 +190,33 @@ def gather_evidence(
 
     z_first = z_confirmed = None
     run, reference_center, reference_size = 0, 0.0, 0
+    cut_at = 0  # where the last clear change of level begins, before any run can start
+    if settings.segment_z is not None:
+        last = len(worse) - settings.max_run
+        first = max(0, last - settings.window)
+        cut = last_change(worse[first:last], settings.min_history, settings.segment_z)
+        cut_at = first + cut if cut else 0
     for n in range(1, settings.max_run + 1):
         end = len(worse) - n
         start = max(0, end - settings.window)
         if end - start < settings.min_history:
             break
-        reference = RobustReference.of(worse[start:end])
-        zs = []
-        for i in range(end, len(worse)):
-            if rank_tested(i):
-                pooled = _flat(worse_samples[start:end])
-                zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
-            else:
-                zs.append(reference.z(worse[i]))
+        starts = [start]
+        if cut_at > start and end - cut_at >= settings.min_history:
+            starts.append(cut_at)  # segmentation: also judged against the level since the
+            # last clear change inside the window, whichever says more
+        candidates = []
+        for first in starts:
+            reference = RobustReference.of(worse[first:end])
+            zs = []
+            for i in range(end, len(worse)):
+                if rank_tested(i):
+                    pooled = _flat(worse_samples[first:end])
+                    zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
+                else:
+                    zs.append(reference.z(worse[i]))
+            candidates.append((sum(zs), reference, zs))
+        _, reference, zs = max(candidates, key=lambda c: c[0])
         if n == 1:
             z_first = z_first_alone = zs[0]
             reference_center, reference_size = reference.center, reference.size
@@ -223,7 +240,12 @@ def gather_evidence(
                 z_confirmed = evidence if z_confirmed is None else max(z_confirmed, evidence)
             continue
         z_first = max(z_first, evidence)
-        if n >= 2 and settings.pair_z is not None and min(zs) >= settings.pair_z:
+        if (
+            n >= 2
+            and settings.pair_z is not None
+            and reference.size >= settings.pair_min_history
+            and min(zs) >= settings.pair_z
+        ):
             # adaptive confirmation: every result of a short run breaches on its own, so
             # it is no lone outlier; its evidence needs no cap
             pair = (
@@ -241,6 +263,37 @@ def gather_evidence(
         z_confirmed=z_confirmed,
         method="mann-whitney" if rank_tested(len(worse) - 1) else "robust-z",
     )
+
+
+def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
+    """Where the last clear change of level in `values` begins (0: none): the split with the
+    largest two-sample t (pooled within-segment SD, both segments at least `min_size` long),
+    when that t read as a normal z is at least `z_bar`. Prefix sums: O(n) per reference.
+
+    Without it, a step 20–30 results after an earlier one is judged against a window that
+    mixes the two earlier levels: its center sits between them and its scale holds the first
+    step, so the second one looks smaller than it is. Accepted changes (restarts.py) cut the
+    history the same way, by a person's word instead of the data's."""
+    n = len(values)
+    if n < 2 * min_size:
+        return 0
+    sums, squares = [0.0], [0.0]
+    for value in values:
+        sums.append(sums[-1] + value)
+        squares.append(squares[-1] + value * value)
+    best, where = 0.0, 0
+    for k in range(min_size, n - min_size + 1):
+        left_mean, right_mean = sums[k] / k, (sums[n] - sums[k]) / (n - k)
+        within = (squares[k] - k * left_mean**2) + (
+            squares[n] - squares[k] - (n - k) * right_mean**2
+        )
+        if within <= 0:
+            continue
+        sd = math.sqrt(within / (n - 2))
+        t = abs(right_mean - left_mean) / (sd * math.sqrt(1.0 / k + 1.0 / (n - k)))
+        if t > best:
+            best, where = t, k
+    return where if where and t_as_normal_z(best, n - 2) >= z_bar else 0
 
 
 def _top_pulled(values: Sequence[float]) -> list[float]:

@@ -19,6 +19,7 @@ from benchmon_pipeline.regressions import (
     gather_evidence,
     judge_newest,
 )
+from benchmon_pipeline.regressions.history_rule import last_change
 from benchmon_pipeline.regressions.significance import (
     mann_whitney_greater,
     normal_isf,
@@ -57,7 +58,7 @@ def test_a_step_warns_at_once_and_errors_after_k_results_in_a_row():
     assert seen[2].p_value < HistorySettings().level
     # an ERROR reports the run's (capped) evidence, a WARN the newest result's own
     evidence = gather_evidence(history + [bad] * 3, metric="throughput", settings=settings)
-    assert seen[2].z == evidence.z_confirmed < evidence.z_first
+    assert seen[2].z == evidence.z_confirmed
     assert seen[0].z == gather_evidence(history + [bad], metric="throughput").z_first
 
 
@@ -321,3 +322,22 @@ def test_a_real_step_in_a_short_history_is_still_caught():
 
     assert all(caught_within_five(seventeen_results(seed, 6.0)) for seed in range(50))
     assert sum(caught_within_five(seventeen_results(seed, 5.0)) for seed in range(100)) >= 95
+
+
+def test_last_change_finds_a_clear_shift_and_nothing_in_noise():
+    shifted = noise(30, seed=5) + noise(25, center=104.0, seed=6)
+    assert abs(last_change(shifted, 10, 5.0) - 30) <= 1
+    assert last_change(noise(60, seed=7), 10, 5.0) == 0
+    assert last_change(shifted[:19], 10, 5.0) == 0  # too short for two segments of 10
+
+
+def test_a_second_step_is_judged_against_the_level_after_the_first():
+    # staircase: 3 σ worse at result 60, 3.5 σ worse again 25 results later; the window of
+    # 60 mixes both earlier levels, the segment after the first step does not
+    values = noise(60, seed=21) + noise(25, center=97.0, seed=22) + [93.6, 93.4, 93.5]
+    segmented = gather_evidence(values, metric="throughput")
+    mixed = gather_evidence(values, metric="throughput", settings=HistorySettings(segment_z=None))
+    assert segmented.reference == pytest.approx(97.0, abs=0.5)
+    assert segmented.reference_size == 25
+    assert mixed.reference > 98.0 and mixed.reference_size == 60
+    assert judge_newest(values, metric="throughput").severity == ERROR
