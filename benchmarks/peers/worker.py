@@ -2,7 +2,8 @@
 series with Apache Otava and MongoDB's E-Divisive, online, as bench_detection.py asks.
 
 stdin: {"series": [{"values": [...], "direction": "higher"|"lower", "judge_from": k}],
-        "within": 5}
+        "within": 5, "otava_pvalue": 0.001, "e_divisive_pvalue": 0.05}  (p-values optional:
+        the defaults; the operating curves of bench_curves.py sweep them)
 stdout: {"otava": [[alarm, ...] per series], "e-divisive": [...]} — one alarm per result
 t ≥ judge_from: the analysis of results 0..t has a change point in the worse direction whose
 first changed result is among the last `within`.
@@ -15,7 +16,11 @@ import sys
 import numpy as np
 import signal_processing_algorithms.e_divisive.significance_test as significance_test
 from otava.analysis import compute_change_points
-from signal_processing_algorithms.e_divisive import default_implementation
+from signal_processing_algorithms.e_divisive.calculators import cext_calculator, numpy_calculator
+from signal_processing_algorithms.e_divisive.e_divisive import EDivisive
+from signal_processing_algorithms.e_divisive.significance_test import (
+    QHatPermutationsSignificanceTester,
+)
 
 
 class _Random:
@@ -32,6 +37,7 @@ class _Random:
 significance_test.random = _Random
 
 OTAVA_WINDOW, OTAVA_PVALUE = 50, 0.001  # Otava's defaults (--window, --max-pvalue)
+E_DIVISIVE_PVALUE, E_DIVISIVE_PERMUTATIONS = 0.05, 100  # default_implementation()'s
 
 
 def _worse(values, index, boundaries, direction):
@@ -45,18 +51,24 @@ def _worse(values, index, boundaries, direction):
     return change < 0 if direction == "higher" else change > 0
 
 
-def otava(values, direction, within):
+def otava(values, direction, within, pvalue=OTAVA_PVALUE):
     points, _ = compute_change_points(
-        np.asarray(values, dtype=float), window_len=OTAVA_WINDOW, max_pvalue=OTAVA_PVALUE
+        np.asarray(values, dtype=float), window_len=OTAVA_WINDOW, max_pvalue=pvalue
     )
     indexes = sorted(p.index for p in points)
     last = len(values) - within
     return any(i >= last and _worse(values, i, indexes, direction) for i in indexes)
 
 
-def e_divisive(values, direction, within):
+def e_divisive(values, direction, within, pvalue=E_DIVISIVE_PVALUE):
+    """default_implementation() (C calculator, 100 permutations, seed 1234) at `pvalue`."""
     random.seed(1234)
-    points = default_implementation().get_change_points(np.asarray(values, dtype=float))
+    calculator = cext_calculator if cext_calculator.C_EXTENSION_LOADED else numpy_calculator
+    tester = QHatPermutationsSignificanceTester(
+        calculator=calculator, pvalue=pvalue, permutations=E_DIVISIVE_PERMUTATIONS
+    )
+    algorithm = EDivisive(seed=1234, calculator=calculator, significance_tester=tester)
+    points = algorithm.get_change_points(np.asarray(values, dtype=float))
     indexes = sorted(p.index for p in points)
     last = len(values) - within
     return any(i >= last and _worse(values, i, indexes, direction) for i in indexes)
@@ -65,13 +77,20 @@ def e_divisive(values, direction, within):
 def main():
     request = json.load(sys.stdin)
     within = request["within"]
-    out = {"otava": [], "e-divisive": []}
+    pvalues = {
+        "otava": request.get("otava_pvalue", OTAVA_PVALUE),
+        "e-divisive": request.get("e_divisive_pvalue", E_DIVISIVE_PVALUE),
+    }
+    judges = {"otava": otava, "e-divisive": e_divisive}
+    if request.get("only"):  # one peer: a point of its operating curve
+        judges = {request["only"]: judges[request["only"]]}
+    out = {name: [] for name in judges}
     for item in request["series"]:
         values, direction = item["values"], item["direction"]
-        for name, judge in (("otava", otava), ("e-divisive", e_divisive)):
+        for name, judge in judges.items():
             out[name].append(
                 [
-                    judge(values[: t + 1], direction, within)
+                    judge(values[: t + 1], direction, within, pvalues[name])
                     for t in range(item["judge_from"], len(values))
                 ]
             )

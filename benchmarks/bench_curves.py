@@ -1,0 +1,235 @@
+"""Operating curves (issue 19, item 3): detection within 5 results against false alarms per
+1,000 results, each rule's main threshold swept, so rules compare at equal false-alarm rates
+and not only at their defaults.
+
+    python benchmarks/bench_curves.py            # writes docs/detection_curves.{html,png}
+    python benchmarks/bench_curves.py --quick    # a few seconds, writes nothing
+
+One Gaussian design for every rule (σ = 1, judged online, one result at a time, each series
+alone): 60 results of history, then either a step of 2 or 3 σ in the bad direction (detected
+when an alarm comes within its first 5 results) or 40 more results of pure noise (false
+alarms per 1,000). Swept: ours — `threshold_z`; Conbench's lookback z-score — its z;
+Otava — `max_pvalue`; E-Divisive — its permutation test's p-value. The change-point peers
+run in benchmarks/.peers-venv (`make bench-peers`) on fewer series per point (they re-analyse
+the whole history at every result, ~100× our cost): their points carry wider error bars,
+and the figure says how many series each point rests on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_detection import CONBENCH_LOOKBACK, PEERS_PYTHON, PEERS_WORKER  # noqa: E402
+
+from benchmon_pipeline.regressions.history_rule import HistorySettings, judge_newest  # noqa: E402
+from benchmon_pipeline.regressions.verdicts import ERROR  # noqa: E402
+
+SEED = 20_261_204
+HISTORY, NOISE_AFTER, WITHIN = 60, 40, 5
+STEPS = (2.0, 3.0)
+METRIC, DIRECTION = "eval_score", "higher"  # worse is lower
+OURS_THRESHOLDS = (2.8, 3.2, 3.6, 4.0, 4.3)
+CONBENCH_ZS = (3.0, 4.0, 5.0, 6.0)
+OTAVA_PVALUES = (1e-4, 1e-3, 1e-2, 5e-2)
+E_DIVISIVE_PVALUES = (0.01, 0.05, 0.2)
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    steps: int  # series per step size
+    noise: int  # pure-noise series
+    peer_steps: int
+    peer_noise: int
+
+
+FULL = Sizes(steps=300, noise=300, peer_steps=20, peer_noise=10)
+QUICK = Sizes(steps=10, noise=10, peer_steps=0, peer_noise=0)
+
+
+def build(sizes: Sizes, seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    steps = []
+    for size in STEPS:
+        for _ in range(sizes.steps):
+            values = 100.0 + rng.standard_normal(HISTORY + WITHIN)
+            values[HISTORY:] -= size
+            steps.append(values)
+    noise = [100.0 + rng.standard_normal(HISTORY + NOISE_AFTER) for _ in range(sizes.noise)]
+    return steps, noise
+
+
+def point(step_alarms: list[list[bool]], noise_alarms: list[list[bool]]) -> tuple[float, float]:
+    """(false alarms per 1,000, share of steps alarmed within 5)."""
+    results = sum(len(a) for a in noise_alarms)
+    alarms = sum(sum(a) for a in noise_alarms)
+    detected = sum(any(a[:WITHIN]) for a in step_alarms) / len(step_alarms)
+    return 1000.0 * alarms / results, detected
+
+
+def ours(steps, noise, threshold: float) -> tuple[float, float]:
+    settings = HistorySettings(threshold_z=threshold, warn_z=min(3.0, threshold))
+
+    def alarms(values: np.ndarray) -> list[bool]:
+        values = [float(v) for v in values]
+        return [
+            judge_newest(
+                values[: t + 1], metric=METRIC, direction=DIRECTION, settings=settings
+            ).severity
+            == ERROR
+            for t in range(HISTORY, len(values))
+        ]
+
+    return point([alarms(s) for s in steps], [alarms(s) for s in noise])
+
+
+def conbench(steps, noise, z: float) -> tuple[float, float]:
+    """bench_detection's lookback z-score (mean and SD of the previous 100) at `z`."""
+
+    def alarms(values: np.ndarray) -> list[bool]:
+        out = []
+        for t in range(HISTORY, len(values)):
+            window = values[max(0, t - CONBENCH_LOOKBACK) : t]
+            out.append(bool((window.mean() - values[t]) / window.std(ddof=1) > z))
+        return out
+
+    return point([alarms(s) for s in steps], [alarms(s) for s in noise])
+
+
+def change_point_peers(steps, noise, sizes: Sizes) -> dict[str, list[tuple[float, float, float]]]:
+    """Otava's and E-Divisive's points through their own environment; none without it."""
+    if not PEERS_PYTHON.exists() or not sizes.peer_steps:
+        return {}
+    per_size = len(steps) // len(STEPS)
+    chosen_steps = [
+        steps[i * per_size + j] for i in range(len(STEPS)) for j in range(sizes.peer_steps)
+    ]
+    chosen_noise = noise[: sizes.peer_noise]
+    series = [
+        {"values": [float(v) for v in s], "direction": DIRECTION, "judge_from": HISTORY}
+        for s in (*chosen_steps, *chosen_noise)
+    ]
+    out: dict[str, list[tuple[float, float, float]]] = {"otava": [], "e-divisive": []}
+    sweeps = [("otava", p, {"otava_pvalue": p}) for p in OTAVA_PVALUES]
+    sweeps += [("e-divisive", p, {"e_divisive_pvalue": p}) for p in E_DIVISIVE_PVALUES]
+    for name, pvalue, extra in sweeps:
+        request = {"within": WITHIN, "series": series, "only": name, **extra}
+        done = subprocess.run(
+            [str(PEERS_PYTHON), str(PEERS_WORKER)],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        alarms = json.loads(done.stdout)[name]
+        n = len(chosen_steps)
+        out[name].append((pvalue, *point(alarms[:n], alarms[n:])))
+    return out
+
+
+def figure(curves: dict[str, list[tuple[float, float, float]]], sizes: Sizes, html: Path) -> None:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, points in curves.items():
+        fig.add_trace(
+            go.Scatter(
+                x=[p[1] for p in points],
+                y=[100.0 * p[2] for p in points],
+                mode="lines+markers+text",
+                name=name,
+                text=[f"{p[0]:g}" for p in points],
+                textposition="top center",
+            )
+        )
+    fig.update_layout(
+        title=(
+            "Detection within 5 results (steps of 2 and 3 σ) against false alarms, "
+            "each rule's threshold swept"
+        ),
+        xaxis_title="false alarms (ERROR / alarm) per 1,000 pure-noise results",
+        yaxis_title="steps detected within 5 results (%)",
+        width=1000,
+        height=600,
+        annotations=[
+            {
+                "text": (
+                    f"Gaussian, σ = 1, history {HISTORY}; ours and Conbench: "
+                    f"{sizes.steps} series per step size, {sizes.noise} noise series "
+                    f"({sizes.noise * NOISE_AFTER:,} results) per point; Otava and "
+                    f"E-Divisive: {sizes.peer_steps} and {sizes.peer_noise} "
+                    f"({sizes.peer_noise * NOISE_AFTER} results). Labels: threshold z or p."
+                ),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.16,
+                "showarrow": False,
+                "font": {"size": 11},
+            }
+        ],
+        margin={"b": 110},
+    )
+    fig.write_html(html, include_plotlyjs="cdn")
+    inline = html.with_suffix(".inline.html")
+    fig.write_html(inline, include_plotlyjs=True)
+    try:
+        screenshot(inline, html.with_suffix(".png"))
+    finally:
+        inline.unlink()
+
+
+def screenshot(html: Path, png: Path) -> None:
+    """The PNG from the HTML as Chromium draws it (Debian's chromium, through Playwright)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 600})
+            page.goto(html.as_uri())
+            page.wait_for_selector(".main-svg")
+            page.screenshot(path=str(png))
+        finally:
+            browser.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a small sweep; writes nothing")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    began = time.perf_counter()
+    steps, noise = build(sizes, SEED)
+    curves = {
+        "ours": [(t, *ours(steps, noise, t)) for t in OURS_THRESHOLDS],
+        "conbench": [(z, *conbench(steps, noise, z)) for z in CONBENCH_ZS],
+        **change_point_peers(steps, noise, sizes),
+    }
+    print(f"Operating curves ({'quick' if args.quick else 'full'}, seed {SEED})")
+    print("| rule | threshold | false alarms / 1,000 | detected within 5 (2 and 3 σ) |")
+    print("|---|---|---|---|")
+    for name, points in curves.items():
+        for threshold, alarms, detected in points:
+            print(f"| {name} | {threshold:g} | {alarms:.2f} | {100 * detected:.1f} % |")
+    if not args.quick:
+        figure(curves, sizes, DOCS / "detection_curves.html")
+        print("wrote docs/detection_curves.html and docs/detection_curves.png")
+    print(f"({time.perf_counter() - began:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
