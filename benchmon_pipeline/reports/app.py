@@ -171,15 +171,27 @@ def _snapshot_tab(filters: views.Filters) -> None:
 
 def _trends_tab(filters: views.Filters, choices: dict[str, list[str]]) -> None:
     left, right = st.columns(2)
-    metric = left.selectbox("Metric", choices["metric"], key="metric", bind="query-params")
+    quality = figures.quality_metric(choices["metric"], {}) or choices["metric"][0]
+    metric = left.selectbox(
+        "Metric",
+        choices["metric"],
+        index=choices["metric"].index(quality),
+        key="metric",
+        bind="query-params",
+    )
     dataset = right.selectbox(
         "Dataset", [ALL, *choices["dataset"]], key="dataset", bind="query-params"
     )
     data = _trends(filters, metric, None if dataset == ALL else dataset)
+    if not filters.models and data.models:
+        st.caption(
+            f"The trends of {data.models[0]}, the first model by name with {metric}: choose "
+            "models in the sidebar for others."
+        )
     known = data.metrics.set_index("metric")
     unit = figures.unit_of(metric, known["unit"].get(metric))
     baselines = {
-        figures.configuration_of(r): r.baseline for r in data.current.itertuples(index=False)
+        figures.configuration_of(r): r.baseline for r in data.baselines.itertuples(index=False)
     }
     if filters.threshold is not None:
         tolerance = (filters.threshold, None)
@@ -235,7 +247,7 @@ def _regressions_tab(filters: views.Filters) -> None:
     else:
         _chart(figures.regressions_table(views.alert_rows(found)), "regressions")
     st.dataframe(
-        found,
+        found[["trend", *(c for c in found.columns if c != "trend")]],
         hide_index=True,
         width="stretch",
         column_config={"trend": st.column_config.LinkColumn("trend", display_text="trend")},

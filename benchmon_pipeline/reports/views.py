@@ -39,9 +39,10 @@ class Trends:
     """The Trends tab: the day series (its table), and what the charts draw beside it."""
 
     series: pd.DataFrame  # get_time_series' columns
-    current: pd.DataFrame  # figures.current_rows of the same configurations: the baselines
+    baselines: pd.DataFrame  # detect_regressions' rows of `metric`: each baseline's value
     alerts: pd.DataFrame  # open_alerts(), marked on the lines
     metrics: pd.DataFrame  # metrics(): units and stored thresholds (the baseline band)
+    models: tuple[str, ...] = ()  # the models drawn (trend_models)
 
 
 def _only_models(data: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -61,28 +62,55 @@ def snapshot(api: BenchmarkDataAccess, filters: Filters) -> pd.DataFrame:
     return figures.current_rows(latest, _judged(api, filters), api.metrics())
 
 
+def trend_models(api: BenchmarkDataAccess, filters: Filters, metric: str) -> tuple[str, ...]:
+    """The models the Trends tab draws: the filter's, else the first model by name that has
+    `metric` — a thousand configurations' lines are no chart (the tab says so)."""
+    if filters.models:
+        return filters.models
+    every = list(api.models()["model_version"])
+    having = api.compare_models(every, [metric], environment=filters.environment)
+    return tuple(sorted(set(having["model_version"])))[:1]
+
+
 def trends(
     api: BenchmarkDataAccess, filters: Filters, metric: str, dataset: str | None = None
 ) -> Trends:
-    """`metric` per day over the filter's days, one series per configuration of the filter's
-    models (every model when none is chosen) and `dataset` (None: every dataset)."""
-    chosen = filters.models or tuple(api.models()["model_version"])
-    parts = [
-        api.get_time_series(
-            model,
-            metric,
-            days_back=filters.days,
-            dataset_version=dataset,
-            environment=filters.environment,
-            branch=filters.branch,
+    """`metric` per day over the filter's days, one series per configuration of
+    `trend_models` and `dataset` (None: every dataset), with each configuration's baseline
+    of the metric (judged at the filter's threshold) and the open alerts."""
+    series, baselines = [], []
+    chosen = trend_models(api, filters, metric)
+    for model in chosen:
+        series.append(
+            api.get_time_series(
+                model,
+                metric,
+                days_back=filters.days,
+                dataset_version=dataset,
+                environment=filters.environment,
+                branch=filters.branch,
+            )
         )
-        for model in chosen
-    ]
-    series = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SERIES_COLUMNS)
-    current = snapshot(api, filters)
-    current = current[current["metric"] == metric].reset_index(drop=True)
+        baselines.append(
+            api.detect_regressions(
+                model,
+                filters.threshold,
+                dataset_version=dataset,
+                environment=filters.environment,
+                metrics=[metric],
+            )
+        )
+    if not series:
+        empty = pd.DataFrame(columns=SERIES_COLUMNS)
+        return Trends(empty, pd.DataFrame(), api.open_alerts(), api.metrics())
     alerts = _only_models(api.open_alerts(environment=filters.environment), filters)
-    return Trends(series, current, alerts, api.metrics())
+    return Trends(
+        pd.concat(series, ignore_index=True),
+        pd.concat(baselines, ignore_index=True),
+        alerts,
+        api.metrics(),
+        chosen,
+    )
 
 
 def models(api: BenchmarkDataAccess, filters: Filters) -> pd.DataFrame:
