@@ -231,6 +231,20 @@ def _models_tab(filters: views.Filters) -> None:
     _table(rows, "models")
 
 
+def _without_trend_links(figure):
+    """The shared table links each row to the report's trend anchors, which this page has
+    not: its own table below links to the trend tab instead, so the column goes."""
+    table = figure.data[0]
+    keep = [i for i, name in enumerate(figures.REGRESSION_COLUMNS) if name != "trend"]
+    table.header.values = [table.header.values[i] for i in keep]
+    table.cells.values = [table.cells.values[i] for i in keep]
+    if table.cells.fill.color is not None:
+        table.cells.fill.color = [table.cells.fill.color[i] for i in keep]
+    if table.columnwidth is not None:
+        table.columnwidth = [table.columnwidth[i] for i in keep]
+    return figure
+
+
 def _regressions_tab(filters: views.Filters) -> None:
     found = _regressions(filters)
     judged_by = (
@@ -245,7 +259,9 @@ def _regressions_tab(filters: views.Filters) -> None:
     if found.empty:
         st.success("No regression against the baselines.")
     else:
-        _chart(figures.regressions_table(views.alert_rows(found)), "regressions")
+        _chart(
+            _without_trend_links(figures.regressions_table(views.alert_rows(found))), "regressions"
+        )
     st.dataframe(
         found[["trend", *(c for c in found.columns if c != "trend")]],
         hide_index=True,
