@@ -462,7 +462,9 @@ def report(tallies, settings: HistorySettings, elapsed: float, quick: bool, seed
     out.append(
         f"ours = history rule, window {settings.window}, min history "
         f"{settings.min_history}, threshold {settings.threshold_z:g} σ, K = "
-        f"{settings.confirm_results}, clip {settings.clip_z:g} σ, BH level "
+        f"{settings.confirm_results} (2 when each beyond {settings.pair_z:g} σ), WARN at "
+        f"{settings.warn_z:g} σ, segments at {settings.segment_z:g} σ, clip "
+        f"{settings.clip_z:g} σ, BH level "
         f"{settings.level:.1e} over the {len(FAMILIES)} metrics of a configuration"
     )
     out.append("")
