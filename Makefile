@@ -46,8 +46,8 @@ run: install  ## embedded PostgreSQL, Dagster UI on http://127.0.0.1:3000 watchi
 test: install $(ACTIONLINT) $(CHROMIUM) $(COMPOSE_SPEC)  ## the whole test suite, on a real PostgreSQL and a real Dagster instance
 	$(VENV)/bin/pytest
 
-test-fast: install $(ACTIONLINT) $(CHROMIUM) $(COMPOSE_SPEC)  ## everything except the end-to-end tests that start `dagster dev`
-	$(VENV)/bin/pytest -m "not e2e"
+test-fast: install $(ACTIONLINT) $(CHROMIUM) $(COMPOSE_SPEC)  ## everything except the end-to-end tests that start `dagster dev` or the split deployment
+	$(VENV)/bin/pytest -m "not e2e and not deploy"
 
 lint: install  ## ruff, and the import layers (pyproject.toml [tool.importlinter])
 	$(VENV)/bin/ruff check .
