@@ -60,12 +60,13 @@ class HistorySettings:
     threshold_z: float = 3.6  # evidence needed alone, in normal-equivalent σ (p ≈ 1.6e-4)
     confirm_results: int = 3  # K: an ERROR needs at least this many bad results in a row
     clip_z: float = 2.5  # the most one result can add to a run's evidence
-    pair_z: float | None = 3.0  # two results in a row each beyond this: ERROR before K
+    pair_z: float | None = 3.3  # two results in a row each beyond this: ERROR before K
     warn_z: float | None = 3.0  # the bar for a WARN (first breach); None: threshold_z
     run_floor_z: float = 0.5  # a result stays in the run while its z is at least this
     scan: bool = True  # K or more newest results judged together even when not all breach
     segment_z: float | None = 5.0  # a level shift this clear inside the window restarts it
     pair_min_history: int = 20  # results a reference needs before pair_z may confirm
+    outlier_gap_z: float = 2.0  # a run's largest this far above its second is left out
     max_run: int = 5  # the longest run looked back on
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
     fdr_level: float | None = None  # BH level; None: the one-sided p of threshold_z
@@ -229,10 +230,13 @@ def gather_evidence(
             continue  # a short window counts only as a run
         ranked = any(rank_tested(i) for i in range(end, len(worse)))
         if ranked:
-            evidence = sum(min(z, settings.clip_z) for z in _top_pulled(zs)) / math.sqrt(n)
+            kept = _top_pulled(zs, zs, settings.outlier_gap_z)
+            evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
         else:  # one t for the window: the shared reference's errors counted once
             evidence = reference.run_z(
-                _top_pulled(worse[end:]), settings.clip_z, settings.threshold_z
+                _top_pulled(worse[end:], zs, settings.outlier_gap_z),
+                settings.clip_z,
+                settings.threshold_z,
             )
         if n >= settings.confirm_results:
             if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
@@ -296,15 +300,19 @@ def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
     return where if where and t_as_normal_z(best, n - 2) >= z_bar else 0
 
 
-def _top_pulled(values: Sequence[float]) -> list[float]:
+def _top_pulled(values: Sequence[float], zs: Sequence[float], gap: float) -> list[float]:
     """The run with its largest value pulled down to the second largest (three or more
     results): one wild result among ordinary ones cannot carry the run, while a real step,
-    whose results are alike, loses little — less than a tight cap on every result costs."""
+    whose results are alike, loses little — less than a tight cap on every result costs.
+    When the largest stands more than `gap` σ (`zs`) above the second it is a lone outlier,
+    not part of a level: it is left out, and the others must carry the run on their own."""
     if len(values) < 3:
         return list(values)
-    top = max(range(len(values)), key=values.__getitem__)
-    second = max(v for i, v in enumerate(values) if i != top)
-    return [second if i == top else v for i, v in enumerate(values)]
+    top = max(range(len(values)), key=zs.__getitem__)
+    second = max(range(len(values)), key=lambda i: -math.inf if i == top else zs[i])
+    if zs[top] - zs[second] > gap:
+        return [v for i, v in enumerate(values) if i != top]
+    return [values[second] if i == top else v for i, v in enumerate(values)]
 
 
 def _flat(nested: Sequence[Sequence[float]]) -> list[float]:

@@ -281,7 +281,7 @@ def test_a_big_step_is_an_error_at_its_second_result():
     history = noise() + [101.0]
     seen = [judge_newest(history + [94.0] * n, metric="throughput") for n in (1, 2)]
     assert [v.severity for v in seen] == [WARN, ERROR]
-    assert seen[1].run_length == 2 and "each beyond 3 σ on its own" in seen[1].reason
+    assert seen[1].run_length == 2 and "each beyond 3.3 σ on its own" in seen[1].reason
     without = HistorySettings(pair_z=None)
     assert (
         judge_newest(history + [94.0] * 2, metric="throughput", settings=without).severity == WARN
@@ -295,6 +295,12 @@ def test_a_lone_outlier_then_an_ordinary_result_is_no_error():
     # and a wild result inside a run of ordinary ones cannot carry the run
     values = noise() + [101.0, 99.0, 40.0, 99.2, 99.1]
     assert judge_newest(values, metric="throughput").severity != ERROR
+    # nor can it beside two mildly bad ones (~2.3 σ): it stands far above them, so it is
+    # left out rather than pulled down to them, which would still confirm
+    for values in (noise() + [101.0, 40.0, 97.6, 97.6], noise() + [101.0, 97.6, 40.0, 97.6]):
+        assert judge_newest(values, metric="throughput").severity != ERROR
+        pulled_only = HistorySettings(outlier_gap_z=100.0)
+        assert judge_newest(values, metric="throughput", settings=pulled_only).severity == ERROR
 
 
 def test_a_small_step_is_confirmed_even_when_one_result_dips_back():
