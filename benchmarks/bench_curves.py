@@ -5,6 +5,7 @@ and not only at their defaults.
     python benchmarks/bench_curves.py            # writes docs/detection_curves.{html,png}
     python benchmarks/bench_curves.py --quick    # a few seconds, writes nothing
     python benchmarks/bench_curves.py --replot   # the figure again from docs/detection_curves.json
+    python benchmarks/bench_curves.py --keep-peers  # ours and Conbench again, the peers' saved
 
 One Gaussian design for every rule (σ = 1, judged online, one result at a time, each series
 alone): 60 results of history, then either a step of 2 or 3 σ in the bad direction (detected
@@ -222,6 +223,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small sweep; writes nothing")
     parser.add_argument("--replot", action="store_true", help="redraw from the saved points")
+    parser.add_argument(
+        "--keep-peers",
+        action="store_true",
+        help="sweep ours and Conbench again; Otava's and E-Divisive's points from the saved "
+        "run (they do not depend on our rule)",
+    )
     args = parser.parse_args(argv)
     if args.replot:
         saved = json.loads((DOCS / "detection_curves.json").read_text())
@@ -234,8 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     curves = {
         "ours": [(t, *ours(steps, noise, t)) for t in OURS_THRESHOLDS],
         "conbench": [(z, *conbench(steps, noise, z)) for z in CONBENCH_ZS],
-        **change_point_peers(steps, noise, sizes),
     }
+    if args.keep_peers:
+        saved = json.loads((DOCS / "detection_curves.json").read_text())
+        curves.update({k: v for k, v in saved["curves"].items() if k not in curves})
+    else:
+        curves.update(change_point_peers(steps, noise, sizes))
     print(f"Operating curves ({'quick' if args.quick else 'full'}, seed {SEED})")
     print("| rule | threshold | false alarms / 1,000 | detected within 5 (2 and 3 σ) |")
     print("|---|---|---|---|")
