@@ -28,9 +28,10 @@ from benchmon_pipeline.access import queries
 from benchmon_pipeline.access.frames import BOOL, FLOAT, INT, OBJECT, TEXT, TIME, frame
 from benchmon_pipeline.db.server import prepare
 from benchmon_pipeline.db.urls import libpq_url
+from benchmon_pipeline.regressions.baseline_rule import judge_baselines
 from benchmon_pipeline.regressions.environment import regression_settings
-from benchmon_pipeline.regressions.reading import CONFIGURATION, Scope, baseline_pairs
-from benchmon_pipeline.regressions.thresholds import Threshold, compare_to_baseline
+from benchmon_pipeline.regressions.reading import CONFIGURATION, Scope
+from benchmon_pipeline.regressions.thresholds import Threshold
 from benchmon_pipeline.settings import get_settings
 
 DEFAULT_CACHE_TTL = 30.0
@@ -38,6 +39,16 @@ DEFAULT_CACHE_TTL = 30.0
 BUCKET_ORIGIN = datetime(2001, 1, 1, tzinfo=UTC)
 
 PARTS = {name: TEXT for name in CONFIGURATION}
+# compare_versions() and compare_results(): per metric, judged in SQL (queries._JUDGED)
+COMPARED = {
+    "metric": TEXT,
+    "a": FLOAT,
+    "b": FLOAT,
+    "delta": FLOAT,
+    "percent": FLOAT,
+    "direction": TEXT,
+    "change": TEXT,
+}
 
 
 class BenchmarkDataAccess:
@@ -317,30 +328,90 @@ class BenchmarkDataAccess:
         change (str: 'better', 'worse', 'same', or NaN when either value is missing).
         """
         params = {**_configuration(configuration), "a": a, "b": b}
-        columns = {
-            "metric": TEXT,
-            "a": FLOAT,
-            "b": FLOAT,
-            "delta": FLOAT,
-            "percent": FLOAT,
-            "direction": TEXT,
-        }
         try:
-            data = self._ask("versions", queries.COMPARE_VERSIONS, params, columns, fresh)
+            return self._ask("versions", queries.COMPARE_VERSIONS, params, COMPARED, fresh)
         except psycopg.errors.NoDataFound as error:
             raise LookupError(error.diag.message_primary) from None
-        data["change"] = _change(data).astype(TEXT)
-        return data
+
+    def compare_results(
+        self, configuration: Any, a: str, b: str, *, fresh: bool = False
+    ) -> pd.DataFrame:
+        """One row per metric of result `a` or `b` of the log (ids, as `get_transactions()`
+        and `get_newest_results()` give them) of one configuration, judged as
+        `compare_versions()` judges two versions; the same columns."""
+        params = {**_configuration(configuration), "a": str(a), "b": str(b)}
+        return self._ask("results", queries.COMPARE_RESULTS, params, COMPARED, fresh)
+
+    def get_newest_results(
+        self,
+        *,
+        commit: str | None = None,
+        branch: str | None = None,
+        model_version: str | None = None,
+        dataset_version: str | None = None,
+        prompt_version: str | None = None,
+        environment: str | None = None,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per configuration: its newest result of `commit` (a prefix will do) and/or
+        `branch` — what `benchmon compare --commit/--branch` compares.
+
+        Columns: model_version, dataset_version, prompt_version, environment, id (str);
+        created_at (datetime64[us, UTC]); commit_sha, branch_name (str); metrics (object).
+        """
+        params = {
+            **_scope(model_version, dataset_version, prompt_version, environment),
+            "commit": commit,
+            "branch": branch,
+        }
+        columns = {
+            **PARTS,
+            "id": TEXT,
+            "created_at": TIME,
+            "commit_sha": TEXT,
+            "branch_name": TEXT,
+            "metrics": OBJECT,
+        }
+        return self._ask("newest", queries.NEWEST_RESULTS, params, columns, fresh)
+
+    def configurations(
+        self,
+        model_version: str | None = None,
+        dataset_version: str | None = None,
+        prompt_version: str | None = None,
+        environment: str | None = None,
+        *,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per configuration: what `benchmon configs` lists.
+
+        Columns: model_version, dataset_version, prompt_version, environment (str);
+        current_version (int64); baseline_version (float64: NaN when there is none);
+        versions (int64); last_result_at (datetime64[us, UTC]: its newest result);
+        tracked_branch (str: whose results make its versions, tracked_branch()).
+        """
+        params = _scope(model_version, dataset_version, prompt_version, environment)
+        columns = {
+            **PARTS,
+            "current_version": INT,
+            "baseline_version": FLOAT,
+            "versions": INT,
+            "last_result_at": TIME,
+            "tracked_branch": TEXT,
+        }
+        return self._ask("configurations", queries.CONFIGURATIONS, params, columns, fresh)
 
     def get_snapshot_history(
-        self, configuration: Any, n: int = 10, *, fresh: bool = False
+        self, configuration: Any, n: int | None = 10, *, fresh: bool = False
     ) -> pd.DataFrame:
-        """One row per snapshot version of one configuration, newest first, at most `n`.
+        """One row per snapshot version of one configuration, newest first, at most `n`
+        (None: every version).
 
         Columns: snapshot_version (int64); created_at, first_seen_at, last_updated_at
         (datetime64[us, UTC]); is_current, is_baseline, is_active (bool); run_count
         (int64); commit_sha, branch_name (str: of the result the version shows);
-        f1_score (float64); transaction_id (str); metrics (object: dict).
+        f1_score (float64); transaction_id (str); metrics (object: dict); result_at
+        (datetime64[us, UTC]: when that result was made).
         """
         params = {**_configuration(configuration), "n": n}
         columns = {
@@ -357,6 +428,7 @@ class BenchmarkDataAccess:
             "f1_score": FLOAT,
             "transaction_id": TEXT,
             "metrics": OBJECT,
+            "result_at": TIME,
         }
         return self._ask("history", queries.SNAPSHOT_HISTORY, params, columns, fresh)
 
@@ -405,28 +477,14 @@ class BenchmarkDataAccess:
         def judge() -> pd.DataFrame:
             settings = regression_settings()  # BENCHMON_CONFIRM_RESULTS …, as the checks
             scope = Scope(model_version, dataset_version, prompt_version, environment)
-            pairs = baseline_pairs(self.conn, scope, previous=settings.confirm_results - 1)
             rows = []
-            for row in pairs.itertuples(index=False):
-                if wanted is not None and row.metric not in wanted:
-                    continue
-                rule = threshold or _stored_threshold(row.abs_threshold, row.rel_threshold)
-                if rule is None:
-                    continue
-                previous = []
-                for value in row.previous_values or ():  # newest first; a gap ends the run
-                    if value is None:
-                        break
-                    previous.append(value)
-                verdict = compare_to_baseline(
-                    row.current_value,
-                    row.baseline_value,
-                    metric=row.metric,
-                    threshold=rule,
-                    direction=row.direction,
-                    previous=previous[::-1],
-                    confirm_results=settings.confirm_results,
-                )
+            for row, rule, verdict in judge_baselines(
+                self.conn,
+                scope,
+                confirm_results=settings.confirm_results,
+                threshold=threshold,
+                metrics=wanted,
+            ):
                 rows.append(
                     (
                         *(getattr(row, name) for name in CONFIGURATION),
@@ -641,24 +699,6 @@ def _utc(moment: datetime | date | str | None) -> datetime | None:
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, datetime.min.time())
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _stored_threshold(absolute: Any, relative: Any) -> Threshold | None:
-    if absolute is None and relative is None:
-        return None  # metric_definitions says: not judged against a baseline
-    return Threshold(
-        absolute=None if absolute is None else float(absolute),
-        relative=None if relative is None else float(relative),
-    )
-
-
-def _change(data: pd.DataFrame) -> pd.Series:
-    worse = data["delta"].where(data["direction"] == "lower", -data["delta"])
-    change = pd.Series("same", index=data.index, dtype=object)
-    change[worse > 0] = "worse"
-    change[worse < 0] = "better"
-    change[data["delta"].isna()] = None
-    return change
 
 
 def _hashable(value: Any) -> Hashable:

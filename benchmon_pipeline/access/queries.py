@@ -155,36 +155,100 @@ SELECT d.model_version, d.dataset_version, d.prompt_version, d.environment,
  ORDER BY d.dataset_version, d.prompt_version, d.environment, d.metric, rank, d.model_version
 """
 
-# compare_snapshots() (sql/0005) does the arithmetic; the direction is the one stated by
-# version b's result (else a's), per-configuration override, definition or name rule.
-COMPARE_VERSIONS = """
-SELECT c.metric, c.value_a::float8, c.value_b::float8, c.delta::float8,
-       c.percent_change::float8,
-       metric_direction(c.metric,
-                        coalesce(tb.metric_directions ->> c.metric,
-                                 ta.metric_directions ->> c.metric),
-                        %(model_version)s, %(dataset_version)s, %(prompt_version)s,
-                        %(environment)s) AS direction
-  FROM compare_snapshots(%(model_version)s, %(dataset_version)s, %(prompt_version)s,
-                         %(environment)s, %(a)s, %(b)s) c
-  LEFT JOIN benchmark_snapshots sa
-    ON (sa.model_version, sa.dataset_version, sa.prompt_version, sa.environment,
-        sa.snapshot_version)
-     = (%(model_version)s, %(dataset_version)s, %(prompt_version)s, %(environment)s, %(a)s)
-  LEFT JOIN benchmark_transactions ta ON ta.id = sa.transaction_id
-  LEFT JOIN benchmark_snapshots sb
-    ON (sb.model_version, sb.dataset_version, sb.prompt_version, sb.environment,
-        sb.snapshot_version)
-     = (%(model_version)s, %(dataset_version)s, %(prompt_version)s, %(environment)s, %(b)s)
-  LEFT JOIN benchmark_transactions tb ON tb.id = sb.transaction_id
- ORDER BY c.metric
+# Two sides of a comparison, judged: per metric a, b, delta, percent, the direction stated by
+# b's result (else a's), a per-configuration override, the definition or the name rule
+# (metric_direction()), and whether b is better or worse by it. The one place that rule is
+# written: `benchmon compare` and the API's compare_versions/compare_results both read it.
+_JUDGED = """
+SELECT m.metric, m.a::float8, m.b::float8, m.delta::float8, m.percent::float8, d.direction,
+       CASE WHEN m.delta IS NULL THEN NULL
+            WHEN m.delta = 0 THEN 'same'
+            WHEN (m.delta > 0) = (d.direction = 'higher') THEN 'better'
+            ELSE 'worse' END AS change
+  FROM ({pairs}) AS m
+ CROSS JOIN LATERAL (
+       SELECT metric_direction(m.metric,
+                               coalesce(({stated_b}) ->> m.metric, ({stated_a}) ->> m.metric),
+                               %(model_version)s, %(dataset_version)s, %(prompt_version)s,
+                               %(environment)s) AS direction) d
+ ORDER BY m.metric
+"""
+
+_VERSION_STATED = """SELECT t.metric_directions FROM benchmark_snapshots s
+                       JOIN benchmark_transactions t ON t.id = s.transaction_id
+                      WHERE (s.model_version, s.dataset_version, s.prompt_version,
+                             s.environment, s.snapshot_version)
+                          = (%(model_version)s, %(dataset_version)s, %(prompt_version)s,
+                             %(environment)s, {version})"""
+
+# Two versions: compare_snapshots() (sql/0005) does the arithmetic.
+COMPARE_VERSIONS = _JUDGED.format(
+    pairs="""SELECT c.metric, c.value_a AS a, c.value_b AS b, c.delta,
+                    c.percent_change AS percent
+               FROM compare_snapshots(%(model_version)s, %(dataset_version)s,
+                                      %(prompt_version)s, %(environment)s, %(a)s, %(b)s) c""",
+    stated_a=_VERSION_STATED.format(version="%(a)s"),
+    stated_b=_VERSION_STATED.format(version="%(b)s"),
+)
+
+_RESULT = "SELECT t.{column} FROM benchmark_transactions t WHERE t.id = %({side})s::uuid"
+
+# Two results of the log (the newest of two commits or branches), by id: the same arithmetic
+# as compare_snapshots().
+COMPARE_RESULTS = _JUDGED.format(
+    pairs=f"""SELECT coalesce(ma.key, mb.key) AS metric, ma.value::numeric AS a,
+                     mb.value::numeric AS b, mb.value::numeric - ma.value::numeric AS delta,
+                     round((mb.value::numeric - ma.value::numeric)
+                           / nullif(abs(ma.value::numeric), 0) * 100, 2) AS percent
+                FROM jsonb_each(({_RESULT.format(column="metrics", side="a")})) AS ma
+                FULL JOIN jsonb_each(({_RESULT.format(column="metrics", side="b")})) AS mb
+                  ON mb.key = ma.key""",
+    stated_a=_RESULT.format(column="metric_directions", side="a"),
+    stated_b=_RESULT.format(column="metric_directions", side="b"),
+)
+
+# The newest result of a commit (a prefix will do) or of a branch, per configuration.
+NEWEST_RESULTS = f"""
+SELECT DISTINCT ON (t.model_version, t.dataset_version, t.prompt_version, t.environment)
+       t.model_version, t.dataset_version, t.prompt_version, t.environment, t.id::text,
+       t.created_at, t.commit_sha, t.branch_name, t.metrics
+  FROM benchmark_transactions t
+ WHERE (%(commit)s::text IS NULL OR starts_with(t.commit_sha, %(commit)s))
+   AND (%(branch)s::text IS NULL OR t.branch_name = %(branch)s)
+   AND {in_scope("t")}
+ ORDER BY t.model_version, t.dataset_version, t.prompt_version, t.environment,
+          t.created_at DESC, t.seq DESC
+"""
+
+# Every configuration: its current and baseline version, how many versions, its newest
+# result and the branch whose results make its versions (tracked_branch()).
+CONFIGURATIONS = f"""
+SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
+       c.snapshot_version AS current_version, b.snapshot_version AS baseline_version,
+       (SELECT v.snapshot_version FROM benchmark_snapshots v
+         WHERE (v.model_version, v.dataset_version, v.prompt_version, v.environment)
+             = (c.model_version, c.dataset_version, c.prompt_version, c.environment)
+         ORDER BY v.snapshot_version DESC LIMIT 1) AS versions,
+       (SELECT t.created_at FROM benchmark_transactions t
+         WHERE (t.model_version, t.dataset_version, t.prompt_version, t.environment)
+             = (c.model_version, c.dataset_version, c.prompt_version, c.environment)
+         ORDER BY t.created_at DESC, t.seq DESC LIMIT 1) AS last_result_at,
+       tracked_branch(c.model_version, c.dataset_version, c.prompt_version,
+                      c.environment) AS tracked_branch
+  FROM benchmark_snapshots c
+  LEFT JOIN benchmark_snapshots b
+    ON (b.model_version, b.dataset_version, b.prompt_version, b.environment)
+     = (c.model_version, c.dataset_version, c.prompt_version, c.environment)
+   AND b.is_baseline
+ WHERE c.is_current AND {in_scope("c")}
+ ORDER BY 1, 2, 3, 4
 """
 
 SNAPSHOT_HISTORY = """
 SELECT h.snapshot_version, h.created_at, h.first_seen_at, h.last_updated_at, h.is_current,
        h.is_baseline, h.is_active, h.run_count, t.commit_sha, t.branch_name,
        coalesce(h.metrics -> 'f1_score', h.metrics -> 'f1')::float8, -- as the f1_score column
-       h.transaction_id::text, h.metrics
+       h.transaction_id::text, h.metrics, t.created_at AS result_at
   FROM get_snapshot_history(%(model_version)s, %(dataset_version)s, %(prompt_version)s,
                             %(environment)s, %(n)s) h
   JOIN benchmark_transactions t ON t.id = h.transaction_id

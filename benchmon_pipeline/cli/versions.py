@@ -20,12 +20,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 
 import click
+import numpy as np
+import pandas as pd
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
+from benchmon_pipeline.access.api import BenchmarkDataAccess
 from benchmon_pipeline.access.configurations import (
     Configuration,
     ConfigurationError,
@@ -78,6 +81,32 @@ def connection() -> Iterator[psycopg.Connection]:
 
 
 @contextmanager
+def reading() -> Iterator[BenchmarkDataAccess]:
+    """The data-access API on the command's database: the read verbs ask it, so a rule
+    (a direction, better or worse) is written once, in access/queries.py or SQL."""
+    with running_databases(quiet=True) as databases:
+        api = BenchmarkDataAccess.connect(databases.results_url, cache_ttl=0)
+        with api:
+            yield api
+
+
+def records(data: pd.DataFrame, ints: tuple[str, ...] = ()) -> list[dict]:
+    """An API answer as rows for `emit`: plain Python values, None for NaN, datetimes as
+    datetimes, `ints` (whole numbers a float64 column keeps beside NaN) as int."""
+    rows = []
+    for row in data.astype(object).where(data.notna(), None).to_dict("records"):
+        for name, value in row.items():
+            if isinstance(value, pd.Timestamp):
+                row[name] = value.to_pydatetime()
+            elif isinstance(value, np.generic):
+                row[name] = value.item()
+            if name in ints and row[name] is not None:
+                row[name] = int(row[name])
+        rows.append(row)
+    return rows
+
+
+@contextmanager
 def _as_cli_errors() -> Iterator[None]:
     """A configuration the flags do not name, and what the SQL functions refuse."""
     try:
@@ -114,48 +143,16 @@ CONFIG_COLUMNS = (
 )
 
 
-def _same(alias: str) -> str:
-    """`alias` is the configuration of row `c`."""
-    return (
-        f"({alias}.model_version, {alias}.dataset_version, {alias}.prompt_version, "
-        f"{alias}.environment) = (c.model_version, c.dataset_version, c.prompt_version, "
-        "c.environment)"
-    )
-
-
 @click.command("configs")
 @configuration_options
 @format_option()
 def configs(model, dataset, prompt, environment, fmt) -> None:
     """List configurations: current and baseline version, last result, tracked branch."""
     wanted = _wanted(model, dataset, prompt, environment)
-    given = wanted.given()
-    where = "".join(f" AND c.{column} = %({column})s" for column in given)
-    with connection() as conn:
-        rows = (
-            conn.cursor(row_factory=dict_row)
-            .execute(
-                f"""SELECT c.model_version, c.dataset_version, c.prompt_version, c.environment,
-                       c.snapshot_version AS current_version,
-                       b.snapshot_version AS baseline_version,
-                       (SELECT v.snapshot_version FROM benchmark_snapshots v
-                         WHERE {_same("v")}
-                         ORDER BY v.snapshot_version DESC LIMIT 1) AS versions,
-                       (SELECT t.created_at FROM benchmark_transactions t
-                         WHERE {_same("t")}
-                         ORDER BY t.created_at DESC, t.seq DESC LIMIT 1) AS last_result_at,
-                       tracked_branch(c.model_version, c.dataset_version, c.prompt_version,
-                                      c.environment) AS tracked_branch
-                  FROM benchmark_snapshots c
-                  LEFT JOIN benchmark_snapshots b ON {_same("b")} AND b.is_baseline
-                 WHERE c.is_current{where}
-                 ORDER BY 1, 2, 3, 4""",
-                given,
-            )
-            .fetchall()
-        )
-        if not rows and given:
-            problems = unknown_parts(known_configurations(conn), wanted)
+    with reading() as api:
+        rows = records(api.configurations(**wanted.given()), ints=("baseline_version",))
+        if not rows and wanted.given():
+            problems = unknown_parts(known_configurations(api.conn), wanted)
             if problems:
                 raise CliError(visible("; ".join(problems)), exits.INVALID_INPUT)
     emit(rows, CONFIG_COLUMNS, fmt, empty="no configuration matches")
@@ -204,22 +201,23 @@ def _shown_metrics(rows: list[dict], chosen: tuple[str, ...]) -> list[str]:
 @format_option()
 def history(model, dataset, prompt, environment, limit, metrics, fmt) -> None:
     """Show the versions of one configuration, newest first, with their main metrics."""
-    with connection() as conn:
-        config = resolved(conn, _wanted(model, dataset, prompt, environment))
-        rows = (
-            conn.cursor(row_factory=dict_row)
-            .execute(
-                """SELECT s.snapshot_version AS version, t.created_at AS result_at,
-                      s.created_at AS version_created_at, t.commit_sha, t.branch_name,
-                      s.is_current AS current, s.is_baseline AS baseline,
-                      s.is_active AS active, s.run_count, s.metrics
-                 FROM get_snapshot_history(%s, %s, %s, %s, %s) AS s
-                 JOIN benchmark_transactions t ON t.id = s.transaction_id
-                ORDER BY s.snapshot_version DESC""",
-                (*config.args(), limit),
-            )
-            .fetchall()
-        )
+    with reading() as api:
+        config = resolved(api.conn, _wanted(model, dataset, prompt, environment))
+        rows = [
+            {
+                "version": row["snapshot_version"],
+                "result_at": row["result_at"],
+                "version_created_at": row["created_at"],
+                "commit_sha": row["commit_sha"],
+                "branch_name": row["branch_name"],
+                "current": row["is_current"],
+                "baseline": row["is_baseline"],
+                "active": row["is_active"],
+                "run_count": row["run_count"],
+                "metrics": row["metrics"],
+            }
+            for row in records(api.get_snapshot_history(config.args(), n=limit))
+        ]
     if fmt == "json":
         emit([{**config.as_dict(), **row} for row in rows], (), fmt)
         return
@@ -244,40 +242,6 @@ def history(model, dataset, prompt, environment, limit, metrics, fmt) -> None:
 
 COMPARE_COLUMNS = ("metric", "a", "b", "delta", "percent", "direction", "change")
 
-# better / worse by the metric's direction, which SQL decides (metric_direction())
-JUDGED = """SELECT m.metric, m.a, m.b, m.delta, m.percent, d.direction,
-                   CASE WHEN m.delta IS NULL THEN NULL
-                        WHEN m.delta = 0 THEN 'same'
-                        WHEN (m.delta > 0) = (d.direction = 'higher') THEN 'better'
-                        ELSE 'worse' END AS change
-              FROM ({pairs}) AS m
-             CROSS JOIN LATERAL (SELECT metric_direction(
-                        m.metric, coalesce(%(stated_b)s::jsonb ->> m.metric,
-                                           %(stated_a)s::jsonb ->> m.metric),
-                        %(model)s, %(dataset)s, %(prompt)s, %(environment)s) AS direction) d
-             ORDER BY m.metric"""
-
-VERSION_PAIRS = """SELECT c.metric, c.value_a AS a, c.value_b AS b, c.delta,
-                          c.percent_change AS percent
-                     FROM compare_snapshots(%(model)s, %(dataset)s, %(prompt)s,
-                                            %(environment)s, %(va)s, %(vb)s) AS c"""
-
-# The same arithmetic as compare_snapshots() (sql/0005), over two results of the log.
-RESULT_PAIRS = """SELECT coalesce(ma.key, mb.key) AS metric, ma.value::numeric AS a,
-                         mb.value::numeric AS b, mb.value::numeric - ma.value::numeric AS delta,
-                         round((mb.value::numeric - ma.value::numeric)
-                               / nullif(abs(ma.value::numeric), 0) * 100, 2) AS percent
-                    FROM jsonb_each(%(metrics_a)s::jsonb) AS ma
-                    FULL JOIN jsonb_each(%(metrics_b)s::jsonb) AS mb ON mb.key = ma.key"""
-
-SIDE = """SELECT DISTINCT ON (model_version, dataset_version, prompt_version, environment)
-                 model_version, dataset_version, prompt_version, environment, id,
-                 created_at, commit_sha, branch_name, metrics, metric_directions
-            FROM benchmark_transactions
-           WHERE {which}{where}
-           ORDER BY model_version, dataset_version, prompt_version, environment,
-                    created_at DESC, seq DESC"""
-
 
 @dataclass
 class Side:
@@ -289,8 +253,6 @@ class Side:
     created_at: object
     commit_sha: str | None
     branch_name: str | None
-    metrics: dict
-    stated: dict
 
     def as_json(self) -> dict:
         return {
@@ -303,69 +265,43 @@ class Side:
         }
 
 
-def _version_sides(conn, config: Configuration, a: int, b: int) -> list[Side]:
-    rows = {
-        row["snapshot_version"]: row
-        for row in conn.cursor(row_factory=dict_row).execute(
-            """SELECT s.snapshot_version, t.id, t.created_at, t.commit_sha, t.branch_name,
-                      s.metrics, t.metric_directions
-                 FROM benchmark_snapshots s
-                 JOIN benchmark_transactions t ON t.id = s.transaction_id
-                WHERE (s.model_version, s.dataset_version, s.prompt_version, s.environment)
-                    = (%s, %s, %s, %s) AND s.snapshot_version IN (%s, %s)""",
-            (*config.args(), a, b),
-        )
-    }
-    _require_versions(conn, config, [v for v in (a, b) if v not in rows])
+def _version_sides(api, config: Configuration, a: int, b: int) -> list[Side]:
+    versions = records(api.get_snapshot_history(config.args(), n=None))
+    rows = {row["snapshot_version"]: row for row in versions if row["snapshot_version"] in (a, b)}
+    _require_versions(config, [v for v in (a, b) if v not in rows], len(versions))
     return [
         Side(
             f"v{v}",
             v,
-            rows[v]["id"],
-            rows[v]["created_at"],
+            rows[v]["transaction_id"],
+            rows[v]["result_at"],
             rows[v]["commit_sha"],
             rows[v]["branch_name"],
-            rows[v]["metrics"],
-            rows[v]["metric_directions"],
         )
         for v in (a, b)
     ]
 
 
-def _require_versions(conn, config: Configuration, missing: list[int]) -> None:
-    if not missing:
-        return
-    (count,) = conn.execute(
-        """SELECT count(*) FROM benchmark_snapshots
-            WHERE (model_version, dataset_version, prompt_version, environment)
-                = (%s, %s, %s, %s)""",
-        config.args(),
-    ).fetchone()
-    raise CliError(
-        visible(f"{config.label()} has no version {missing[0]}; its versions are 1 to {count}"),
-        exits.INVALID_INPUT,
-    )
+def _require_versions(config: Configuration, missing: list[int], count: int) -> None:
+    if missing:
+        raise CliError(
+            visible(f"{config.label()} has no version {missing[0]}; its versions are 1 to {count}"),
+            exits.INVALID_INPUT,
+        )
 
 
-def _result_sides(conn, wanted: Wanted, column: str, flag: str, values: tuple[str, str]):
+def _result_sides(api, wanted: Wanted, flag: str, values: tuple[str, str]):
     """The newest result of each of two commits (a prefix will do) or branches, in the one
     configuration both have results in."""
     given = wanted.given()
-    where = "".join(f" AND {c} = %({c})s" for c in given)
-    which = (
-        "starts_with(commit_sha, %(value)s)"
-        if column == "commit_sha"
-        else ("branch_name = %(value)s")
-    )
     sides = []
     for value in values:
+        which = {"commit": value} if flag == "--commit" else {"branch": value}
         found = {
             Configuration(
                 r["model_version"], r["dataset_version"], r["prompt_version"], r["environment"]
             ): r
-            for r in conn.cursor(row_factory=dict_row).execute(
-                SIDE.format(which=which, where=where), {**given, "value": value}
-            )
+            for r in records(api.get_newest_results(**which, **given))
         }
         if not found:
             raise CliError(
@@ -376,7 +312,7 @@ def _result_sides(conn, wanted: Wanted, column: str, flag: str, values: tuple[st
                 exits.INVALID_INPUT,
             )
         commits = {r["commit_sha"] for r in found.values()}
-        if column == "commit_sha" and len(commits) > 1:
+        if flag == "--commit" and len(commits) > 1:
             raise CliError(
                 visible(
                     f"{flag} {value!r} is the start of several commits: "
@@ -404,8 +340,6 @@ def _result_sides(conn, wanted: Wanted, column: str, flag: str, values: tuple[st
             side[config]["created_at"],
             side[config]["commit_sha"],
             side[config]["branch_name"],
-            side[config]["metrics"],
-            side[config]["metric_directions"],
         )
         for value, side in zip(values, sides, strict=True)
     ]
@@ -446,37 +380,16 @@ def compare(
         if values and len(values) != 2:
             raise click.UsageError(f"give {flag} exactly twice")
     wanted = _wanted(model, dataset, prompt, environment)
-    with connection() as conn:
+    with reading() as api:
         if version_a is not None:
-            config = resolved(conn, wanted)
-            sides = _version_sides(conn, config, version_a, version_b)
-            pairs = VERSION_PAIRS
-        elif commits:
-            config, sides = _result_sides(conn, wanted, "commit_sha", "--commit", commits)
-            pairs = RESULT_PAIRS
+            config = resolved(api.conn, wanted)
+            a, b = _version_sides(api, config, version_a, version_b)
+            compared = api.compare_versions(config.args(), version_a, version_b)
         else:
-            config, sides = _result_sides(conn, wanted, "branch_name", "--branch", branches)
-            pairs = RESULT_PAIRS
-        a, b = sides
-        rows = (
-            conn.cursor(row_factory=dict_row)
-            .execute(
-                JUDGED.format(pairs=pairs),
-                {
-                    "model": config.model_version,
-                    "dataset": config.dataset_version,
-                    "prompt": config.prompt_version,
-                    "environment": config.environment,
-                    "va": a.version,
-                    "vb": b.version,
-                    "metrics_a": Jsonb(a.metrics),
-                    "metrics_b": Jsonb(b.metrics),
-                    "stated_a": Jsonb(a.stated),
-                    "stated_b": Jsonb(b.stated),
-                },
-            )
-            .fetchall()
-        )
+            flag, values = ("--commit", commits) if commits else ("--branch", branches)
+            config, (a, b) = _result_sides(api, wanted, flag, values)
+            compared = api.compare_results(config.args(), a.result_id, b.result_id)
+        rows = records(compared)
     if fmt == "json":
         click.echo(
             to_json(
@@ -491,6 +404,9 @@ def compare(
         return
     if fmt == "table":
         click.echo(visible(f"{config.label()}: a = {a.label}, b = {b.label}"))
+    for row in rows:  # a percentage is rounded to 2 places: shown with both (5.00)
+        if row["percent"] is not None:
+            row["percent"] = Decimal(row["percent"]).quantize(Decimal("0.01"))
     emit(rows, COMPARE_COLUMNS, fmt)
 
 
@@ -587,7 +503,7 @@ reason_option = click.option("--reason", required=True, help="Why (kept with the
 def _version_of(conn, config: Configuration, version: int) -> State:
     state = _state(conn, config)
     if not 1 <= version <= state.versions:
-        _require_versions(conn, config, [version])
+        _require_versions(config, [version], state.versions)
     return state
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import psycopg
 
+from benchmon_pipeline.regressions.baseline_rule import judge_baselines
 from benchmon_pipeline.regressions.confirmation import (
     DEFAULT_CONFIRM_RESULTS,
     check_confirm_results,
@@ -36,7 +37,6 @@ from benchmon_pipeline.regressions.reading import (
     RecentValue,
     Scope,
     Series,
-    baseline_pairs,
     database_now,
     recent_results,
 )
@@ -46,7 +46,6 @@ from benchmon_pipeline.regressions.staleness import (
     disappeared_metrics,
     stale_configurations,
 )
-from benchmon_pipeline.regressions.thresholds import Threshold, compare_to_baseline
 from benchmon_pipeline.regressions.tradeoffs import TradeOff, find_tradeoffs
 from benchmon_pipeline.regressions.verdicts import ERROR, WARN, Verdict
 
@@ -182,27 +181,9 @@ def evaluate(
 def _baseline_verdicts(
     conn, scope: Scope, settings: RegressionSettings
 ) -> tuple[list[Verdict], dict]:
-    pairs = baseline_pairs(conn, scope, previous=settings.confirm_results - 1)
     verdicts, context = [], {}
-    for row in pairs.itertuples(index=False):
-        if row.abs_threshold is None and row.rel_threshold is None:
-            continue  # metric_definitions says: not judged against a baseline
-        configuration = tuple(getattr(row, name) for name in CONFIGURATION)
-        previous = []
-        for value in row.previous_values or ():  # newest first; a gap ends the run
-            if value is None:
-                break
-            previous.append(value)
-        verdict = compare_to_baseline(
-            row.current_value,
-            row.baseline_value,
-            metric=row.metric,
-            threshold=Threshold(absolute=row.abs_threshold, relative=row.rel_threshold),
-            direction=row.direction,
-            configuration=configuration,
-            previous=previous[::-1],
-            confirm_results=settings.confirm_results,
-        )
+    for row, _, verdict in judge_baselines(conn, scope, confirm_results=settings.confirm_results):
+        configuration = verdict.configuration
         verdicts.append(verdict)
         context[(configuration, row.metric)] = {
             "commit_sha": row.commit_sha,
