@@ -10,7 +10,9 @@ the interactive dashboard: plain functions from the data-access API's DataFrames
 3. models: `model_comparison` (model × metric, coloured best to worst per metric) and
    `cost_quality_scatter` (one point per configuration, the Pareto front drawn);
 4. regressions: `regressions_table`, the open alerts coloured by severity, each linking to
-   its configuration's trend.
+   its configuration's trend (a plotly table; the report writes the same rows,
+   `regression_records`, as an HTML table, whose links a reader can click), and
+   `regressions_chart`, their change from the reference as bars.
 
 Every trace carries its data values (what a browser test reads back from the page's
 plotly data) and a `meta` dict naming its view (`meta["view"]`) and what it shows; traces
@@ -34,6 +36,7 @@ from benchmon_pipeline.regressions.reading import CONFIGURATION
 BETTER = "#1a7f37"
 WORSE = "#cf222e"
 SEVERITY_COLOURS = {"ERROR": "#ffd7d5", "WARN": "#fff1c2"}
+SEVERITY_BARS = {"ERROR": "#cf222e", "WARN": "#d4a72c"}
 QUALITY_METRICS = ("f1_score", "f1", "accuracy", "exact_match", "acc")
 # A unit from the name when metric_definitions gives none: latency_ms → ms.
 NAME_UNITS = {
@@ -204,11 +207,19 @@ def metric_cards(rows: pd.DataFrame, configuration: Sequence[str]) -> go.Figure:
                 mode="number+delta" if has_baseline else "number",
                 value=row.value,
                 name=row.metric,
-                title={"text": f"{row.metric}" + (f" ({row.unit})" if row.unit else "")},
-                number={"suffix": f" {row.unit}" if row.unit else "", "valueformat": ".4~g"},
+                title={
+                    "text": f"{row.metric}" + (f" ({row.unit})" if row.unit else ""),
+                    "font": {"size": 12},
+                },
+                number={
+                    "suffix": f" {row.unit}" if row.unit else "",
+                    "valueformat": ".4~g",
+                    "font": {"size": 26},
+                },
                 delta={
                     "reference": row.baseline if has_baseline else None,
                     "valueformat": ".3~g",
+                    "font": {"size": 14},
                     "increasing": good if higher else bad,
                     "decreasing": bad if higher else good,
                 },
@@ -226,8 +237,8 @@ def metric_cards(rows: pd.DataFrame, configuration: Sequence[str]) -> go.Figure:
             )
         )
     figure.update_layout(
-        height=170,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=150,
+        margin={"l": 10, "r": 10, "t": 50, "b": 5},
         title={"text": label(config), "font": {"size": 13}},
         meta={"view": "snapshot", "configuration": list(config)},
     )
@@ -333,7 +344,7 @@ def trend_figure(
     if not marked.empty:
         figure.add_trace(
             go.Scatter(
-                x=[t.isoformat() for t in marked["result_at"]],
+                x=[_bucket_of(t, mine["bucket_start"]).isoformat() for t in marked["result_at"]],
                 y=[float(v) for v in marked["current"]],
                 mode="markers",
                 marker={"symbol": "x", "size": 13, "color": WORSE},
@@ -355,6 +366,13 @@ def trend_figure(
         meta=meta,
     )
     return figure
+
+
+def _bucket_of(moment: pd.Timestamp, starts: pd.Series) -> pd.Timestamp:
+    """The start of the bucket holding `moment` (the last start at or before it), so a mark
+    sits on the line's point; `moment` itself when no bucket holds it."""
+    before = starts[starts <= moment]
+    return before.max() if not before.empty else moment
 
 
 def _alerts_on(alerts: pd.DataFrame | None, config: tuple, metric: str) -> pd.DataFrame:
@@ -529,7 +547,7 @@ REGRESSION_COLUMNS = (
 )
 
 
-def regression_records(alerts: pd.DataFrame, trend_href: str = "#") -> list[dict]:
+def regression_records(alerts: pd.DataFrame, trend_href: str = "") -> list[dict]:
     """The table's rows (the CSV a page exports): one per open alert, `trend` the link to its
     configuration's trend (`trend_href` + the anchor)."""
     records = []
@@ -574,6 +592,7 @@ def regressions_table(alerts: pd.DataFrame, trend_href: str = "") -> go.Figure:
                 "align": "left",
                 "height": 26,
             },
+            columnwidth=[6, 7, 11, 12, 10, 8, 9, 7, 7, 6, 8, 9],
             name="open regressions",
             meta={
                 "view": "regressions",
@@ -598,3 +617,39 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def regressions_chart(alerts: pd.DataFrame) -> go.Figure:
+    """The open alerts (`open_alerts()` rows) as bars of their change from the reference in
+    percent, coloured by severity; `customdata` holds [current, reference] and
+    `meta["records"]` each bar's `regression_records` row."""
+    records = regression_records(alerts)
+    labels = [
+        f"{r['model_version']} · {r['dataset_version']} · {r['environment']} · {r['metric']}"
+        for r in records
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=[r["percent"] for r in records],
+            y=labels,
+            orientation="h",
+            marker={"color": [SEVERITY_BARS.get(r["severity"], "#8c959f") for r in records]},
+            customdata=[[r["current"], r["reference"]] for r in records],
+            hovertemplate="%{y}<br>%{x}%: %{customdata[0]} against %{customdata[1]}<extra></extra>",
+            name="open regressions",
+            meta={
+                "view": "regressions",
+                "role": "bars",
+                "rows": [[r["model_version"], r["environment"]] for r in records],
+                "records": records,
+            },
+        )
+    )
+    figure.update_layout(
+        height=max(160, 80 + 26 * len(records)),
+        margin={"l": 10, "r": 10, "t": 36, "b": 40},
+        title={"text": "Change from the reference (%)", "font": {"size": 13}},
+        yaxis={"autorange": "reversed", "automargin": True},
+        meta={"view": "regressions", "role": "bars"},
+    )
+    return figure
