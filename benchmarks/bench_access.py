@@ -163,8 +163,8 @@ def copy_seconds(url: str, path: Path) -> tuple[float, int]:
     return time.perf_counter() - start, rows
 
 
-def export_run(url: str, path: Path, *options: str) -> tuple[float, int, int]:
-    """`benchmon export transactions --format csv --output path [options]` as a subprocess:
+def export_run(url: str, path: Path, *options: str, fmt: str = "csv") -> tuple[float, int, int]:
+    """`benchmon export transactions --format fmt --output path [options]` as a subprocess:
     seconds, rows written (its stderr says) and its peak RSS in bytes (wait4's rusage of
     that one child)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
@@ -172,7 +172,7 @@ def export_run(url: str, path: Path, *options: str) -> tuple[float, int, int]:
     command = [sys.executable, "-m", "benchmon_pipeline.cli", "export", "transactions"]
     start = time.perf_counter()
     child = subprocess.Popen(
-        [*command, "--format", "csv", "--output", str(path), *options],
+        [*command, "--format", fmt, "--output", str(path), *options],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -200,6 +200,12 @@ def report_export(url: str, model: str) -> None:
             raise SystemExit(f"export wrote {export_rows:,} rows, COPY {copy_rows:,}")
         exported.unlink()
         _, few_rows, peak_few = export_run(url, exported, "--model", model)
+        parquet = Path(folder) / "export.parquet"
+        parquet_s, parquet_rows, parquet_peak_all = export_run(url, parquet, fmt="parquet")
+        if parquet_rows != copy_rows:
+            raise SystemExit(f"Parquet export wrote {parquet_rows:,} rows, COPY {copy_rows:,}")
+        parquet.unlink()
+        _, _, parquet_peak_few = export_run(url, parquet, "--model", model, fmt="parquet")
     share = (export_rows / export_s) / (copy_rows / copy_s)
     print(
         f"export of {export_rows:,} rows to CSV: {export_rows / export_s:,.0f} rows/s "
@@ -211,6 +217,15 @@ def report_export(url: str, model: str) -> None:
         f"export peak memory: {peak_few / 2**20:.0f} MiB at {few_rows:,} rows, "
         f"{peak_all / 2**20:.0f} MiB at {export_rows:,} rows, {growth:.2f}× "
         f"[target flat (≤ 1.5×): {verdict(growth <= 1.5)}]"
+    )
+    parquet_growth = parquet_peak_all / parquet_peak_few
+    print(
+        f"Parquet export of {parquet_rows:,} rows: {parquet_rows / parquet_s:,.0f} rows/s "
+        f"({parquet_s:.2f} s, start-up included), "
+        f"{(parquet_rows / parquet_s) / (copy_rows / copy_s):.2f} of COPY's CSV rate; peak memory "
+        f"{parquet_peak_few / 2**20:.0f} MiB at {few_rows:,} rows, "
+        f"{parquet_peak_all / 2**20:.0f} MiB at {parquet_rows:,} rows, {parquet_growth:.2f}× "
+        f"[target flat (≤ 1.5×): {verdict(parquet_growth <= 1.5)}]"
     )
 
 

@@ -1,11 +1,13 @@
 """`benchmon export transactions|snapshots|trends`: rows for a spreadsheet, a notebook or
-another database, as CSV or JSON lines.
+another database, as CSV, JSON lines or Parquet.
 
 Streamed: the database writes the rows with `COPY (SELECT …) TO STDOUT` and each chunk is
 written out as it arrives, so a million rows never sit in memory (benchmarks/ measures it
 beside a bare COPY). CSV is PostgreSQL's own; a JSON line is `row_to_json()` of the row
-(metrics as an object, times as ISO 8601 in UTC). Parquet would need pyarrow, which
-benchmon does not install.
+(metrics as an object, times as ISO 8601 in UTC). Parquet is read through a server-side
+cursor `PARQUET_BATCH_ROWS` rows at a time, each batch written as a row group with pyarrow
+(typed columns: times as UTC timestamps, metrics as a map of name to float64), so memory
+stays that of one batch.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from psycopg import sql
 from benchmon_pipeline.cli.output import format_option
 from benchmon_pipeline.cli.versions import connection
 
-EXPORT_FORMATS = ("csv", "jsonl")
+EXPORT_FORMATS = ("csv", "jsonl", "parquet")
+PARQUET_BATCH_ROWS = 50_000
 
 # what → (the SELECT, the column --since/--until compare)
 QUERIES = {
@@ -114,6 +117,106 @@ def export_rows(
         return cursor.rowcount
 
 
+def parquet_schema(what: str):
+    """The Arrow schema of an export, in QUERIES' column order."""
+    import pyarrow as pa
+
+    text, utc = pa.string(), pa.timestamp("us", tz="UTC")
+    metrics = pa.map_(pa.string(), pa.float64())
+    parts = [(name, text) for name in FILTERS.values() if name != "branch_name"]
+    fields = {
+        "transactions": [
+            ("id", text),
+            ("seq", pa.int64()),
+            ("created_at", utc),
+            ("ingested_at", utc),
+            *parts,
+            ("branch_name", text),
+            ("commit_sha", text),
+            ("model_provider", text),
+            ("run_id", text),
+            ("triggered_by", text),
+            ("duration_seconds", pa.float64()),
+            ("tags", pa.list_(text)),
+            ("notes", text),
+            ("source", text),
+            ("content_sha256", text),
+            ("metrics", metrics),
+            ("metric_directions", pa.map_(text, text)),
+        ],
+        "snapshots": [
+            ("id", text),
+            *parts,
+            ("snapshot_version", pa.int32()),
+            ("created_at", utc),
+            ("first_seen_at", utc),
+            ("last_updated_at", utc),
+            ("is_current", pa.bool_()),
+            ("is_baseline", pa.bool_()),
+            ("is_active", pa.bool_()),
+            ("run_count", pa.int32()),
+            ("transaction_id", text),
+            ("metrics", metrics),
+        ],
+        "trends": [
+            ("day", pa.date32()),
+            *parts,
+            ("branch_name", text),
+            ("metric", text),
+            ("direction", text),
+            ("sample_count", pa.int32()),
+            *((name, pa.float64()) for name in ("mean", "min", "max", "stddev", "p50", "p95")),
+            ("refreshed_at", utc),
+        ],
+    }[what]
+    return pa.schema(fields)
+
+
+def _arrow_value(kind):
+    """How a value psycopg read becomes the Arrow type's (None stays None)."""
+    import pyarrow as pa
+
+    if pa.types.is_map(kind):
+        return lambda value: None if value is None else list(value.items())
+    if pa.types.is_string(kind):
+        return lambda value: None if value is None else str(value)  # uuid → text
+    if pa.types.is_floating(kind):
+        return lambda value: None if value is None else float(value)  # numeric → float
+    return None
+
+
+def export_parquet(
+    conn: psycopg.Connection, what: str, path: str, *, filters: dict, since=None, until=None
+) -> int:
+    """Write `what` to the Parquet file `path`, batch by batch; returns how many rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    query, params = _query(what, filters, since, until)
+    schema = parquet_schema(what)
+    convert = [_arrow_value(f.type) for f in schema]
+    count = 0
+    conn.execute("SET TimeZone = 'UTC'")
+    with (
+        conn.transaction(),  # a server-side cursor lives in a transaction
+        conn.cursor(name=f"benchmon_export_{what}") as cursor,
+        pq.ParquetWriter(path, schema) as writer,
+    ):
+        cursor.itersize = PARQUET_BATCH_ROWS
+        cursor.execute(query, params)
+        while rows := cursor.fetchmany(PARQUET_BATCH_ROWS):
+            columns = list(zip(*rows, strict=True))
+            arrays = [
+                pa.array(column if to is None else [to(v) for v in column], type=f.type)
+                for f, to, column in zip(schema, convert, columns, strict=True)
+            ]
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            count += len(rows)
+        if count == 0:
+            writer.write_table(schema.empty_table())
+    return count
+
+
 TIME = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
 
 
@@ -129,7 +232,11 @@ def _export_command(what: str, help_text: str):
     @click.option("--since", type=TIME, help="From this time (UTC), included.")
     @click.option("--until", type=TIME, help="Up to this time (UTC), excluded.")
     @click.option(
-        "--output", "-o", default="-", show_default=True, help="File to write, or - for stdout."
+        "--output",
+        "-o",
+        default="-",
+        show_default=True,
+        help="File to write, or - for stdout (not for parquet).",
     )
     @format_option(default="csv", choices=EXPORT_FORMATS)
     def command(model, dataset, prompt, environment, branch, since, until, output, fmt):
@@ -143,8 +250,17 @@ def _export_command(what: str, help_text: str):
             "branch": branch,
         }
         since, until = (_utc(t) for t in (since, until))
+        if fmt == "parquet" and output == "-":
+            raise click.UsageError(
+                "Parquet is written to a file, not to stdout: pass --output FILE",
+                ctx=click.get_current_context(),
+            )
         with connection() as conn:
-            if output == "-":
+            if fmt == "parquet":
+                count = export_parquet(
+                    conn, what, output, filters=filters, since=since, until=until
+                )
+            elif output == "-":
                 count = export_rows(
                     conn,
                     what,
@@ -172,7 +288,7 @@ def _utc(moment: datetime | None):
 
 @click.group("export")
 def export() -> None:
-    """Write the log, the snapshots or the daily trends to CSV or JSON lines, streamed."""
+    """Write the log, the snapshots or the daily trends to CSV, JSON lines or Parquet."""
 
 
 export.add_command(_export_command("transactions", "Export the log: one row per stored result."))

@@ -101,7 +101,7 @@ COMMANDS = {
     "export": (
         "benchmon_pipeline.cli.export",
         "export",
-        "Write the log, the snapshots or the daily trends to CSV or JSON lines, streamed.",
+        "Write the log, the snapshots or the daily trends to CSV, JSON lines or Parquet.",
     ),
 }
 CONTEXT = {"help_option_names": ["-h", "--help"]}

@@ -37,3 +37,10 @@ def test_bench_access_quick():
         r"\[target flat \(≤ 1\.5×\): (target met|TARGET MISSED)\]",
         memory,
     ), memory
+    (parquet,) = [line for line in done.stdout.splitlines() if line.startswith("Parquet export")]
+    assert re.search(
+        r"Parquet export of [\d,]+ rows: [\d,]+ rows/s .*[\d.]+ of COPY's CSV rate; peak memory "
+        r"[\d]+ MiB at [\d,]+ rows, [\d]+ MiB at [\d,]+ rows, [\d.]+× "
+        r"\[target flat \(≤ 1\.5×\): (target met|TARGET MISSED)\]",
+        parquet,
+    ), parquet
