@@ -12,7 +12,7 @@ from benchmon_pipeline.defs.ingest import (
 )
 from benchmon_pipeline.defs.outside_runs import results_outside_runs_sensor, snapshots_job
 from benchmon_pipeline.defs.regressions import regression_checks
-from benchmon_pipeline.defs.reports import regression_report
+from benchmon_pipeline.defs.reports import benchmark_dashboard, regression_report
 from benchmon_pipeline.defs.resources import (
     InboxResource,
     PostgresResource,
@@ -41,6 +41,7 @@ defs = dg.Definitions(
         benchmark_snapshots,
         daily_performance_trends,
         regression_report,
+        benchmark_dashboard,
     ],
     asset_checks=regression_checks,
     jobs=[ingest_job, snapshots_job, trends_job],

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import dagster as dg
 
+from benchmon_pipeline.defs.reports import dashboard_path
 from benchmon_pipeline.defs.resources import (
     PostgresResource,
     RegressionRulesResource,
@@ -32,6 +33,7 @@ from benchmon_pipeline.regressions.findings import (
 from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
 from benchmon_pipeline.regressions.verdicts import ERROR
 from benchmon_pipeline.regressions.webhook import notify_pending
+from benchmon_pipeline.reports.figures import label, trend_anchor
 from benchmon_pipeline.settings import get_settings
 
 BLOCKING = blocking_from_environment()
@@ -130,7 +132,9 @@ def _metadata(
 ) -> dict:
     judged = max((evaluation.judged.get(rule, 0) for rule in evaluation.rules), default=0)
     details = (
-        findings_table(findings, repo_url=get_settings().repo_url) if findings else passed_text
+        findings_table(findings, repo_url=get_settings().repo_url) + _trend_links(findings)
+        if findings
+        else passed_text
     )
     metadata = {
         "findings": len(findings),
@@ -148,6 +152,15 @@ def _metadata(
         if evaluation.tradeoffs:
             metadata["tradeoff_details"] = dg.MetadataValue.md(tradeoffs_list(evaluation.tradeoffs))
     return metadata
+
+
+def _trend_links(findings: Sequence[Finding]) -> str:
+    """Markdown links from each configuration found to its trend in the HTML report (the
+    benchmark_dashboard asset's file; it shows the configurations with open alerts)."""
+    report = dashboard_path().resolve().as_uri()
+    configurations = sorted({f.configuration for f in findings})[:TABLE_LIMIT]
+    lines = [f"- [{label(c)}]({report}#{trend_anchor(c)})" for c in configurations]
+    return "\n\nTrends in the report (benchmark_dashboard):\n\n" + "\n".join(lines)
 
 
 def build_regression_checks(blocking: bool = False) -> list[dg.AssetChecksDefinition]:
