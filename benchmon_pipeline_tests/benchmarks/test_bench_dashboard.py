@@ -40,3 +40,11 @@ def test_bench_dashboard_quick(pg_server_url):
     for line in tabs:
         assert re.search(r"tab [\d.]+ ms, raw log [\d.]+ ms, [\d.]+× faster", line), line
         assert re.search(r"\[target < 300 ms and ≥ 10×: (target met|TARGET MISSED)\]", line), line
+    (build,) = [line for line in done.stdout.splitlines() if line.startswith("report build")]
+    assert re.search(
+        r"\): [\d]+ ms \(first in this process [\d]+ ms\), raw log [\d]+ ms, [\d.]+× faster "
+        r"\[target < 2 s and ≥ 10×: (target met|TARGET MISSED)\]",
+        build,
+    ), build
+    (size,) = [line for line in done.stdout.splitlines() if line.startswith("report file")]
+    assert re.search(r"[\d.]+ MB \[target < 5 MB: (target met|TARGET MISSED)\]", size), size
