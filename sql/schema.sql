@@ -1234,6 +1234,35 @@ END $$;
 ALTER FUNCTION public.record_regression_alert_event() OWNER TO benchmon_owner;
 
 --
+-- Name: record_settings_change(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.record_settings_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET row_security TO 'on'
+    AS $$
+DECLARE
+    old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
+    new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
+    changed jsonb := coalesce(new_row, old_row);
+BEGIN
+    IF old_row IS NOT DISTINCT FROM new_row THEN
+        RETURN NULL;  -- an update that changed nothing is not a change
+    END IF;
+    INSERT INTO public.settings_changes
+        (setting, model_version, dataset_version, prompt_version, environment, metric,
+         before, after, reason)
+    VALUES (TG_ARGV[0], changed ->> 'model_version', changed ->> 'dataset_version',
+            changed ->> 'prompt_version', changed ->> 'environment',
+            coalesce(changed ->> 'metric', changed ->> 'name'), old_row, new_row,
+            nullif(btrim(current_setting('benchmon.change_reason', true)), ''));
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.record_settings_change() OWNER TO benchmon_owner;
+
+--
 -- Name: record_snapshot_event(text, public.benchmark_snapshots, text, text); Type: FUNCTION; Schema: public
 --
 
@@ -2375,6 +2404,45 @@ CREATE TABLE public.security_settings (
 );
 
 --
+-- Name: settings_changes; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.settings_changes (
+    id bigint NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    setting text NOT NULL,
+    model_version text,
+    dataset_version text,
+    prompt_version text,
+    environment text,
+    metric text,
+    before jsonb,
+    after jsonb,
+    reason text,
+    recorded_by text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT settings_changes_setting_check CHECK ((setting = ANY (ARRAY['metric_definition'::text, 'metric_override'::text, 'tracked_branch'::text])))
+);
+
+--
+-- Name: TABLE settings_changes; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.settings_changes IS 'Append-only: every change of metric_definitions, metric_overrides and tracked_branches, before and after, by whom and why (benchmon thresholds history).';
+
+--
+-- Name: settings_changes_id_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.settings_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.settings_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: snapshot_events; Type: TABLE; Schema: public
 --
 
@@ -2687,6 +2755,13 @@ ALTER TABLE ONLY public.security_settings
     ADD CONSTRAINT security_settings_pkey PRIMARY KEY (singleton);
 
 --
+-- Name: settings_changes settings_changes_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.settings_changes
+    ADD CONSTRAINT settings_changes_pkey PRIMARY KEY (id);
+
+--
 -- Name: snapshot_events snapshot_events_pkey; Type: CONSTRAINT; Schema: public
 --
 
@@ -2849,6 +2924,12 @@ CREATE INDEX regression_alerts_configuration ON public.regression_alerts USING b
 CREATE INDEX regression_alerts_pending ON public.regression_alerts USING btree (id) WHERE ((status = 'open'::text) AND (notified_at IS NULL));
 
 --
+-- Name: settings_changes_configuration; Type: INDEX; Schema: public
+--
+
+CREATE INDEX settings_changes_configuration ON public.settings_changes USING btree (model_version, dataset_version, prompt_version, environment, metric);
+
+--
 -- Name: snapshot_events_configuration; Type: INDEX; Schema: public
 --
 
@@ -2929,6 +3010,22 @@ CREATE TRIGGER ingested_files_no_update_or_delete BEFORE DELETE OR UPDATE ON pub
 ALTER TABLE public.ingested_files ENABLE ALWAYS TRIGGER ingested_files_no_update_or_delete;
 
 --
+-- Name: metric_definitions metric_definitions_audited; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER metric_definitions_audited AFTER INSERT OR DELETE OR UPDATE ON public.metric_definitions FOR EACH ROW EXECUTE FUNCTION public.record_settings_change('metric_definition');
+
+ALTER TABLE public.metric_definitions ENABLE ALWAYS TRIGGER metric_definitions_audited;
+
+--
+-- Name: metric_overrides metric_overrides_audited; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER metric_overrides_audited AFTER INSERT OR DELETE OR UPDATE ON public.metric_overrides FOR EACH ROW EXECUTE FUNCTION public.record_settings_change('metric_override');
+
+ALTER TABLE public.metric_overrides ENABLE ALWAYS TRIGGER metric_overrides_audited;
+
+--
 -- Name: regression_alert_events regression_alert_events_no_truncate; Type: TRIGGER; Schema: public
 --
 
@@ -2975,6 +3072,22 @@ ALTER TABLE public.regression_alerts ENABLE ALWAYS TRIGGER regression_alerts_his
 CREATE CONSTRAINT TRIGGER seal_at_commit AFTER INSERT ON public.transaction_log_seal_requests DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.seal_transaction_log();
 
 --
+-- Name: settings_changes settings_changes_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER settings_changes_no_truncate BEFORE TRUNCATE ON public.settings_changes FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.settings_changes ENABLE ALWAYS TRIGGER settings_changes_no_truncate;
+
+--
+-- Name: settings_changes settings_changes_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER settings_changes_no_update_or_delete BEFORE DELETE OR UPDATE ON public.settings_changes FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.settings_changes ENABLE ALWAYS TRIGGER settings_changes_no_update_or_delete;
+
+--
 -- Name: snapshot_events snapshot_events_no_truncate; Type: TRIGGER; Schema: public
 --
 
@@ -2989,6 +3102,14 @@ ALTER TABLE public.snapshot_events ENABLE ALWAYS TRIGGER snapshot_events_no_trun
 CREATE TRIGGER snapshot_events_no_update_or_delete BEFORE DELETE OR UPDATE ON public.snapshot_events FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
 
 ALTER TABLE public.snapshot_events ENABLE ALWAYS TRIGGER snapshot_events_no_update_or_delete;
+
+--
+-- Name: tracked_branches tracked_branches_audited; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER tracked_branches_audited AFTER INSERT OR DELETE OR UPDATE ON public.tracked_branches FOR EACH ROW EXECUTE FUNCTION public.record_settings_change('tracked_branch');
+
+ALTER TABLE public.tracked_branches ENABLE ALWAYS TRIGGER tracked_branches_audited;
 
 --
 -- Name: transaction_log_chain transaction_log_chain_no_truncate; Type: TRIGGER; Schema: public
@@ -3172,6 +3293,12 @@ CREATE POLICY owner_all ON public.regression_alerts TO benchmon_owner USING (tru
 CREATE POLICY owner_all ON public.security_settings TO benchmon_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: settings_changes owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.settings_changes TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: snapshot_events owner_all; Type: POLICY; Schema: public
 --
 
@@ -3272,6 +3399,12 @@ CREATE POLICY reader_reads ON public.regression_alerts FOR SELECT TO benchmon_re
 CREATE POLICY reader_reads ON public.security_settings FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
 
 --
+-- Name: settings_changes reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.settings_changes FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
 -- Name: snapshot_events reader_reads; Type: POLICY; Schema: public
 --
 
@@ -3318,6 +3451,12 @@ ALTER TABLE public.regression_alerts ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.security_settings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: settings_changes; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.settings_changes ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: snapshot_events; Type: ROW SECURITY; Schema: public
@@ -3456,6 +3595,12 @@ CREATE POLICY writer_reads ON public.regression_alert_events FOR SELECT TO bench
 --
 
 CREATE POLICY writer_reads ON public.regression_alerts FOR SELECT TO benchmon_writer USING (true);
+
+--
+-- Name: settings_changes writer_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_reads ON public.settings_changes FOR SELECT TO benchmon_writer USING (true);
 
 --
 -- Name: regression_alerts writer_updates; Type: POLICY; Schema: public
@@ -4221,6 +4366,14 @@ GRANT SELECT,INSERT ON TABLE public.regression_alert_events TO benchmon_owner;
 GRANT SELECT ON TABLE public.security_settings TO benchmon_writer;
 GRANT SELECT ON TABLE public.security_settings TO benchmon_reader;
 GRANT SELECT ON TABLE public.security_settings TO benchmon_owner;
+
+--
+-- Name: TABLE settings_changes; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.settings_changes TO benchmon_writer;
+GRANT SELECT ON TABLE public.settings_changes TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.settings_changes TO benchmon_owner;
 
 --
 -- Name: TABLE snapshot_events; Type: ACL; Schema: public

@@ -8,6 +8,11 @@ configuration; with them, an override for the one configuration they name (the s
 `--model --dataset --prompt --environment` as everywhere: cli/versions.py). What is in
 force for a metric is asked of SQL (metric_thresholds(), metric_direction(),
 tracked_branch()), never worked out here.
+
+Every change is audited by the database (sql/0028): a trigger on each of the three tables
+appends the row before and after, the login and the `--reason` (passed to it through the
+transaction's `benchmon.change_reason`) to settings_changes, which `thresholds history`
+lists.
 """
 
 from __future__ import annotations
@@ -23,6 +28,16 @@ from benchmon_pipeline.cli.versions import configuration_options, connection, re
 from benchmon_pipeline.regressions.escaping import visible
 
 WRITE_FORMATS = ("table", "json")
+reason_option = click.option(
+    "--reason", help="Why (kept with the change: `benchmon thresholds history`)."
+)
+
+
+def _say_why(conn, reason: str | None) -> None:
+    """The reason the audit trigger records, for this transaction only."""
+    conn.execute("SELECT set_config('benchmon.change_reason', %s, true)", ((reason or "").strip(),))
+
+
 THRESHOLD_COLUMNS = (
     "metric",
     "scope",
@@ -102,6 +117,80 @@ def thresholds_list(model, dataset, prompt, environment, metric, fmt) -> None:
     emit(rows, THRESHOLD_COLUMNS, fmt, empty="no metric definition or override")
 
 
+HISTORY_COLUMNS = ("changed_at", "recorded_by", "scope", "metric", "before", "after", "reason")
+
+
+def _shown_setting(row: dict | None, setting: str) -> str:
+    """A definition's, override's or tracked branch's row, as one short phrase."""
+    if row is None:
+        return "the default" if setting == "tracked_branch" else "none"
+    if "branch_name" in row:
+        return row["branch_name"]
+    return (
+        ", ".join(
+            f"{label} {row[key]}"
+            for key, label in (
+                ("direction", "direction"),
+                ("abs_threshold", "abs"),
+                ("rel_threshold", "rel"),
+            )
+            if row.get(key) is not None
+        )
+        or "no threshold"
+    )
+
+
+@thresholds.command("history")
+@configuration_options
+@click.option("--metric", help="Only this metric (tracked-branch changes have none).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest first."
+)
+@format_option()
+def thresholds_history(model, dataset, prompt, environment, metric, limit, fmt) -> None:
+    """List audited changes of thresholds, directions and tracked branches, newest first."""
+    wanted = _wanted(model, dataset, prompt, environment)
+    with connection() as conn:
+        config = resolved(conn, wanted) if wanted.given() else None
+        rows = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                """SELECT c.id, c.changed_at, c.recorded_by, c.setting, c.model_version,
+                          c.dataset_version, c.prompt_version, c.environment, c.metric,
+                          c.before, c.after, c.reason
+                     FROM settings_changes c
+                    WHERE (%(m)s::text IS NULL OR c.model_version IS NULL
+                           OR (c.model_version, c.dataset_version, c.prompt_version,
+                               c.environment) = (%(m)s, %(d)s, %(p)s, %(e)s))
+                      AND (%(metric)s::text IS NULL OR c.metric = %(metric)s)
+                    ORDER BY c.id DESC
+                    LIMIT %(limit)s""",
+                {
+                    **dict(zip("mdpe", config.args() if config else (None,) * 4, strict=True)),
+                    "metric": metric,
+                    "limit": limit,
+                },
+            )
+            .fetchall()
+        )
+    if fmt == "json":
+        emit(rows, (), fmt)
+        return
+    shown = [
+        {
+            **row,
+            "scope": "every configuration"
+            if row["model_version"] is None
+            else " / ".join(row[k] for k in PARTS),
+            "metric": row["metric"] or "(tracked branch)",
+            "before": _shown_setting(row["before"], row["setting"]),
+            "after": _shown_setting(row["after"], row["setting"]),
+        }
+        for row in rows
+    ]
+    emit(shown, HISTORY_COLUMNS, fmt, empty="no change recorded")
+
+
 def _threshold(value: float | None, flag: str) -> float | None:
     if value is not None and value < 0:
         raise click.BadParameter("must be 0 or more", param_hint=flag)
@@ -116,6 +205,7 @@ def _threshold(value: float | None, flag: str) -> float | None:
 @click.option("--rel", "rel_threshold", type=float, help="Relative threshold (0.05 = 5 %).")
 @click.option("--unit", help="Unit (definitions only).")
 @click.option("--description", help="What it measures (definitions only).")
+@reason_option
 @format_option(choices=WRITE_FORMATS)
 def thresholds_set(
     model,
@@ -128,6 +218,7 @@ def thresholds_set(
     rel_threshold,
     unit,
     description,
+    reason,
     fmt,
 ) -> None:
     """Set a metric's direction or thresholds; given a configuration, for it alone."""
@@ -139,6 +230,7 @@ def thresholds_set(
         )
     wanted = _wanted(model, dataset, prompt, environment)
     with connection() as conn:
+        _say_why(conn, reason)
         cursor = conn.cursor(row_factory=dict_row)
         if not wanted.given():
             row = cursor.execute(
@@ -181,11 +273,13 @@ def thresholds_set(
 @thresholds.command("unset")
 @configuration_options
 @click.option("--metric", required=True, help="The metric's name.")
+@reason_option
 @format_option(choices=WRITE_FORMATS)
-def thresholds_unset(model, dataset, prompt, environment, metric, fmt) -> None:
+def thresholds_unset(model, dataset, prompt, environment, metric, reason, fmt) -> None:
     """Remove a metric's definition, or (given a configuration) its override there."""
     wanted = _wanted(model, dataset, prompt, environment)
     with connection() as conn:
+        _say_why(conn, reason)
         if not wanted.given():
             (gone,) = conn.execute("SELECT unset_metric_definition(%s)", (metric,)).fetchone()
             scope = "every configuration"
@@ -244,9 +338,10 @@ def branches_list(model, dataset, prompt, environment, fmt) -> None:
     emit(rows, (*PARTS, "tracked_branch", "is_default"), fmt, empty="no configuration matches")
 
 
-def _branch_change(model, dataset, prompt, environment, call, args, fmt) -> None:
+def _branch_change(model, dataset, prompt, environment, call, args, reason, fmt) -> None:
     with connection() as conn:
         config = resolved(conn, _wanted(model, dataset, prompt, environment))
+        _say_why(conn, reason)
         (before,) = conn.execute(call, (*config.args(), *args)).fetchone()
         (after,) = conn.execute("SELECT tracked_branch(%s, %s, %s, %s)", config.args()).fetchone()
     if fmt == "json":
@@ -259,8 +354,9 @@ def _branch_change(model, dataset, prompt, environment, call, args, fmt) -> None
 @branches.command("track")
 @configuration_options
 @click.option("--branch", required=True, help="The branch whose results make versions.")
+@reason_option
 @format_option(choices=WRITE_FORMATS)
-def branches_track(model, dataset, prompt, environment, branch, fmt) -> None:
+def branches_track(model, dataset, prompt, environment, branch, reason, fmt) -> None:
     """Make a branch the configuration's tracked branch (earlier versions stay)."""
     if not branch.strip():
         raise click.BadParameter("name a branch", param_hint="--branch")
@@ -271,15 +367,24 @@ def branches_track(model, dataset, prompt, environment, branch, fmt) -> None:
         environment,
         "SELECT track_branch(%s, %s, %s, %s, %s)",
         (branch.strip(),),
+        reason,
         fmt,
     )
 
 
 @branches.command("untrack")
 @configuration_options
+@reason_option
 @format_option(choices=WRITE_FORMATS)
-def branches_untrack(model, dataset, prompt, environment, fmt) -> None:
+def branches_untrack(model, dataset, prompt, environment, reason, fmt) -> None:
     """Go back to the default tracked branch for the configuration."""
     _branch_change(
-        model, dataset, prompt, environment, "SELECT untrack_branch(%s, %s, %s, %s)", (), fmt
+        model,
+        dataset,
+        prompt,
+        environment,
+        "SELECT untrack_branch(%s, %s, %s, %s)",
+        (),
+        reason,
+        fmt,
     )
