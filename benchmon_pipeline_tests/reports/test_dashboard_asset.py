@@ -16,6 +16,7 @@ from benchmon_pipeline.defs.resources import (
     WebhookResource,
 )
 from benchmon_pipeline.reports.figures import trend_anchor
+from benchmon_pipeline.settings import reset_settings
 from benchmon_pipeline_tests.seeded_history import EXPECTED_ALERTS, seed_history
 
 
@@ -23,6 +24,7 @@ def test_materialized_report_links_from_its_metadata(
     db_url, dagster_instance, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("BENCHMON_HOME", str(tmp_path / "home"))
+    reset_settings()  # the session's Dagster instance may have read them already
     with psycopg.connect(db_url, autocommit=True) as conn:
         seed_history(conn)
     result = dg.materialize(
@@ -52,6 +54,7 @@ def test_baseline_check_links_each_configuration_to_its_trend(
     from benchmon_pipeline.defs.snapshots import benchmark_snapshots
 
     monkeypatch.setenv("BENCHMON_HOME", str(tmp_path / "home"))
+    reset_settings()  # the session's Dagster instance may have read them already
     with psycopg.connect(db_url, autocommit=True) as conn:
         seed_history(conn)
     result = dg.materialize(
