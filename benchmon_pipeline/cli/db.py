@@ -36,6 +36,9 @@ def upgrade() -> None:
     try:
         with running_databases(migrate=True) as databases:
             total = len(migrations.discover())
+            # The log's month partitions ahead of time (sql/0030): this month's and the next.
+            with psycopg.connect(databases.results_url, autocommit=True) as conn:
+                made = [p for (p,) in conn.execute("SELECT ensure_log_partitions()")]
     except psycopg.errors.InsufficientPrivilege as exc:
         raise CliError(
             f"the database refused: {exc.diag.message_primary}. `db upgrade` creates and "
@@ -45,6 +48,8 @@ def upgrade() -> None:
         ) from exc
     for name in databases.migrated:
         click.echo(f"applied {name}")
+    for partition in made:
+        click.echo(f"created partition {partition}")
     click.echo(f"schema is up to date ({total} migrations; {len(databases.migrated)} applied now)")
 
 

@@ -6,14 +6,15 @@
    the unique key (or COPY is refused: a role under row-level security, a benchmon_writer
    login); it is rolled back to a savepoint and the batch takes the path that
    cannot fail on duplicates: COPY into a session-local staging table, then one
-   `INSERT … ON CONFLICT (content_sha256) DO NOTHING`, and one query for the ids of the
-   results stored before.
+   `INSERT … SELECT` with `benchmon.skip_duplicates` on (the log's key trigger then skips
+   a stored key instead of failing: the partitioned log has no unique index of its own to
+   say ON CONFLICT with, sql/0030), and one query for the ids of the results stored before.
 3. One call of `fold_transactions()` (the routine `upsert_benchmark_result()` uses) turns
    the batch's tracked results into snapshot versions.
 
-Why not always step 2: a direct COPY inserts rows in bulk, while INSERT … ON CONFLICT
-inserts them one by one with a speculative check of the unique index first; on a large
-log the fast path is about twice as fast (benchmarks/bench_warehouse.py).
+Why not always step 2: a direct COPY inserts rows in bulk, while INSERT … SELECT from a
+staging table writes every row twice; on a large log the fast path is about twice as fast
+(benchmarks/bench_warehouse.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from benchmon_pipeline.warehouse.encoding import LOG_COLUMNS, LogRow, log_row, n
 _COLUMNS = LOG_COLUMNS
 _LIST = ", ".join(_COLUMNS)
 
-_KNOWN = "SELECT content_sha256, id FROM benchmark_transactions WHERE content_sha256 = ANY(%s)"
+_KNOWN = "SELECT content_sha256, id FROM benchmark_transaction_keys WHERE content_sha256 = ANY(%s)"
 
 # Session-local; emptied at every commit and at the start of every use.
 _CREATE_STAGING = f"""
@@ -42,7 +43,6 @@ CREATE TEMP TABLE IF NOT EXISTS benchmon_staging (
 _INSERT_FROM_STAGING = f"""
 INSERT INTO benchmark_transactions AS t ({_LIST})
 SELECT {", ".join(f"s.{c}" for c in _COLUMNS)} FROM benchmon_staging s ORDER BY s.position
-ON CONFLICT (content_sha256) DO NOTHING
 RETURNING t.content_sha256
 """
 
@@ -179,4 +179,7 @@ def _insert_skipping_duplicates(cur: psycopg.Cursor, lines: list[tuple]) -> set[
     with cur.copy(f"COPY benchmon_staging (position, {_LIST}) FROM STDIN") as copy:
         for position, line in enumerate(lines):
             copy.write_row((position, *line))
-    return {key for (key,) in cur.execute(_INSERT_FROM_STAGING).fetchall()}
+    cur.execute("SELECT set_config('benchmon.skip_duplicates', 'on', true)")
+    stored = {key for (key,) in cur.execute(_INSERT_FROM_STAGING).fetchall()}
+    cur.execute("SELECT set_config('benchmon.skip_duplicates', 'off', true)")
+    return stored

@@ -2,6 +2,7 @@
 and a cost per call that does not depend on what the transaction appended before."""
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -175,7 +176,8 @@ def test_the_fold_reads_only_the_new_rows_of_its_transaction(db_url):
                 (own, last - 5),
             )
         )
-        assert "benchmark_transactions_xact_id" in plan, plan
+        # the (xact_id, seq) index, as each partition of the log names its copy (sql/0030)
+        assert re.search(r"Index Scan on benchmark_transactions\w*_xact_id\w*", plan), plan
         assert "rows=5 " in plan or "rows=5)" in plan, plan
         conn.rollback()
 
