@@ -375,6 +375,33 @@ END $$;
 ALTER FUNCTION public.checkout_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) OWNER TO benchmon_owner;
 
 --
+-- Name: claim_content_key(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
+--
+
+CREATE FUNCTION public.claim_content_key() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    INSERT INTO public.benchmark_transaction_keys (content_sha256, id, created_at)
+    VALUES (NEW.content_sha256, NEW.id, NEW.created_at)
+    ON CONFLICT (content_sha256) DO NOTHING;
+    IF FOUND THEN
+        RETURN NEW;
+    ELSIF current_setting('benchmon.skip_duplicates', true) = 'on' THEN
+        RETURN NULL;  -- stored before (or by a concurrent writer that committed): skip
+    END IF;
+    RAISE EXCEPTION 'duplicate key value violates unique constraint "content_sha256_is_unique"'
+        USING ERRCODE = 'unique_violation', CONSTRAINT = 'content_sha256_is_unique',
+              TABLE = 'benchmark_transactions', SCHEMA = 'public',
+              DETAIL = format('Key (content_sha256)=(%s) already exists.', NEW.content_sha256),
+              HINT = 'the result is stored already; to skip duplicates, set '
+                     'benchmon.skip_duplicates = on in the inserting transaction';
+END $$;
+
+ALTER FUNCTION public.claim_content_key() OWNER TO benchmon_owner;
+
+--
 -- Name: clear_baseline(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
 --
 
@@ -582,6 +609,49 @@ CREATE FUNCTION public.detect_regression(model_version text, threshold numeric D
      WHERE c.is_current AND c.model_version = detect_regression.model_version
      ORDER BY c.dataset_version, c.prompt_version, c.environment
 $$;
+
+--
+-- Name: ensure_log_partitions(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.ensure_log_partitions(from_time timestamp with time zone DEFAULT now(), to_time timestamp with time zone DEFAULT (now() + '1 mon'::interval)) RETURNS SETOF text
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    month timestamptz;
+    name text;
+BEGIN
+    IF NOT pg_catalog.pg_has_role(
+        (SELECT c.relowner FROM pg_catalog.pg_class c
+          WHERE c.oid = 'public.benchmark_transactions'::regclass), 'USAGE') THEN
+        RETURN;
+    END IF;
+    month := date_trunc('month', from_time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    WHILE month <= to_time LOOP
+        name := 'benchmark_transactions_' || to_char(month AT TIME ZONE 'UTC', '"y"YYYY"m"MM');
+        IF to_regclass('public.' || name) IS NULL THEN
+            -- Two batches at a month's start: the second waits here, then sees the first's.
+            PERFORM pg_catalog.pg_advisory_xact_lock(1651339380, 0);  -- 'bmpt'
+        END IF;
+        IF to_regclass('public.' || name) IS NULL
+           AND NOT EXISTS (SELECT FROM public.benchmark_transactions_default d
+                            WHERE d.created_at >= month
+                              AND d.created_at < month + interval '1 month') THEN
+            EXECUTE format('CREATE TABLE public.%I PARTITION OF public.benchmark_transactions'
+                           ' FOR VALUES FROM (%L) TO (%L)', name, month,
+                           month + interval '1 month');
+            PERFORM public.protect_log_partition(('public.' || quote_ident(name))::regclass);
+            RETURN NEXT name;
+        END IF;
+        month := month + interval '1 month';
+    END LOOP;
+END $$;
+
+--
+-- Name: FUNCTION ensure_log_partitions(from_time timestamp with time zone, to_time timestamp with time zone); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.ensure_log_partitions(from_time timestamp with time zone, to_time timestamp with time zone) IS 'Creates the missing month partitions of the log between two times (owner only).';
 
 --
 -- Name: fold_transactions(boolean, text); Type: FUNCTION; Schema: public; Owner: benchmon_owner
@@ -1020,6 +1090,32 @@ CREATE FUNCTION public.performance_trends(model_version text DEFAULT NULL::text,
        AND t.created_at >= coalesce($2, '-infinity')  -- stays usable by the index
      GROUP BY 1, 2, 3, 4
 $_$;
+
+--
+-- Name: protect_log_partition(regclass); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.protect_log_partition(part regclass) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    name text := (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = part);
+BEGIN
+    EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %s FOR EACH STATEMENT'
+                   ' EXECUTE FUNCTION public.refuse_to_rewrite_history()',
+                   name || '_no_update_or_delete', part);
+    EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT'
+                   ' EXECUTE FUNCTION public.refuse_to_rewrite_history()',
+                   name || '_no_truncate', part);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s FOR EACH STATEMENT'
+                   ' EXECUTE FUNCTION public.request_transaction_log_seal()',
+                   name || '_request_seal', part);
+    -- PostgreSQL 16 gives the parent's identity only to rows inserted through the parent.
+    EXECUTE format('ALTER TABLE %s ALTER COLUMN seq SET DEFAULT nextval(%L::regclass)',
+                   part, pg_catalog.pg_get_serial_sequence('public.benchmark_transactions', 'seq'));
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', part, name || '_no_update_or_delete');
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', part, name || '_no_truncate');
+END $$;
 
 --
 -- Name: python_float_repr(double precision); Type: FUNCTION; Schema: public
@@ -1774,13 +1870,14 @@ CREATE TABLE public.benchmark_transactions (
     CONSTRAINT metric_directions_are_known CHECK (((jsonb_typeof(metric_directions) = 'object'::text) AND (NOT jsonb_path_exists(metric_directions, '$.*?(@ != "higher" && @ != "lower")'::jsonpath)))),
     CONSTRAINT metrics_are_numbers CHECK ((NOT jsonb_path_exists(metrics, '$.*?(@.type() != "number")'::jsonpath))),
     CONSTRAINT metrics_is_object CHECK ((jsonb_typeof(metrics) = 'object'::text))
-);
+)
+PARTITION BY RANGE (created_at);
 
 --
 -- Name: TABLE benchmark_transactions; Type: COMMENT; Schema: public
 --
 
-COMMENT ON TABLE public.benchmark_transactions IS 'Append-only log of benchmark and evaluation results (benchmon).';
+COMMENT ON TABLE public.benchmark_transactions IS 'Append-only log of benchmark and evaluation results (benchmon), partitioned by month of created_at.';
 
 --
 -- Name: COLUMN benchmark_transactions.created_at; Type: COMMENT; Schema: public
@@ -1798,7 +1895,7 @@ COMMENT ON COLUMN public.benchmark_transactions.metrics IS 'Flat {name: number} 
 -- Name: COLUMN benchmark_transactions.content_sha256; Type: COMMENT; Schema: public
 --
 
-COMMENT ON COLUMN public.benchmark_transactions.content_sha256 IS 'sha256 of the canonical JSON of what the result states (design.md §7); UNIQUE.';
+COMMENT ON COLUMN public.benchmark_transactions.content_sha256 IS 'sha256 of the canonical JSON of what the result states (design.md §7); unique (benchmark_transaction_keys).';
 
 --
 -- Name: COLUMN benchmark_transactions.seq; Type: COMMENT; Schema: public
@@ -1907,7 +2004,9 @@ DECLARE
         commit_sha, branch_name, run_id, created_at, metrics, coalesce(tags, '{}'), notes,
         duration_seconds);
     new_id uuid;
+    skipping text := current_setting('benchmon.skip_duplicates', true);
 BEGIN
+    PERFORM set_config('benchmon.skip_duplicates', 'on', true);
     INSERT INTO public.benchmark_transactions AS t
         (created_at, commit_sha, branch_name, model_version, model_provider,
          dataset_version, prompt_version, environment, metrics, duration_seconds, tags,
@@ -1916,10 +2015,11 @@ BEGIN
             model_provider, dataset_version, prompt_version, environment, metrics,
             duration_seconds, coalesce(tags, '{}'), notes, run_id, triggered_by, content_key,
             source, coalesce(metric_directions, '{}'))
-    ON CONFLICT (content_sha256) DO NOTHING
     RETURNING t.id INTO new_id;
+    PERFORM set_config('benchmon.skip_duplicates', coalesce(skipping, ''), true);
     IF new_id IS NULL THEN  -- stored before: idempotent
-        SELECT t.id INTO new_id FROM public.benchmark_transactions t WHERE t.content_sha256 = content_key;
+        SELECT k.id INTO new_id FROM public.benchmark_transaction_keys k
+         WHERE k.content_sha256 = content_key;
         RETURN new_id;
     END IF;
     PERFORM public.fold_transactions(own_rows_only => true, actor => triggered_by);
@@ -2167,6 +2267,22 @@ ALTER TABLE public.accepted_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
 );
 
 --
+-- Name: benchmark_transaction_keys; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.benchmark_transaction_keys (
+    content_sha256 text NOT NULL,
+    id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: TABLE benchmark_transaction_keys; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.benchmark_transaction_keys IS 'Every content key and id the log ever stored (also of archived rows); append-only.';
+
+--
 -- Name: benchmark_transactions_seq_seq; Type: SEQUENCE; Schema: public
 --
 
@@ -2177,6 +2293,40 @@ ALTER TABLE public.benchmark_transactions ALTER COLUMN seq ADD GENERATED ALWAYS 
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: benchmark_transactions_default; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.benchmark_transactions_default (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    commit_sha text,
+    branch_name text,
+    model_version text NOT NULL,
+    model_provider text,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    metrics jsonb NOT NULL,
+    duration_seconds numeric,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    notes text,
+    run_id text,
+    triggered_by text,
+    ingested_at timestamp with time zone DEFAULT now() NOT NULL,
+    content_sha256 text NOT NULL,
+    source text,
+    seq bigint DEFAULT nextval('public.benchmark_transactions_seq_seq'::regclass) NOT NULL,
+    xact_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    metric_directions jsonb DEFAULT '{}'::jsonb NOT NULL,
+    content_json text,
+    CONSTRAINT content_json_is_not_kept CHECK ((content_json IS NULL)),
+    CONSTRAINT content_sha256_is_hex CHECK (((length(content_sha256) = 64) AND (content_sha256 ~ '^[0-9a-f]+$'::text))),
+    CONSTRAINT metric_directions_are_known CHECK (((jsonb_typeof(metric_directions) = 'object'::text) AND (NOT jsonb_path_exists(metric_directions, '$.*?(@ != "higher" && @ != "lower")'::jsonpath)))),
+    CONSTRAINT metrics_are_numbers CHECK ((NOT jsonb_path_exists(metrics, '$.*?(@.type() != "number")'::jsonpath))),
+    CONSTRAINT metrics_is_object CHECK ((jsonb_typeof(metrics) = 'object'::text))
 );
 
 --
@@ -2643,6 +2793,12 @@ CREATE VIEW public.v_performance_trends WITH (security_invoker='true') AS
   GROUP BY c.day, c.model_version, c.environment, c.branch_name;
 
 --
+-- Name: benchmark_transactions_default; Type: TABLE ATTACH; Schema: public
+--
+
+ALTER TABLE ONLY public.benchmark_transactions ATTACH PARTITION public.benchmark_transactions_default DEFAULT;
+
+--
 -- Name: accepted_changes accepted_changes_pkey; Type: CONSTRAINT; Schema: public
 --
 
@@ -2657,18 +2813,18 @@ ALTER TABLE ONLY public.benchmark_snapshots
     ADD CONSTRAINT benchmark_snapshots_pkey PRIMARY KEY (id);
 
 --
--- Name: benchmark_transactions benchmark_transactions_pkey; Type: CONSTRAINT; Schema: public
+-- Name: benchmark_transaction_keys benchmark_transactions_id_is_unique; Type: CONSTRAINT; Schema: public
 --
 
-ALTER TABLE ONLY public.benchmark_transactions
-    ADD CONSTRAINT benchmark_transactions_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.benchmark_transaction_keys
+    ADD CONSTRAINT benchmark_transactions_id_is_unique UNIQUE (id);
 
 --
--- Name: benchmark_transactions content_sha256_is_unique; Type: CONSTRAINT; Schema: public
+-- Name: benchmark_transaction_keys content_sha256_is_unique; Type: CONSTRAINT; Schema: public
 --
 
-ALTER TABLE ONLY public.benchmark_transactions
-    ADD CONSTRAINT content_sha256_is_unique UNIQUE (content_sha256);
+ALTER TABLE ONLY public.benchmark_transaction_keys
+    ADD CONSTRAINT content_sha256_is_unique PRIMARY KEY (content_sha256);
 
 --
 -- Name: daily_configuration_counts daily_configuration_counts_pkey; Type: CONSTRAINT; Schema: public
@@ -2837,37 +2993,85 @@ CREATE INDEX benchmark_snapshots_transaction ON public.benchmark_snapshots USING
 -- Name: benchmark_transactions_configuration_created_at; Type: INDEX; Schema: public
 --
 
-CREATE INDEX benchmark_transactions_configuration_created_at ON public.benchmark_transactions USING btree (model_version, dataset_version, prompt_version, environment, created_at DESC, seq DESC);
+CREATE INDEX benchmark_transactions_configuration_created_at ON ONLY public.benchmark_transactions USING btree (model_version, dataset_version, prompt_version, environment, created_at DESC, seq DESC);
 
 --
 -- Name: benchmark_transactions_created_at; Type: INDEX; Schema: public
 --
 
-CREATE INDEX benchmark_transactions_created_at ON public.benchmark_transactions USING btree (created_at DESC);
+CREATE INDEX benchmark_transactions_created_at ON ONLY public.benchmark_transactions USING btree (created_at DESC);
+
+--
+-- Name: benchmark_transactions_defaul_model_version_dataset_version_idx; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_defaul_model_version_dataset_version_idx ON public.benchmark_transactions_default USING btree (model_version, dataset_version, prompt_version, environment, created_at DESC, seq DESC);
+
+--
+-- Name: benchmark_transactions_default_created_at_idx; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_default_created_at_idx ON public.benchmark_transactions_default USING btree (created_at DESC);
+
+--
+-- Name: benchmark_transactions_id; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_id ON ONLY public.benchmark_transactions USING btree (id);
+
+--
+-- Name: benchmark_transactions_default_id_idx; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_default_id_idx ON public.benchmark_transactions_default USING btree (id);
 
 --
 -- Name: benchmark_transactions_metrics; Type: INDEX; Schema: public
 --
 
-CREATE INDEX benchmark_transactions_metrics ON public.benchmark_transactions USING gin (metrics jsonb_path_ops);
+CREATE INDEX benchmark_transactions_metrics ON ONLY public.benchmark_transactions USING gin (metrics jsonb_path_ops);
+
+--
+-- Name: benchmark_transactions_default_metrics_idx; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_default_metrics_idx ON public.benchmark_transactions_default USING gin (metrics jsonb_path_ops);
 
 --
 -- Name: benchmark_transactions_model_created_at; Type: INDEX; Schema: public
 --
 
-CREATE INDEX benchmark_transactions_model_created_at ON public.benchmark_transactions USING btree (model_version, created_at DESC);
+CREATE INDEX benchmark_transactions_model_created_at ON ONLY public.benchmark_transactions USING btree (model_version, created_at DESC);
+
+--
+-- Name: benchmark_transactions_default_model_version_created_at_idx; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_default_model_version_created_at_idx ON public.benchmark_transactions_default USING btree (model_version, created_at DESC);
 
 --
 -- Name: benchmark_transactions_tags; Type: INDEX; Schema: public
 --
 
-CREATE INDEX benchmark_transactions_tags ON public.benchmark_transactions USING gin (tags);
+CREATE INDEX benchmark_transactions_tags ON ONLY public.benchmark_transactions USING gin (tags);
+
+--
+-- Name: benchmark_transactions_default_tags_idx; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_default_tags_idx ON public.benchmark_transactions_default USING gin (tags);
 
 --
 -- Name: benchmark_transactions_xact_id; Type: INDEX; Schema: public
 --
 
-CREATE INDEX benchmark_transactions_xact_id ON public.benchmark_transactions USING btree (xact_id, seq);
+CREATE INDEX benchmark_transactions_xact_id ON ONLY public.benchmark_transactions USING btree (xact_id, seq);
+
+--
+-- Name: benchmark_transactions_default_xact_id_seq_idx; Type: INDEX; Schema: public
+--
+
+CREATE INDEX benchmark_transactions_default_xact_id_seq_idx ON public.benchmark_transactions_default USING btree (xact_id, seq);
 
 --
 -- Name: daily_configuration_counts_model_day; Type: INDEX; Schema: public
@@ -2942,6 +3146,48 @@ CREATE INDEX snapshot_events_configuration ON public.snapshot_events USING btree
 CREATE INDEX trend_dirty_days_day ON public.trend_dirty_days USING btree (day);
 
 --
+-- Name: benchmark_transactions_defaul_model_version_dataset_version_idx; Type: INDEX ATTACH; Schema: public
+--
+
+ALTER INDEX public.benchmark_transactions_configuration_created_at ATTACH PARTITION public.benchmark_transactions_defaul_model_version_dataset_version_idx;
+
+--
+-- Name: benchmark_transactions_default_created_at_idx; Type: INDEX ATTACH; Schema: public
+--
+
+ALTER INDEX public.benchmark_transactions_created_at ATTACH PARTITION public.benchmark_transactions_default_created_at_idx;
+
+--
+-- Name: benchmark_transactions_default_id_idx; Type: INDEX ATTACH; Schema: public
+--
+
+ALTER INDEX public.benchmark_transactions_id ATTACH PARTITION public.benchmark_transactions_default_id_idx;
+
+--
+-- Name: benchmark_transactions_default_metrics_idx; Type: INDEX ATTACH; Schema: public
+--
+
+ALTER INDEX public.benchmark_transactions_metrics ATTACH PARTITION public.benchmark_transactions_default_metrics_idx;
+
+--
+-- Name: benchmark_transactions_default_model_version_created_at_idx; Type: INDEX ATTACH; Schema: public
+--
+
+ALTER INDEX public.benchmark_transactions_model_created_at ATTACH PARTITION public.benchmark_transactions_default_model_version_created_at_idx;
+
+--
+-- Name: benchmark_transactions_default_tags_idx; Type: INDEX ATTACH; Schema: public
+--
+
+ALTER INDEX public.benchmark_transactions_tags ATTACH PARTITION public.benchmark_transactions_default_tags_idx;
+
+--
+-- Name: benchmark_transactions_default_xact_id_seq_idx; Type: INDEX ATTACH; Schema: public
+--
+
+ALTER INDEX public.benchmark_transactions_xact_id ATTACH PARTITION public.benchmark_transactions_default_xact_id_seq_idx;
+
+--
 -- Name: accepted_changes accepted_changes_no_truncate; Type: TRIGGER; Schema: public
 --
 
@@ -2958,12 +3204,50 @@ CREATE TRIGGER accepted_changes_no_update_or_delete BEFORE DELETE OR UPDATE ON p
 ALTER TABLE public.accepted_changes ENABLE ALWAYS TRIGGER accepted_changes_no_update_or_delete;
 
 --
+-- Name: benchmark_transaction_keys benchmark_transaction_keys_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transaction_keys_no_truncate BEFORE TRUNCATE ON public.benchmark_transaction_keys FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.benchmark_transaction_keys ENABLE ALWAYS TRIGGER benchmark_transaction_keys_no_truncate;
+
+--
+-- Name: benchmark_transaction_keys benchmark_transaction_keys_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transaction_keys_no_update_or_delete BEFORE DELETE OR UPDATE ON public.benchmark_transaction_keys FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.benchmark_transaction_keys ENABLE ALWAYS TRIGGER benchmark_transaction_keys_no_update_or_delete;
+
+--
 -- Name: benchmark_transactions benchmark_transactions_content_key; Type: TRIGGER; Schema: public
 --
 
 CREATE TRIGGER benchmark_transactions_content_key BEFORE INSERT ON public.benchmark_transactions FOR EACH ROW EXECUTE FUNCTION public.check_content_sha256();
 
 ALTER TABLE public.benchmark_transactions ENABLE ALWAYS TRIGGER benchmark_transactions_content_key;
+
+--
+-- Name: benchmark_transactions_default benchmark_transactions_default_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transactions_default_no_truncate BEFORE TRUNCATE ON public.benchmark_transactions_default FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.benchmark_transactions_default ENABLE ALWAYS TRIGGER benchmark_transactions_default_no_truncate;
+
+--
+-- Name: benchmark_transactions_default benchmark_transactions_default_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transactions_default_no_update_or_delete BEFORE DELETE OR UPDATE ON public.benchmark_transactions_default FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.benchmark_transactions_default ENABLE ALWAYS TRIGGER benchmark_transactions_default_no_update_or_delete;
+
+--
+-- Name: benchmark_transactions_default benchmark_transactions_default_request_seal; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transactions_default_request_seal AFTER INSERT ON public.benchmark_transactions_default FOR EACH STATEMENT EXECUTE FUNCTION public.request_transaction_log_seal();
 
 --
 -- Name: benchmark_transactions benchmark_transactions_mark_trend_days; Type: TRIGGER; Schema: public
@@ -2992,6 +3276,14 @@ ALTER TABLE public.benchmark_transactions ENABLE ALWAYS TRIGGER benchmark_transa
 --
 
 CREATE TRIGGER benchmark_transactions_request_seal AFTER INSERT ON public.benchmark_transactions FOR EACH STATEMENT EXECUTE FUNCTION public.request_transaction_log_seal();
+
+--
+-- Name: benchmark_transactions benchmark_transactions_unique_key; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER benchmark_transactions_unique_key BEFORE INSERT ON public.benchmark_transactions FOR EACH ROW EXECUTE FUNCTION public.claim_content_key();
+
+ALTER TABLE public.benchmark_transactions ENABLE ALWAYS TRIGGER benchmark_transactions_unique_key;
 
 --
 -- Name: ingested_files ingested_files_no_truncate; Type: TRIGGER; Schema: public
@@ -3155,14 +3447,14 @@ ALTER TABLE ONLY public.accepted_changes
 --
 
 ALTER TABLE ONLY public.accepted_changes
-    ADD CONSTRAINT accepted_changes_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transactions(id);
+    ADD CONSTRAINT accepted_changes_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transaction_keys(id);
 
 --
 -- Name: benchmark_snapshots benchmark_snapshots_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public
 --
 
 ALTER TABLE ONLY public.benchmark_snapshots
-    ADD CONSTRAINT benchmark_snapshots_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transactions(id);
+    ADD CONSTRAINT benchmark_snapshots_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transaction_keys(id);
 
 --
 -- Name: regression_alert_events regression_alert_events_alert_id_fkey; Type: FK CONSTRAINT; Schema: public
@@ -3176,7 +3468,7 @@ ALTER TABLE ONLY public.regression_alert_events
 --
 
 ALTER TABLE ONLY public.snapshot_events
-    ADD CONSTRAINT snapshot_events_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transactions(id);
+    ADD CONSTRAINT snapshot_events_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transaction_keys(id);
 
 --
 -- Name: accepted_changes; Type: ROW SECURITY; Schema: public
@@ -3189,6 +3481,12 @@ ALTER TABLE public.accepted_changes ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.benchmark_snapshots ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: benchmark_transaction_keys; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.benchmark_transaction_keys ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: benchmark_transactions; Type: ROW SECURITY; Schema: public
@@ -3237,6 +3535,12 @@ CREATE POLICY owner_all ON public.accepted_changes TO benchmon_owner USING (true
 --
 
 CREATE POLICY owner_all ON public.benchmark_snapshots TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: benchmark_transaction_keys owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.benchmark_transaction_keys TO benchmon_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: benchmark_transactions owner_all; Type: POLICY; Schema: public
@@ -3340,6 +3644,12 @@ CREATE POLICY reader_reads ON public.accepted_changes FOR SELECT TO benchmon_rea
 
 CREATE POLICY reader_reads ON public.benchmark_snapshots FOR SELECT TO benchmon_reader USING (( SELECT (security_settings.reader_access = 'read'::text)
    FROM public.security_settings));
+
+--
+-- Name: benchmark_transaction_keys reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.benchmark_transaction_keys FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
 
 --
 -- Name: benchmark_transactions reader_reads; Type: POLICY; Schema: public
@@ -3487,6 +3797,12 @@ ALTER TABLE public.transaction_log_checkpoints ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.trend_dirty_days ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: benchmark_transaction_keys writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.benchmark_transaction_keys TO benchmon_writer USING (true) WITH CHECK (true);
 
 --
 -- Name: daily_configuration_counts writer_all; Type: POLICY; Schema: public
@@ -3785,6 +4101,12 @@ REVOKE ALL ON FUNCTION public.checkout_snapshot(model_version text, dataset_vers
 GRANT ALL ON FUNCTION public.checkout_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer, actor text, reason text) TO benchmon_writer;
 
 --
+-- Name: FUNCTION claim_content_key(); Type: ACL; Schema: public; Owner: benchmon_owner
+--
+
+REVOKE ALL ON FUNCTION public.claim_content_key() FROM PUBLIC;
+
+--
 -- Name: FUNCTION clear_baseline(model_version text, dataset_version text, prompt_version text, environment text, actor text, reason text); Type: ACL; Schema: public; Owner: benchmon_owner
 --
 
@@ -3819,6 +4141,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.benchmark_snapshots TO benchmon_owner
 
 REVOKE ALL ON FUNCTION public.locked_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.locked_snapshot(model_version text, dataset_version text, prompt_version text, environment text, version integer) TO benchmon_owner;
+
+--
+-- Name: FUNCTION protect_log_partition(part regclass); Type: ACL; Schema: public
+--
+
+REVOKE ALL ON FUNCTION public.protect_log_partition(part regclass) FROM PUBLIC;
 
 --
 -- Name: FUNCTION record_snapshot_event(event_type text, target public.benchmark_snapshots, actor text, reason text); Type: ACL; Schema: public
@@ -4179,7 +4507,6 @@ GRANT INSERT(metric_directions) ON TABLE public.benchmark_transactions TO benchm
 --
 
 GRANT INSERT(content_json) ON TABLE public.benchmark_transactions TO benchmon_writer;
-GRANT INSERT(content_json) ON TABLE public.benchmark_transactions TO benchmon_owner;
 
 --
 -- Name: FUNCTION unset_metric_definition(metric text); Type: ACL; Schema: public; Owner: benchmon_owner
@@ -4224,6 +4551,14 @@ GRANT ALL ON FUNCTION public.verify_transaction_log_checkpointed(full_check bool
 GRANT SELECT ON TABLE public.accepted_changes TO benchmon_writer;
 GRANT SELECT ON TABLE public.accepted_changes TO benchmon_reader;
 GRANT SELECT,INSERT ON TABLE public.accepted_changes TO benchmon_owner;
+
+--
+-- Name: TABLE benchmark_transaction_keys; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.benchmark_transaction_keys TO benchmon_writer;
+GRANT SELECT ON TABLE public.benchmark_transaction_keys TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.benchmark_transaction_keys TO benchmon_owner;
 
 --
 -- Name: TABLE daily_configuration_counts; Type: ACL; Schema: public
