@@ -62,7 +62,7 @@ def ensure_database(url: str) -> None:
             return
     except psycopg.OperationalError as exc:
         if f'database "{name}" does not exist' not in str(exc):
-            raise DatabaseUnavailable(f"cannot connect to {redact(url)}: {exc}") from exc
+            raise DatabaseUnavailable(f"cannot connect to {redact(url)}: {_reason(exc)}") from exc
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
@@ -84,8 +84,13 @@ def reachable(url: str) -> None:
         with psycopg.connect(url, connect_timeout=10):
             return
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"cannot connect to {redact(url)}: {reason}") from exc
+        raise DatabaseUnavailable(f"cannot connect to {redact(url)}: {_reason(exc)}") from exc
+
+
+def _reason(exc: Exception) -> str:
+    """libpq's whole message on one line: what failed ("Connection refused") and its hint."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return "; ".join(lines).removeprefix("connection failed: ") or type(exc).__name__
 
 
 def check_schema(url: str) -> None:

@@ -56,5 +56,9 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
     done = benchmon("db", "upgrade", env=_env(BENCHMON_DATABASE_URL=url))
     assert done.returncode == exits.UNAVAILABLE
     assert "cannot connect to postgresql://nobody:***@127.0.0.1:9/benchmon" in done.stderr
+    # libpq's reason, whole and on the same line: what failed, then its hint
+    (line,) = [line for line in done.stderr.splitlines() if "cannot connect" in line]
+    assert "Connection refused; Is the server running" in line
+    assert "\t" not in line
     assert "secret" not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
