@@ -31,8 +31,12 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module. Not per session: Playwright's sync API keeps an
+    asyncio loop running in the main thread while it is open, and Dagster's
+    `evaluate_automation_conditions` (test_automation.py) calls `asyncio.run`, which refuses
+    to start inside a running loop."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium_path())
         try:
