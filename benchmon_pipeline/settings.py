@@ -1,4 +1,5 @@
-"""Every setting benchmon reads from the environment, in one typed object (docs/design.md §7).
+"""Every setting benchmon reads from the environment, in one typed object (the README's
+Configuration table lists them).
 
 `get_settings()` reads the environment once per process and keeps the answer; every
 process benchmon starts (the webserver, the daemon, run workers, the CLI) reads the same

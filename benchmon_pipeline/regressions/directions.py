@@ -1,6 +1,7 @@
 """Which way is "worse" for a metric, and whether it should be judged on a log scale.
 
-docs/design.md §7: the adapter's direction wins, then `metric_definitions`, then the name rule;
+docs/regressions.md#which-way-is-worse: the adapter's direction wins, then
+`metric_definitions`, then the name rule;
 a user's override beats all of them. The name rule exists because most results arrive
 without any direction, and guessing "higher is better" for `latency_ms` would turn every
 slowdown into an "improvement".
@@ -55,7 +56,8 @@ def _matches(name: str, rule: re.Pattern[str]) -> bool:
 
 @lru_cache(maxsize=4096)
 def direction_from_name(metric: str) -> str:
-    """The name rule of docs/design.md §7: latency, duration, time, cost, error, loss, perplexity,
+    """The name rule of docs/regressions.md#which-way-is-worse: latency, duration, time,
+    cost, error, loss, perplexity,
     memory, mae, rmse → lower is better; anything else → higher is better (see above for
     what counts as a word)."""
     return LOWER if _matches(metric, _LOWER_IS_BETTER) else HIGHER

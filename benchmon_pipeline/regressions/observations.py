@@ -1,7 +1,8 @@
 """The one input shape every rule reads: (configuration, metric, created_at, value, direction).
 
 The Dagster checks hold pandas DataFrames, the CI gate and the tests plain Python lists;
-both are turned into `Observation`s here, once, with docs/design.md §7's rules applied on the
+both are turned into `Observation`s here, once, with the rules of
+docs/regressions.md#inputs-and-outputs applied on the
 way in: non-finite values are not metrics, and a timestamp without a time zone is UTC.
 """
 

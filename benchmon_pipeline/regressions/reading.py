@@ -1,6 +1,6 @@
 """What the regression rules read from the database, as pandas DataFrames.
 
-Two scopes (docs/design.md §7):
+Two scopes (docs/regressions.md#in-the-dagster-ui-the-checks):
 
 - the tracked scope (`Scope(branch=None)`): each configuration's tracked-branch results —
   what production's snapshots are made of;

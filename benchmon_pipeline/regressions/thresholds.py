@@ -1,6 +1,7 @@
 """The baseline rule: the current version against the configuration's golden version.
 
-docs/design.md §3: a drop *equal* to the threshold is a regression (F1 0.90 → 0.85 at 0.05 is
+docs/regressions.md#baseline: a drop *equal* to the threshold is a regression
+(F1 0.90 → 0.85 at 0.05 is
 one). In binary floating point 0.85 − 0.80 is 0.04999999999999993, so comparing floats would
 let exactly-at-threshold drops through depending on the numbers. Values are therefore
 compared as the decimals they were written as (`Decimal(repr(x))`: the shortest repr
