@@ -304,12 +304,21 @@ def test_split_deployment_stores_folds_and_checks_and_survives_a_code_server_res
     assert rows == keys == total, (rows, keys)
     assert per_model == {m: total // len(MODELS) for m in MODELS}
     assert stale == [], "a current snapshot is not the configuration's newest result"
-    after = [
-        r
-        for r in deployment.runs()
-        if r["status"] == "SUCCESS"
-        and r["jobName"] == "ingest_inbox"
-        and (r["startTime"] or 0) > restarted_at
-    ]
-    assert after, "no ingest run succeeded against the restarted code server"
+
+    def ingested_after_restart() -> list[dict]:
+        return [
+            r
+            for r in deployment.runs()
+            if r["status"] == "SUCCESS"
+            and r["jobName"] == "ingest_inbox"
+            and (r["startTime"] or 0) > restarted_at
+        ]
+
+    # The files are stored and archived before their run records its end: wait for it.
+    after = wait_for(
+        ingested_after_restart,
+        WAIT,
+        "an ingest run launched against the restarted code server to succeed",
+        explain=deployment.runs,
+    )
     assert first and all(r["runId"] not in first for r in after)

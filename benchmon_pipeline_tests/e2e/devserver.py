@@ -24,14 +24,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(predicate: Callable[[], object], timeout: float, what: str, every: float = 0.5):
+def wait_for(
+    predicate: Callable[[], object],
+    timeout: float,
+    what: str,
+    every: float = 0.5,
+    explain: Callable[[], object] | None = None,
+):
+    """Poll `predicate` until it is truthy; on timeout, fail naming `what` and, when given,
+    what `explain()` says of the state (e.g. the runs and their statuses)."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+            state = f"; state: {explain()}" if explain is not None else ""
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{state}")
         time.sleep(every)
 
 

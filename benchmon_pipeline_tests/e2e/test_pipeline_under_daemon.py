@@ -73,27 +73,38 @@ def test_dropped_files_reach_snapshots_and_trends_without_a_manual_step(running_
             )
             >= 1
         ),
-        90,
+        180,
         "a snapshot version",
+        explain=lambda: running_dev.runs(),
     )
     wait_for(
         lambda: {p for p, _ in _materialized_partitions(running_dev, "benchmark_snapshots")},
-        90,
+        180,
         "benchmark_snapshots materialized by the automation sensor",
+        explain=lambda: running_dev.runs(),
     )
+    # The database says when both days' trends hold the results (a materialization alone
+    # could be the fill sensor's run over the empty days, before the old file was read).
     wait_for(
         lambda: (
-            {today, "2026-01-05"}
-            <= {
-                p
-                for p, _ in _materialized_partitions(
-                    running_dev, "daily_performance_trends", [today, "2026-01-05"]
-                )
-            }
+            _count(
+                url,
+                "SELECT count(DISTINCT day) FROM daily_performance_trends"
+                " WHERE model_version = 'e2e-model' AND day IN (%s, '2026-01-05')",
+                today,
+            )
+            == 2
         ),
-        120,
-        "the trend partitions of both days",
+        240,
+        "the trend rows of both days",
+        explain=lambda: running_dev.runs(),
     )
+    assert {today, "2026-01-05"} <= {
+        p
+        for p, _ in _materialized_partitions(
+            running_dev, "daily_performance_trends", [today, "2026-01-05"]
+        )
+    }
     assert (
         _count(
             url,
