@@ -9,11 +9,10 @@ from contextlib import contextmanager
 
 import click
 import psycopg
-from sqlalchemy.engine import make_url
 
 from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.exits import CliError
-from benchmon_pipeline.db import embedded, packaged
+from benchmon_pipeline.db import embedded, packaged, urls
 from benchmon_pipeline.db.server import (
     Databases,
     DatabaseUnavailable,
@@ -167,6 +166,6 @@ def describe(databases: Databases, settings: Settings | None = None) -> str:
         pgdata = (settings or get_settings()).pgdata
         name = database_name(databases.results_url)
         return f"database {name} on the embedded PostgreSQL in {pgdata}"
-    url = make_url(databases.results_url)
+    url = urls.parts(databases.results_url)
     where = f"{url.host or 'localhost'}{f':{url.port}' if url.port else ''}/{url.database}"
     return f"database {where}" + (f" as {url.username}" if url.username else "")
