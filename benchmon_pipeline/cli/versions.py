@@ -21,14 +21,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
-import pandas as pd
 import psycopg
 from psycopg.rows import dict_row
 
-from benchmon_pipeline.access.api import BenchmarkDataAccess
 from benchmon_pipeline.access.configurations import (
     Configuration,
     ConfigurationError,
@@ -44,6 +42,11 @@ from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.output import emit, format_option, to_json
 from benchmon_pipeline.regressions.escaping import visible
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from benchmon_pipeline.access.api import BenchmarkDataAccess
 
 MAIN_METRICS = ("f1", "precision", "recall", "latency_ms")  # the design's denormalized ones
 WRITE_FORMATS = ("table", "json")
@@ -83,7 +86,10 @@ def connection() -> Iterator[psycopg.Connection]:
 @contextmanager
 def reading() -> Iterator[BenchmarkDataAccess]:
     """The data-access API on the command's database: the read verbs ask it, so a rule
-    (a direction, better or worse) is written once, in access/queries.py or SQL."""
+    (a direction, better or worse) is written once, in access/queries.py or SQL.
+    Imported here: pandas costs a second, and the write verbs and `export` never need it."""
+    from benchmon_pipeline.access.api import BenchmarkDataAccess
+
     with running_databases(quiet=True) as databases:
         api = BenchmarkDataAccess.connect(databases.results_url, cache_ttl=0)
         with api:
@@ -93,6 +99,9 @@ def reading() -> Iterator[BenchmarkDataAccess]:
 def records(data: pd.DataFrame, ints: tuple[str, ...] = ()) -> list[dict]:
     """An API answer as rows for `emit`: plain Python values, None for NaN, datetimes as
     datetimes, `ints` (whole numbers a float64 column keeps beside NaN) as int."""
+    import numpy as np
+    import pandas as pd
+
     rows = []
     for row in data.astype(object).where(data.notna(), None).to_dict("records"):
         for name, value in row.items():
