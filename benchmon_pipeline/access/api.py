@@ -432,6 +432,39 @@ class BenchmarkDataAccess:
         }
         return self._ask("history", queries.SNAPSHOT_HISTORY, params, columns, fresh)
 
+    def get_baselines(
+        self,
+        model_version: str | None = None,
+        *,
+        dataset_version: str | None = None,
+        prompt_version: str | None = None,
+        environment: str | None = None,
+        metrics: Iterable[str] | None = None,
+        fresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per configuration with a baseline and numeric metric of its baseline
+        version: what the current metrics are shown against, read in one query and judged
+        by nothing (`detect_regressions` judges). The direction is the one
+        `detect_regressions` uses: stated by the current result, a per-configuration
+        override, the definition, else the name rule.
+
+        Columns: model_version, dataset_version, prompt_version, environment (str);
+        baseline_version (int64); metric (str); baseline (float64: the metric's value in the
+        baseline version); direction (str: 'higher' or 'lower').
+        """
+        params = {
+            **_scope(model_version, dataset_version, prompt_version, environment),
+            "metrics": None if metrics is None else sorted(metrics),
+        }
+        columns = {
+            **PARTS,
+            "baseline_version": INT,
+            "metric": TEXT,
+            "baseline": FLOAT,
+            "direction": TEXT,
+        }
+        return self._ask("baselines", queries.BASELINES, params, columns, fresh)
+
     def detect_regressions(
         self,
         model_version: str | None = None,
@@ -569,23 +602,32 @@ class BenchmarkDataAccess:
 
     # Discovery ------------------------------------------------------------------------------
 
-    def models(self, *, fresh: bool = False) -> pd.DataFrame:
+    def models(
+        self, *, metric: str | None = None, environment: str | None = None, fresh: bool = False
+    ) -> pd.DataFrame:
         """One row per model with a stored configuration. Columns: model_version (str);
         configurations (int64); last_version_at (datetime64[us, UTC]: its newest current
-        version)."""
-        return self._discover("model_version", fresh)
+        version). `metric` / `environment`: only the configurations whose current version
+        holds that metric / of that environment (the same on every discovery method)."""
+        return self._discover("model_version", metric, environment, fresh)
 
-    def datasets(self, *, fresh: bool = False) -> pd.DataFrame:
+    def datasets(
+        self, *, metric: str | None = None, environment: str | None = None, fresh: bool = False
+    ) -> pd.DataFrame:
         """One row per dataset version; columns as `models()` with dataset_version."""
-        return self._discover("dataset_version", fresh)
+        return self._discover("dataset_version", metric, environment, fresh)
 
-    def prompts(self, *, fresh: bool = False) -> pd.DataFrame:
+    def prompts(
+        self, *, metric: str | None = None, environment: str | None = None, fresh: bool = False
+    ) -> pd.DataFrame:
         """One row per prompt version; columns as `models()` with prompt_version."""
-        return self._discover("prompt_version", fresh)
+        return self._discover("prompt_version", metric, environment, fresh)
 
-    def environments(self, *, fresh: bool = False) -> pd.DataFrame:
+    def environments(
+        self, *, metric: str | None = None, environment: str | None = None, fresh: bool = False
+    ) -> pd.DataFrame:
         """One row per environment; columns as `models()` with environment."""
-        return self._discover("environment", fresh)
+        return self._discover("environment", metric, environment, fresh)
 
     def metrics(self, *, fresh: bool = False) -> pd.DataFrame:
         """One row per metric in some configuration's current version.
@@ -607,9 +649,12 @@ class BenchmarkDataAccess:
         }
         return self._ask("metrics", queries.METRICS, {}, columns, fresh)
 
-    def _discover(self, column: str, fresh: bool) -> pd.DataFrame:
+    def _discover(
+        self, column: str, metric: str | None, environment: str | None, fresh: bool
+    ) -> pd.DataFrame:
         columns = {column: TEXT, "configurations": INT, "last_version_at": TIME}
-        return self._ask(column, queries.DISCOVER.format(column=column), {}, columns, fresh)
+        params = {"metric": metric, "environment": environment}
+        return self._ask(column, queries.DISCOVER.format(column=column), params, columns, fresh)
 
     # The cache ------------------------------------------------------------------------------
 

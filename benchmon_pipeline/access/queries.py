@@ -155,6 +155,31 @@ SELECT d.model_version, d.dataset_version, d.prompt_version, d.environment,
  ORDER BY d.dataset_version, d.prompt_version, d.environment, d.metric, rank, d.model_version
 """
 
+# The baseline version of every configuration that has one, one row per numeric metric, with
+# the direction the configuration's current result gives it (as detect_regressions judges):
+# what a chart of current metrics shows the change against, without judging anything.
+BASELINES = f"""
+WITH values AS MATERIALIZED (
+    SELECT b.model_version, b.dataset_version, b.prompt_version, b.environment,
+           b.snapshot_version AS baseline_version, m.key AS metric,
+           m.value::float8 AS baseline, t.metric_directions ->> m.key AS stated
+      FROM benchmark_snapshots b
+      JOIN benchmark_snapshots s
+        ON (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (b.model_version, b.dataset_version, b.prompt_version, b.environment)
+       AND s.is_current
+      JOIN benchmark_transactions t ON t.id = s.transaction_id
+     CROSS JOIN jsonb_each(b.metrics) AS m
+     WHERE b.is_baseline AND jsonb_typeof(m.value) = 'number'
+       AND (%(metrics)s::text[] IS NULL OR m.key = ANY (%(metrics)s::text[]))
+       AND {in_scope("b")}
+), {directions("values", "v.stated")}
+SELECT d.model_version, d.dataset_version, d.prompt_version, d.environment,
+       d.baseline_version, d.metric, d.baseline, d.direction
+  FROM directed d
+ ORDER BY 1, 2, 3, 4, 6
+"""
+
 # Two sides of a comparison, judged: per metric a, b, delta, percent, the direction stated by
 # b's result (else a's), a per-configuration override, the definition or the name rule
 # (metric_direction()), and whether b is better or worse by it. The one place that rule is
@@ -273,6 +298,8 @@ DISCOVER = """
 SELECT s.{column}, count(*) AS configurations, max(s.created_at) AS last_version_at
   FROM benchmark_snapshots s
  WHERE s.is_current
+   AND (%(metric)s::text IS NULL OR s.metrics ? %(metric)s)
+   AND (%(environment)s::text IS NULL OR s.environment = %(environment)s)
  GROUP BY 1
  ORDER BY 1
 """

@@ -140,8 +140,9 @@ def current_rows(latest: pd.DataFrame, judged: pd.DataFrame, metrics: pd.DataFra
     """One row per configuration and numeric metric of its current version, beside its
     baseline's value.
 
-    `latest`: `get_latest_snapshots()`; `judged`: `detect_regressions()` (the baseline's
-    value and the metric's direction for this configuration); `metrics`: `metrics()`
+    `latest`: `get_latest_snapshots()`; `judged`: `get_baselines()` or
+    `detect_regressions()` (the baseline's value and the metric's direction for this
+    configuration: columns `baseline`, `direction`); `metrics`: `metrics()`
     (direction and unit of metrics `judged` does not cover). Columns: CURRENT_COLUMNS;
     `change` is better / worse / same by the metric's direction, NaN without a baseline.
     """

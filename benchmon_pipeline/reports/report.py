@@ -111,8 +111,7 @@ def build_report(
     alerts = api.open_alerts(fresh=True)
     summary.open_alerts = len(alerts)
     order = _reading_order(latest, alerts)
-    shown = order[: max(limits.cards, limits.trends)]
-    rows = figures.current_rows(latest, _baselines(api, latest, shown), metrics)
+    rows = figures.current_rows(latest, api.get_baselines(fresh=True), metrics)
 
     blocks: list[_Block] = []
     sections = [
@@ -123,30 +122,6 @@ def build_report(
     ]
     body = _header(latest, alerts, now) + "".join(sections)
     return _page(body, now, blocks=blocks), summary
-
-
-def _baselines(api: BenchmarkDataAccess, latest: pd.DataFrame, shown: list[tuple]) -> pd.DataFrame:
-    """Each shown configuration's baseline value and direction per metric (the columns of
-    `detect_regressions` that `current_rows` reads), from `compare_versions(baseline,
-    current)`: a query per shown configuration instead of judging every configuration."""
-    versions = {
-        figures.configuration_of(r): (r.baseline_version, r.snapshot_version)
-        for r in latest.itertuples(index=False)
-    }
-    parts = []
-    for config in shown:
-        baseline, current = versions[config]
-        if pd.isna(baseline):
-            continue
-        compared = api.compare_versions(config, int(baseline), int(current), fresh=True)
-        parts.append(
-            compared.rename(columns={"a": "baseline"})[["metric", "baseline", "direction"]].assign(
-                **dict(zip(CONFIGURATION, config, strict=True))
-            )
-        )
-    if not parts:
-        return pd.DataFrame(columns=[*CONFIGURATION, "metric", "baseline", "direction"])
-    return pd.concat(parts, ignore_index=True)
 
 
 def _reading_order(latest: pd.DataFrame, alerts: pd.DataFrame) -> list[tuple]:

@@ -39,7 +39,7 @@ class Trends:
     """The Trends tab: the day series (its table), and what the charts draw beside it."""
 
     series: pd.DataFrame  # get_time_series' columns
-    baselines: pd.DataFrame  # detect_regressions' rows of `metric`: each baseline's value
+    baselines: pd.DataFrame  # get_baselines' rows of `metric`: each baseline's value
     alerts: pd.DataFrame  # open_alerts(), marked on the lines
     metrics: pd.DataFrame  # metrics(): units and stored thresholds (the baseline band)
     models: tuple[str, ...] = ()  # the models drawn (trend_models)
@@ -59,7 +59,8 @@ def snapshot(api: BenchmarkDataAccess, filters: Filters) -> pd.DataFrame:
     """One row per configuration and metric of its current version, beside its baseline
     (figures.current_rows: value, baseline, delta, percent, direction, unit, change)."""
     latest = _only_models(api.get_latest_snapshots(environment=filters.environment), filters)
-    return figures.current_rows(latest, _judged(api, filters), api.metrics())
+    baselines = api.get_baselines(environment=filters.environment)
+    return figures.current_rows(latest, baselines, api.metrics())
 
 
 def trend_models(api: BenchmarkDataAccess, filters: Filters, metric: str) -> tuple[str, ...]:
@@ -67,9 +68,8 @@ def trend_models(api: BenchmarkDataAccess, filters: Filters, metric: str) -> tup
     `metric` — a thousand configurations' lines are no chart (the tab says so)."""
     if filters.models:
         return filters.models
-    every = list(api.models()["model_version"])
-    having = api.compare_models(every, [metric], environment=filters.environment)
-    return tuple(sorted(set(having["model_version"])))[:1]
+    having = api.models(metric=metric, environment=filters.environment)["model_version"]
+    return tuple(having)[:1]
 
 
 def trends(
@@ -77,7 +77,7 @@ def trends(
 ) -> Trends:
     """`metric` per day over the filter's days, one series per configuration of
     `trend_models` and `dataset` (None: every dataset), with each configuration's baseline
-    of the metric (judged at the filter's threshold) and the open alerts."""
+    of the metric and the open alerts."""
     series, baselines = [], []
     chosen = trend_models(api, filters, metric)
     for model in chosen:
@@ -92,12 +92,8 @@ def trends(
             )
         )
         baselines.append(
-            api.detect_regressions(
-                model,
-                filters.threshold,
-                dataset_version=dataset,
-                environment=filters.environment,
-                metrics=[metric],
+            api.get_baselines(
+                model, dataset_version=dataset, environment=filters.environment, metrics=[metric]
             )
         )
     if not series:

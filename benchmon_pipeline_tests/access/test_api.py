@@ -252,6 +252,45 @@ def test_detect_regressions_reuses_the_baseline_rule(api):
     assert api.detect_regressions("llama-3/8b").empty  # no baseline
 
 
+def test_baselines_read_what_detect_regressions_judges_against(api, db):
+    baselines = api.get_baselines()
+    assert dtypes(baselines) == {
+        "model_version": "str",
+        "dataset_version": "str",
+        "prompt_version": "str",
+        "environment": "str",
+        "baseline_version": "int64",
+        "metric": "str",
+        "baseline": "float64",
+        "direction": "str",
+    }
+    # only the configuration with a baseline (v2 of the design's timeline), a row per metric
+    assert {tuple(r) for r in baselines[["model_version", "environment"]].values} == {
+        ("medgemma-v1.2", "production")
+    }
+    judged = api.detect_regressions("medgemma-v1.2", threshold=0.05)
+    read = baselines.set_index("metric")
+    for row in judged.itertuples():
+        assert (read.loc[row.metric, "baseline"], read.loc[row.metric, "direction"]) == (
+            row.baseline,
+            row.direction,
+        )
+    assert set(read.baseline_version) == {2}
+    assert list(api.get_baselines(metrics=["latency_ms"]).direction) == ["lower"]
+    assert api.get_baselines("llama-3/8b").empty
+    assert api.get_baselines(environment="local").empty
+    # a direction stated per configuration wins, as in detect_regressions
+    db.execute(
+        "INSERT INTO metric_overrides (model_version, dataset_version, prompt_version,"
+        " environment, metric, direction) VALUES (%s, %s, %s, %s, 'recall', 'lower')",
+        CONFIG,
+    )
+    overridden = api.get_baselines(metrics=["recall"], fresh=True)
+    assert list(overridden.direction) == ["lower"]
+    judged = api.detect_regressions(threshold=0.05, metrics=["recall"], fresh=True)
+    assert list(judged.direction) == ["lower"]
+
+
 def test_detect_regressions_confirms_as_the_environment_says(api, monkeypatch):
     monkeypatch.setenv("BENCHMON_CONFIRM_RESULTS", "1")
     found = api.detect_regressions("medgemma-v1.2", 0.05, metrics=["f1_score"])
@@ -350,6 +389,11 @@ def test_discovery(api, db):
     assert list(api.prompts().prompt_version) == ["analysis-v4", "analysis-v5"]
     assert list(api.environments().environment) == ["local", "production"]
     assert dtypes(api.models())["last_version_at"] == TIME
+    # narrowed to the configurations holding a metric, or of an environment
+    assert list(api.models(metric="precision").model_version) == ["llama-3/8b", "medgemma-v1.2"]
+    assert list(api.models(metric="recall", environment="local").model_version) == []
+    assert list(api.prompts(environment="local").prompt_version) == ["analysis-v5"]
+    assert api.environments(metric="no-such-metric").empty
     db.execute(
         "INSERT INTO metric_definitions (name, direction, unit, abs_threshold)"
         " VALUES ('latency_ms', 'lower', 'ms', 10)"
