@@ -55,7 +55,7 @@ WITH dirty AS MATERIALIZED (
     SELECT t.day, t.model_version, t.dataset_version, t.prompt_version, t.environment,
            t.sample_count::bigint AS n, t.mean, t.min, t.max
       FROM daily_performance_trends t
-     WHERE t.model_version = %(model_version)s AND t.metric = %(metric)s
+     WHERE t.model_version = ANY (%(models)s::text[]) AND t.metric = %(metric)s
        AND t.day >= %(first_day)s::date
        AND t.day NOT IN (SELECT day FROM dirty)
        AND {in_scope("t")}
@@ -66,7 +66,7 @@ WITH dirty AS MATERIALIZED (
            avg((l.metrics ->> %(metric)s)::float8), min((l.metrics ->> %(metric)s)::float8),
            max((l.metrics ->> %(metric)s)::float8)
       FROM benchmark_transactions l
-     WHERE l.model_version = %(model_version)s
+     WHERE l.model_version = ANY (%(models)s::text[])
        AND l.created_at >= (SELECT min(day) FROM dirty)::timestamp AT TIME ZONE 'UTC'
        AND (l.created_at AT TIME ZONE 'UTC')::date IN (SELECT day FROM dirty)
        AND l.metrics ? %(metric)s
@@ -81,7 +81,7 @@ SELECT date_bin(%(bucket)s::interval, d.day::timestamp, %(origin)s::timestamp)
        sum(d.mean * d.n) / sum(d.n) AS mean, min(d.min) AS min, max(d.max) AS max
   FROM days d
  GROUP BY 1, 2, 3, 4, 5
- ORDER BY 3, 4, 5, 1
+ ORDER BY 2, 3, 4, 5, 1
 """
 
 # Buckets shorter than a day (or not whole days): the log itself, through
@@ -94,13 +94,13 @@ SELECT date_bin(%(bucket)s::interval, t.created_at, %(origin)s::timestamptz) AS 
        min((t.metrics ->> %(metric)s)::float8) AS min,
        max((t.metrics ->> %(metric)s)::float8) AS max
   FROM benchmark_transactions t
- WHERE t.model_version = %(model_version)s
+ WHERE t.model_version = ANY (%(models)s::text[])
    AND t.created_at >= %(since)s::timestamptz
    AND t.metrics ? %(metric)s
    AND {in_scope("t")}
    AND (%(branch)s::text IS NULL OR coalesce(t.branch_name, '') = %(branch)s)
  GROUP BY 1, 2, 3, 4, 5
- ORDER BY 3, 4, 5, 1
+ ORDER BY 2, 3, 4, 5, 1
 """
 
 
@@ -172,6 +172,7 @@ WITH values AS MATERIALIZED (
      CROSS JOIN jsonb_each(b.metrics) AS m
      WHERE b.is_baseline AND jsonb_typeof(m.value) = 'number'
        AND (%(metrics)s::text[] IS NULL OR m.key = ANY (%(metrics)s::text[]))
+       AND (%(models)s::text[] IS NULL OR b.model_version = ANY (%(models)s::text[]))
        AND {in_scope("b")}
 ), {directions("values", "v.stated")}
 SELECT d.model_version, d.dataset_version, d.prompt_version, d.environment,

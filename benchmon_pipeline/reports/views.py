@@ -78,35 +78,24 @@ def trends(
     """`metric` per day over the filter's days, one series per configuration of
     `trend_models` and `dataset` (None: every dataset), with each configuration's baseline
     of the metric and the open alerts."""
-    series, baselines = [], []
     chosen = trend_models(api, filters, metric)
-    for model in chosen:
-        series.append(
-            api.get_time_series(
-                model,
-                metric,
-                days_back=filters.days,
-                dataset_version=dataset,
-                environment=filters.environment,
-                branch=filters.branch,
-            )
-        )
-        baselines.append(
-            api.get_baselines(
-                model, dataset_version=dataset, environment=filters.environment, metrics=[metric]
-            )
-        )
-    if not series:
+    if not chosen:
         empty = pd.DataFrame(columns=SERIES_COLUMNS)
         return Trends(empty, pd.DataFrame(), api.open_alerts(), api.metrics())
-    alerts = _only_models(api.open_alerts(environment=filters.environment), filters)
-    return Trends(
-        pd.concat(series, ignore_index=True),
-        pd.concat(baselines, ignore_index=True),
-        alerts,
-        api.metrics(),
+    # one query each for every chosen model: a query per model cost ~20 ms a model
+    series = api.get_time_series(
         chosen,
+        metric,
+        days_back=filters.days,
+        dataset_version=dataset,
+        environment=filters.environment,
+        branch=filters.branch,
     )
+    baselines = api.get_baselines(
+        chosen, dataset_version=dataset, environment=filters.environment, metrics=[metric]
+    )
+    alerts = _only_models(api.open_alerts(environment=filters.environment), filters)
+    return Trends(series, baselines, alerts, api.metrics(), chosen)
 
 
 def models(api: BenchmarkDataAccess, filters: Filters) -> pd.DataFrame:
