@@ -8,6 +8,8 @@ ones that are.
 
 from __future__ import annotations
 
+from benchmon_pipeline.regressions.reading import directions
+
 
 def in_scope(alias: str) -> str:
     return (
@@ -102,33 +104,6 @@ SELECT date_bin(%(bucket)s::interval, t.created_at, %(origin)s::timestamptz) AS 
  GROUP BY 1, 2, 3, 4, 5
  ORDER BY 2, 3, 4, 5, 1
 """
-
-
-# metric_direction() (sql/0022) costs tens of microseconds a call (its name rule splits the
-# name with regular expressions), a millisecond per 30 metric values. Its answer depends on
-# the configuration only through a direction the result states or a per-configuration
-# override; every other value takes the metric's own direction, asked once per name.
-def directions(values: str, stated: str) -> str:
-    """`direction` per row of `values` (columns metric plus the configuration's four parts):
-    metric_direction()'s answer, computed once per metric name where no stated direction
-    (`stated`: an expression of the row) or override can change it."""
-    return f"""
-by_name AS MATERIALIZED (
-    SELECT n.metric, metric_direction(n.metric) AS direction
-      FROM (SELECT DISTINCT v.metric FROM {values} v) n
-), directed AS MATERIALIZED (
-    SELECT v.*,
-           CASE WHEN {stated} IS NOT NULL OR EXISTS (
-                    SELECT 1 FROM metric_overrides o
-                     WHERE (o.model_version, o.dataset_version, o.prompt_version,
-                            o.environment, o.metric)
-                         = (v.model_version, v.dataset_version, v.prompt_version,
-                            v.environment, v.metric))
-                THEN metric_direction(v.metric, {stated}, v.model_version, v.dataset_version,
-                                      v.prompt_version, v.environment)
-                ELSE b.direction END AS direction
-      FROM {values} v JOIN by_name b ON b.metric = v.metric
-)"""
 
 
 # The current version of every configuration of the models, one row per metric, ranked
