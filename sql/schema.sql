@@ -209,6 +209,88 @@ ALTER FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reaso
 COMMENT ON FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reason text) IS 'The new level is intended: record an accepted change, resolve the alert (docs/alerts.md).';
 
 --
+-- Name: archive_log_partition(text, text, text, bigint); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.archive_log_partition(part text, location text, file_sha256 text, exported_rows bigint) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    rel regclass := to_regclass('public.' || quote_ident(part));
+    bounds record;
+    span record;
+    from_hash bytea;
+    outcome record;
+    recorded bigint;
+BEGIN
+    IF NOT pg_catalog.pg_has_role(
+        (SELECT c.relowner FROM pg_catalog.pg_class c
+          WHERE c.oid = 'public.benchmark_transactions'::regclass), 'USAGE') THEN
+        RAISE EXCEPTION 'only the log''s owner may archive partitions (you are %)', current_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT * INTO bounds FROM public.log_partitions_before('infinity') b WHERE b.partition = part;
+    IF rel IS NULL OR NOT FOUND THEN
+        RAISE EXCEPTION '% is not a month partition of benchmark_transactions', part;
+    END IF;
+    EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel);  -- no row arrives while it leaves
+
+    SELECT count(*) AS row_count, min(t.seq) AS first_seq, max(t.seq) AS last_seq,
+           min(c.link_no) AS first_link, max(c.link_no) AS last_link,
+           min(t.xact_id) AS first_xact, count(c.link_no) AS sealed
+      INTO span
+      FROM public.benchmark_transactions t
+      LEFT JOIN public.transaction_log_chain c
+             ON c.xact_id = t.xact_id AND t.seq BETWEEN c.first_seq AND c.last_seq
+     WHERE t.tableoid = rel;
+    IF span.row_count <> exported_rows THEN
+        RAISE EXCEPTION '% holds % rows, the file % (nothing archived)',
+            part, span.row_count, exported_rows;
+    END IF;
+    IF span.row_count = 0 THEN
+        RAISE EXCEPTION '% is empty: nothing to archive', part;
+    END IF;
+    IF span.sealed <> span.row_count THEN
+        RAISE EXCEPTION '% holds % rows in no link of the chain: run `benchmon db verify --full`',
+            part, span.row_count - span.sealed;
+    END IF;
+
+    -- The links its rows are in, and every row of them, against what they sealed.
+    SELECT c.link_hash INTO from_hash FROM public.transaction_log_chain c
+     WHERE c.link_no = span.first_link - 1;
+    SELECT * INTO outcome FROM public.verify_transaction_log_window(
+        span.first_link - 1, coalesce(from_hash, public.transaction_log_genesis()),
+        span.first_xact, span.last_link);
+    IF NOT outcome.ok THEN
+        RAISE EXCEPTION 'the chain around % is broken, nothing archived: %', part, outcome.problem;
+    END IF;
+
+    INSERT INTO public.log_archives
+        (partition, month_from, month_to, location, file_sha256, row_count, first_seq,
+         last_seq, first_link, last_link, boundary_prev_hash, boundary_hash)
+    SELECT part, bounds.month_from, bounds.month_to, location, file_sha256, span.row_count,
+           span.first_seq, span.last_seq, span.first_link, span.last_link,
+           (SELECT c.prev_hash FROM public.transaction_log_chain c WHERE c.link_no = span.first_link),
+           (SELECT c.link_hash FROM public.transaction_log_chain c WHERE c.link_no = span.last_link)
+    RETURNING log_archives.archive_no INTO recorded;
+    INSERT INTO public.log_archived_rows (seq, archive_no, id, xact_id, digest)
+    SELECT t.seq, recorded, t.id, t.xact_id, public.transaction_row_digest(t)
+      FROM public.benchmark_transactions t WHERE t.tableoid = rel;
+
+    -- Dropped, not kept detached: a detached table is outside the parent's triggers'
+    -- reach only by name, and the file plus these records are the archive.
+    EXECUTE format('ALTER TABLE public.benchmark_transactions DETACH PARTITION %s', rel);
+    EXECUTE format('DROP TABLE %s', rel);
+    RETURN recorded;
+END $$;
+
+--
+-- Name: FUNCTION archive_log_partition(part text, location text, file_sha256 text, exported_rows bigint); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.archive_log_partition(part text, location text, file_sha256 text, exported_rows bigint) IS '`benchmon db archive`: records an exported month partition, then detaches and drops it.';
+
+--
 -- Name: benchmark_content_json(text, text, text, text, text, text, text, text, timestamp with time zone, jsonb, text[], text, numeric); Type: FUNCTION; Schema: public
 --
 
@@ -998,6 +1080,31 @@ BEGIN
     END IF;
     RETURN found_row;
 END $$;
+
+--
+-- Name: log_partitions_before(timestamp with time zone); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.log_partitions_before(before timestamp with time zone) RETURNS TABLE(partition text, month_from timestamp with time zone, month_to timestamp with time zone)
+    LANGUAGE sql STABLE
+    AS $_$
+    SELECT p.relname::text, m.month_from, m.month_from + interval '1 month'
+      FROM pg_catalog.pg_inherits i
+      JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid
+     CROSS JOIN LATERAL (
+         SELECT to_timestamp(substring(p.relname FROM 'y(\d{4}m\d{2})$'), 'YYYY"m"MM')
+                    ::timestamp AT TIME ZONE 'UTC' AS month_from) AS m
+     WHERE i.inhparent = 'public.benchmark_transactions'::regclass
+       AND p.relname ~ '^benchmark_transactions_y\d{4}m\d{2}$'
+       AND m.month_from + interval '1 month' <= before
+     ORDER BY m.month_from
+$_$;
+
+--
+-- Name: FUNCTION log_partitions_before(before timestamp with time zone); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.log_partitions_before(before timestamp with time zone) IS 'The log''s month partitions wholly before a time: what `db archive --before` takes.';
 
 --
 -- Name: mark_trend_days(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
@@ -2165,10 +2272,13 @@ BEGIN
                substring(c.row_digests FROM (i - 1) * 32 + 1 FOR 32) AS digest
           FROM window_links c, generate_series(1, c.row_count) AS i
     ), stored AS (
-        SELECT c.link_no, t.id, t.seq, public.transaction_row_digest(t) AS digest,
+        SELECT c.link_no, t.id, t.seq, t.digest,
                row_number() OVER (PARTITION BY c.link_no ORDER BY t.seq) AS position,
                lag(t.seq) OVER (PARTITION BY c.link_no ORDER BY t.seq) AS prev_seq
-          FROM public.benchmark_transactions t
+          FROM (SELECT l.id, l.seq, l.xact_id, public.transaction_row_digest(l) AS digest
+                  FROM public.benchmark_transactions l
+                UNION ALL  -- archived rows: the digest recorded when they left (0031)
+                SELECT a.id, a.seq, a.xact_id, a.digest FROM public.log_archived_rows a) AS t
           LEFT JOIN public.transaction_log_chain c
                  ON c.xact_id = t.xact_id AND t.seq BETWEEN c.first_seq AND c.last_seq
          WHERE t.xact_id >= rows_from
@@ -2224,7 +2334,7 @@ END $$;
 -- Name: FUNCTION verify_transaction_log_window(after_link bigint, after_hash bytea, rows_from xid8, through_link bigint); Type: COMMENT; Schema: public
 --
 
-COMMENT ON FUNCTION public.verify_transaction_log_window(after_link bigint, after_hash bytea, rows_from xid8, through_link bigint) IS 'The hash-chain check over links after_link+1…through_link and the rows of transactions from rows_from on; (0, genesis, ''0'', NULL) checks everything.';
+COMMENT ON FUNCTION public.verify_transaction_log_window(after_link bigint, after_hash bytea, rows_from xid8, through_link bigint) IS 'The hash-chain check over links after_link+1…through_link and the rows of transactions from rows_from on (archived rows by their recorded digests); (0, genesis, ''0'', NULL) checks everything.';
 
 --
 -- Name: accepted_changes; Type: TABLE; Schema: public
@@ -2487,6 +2597,68 @@ COMMENT ON COLUMN public.ingested_files.status IS 'ingested (added results), dup
 
 ALTER TABLE public.ingested_files ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.ingested_files_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: log_archived_rows; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.log_archived_rows (
+    seq bigint NOT NULL,
+    archive_no bigint NOT NULL,
+    id uuid NOT NULL,
+    xact_id xid8 NOT NULL,
+    digest bytea NOT NULL,
+    CONSTRAINT log_archived_rows_digest_check CHECK ((length(digest) = 32))
+);
+
+--
+-- Name: TABLE log_archived_rows; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.log_archived_rows IS 'Each archived log row''s place in the chain and its digest; append-only.';
+
+--
+-- Name: log_archives; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.log_archives (
+    archive_no bigint NOT NULL,
+    partition text NOT NULL,
+    month_from timestamp with time zone NOT NULL,
+    month_to timestamp with time zone NOT NULL,
+    location text NOT NULL,
+    file_sha256 text NOT NULL,
+    row_count bigint NOT NULL,
+    first_seq bigint NOT NULL,
+    last_seq bigint NOT NULL,
+    first_link bigint NOT NULL,
+    last_link bigint NOT NULL,
+    boundary_prev_hash bytea NOT NULL,
+    boundary_hash bytea NOT NULL,
+    archived_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    archived_by text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT log_archives_file_sha256_check CHECK ((file_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT log_archives_row_count_check CHECK ((row_count > 0))
+);
+
+--
+-- Name: TABLE log_archives; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.log_archives IS 'Month partitions of the log exported to Parquet by `benchmon db archive`; append-only.';
+
+--
+-- Name: log_archives_archive_no_seq; Type: SEQUENCE; Schema: public
+--
+
+ALTER TABLE public.log_archives ALTER COLUMN archive_no ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.log_archives_archive_no_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -2862,6 +3034,20 @@ ALTER TABLE ONLY public.ingested_files
     ADD CONSTRAINT ingested_files_pkey PRIMARY KEY (id);
 
 --
+-- Name: log_archived_rows log_archived_rows_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.log_archived_rows
+    ADD CONSTRAINT log_archived_rows_pkey PRIMARY KEY (seq);
+
+--
+-- Name: log_archives log_archives_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.log_archives
+    ADD CONSTRAINT log_archives_pkey PRIMARY KEY (archive_no);
+
+--
 -- Name: metric_definitions metric_definitions_pkey; Type: CONSTRAINT; Schema: public
 --
 
@@ -2874,6 +3060,13 @@ ALTER TABLE ONLY public.metric_definitions
 
 ALTER TABLE ONLY public.metric_overrides
     ADD CONSTRAINT metric_overrides_pkey PRIMARY KEY (model_version, dataset_version, prompt_version, environment, metric);
+
+--
+-- Name: log_archives one_archive_per_partition; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.log_archives
+    ADD CONSTRAINT one_archive_per_partition UNIQUE (partition);
 
 --
 -- Name: transaction_log_chain one_link_per_row_range; Type: CONSTRAINT; Schema: public
@@ -3110,6 +3303,12 @@ CREATE INDEX ingested_files_quarantined ON public.ingested_files USING btree (re
 CREATE INDEX ingested_files_recorded_at ON public.ingested_files USING btree (recorded_at DESC);
 
 --
+-- Name: log_archived_rows_xact_id; Type: INDEX; Schema: public
+--
+
+CREATE INDEX log_archived_rows_xact_id ON public.log_archived_rows USING btree (xact_id, seq);
+
+--
 -- Name: regression_alert_events_alert; Type: INDEX; Schema: public
 --
 
@@ -3308,6 +3507,38 @@ CREATE TRIGGER ingested_files_no_update_or_delete BEFORE DELETE OR UPDATE ON pub
 ALTER TABLE public.ingested_files ENABLE ALWAYS TRIGGER ingested_files_no_update_or_delete;
 
 --
+-- Name: log_archived_rows log_archived_rows_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER log_archived_rows_no_truncate BEFORE TRUNCATE ON public.log_archived_rows FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.log_archived_rows ENABLE ALWAYS TRIGGER log_archived_rows_no_truncate;
+
+--
+-- Name: log_archived_rows log_archived_rows_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER log_archived_rows_no_update_or_delete BEFORE DELETE OR UPDATE ON public.log_archived_rows FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.log_archived_rows ENABLE ALWAYS TRIGGER log_archived_rows_no_update_or_delete;
+
+--
+-- Name: log_archives log_archives_no_truncate; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER log_archives_no_truncate BEFORE TRUNCATE ON public.log_archives FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.log_archives ENABLE ALWAYS TRIGGER log_archives_no_truncate;
+
+--
+-- Name: log_archives log_archives_no_update_or_delete; Type: TRIGGER; Schema: public
+--
+
+CREATE TRIGGER log_archives_no_update_or_delete BEFORE DELETE OR UPDATE ON public.log_archives FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_to_rewrite_history();
+
+ALTER TABLE public.log_archives ENABLE ALWAYS TRIGGER log_archives_no_update_or_delete;
+
+--
 -- Name: metric_definitions metric_definitions_audited; Type: TRIGGER; Schema: public
 --
 
@@ -3463,6 +3694,20 @@ ALTER TABLE ONLY public.benchmark_snapshots
     ADD CONSTRAINT benchmark_snapshots_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.benchmark_transaction_keys(id);
 
 --
+-- Name: log_archived_rows log_archived_rows_archive_no_fkey; Type: FK CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.log_archived_rows
+    ADD CONSTRAINT log_archived_rows_archive_no_fkey FOREIGN KEY (archive_no) REFERENCES public.log_archives(archive_no);
+
+--
+-- Name: log_archived_rows log_archived_rows_id_fkey; Type: FK CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.log_archived_rows
+    ADD CONSTRAINT log_archived_rows_id_fkey FOREIGN KEY (id) REFERENCES public.benchmark_transaction_keys(id);
+
+--
 -- Name: regression_alert_events regression_alert_events_alert_id_fkey; Type: FK CONSTRAINT; Schema: public
 --
 
@@ -3519,6 +3764,18 @@ ALTER TABLE public.daily_performance_trends ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.ingested_files ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: log_archived_rows; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.log_archived_rows ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: log_archives; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.log_archives ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: metric_definitions; Type: ROW SECURITY; Schema: public
 --
 
@@ -3571,6 +3828,18 @@ CREATE POLICY owner_all ON public.daily_performance_trends TO benchmon_owner USI
 --
 
 CREATE POLICY owner_all ON public.ingested_files TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: log_archived_rows owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.log_archived_rows TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: log_archives owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.log_archives TO benchmon_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: metric_definitions owner_all; Type: POLICY; Schema: public
@@ -3681,6 +3950,18 @@ CREATE POLICY reader_reads ON public.daily_performance_trends FOR SELECT TO benc
 --
 
 CREATE POLICY reader_reads ON public.ingested_files FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: log_archived_rows reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.log_archived_rows FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: log_archives reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.log_archives FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
 
 --
 -- Name: metric_definitions reader_reads; Type: POLICY; Schema: public
@@ -3827,6 +4108,18 @@ CREATE POLICY writer_all ON public.daily_performance_trends TO benchmon_writer U
 --
 
 CREATE POLICY writer_all ON public.ingested_files TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: log_archived_rows writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.log_archived_rows TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: log_archives writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.log_archives TO benchmon_writer USING (true) WITH CHECK (true);
 
 --
 -- Name: metric_definitions writer_all; Type: POLICY; Schema: public
@@ -4090,6 +4383,12 @@ GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integ
 
 REVOKE ALL ON FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.accept_regression_alert(alert_id bigint, actor text, reason text) TO benchmon_writer;
+
+--
+-- Name: FUNCTION archive_log_partition(part text, location text, file_sha256 text, exported_rows bigint); Type: ACL; Schema: public
+--
+
+REVOKE ALL ON FUNCTION public.archive_log_partition(part text, location text, file_sha256 text, exported_rows bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION benchmon_schema_versions(); Type: ACL; Schema: public; Owner: benchmon_owner
@@ -4691,6 +4990,22 @@ GRANT INSERT(transaction_ids) ON TABLE public.ingested_files TO benchmon_writer;
 --
 
 GRANT INSERT(dagster_run_id) ON TABLE public.ingested_files TO benchmon_writer;
+
+--
+-- Name: TABLE log_archived_rows; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.log_archived_rows TO benchmon_writer;
+GRANT SELECT ON TABLE public.log_archived_rows TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.log_archived_rows TO benchmon_owner;
+
+--
+-- Name: TABLE log_archives; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.log_archives TO benchmon_writer;
+GRANT SELECT ON TABLE public.log_archives TO benchmon_reader;
+GRANT SELECT,INSERT ON TABLE public.log_archives TO benchmon_owner;
 
 --
 -- Name: TABLE regression_alert_events; Type: ACL; Schema: public
