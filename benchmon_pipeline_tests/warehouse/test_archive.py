@@ -186,3 +186,37 @@ def test_refusals(db, db_url, tmp_path, old_and_new):
             "SELECT archive_log_partition(%s, 'x', repeat('0', 64), 4)",
             (f"benchmark_transactions_y{OLD.year}m{OLD.month:02d}",),
         )
+
+
+def test_archive_to_the_bucket_and_verify_from_it(db, db_url, s3_bucket, old_and_new):
+    client, bucket, endpoint = s3_bucket
+    env = {
+        "BENCHMON_DATABASE_URL": db_url,
+        "BENCHMON_S3_ENDPOINT_URL": endpoint,
+        "BENCHMON_S3_REGION": "us-east-1",
+    }
+
+    def benchmon(*args):
+        return CliRunner().invoke(cli, list(args), env=env)
+
+    before = THIS_MONTH.strftime("%Y-%m")
+    missing = benchmon("db", "archive", "--before", before, "--to", "s3://no-such-bucket/x")
+    assert missing.exit_code == 65, missing.output
+    assert "s3://no-such-bucket/x is not writable" in missing.output
+
+    done = benchmon("db", "archive", "--before", before, "--to", f"s3://{bucket}/archive")
+    assert done.exit_code == 0, done.output
+    partition = f"benchmark_transactions_y{OLD.year}m{OLD.month:02d}"
+    key = f"archive/{partition}.parquet"
+    assert [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]] == [key]
+    (location,) = db.execute("SELECT location FROM log_archives").fetchone()
+    assert location == f"s3://{bucket}/{key}"
+
+    verified = benchmon("db", "verify", "--archive", f"s3://{bucket}/archive")
+    assert verified.exit_code == 0, verified.output
+    assert "1 archive files, 4 rows, intact" in verified.output
+
+    client.put_object(Bucket=bucket, Key=key, Body=b"PAR1 not what was archived")
+    changed = benchmon("db", "verify", "--archive", f"s3://{bucket}/archive")
+    assert changed.exit_code == 1, changed.output
+    assert f"{partition}.parquet: sha256" in changed.output
