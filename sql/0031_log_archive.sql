@@ -99,6 +99,17 @@ COMMENT ON FUNCTION log_partitions_before IS
     'The log''s month partitions wholly before a time: what `db archive --before` takes.';
 
 
+-- Who may: the log's owner (DETACH and DROP need it); asked first by `db archive`.
+CREATE FUNCTION may_archive_log() RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.pg_has_role(
+        (SELECT c.relowner FROM pg_catalog.pg_class c
+          WHERE c.oid = 'public.benchmark_transactions'::regclass), 'USAGE')
+$$;
+COMMENT ON FUNCTION may_archive_log IS
+    'Whether the current role may archive log partitions: the log''s owner or a member.';
+
+
 -- Record, detach, drop ------------------------------------------------------------------
 -- Called by `benchmon db archive` in the transaction that exported the partition (and
 -- locked it, so no row arrived since), with the file's location, sha256 and row count.
@@ -115,9 +126,7 @@ DECLARE
     outcome record;
     recorded bigint;
 BEGIN
-    IF NOT pg_catalog.pg_has_role(
-        (SELECT c.relowner FROM pg_catalog.pg_class c
-          WHERE c.oid = 'public.benchmark_transactions'::regclass), 'USAGE') THEN
+    IF NOT public.may_archive_log() THEN
         RAISE EXCEPTION 'only the log''s owner may archive partitions (you are %)', current_user
             USING ERRCODE = 'insufficient_privilege';
     END IF;

@@ -223,9 +223,7 @@ DECLARE
     outcome record;
     recorded bigint;
 BEGIN
-    IF NOT pg_catalog.pg_has_role(
-        (SELECT c.relowner FROM pg_catalog.pg_class c
-          WHERE c.oid = 'public.benchmark_transactions'::regclass), 'USAGE') THEN
+    IF NOT public.may_archive_log() THEN
         RAISE EXCEPTION 'only the log''s owner may archive partitions (you are %)', current_user
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -1121,6 +1119,24 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.mark_trend_days() OWNER TO benchmon_owner;
+
+--
+-- Name: may_archive_log(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.may_archive_log() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT pg_catalog.pg_has_role(
+        (SELECT c.relowner FROM pg_catalog.pg_class c
+          WHERE c.oid = 'public.benchmark_transactions'::regclass), 'USAGE')
+$$;
+
+--
+-- Name: FUNCTION may_archive_log(); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.may_archive_log() IS 'Whether the current role may archive log partitions: the log''s owner or a member.';
 
 --
 -- Name: metric_direction(text, text, text, text, text, text); Type: FUNCTION; Schema: public

@@ -176,6 +176,13 @@ def archive_command(before: str, to: str | None, dry_run: bool) -> None:
     target = archive.Target(to) if to else None
     with running_databases() as databases:
         with psycopg.connect(databases.results_url, connect_timeout=10) as conn:
+            if not conn.execute("SELECT may_archive_log()").fetchone()[0]:
+                raise CliError(
+                    f"only the log's owner may archive (you are "
+                    f"{conn.info.user}): run `db archive` as the role `benchmon db upgrade` "
+                    "runs as",
+                    exits.NO_PERMISSION,
+                )
             partitions = archive.partitions_before(conn, before)
             if not partitions:
                 raise CliError(

@@ -146,15 +146,9 @@ def partitions_before(conn: psycopg.Connection, before: str) -> list[Partition]:
         "  FROM log_partitions_before((%s || '-01')::timestamp AT TIME ZONE 'UTC')",
         (before,),
     ).fetchall()
+    count = "SELECT count(*) FROM benchmark_transactions WHERE tableoid = %s::regclass"
     return [
-        Partition(
-            name,
-            month,
-            conn.execute(
-                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))
-            ).fetchone()[0],
-        )
-        for name, month in found
+        Partition(name, month, conn.execute(count, (name,)).fetchone()[0]) for name, month in found
     ]
 
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from benchmon_pipeline.cli.main import cli
 from benchmon_pipeline.settings import reset_settings
+from benchmon_pipeline_tests.db.logins import login_url
 from benchmon_pipeline_tests.warehouse.calls import CONFIG
 
 NOW = dt.datetime.now(dt.UTC)
@@ -178,6 +179,14 @@ def test_refusals(db, db_url, tmp_path, old_and_new):
     assert unwritable.exit_code == 65, unwritable.output
     assert f"{blocked} is not writable" in unwritable.output
     assert db.execute("SELECT count(*) FROM log_archives").fetchone()[0] == 0
+
+    with login_url(db_url, "benchmon_writer") as writer:
+        reset_settings()
+        not_owner = _benchmon(
+            writer, "db", "archive", "--before", THIS_MONTH.strftime("%Y-%m"), "--dry-run"
+        )
+    assert not_owner.exit_code == 77, not_owner.output
+    assert "only the log's owner may archive (you are t_writer_" in not_owner.output
 
     db.execute("SET ROLE benchmon_writer")
     assert db.execute("SELECT count(*) FROM log_archives").fetchone() == (0,)  # reads it
