@@ -253,6 +253,24 @@ BEGIN
             part, span.row_count - span.sealed;
     END IF;
 
+    -- A configuration's current version is read with its row (the regression checks take
+    -- the stated directions, commit and branch from it): such a month stays until a newer
+    -- result makes another version current, rather than the check skipping it silently.
+    SELECT concat_ws(' / ', s.model_version, s.dataset_version, s.prompt_version,
+                     s.environment) AS configuration,
+           count(*) OVER () AS configurations
+      INTO outcome
+      FROM public.benchmark_snapshots s
+      JOIN public.benchmark_transactions t ON t.id = s.transaction_id AND t.tableoid = rel
+     WHERE s.is_current
+     ORDER BY 1 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '% holds the current version of % (and % more configurations): the '
+            'regression checks read it from the log; archive this month once a newer result '
+            'is current there (nothing archived)',
+            part, outcome.configuration, outcome.configurations - 1;
+    END IF;
+
     -- The links its rows are in, and every row of them, against what they sealed.
     SELECT c.link_hash INTO from_hash FROM public.transaction_log_chain c
      WHERE c.link_no = span.first_link - 1;

@@ -155,8 +155,9 @@ def archive_command(before: str, to: str | None, dry_run: bool) -> None:
 
     \b
     Exit codes: 0 archived (or, with --dry-run, listed), 1 a file did not read back
-    as written, 3 no month partition is older, 65 --before is later than the current
-    month or --to is not writable, 77 not the log's owner.
+    as written, the month's chain is broken or it holds a current version, 3 no month
+    partition is older, 65 --before is later than the current month or --to is not
+    writable, 77 not the log's owner.
     """
     import datetime as dt
 

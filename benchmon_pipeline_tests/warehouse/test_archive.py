@@ -162,6 +162,23 @@ def test_a_row_of_an_archived_month_altered_before_it_left_is_not_archived(
     assert db.execute("SELECT count(*) FROM benchmark_transactions").fetchone()[0] == 6
 
 
+def test_a_month_holding_a_current_version_stays(db, db_url, tmp_path, old_and_new):
+    stale = ("stale-model", *CONFIG[1:])
+    db.execute(
+        "SELECT upsert_benchmark_result(%s, %s, %s, %s, '{\"f1\": 0.5}'::jsonb, created_at => %s)",
+        (*stale, OLD),
+    )
+    done = _benchmon(
+        db_url, "db", "archive", "--before", THIS_MONTH.strftime("%Y-%m"), "--to", str(tmp_path)
+    )
+    assert done.exit_code == 1, done.output
+    assert (
+        "holds the current version of stale-model / benchmark-set-v3 / analysis-v4 / "
+        "production (and 0 more configurations)" in done.output
+    )
+    assert db.execute("SELECT count(*) FROM benchmark_transactions").fetchone()[0] == 7
+
+
 def test_refusals(db, db_url, tmp_path, old_and_new):
     current = _benchmon(db_url, "db", "archive", "--before", NEXT_MONTH, "--to", str(tmp_path))
     assert current.exit_code == 65, current.output
