@@ -29,3 +29,11 @@ def test_quick_run_prints_each_rules_sweep():
     ours = [float(r[3]) for r in rows if r[0] == "ours"]
     assert ours == sorted(ours, reverse=True), done.stdout
     assert "wrote" not in done.stdout  # --quick writes nothing
+
+
+def test_the_committed_curves_page_opens_offline():
+    """docs/detection_curves.html carries plotly.js itself: no script is fetched from a CDN."""
+    page = (SCRIPT.parents[1] / "docs" / "detection_curves.html").read_text()
+    assert re.findall(r"<script[^>]*\bsrc=", page) == []
+    assert "Plotly.newPlot" in page
+    assert re.search(r"plotly\.js v\d+\.\d+\.\d+", page), "plotly.js is not embedded"
