@@ -9,7 +9,8 @@ reports/views.py that reports/app.py caches, the API's cache off — as the medi
   * Snapshot: every configuration's current metrics beside its baseline, vs the newest
     result per configuration read from the log;
   * Trends: one metric's day buckets of the first model (the tab as it opens) and of five
-    chosen models, with their baselines and open alerts, vs the same buckets from the log;
+    chosen models, with their baselines and open alerts (the metrics' units and thresholds
+    are the sidebar's, asked once per page), vs the same buckets from the log;
   * Models: `compare_models` of every model, vs their newest results ranked from the log;
   * Regressions: every configuration judged at an absolute threshold of 0.05, vs its newest
     result against its baseline's result in the log.
@@ -136,12 +137,13 @@ def trends_tab(
 ) -> None:
     """The tab as it opens (the first model) and with `models` chosen in the sidebar."""
     since = datetime.now(UTC) - timedelta(days=30)
+    known = api.metrics()  # the sidebar's list of metrics, which the app asks once for all tabs
     for filters in (views.Filters(), views.Filters(models=models)):
-        drawn = views.trends(api, filters, "f1")
+        drawn = views.trends(api, filters, "f1", known=known)
         params = {"metric": "f1", "since": since, "models": list(drawn.models)}
         report_tab(
             f"Trends tab, {len(drawn.models)} model(s), 30 days ({len(drawn.series):,} rows)",
-            call_ms(lambda filters=filters: views.trends(api, filters, "f1"), repeat),
+            call_ms(lambda filters=filters: views.trends(api, filters, "f1", known=known), repeat),
             timed_ms(conn, TRENDS_FROM_LOG, params, max(3, repeat // 5)),
         )
 

@@ -35,6 +35,13 @@ def _api() -> BenchmarkDataAccess:
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _metrics() -> pd.DataFrame:
+    """The metrics with their directions, units and thresholds: the sidebar's list and the
+    Trends tab's units and bands, asked once."""
+    return _api().metrics()
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def _choices(days: int) -> dict[str, list[str]]:
     api = _api()
     branches = api.get_performance_trends(days_back=days)["branch_name"]
@@ -42,7 +49,7 @@ def _choices(days: int) -> dict[str, list[str]]:
         "environment": sorted(api.environments()["environment"]),
         "model": sorted(api.models()["model_version"]),
         "dataset": sorted(api.datasets()["dataset_version"]),
-        "metric": sorted(api.metrics()["metric"]),
+        "metric": sorted(_metrics()["metric"]),
         "branch": sorted(branches.dropna().unique())
         + ([NO_BRANCH] if branches.isna().any() else []),
     }
@@ -55,7 +62,7 @@ def _snapshot(filters: views.Filters) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def _trends(filters: views.Filters, metric: str, dataset: str | None) -> views.Trends:
-    return views.trends(_api(), filters, metric, dataset)
+    return views.trends(_api(), filters, metric, dataset, known=_metrics())
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)

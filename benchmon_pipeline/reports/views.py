@@ -73,15 +73,21 @@ def trend_models(api: BenchmarkDataAccess, filters: Filters, metric: str) -> tup
 
 
 def trends(
-    api: BenchmarkDataAccess, filters: Filters, metric: str, dataset: str | None = None
+    api: BenchmarkDataAccess,
+    filters: Filters,
+    metric: str,
+    dataset: str | None = None,
+    known: pd.DataFrame | None = None,
 ) -> Trends:
     """`metric` per day over the filter's days, one series per configuration of
     `trend_models` and `dataset` (None: every dataset), with each configuration's baseline
-    of the metric and the open alerts."""
+    of the metric and the open alerts. `known`: `metrics()` when the caller holds it
+    already (the app's sidebar lists the metrics), else it is asked."""
+    known = api.metrics() if known is None else known
     chosen = trend_models(api, filters, metric)
     if not chosen:
         empty = pd.DataFrame(columns=SERIES_COLUMNS)
-        return Trends(empty, pd.DataFrame(), api.open_alerts(), api.metrics())
+        return Trends(empty, pd.DataFrame(), api.open_alerts(), known)
     # one query each for every chosen model: a query per model cost ~20 ms a model
     series = api.get_time_series(
         chosen,
@@ -95,7 +101,7 @@ def trends(
         chosen, dataset_version=dataset, environment=filters.environment, metrics=[metric]
     )
     alerts = _only_models(api.open_alerts(environment=filters.environment), filters)
-    return Trends(series, baselines, alerts, api.metrics(), chosen)
+    return Trends(series, baselines, alerts, known, chosen)
 
 
 def models(api: BenchmarkDataAccess, filters: Filters) -> pd.DataFrame:
