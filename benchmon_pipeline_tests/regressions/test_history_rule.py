@@ -337,6 +337,30 @@ def test_last_change_finds_a_clear_shift_and_nothing_in_noise():
     assert last_change(shifted[:19], 10, 5.0) == 0  # too short for two segments of 10
 
 
+def _largest_split_t(values, min_size):
+    """Every split's two-sample t (pooled SD) the slow way, for last_change to agree with."""
+    n, best, where = len(values), 0.0, 0
+    for k in range(min_size, n - min_size + 1):
+        left, right = values[:k], values[k:]
+        left_mean, right_mean = sum(left) / k, sum(right) / (n - k)
+        within = sum((v - left_mean) ** 2 for v in left) + sum((v - right_mean) ** 2 for v in right)
+        if within > 0:
+            t = abs(right_mean - left_mean) / math.sqrt(within / (n - 2) * (1 / k + 1 / (n - k)))
+            if t > best:
+                best, where = t, k
+    return best, where
+
+
+def test_last_change_takes_the_split_a_plain_scan_of_every_split_finds():
+    for seed in range(40):
+        steps = random.Random(seed).choice([0.0, 2.0, 4.0, 6.0])
+        values = noise(35, seed=seed) + noise(25, center=100.0 - steps, seed=seed + 100)
+        best, where = _largest_split_t(values, 10)
+        expected = where if t_as_normal_z(best, len(values) - 2) >= 5.0 else 0
+        assert last_change(values, 10, 5.0) == expected, seed
+    assert last_change([3.0] * 40, 10, 5.0) == 0  # no spread anywhere: no change
+
+
 def test_a_second_step_is_judged_against_the_level_after_the_first():
     # staircase: 3 σ worse at result 60, 3.5 σ worse again 25 results later; the window of
     # 60 mixes both earlier levels, the segment after the first step does not
