@@ -216,11 +216,15 @@ class BenchmarkDataAccess:
             "bucket": interval,
         }
         if interval % timedelta(days=1) == timedelta(0):
-            query = queries.TIME_SERIES_DAYS
             params |= {
                 "origin": BUCKET_ORIGIN.replace(tzinfo=None),
                 "first_day": now.date() - timedelta(days=days_back - 1),
             }
+
+            def query() -> str:
+                dirty = self.conn.execute(queries.DIRTY_SINCE, params).fetchone()[0]
+                return queries.TIME_SERIES_DAYS if dirty else queries.TIME_SERIES_CLEAN_DAYS
+
         else:
             query = queries.TIME_SERIES_LOG
             params |= {"origin": BUCKET_ORIGIN, "since": now - timedelta(days=days_back)}
@@ -667,19 +671,22 @@ class BenchmarkDataAccess:
     def _ask(
         self,
         name: Hashable,
-        query: str,
+        query: str | Callable[[], str],
         params: Mapping[str, Any],
         columns: Mapping[str, str],
         fresh: bool,
         key_params: Mapping[str, Any] | None = None,
     ) -> pd.DataFrame:
+        """`query`'s rows as a frame of `columns`, cached under `name` and the parameters;
+        a callable `query` is asked for the SQL only when the cache cannot answer."""
         key = (name, _hashable(key_params if key_params is not None else params))
 
         def rows() -> list[tuple]:
+            text = query if isinstance(query, str) else query()
             # binary results: a month of a model's day buckets fetched in 4.7 ms, not 7.2
             # (benchmarks/bench_dashboard.py's Trends tab)
             with self.conn.cursor(binary=True) as cursor:
-                return cursor.execute(query, params).fetchall()
+                return cursor.execute(text, params).fetchall()
 
         return self._cached(key, lambda: frame(rows(), columns), fresh)
 
