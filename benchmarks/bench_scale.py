@@ -1,0 +1,276 @@
+"""The warehouse at scale: ten million log rows in a log partitioned by month (issue 20).
+
+Fills the log server-side (INSERT … SELECT generate_series, one transaction a month over
+13 months, through the log's own triggers: each row's content key is computed and
+claimed by the database, each month's transaction is sealed into the hash chain at
+commit, so `db verify` checks the fill like any other rows), folds the snapshots
+(`fold_transactions`) and builds the daily trend table (`refresh_daily_trends`), the
+set-based paths the product runs. Then measures, each beside its same-run baseline:
+
+  * ingest of a day's new results through the batch path (`append_results`) vs a raw
+    COPY of equally made rows into the same partitioned table (triggers on);
+  * the current-snapshot lookup;
+  * a 30-day trend of one model from the trend table vs the same from the raw log
+    (`performance_trends`);
+  * `db verify` from the checkpoint (the day's new rows) vs the full verify;
+  * partition pruning in the plans of the time-bounded queries;
+  * storage per result (all partitions, the key table, every index).
+
+    python benchmarks/bench_scale.py                  # 10,000,000 rows, 10,000 configurations
+    python benchmarks/bench_scale.py --rows 1000000   # a trial
+    python benchmarks/bench_scale.py --quick          # 10,000 rows, 100 configurations
+
+Uses BENCHMON_DATABASE_URL's server when set (a database `benchmon_bench_scale` is made
+afresh on it), else an embedded PostgreSQL in a temporary directory. Exits 1 when a
+target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import sys
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from bench_warehouse import configurations, results
+from support import fresh_database, raw_copy, raw_rows, server, timed_ms, verdict
+
+from benchmon_pipeline.warehouse import append_results, checked_since_checkpoint, fold_new_results
+
+MONTHS = 13
+
+# One month's rows, made by the server: configuration c = i mod CONFIGS named as
+# bench_warehouse.configurations() names it (20 configurations a model).
+FILL_MONTH = """
+INSERT INTO benchmark_transactions
+    (created_at, model_version, dataset_version, prompt_version, environment,
+     model_provider, commit_sha, branch_name, run_id, triggered_by, source, metrics,
+     metric_directions, tags, duration_seconds)
+SELECT %(start)s::timestamptz + (%(span)s::interval * (i::float8 / %(n)s)),
+       'org/model-' || lpad((c / 20)::text, 3, '0'), 'dataset-' || (c / 4 %% 5),
+       'prompt-v' || (c / 2 %% 2), CASE WHEN c %% 2 = 0 THEN 'ci' ELSE 'production' END,
+       'bench', md5(%(tag)s || i), 'main', %(tag)s || '-' || i, 'bench', 'bench-fill',
+       jsonb_build_object('f1', f1, 'precision', round(f1 + 0.01, 4),
+                          'recall', round(f1 - 0.01, 4), 'accuracy', 0.9,
+                          'latency_ms', 100 + i %% 800, 'tokens_per_second', 20 + i %% 180),
+       '{"tokens_per_second": "higher"}', ARRAY['nightly'], 10 + i %% 590
+  FROM (SELECT i, (i + %(offset)s) %% %(configs)s AS c,
+               round((0.6 + (i %% 3500) / 10000.0)::numeric, 4) AS f1
+          FROM generate_series(1, %(n)s) AS i) AS g
+"""
+
+# How a result of one model over the last 30 days is asked of the raw log.
+RAW_WINDOW = (
+    "SELECT count(*) FROM benchmark_transactions WHERE model_version = %s"
+    " AND created_at >= date_trunc('day', now()) - interval '29 days'"
+)
+
+
+def fill(conn: psycopg.Connection, rows: int, n_configs: int, now: datetime) -> float:
+    """ROWS rows over the last MONTHS months (up to yesterday), one transaction a month."""
+    first = now - timedelta(days=30 * MONTHS)
+    conn.execute("SELECT ensure_log_partitions(%s, %s)", (first, now + timedelta(days=31)))
+    start = time.perf_counter()
+    per_month = rows // MONTHS
+    for m in range(MONTHS):
+        n = per_month if m < MONTHS - 1 else rows - per_month * (MONTHS - 1)
+        begin = first + timedelta(days=30 * m)
+        with conn.transaction():
+            conn.execute(
+                FILL_MONTH,
+                {
+                    "start": begin,
+                    "span": timedelta(days=30) - timedelta(days=1 if m == MONTHS - 1 else 0),
+                    "n": n,
+                    "tag": f"fill{m}",
+                    "offset": m * 7,
+                    "configs": n_configs,
+                },
+            )
+        print(f"  filled month {m + 1}/{MONTHS}: {n:,} rows", flush=True)
+    return time.perf_counter() - start
+
+
+def explain(conn: psycopg.Connection, query: str, params: tuple) -> list[str]:
+    return [row[0] for row in conn.execute("EXPLAIN " + query, params).fetchall()]
+
+
+def partitions_scanned(plan: list[str]) -> set[str]:
+    return set(
+        re.findall(
+            r"(?<!Bitmap Index )Scan (?:using \S+ )?on (benchmark_transactions_\w+)",
+            "\n".join(plan),
+        )
+    )
+
+
+def run(url: str, rows: int, n_configs: int, new_rows: int, repeat: int, enforce: bool) -> bool:
+    """Every figure; False when a target is missed (speed and size targets only when
+    `enforce`: at --quick sizes they say little, correctness and pruning still count)."""
+    now = datetime.now(UTC)
+    configs = configurations(n_configs)
+    ok = True
+    print(
+        f"benchmon scale benchmark: {rows:,} log rows over {len(configs):,} configurations, "
+        f"{MONTHS} months; a day's new rows: {new_rows:,}"
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        seconds = fill(conn, rows, len(configs), now)
+        print(f"server-side fill (triggers, chain sealed per month): {rows / seconds:,.0f} rows/s")
+        start = time.perf_counter()
+        with conn.transaction():
+            fold_new_results(conn, actor="bench")
+        print(f"fold of the log into snapshots: {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        conn.execute(
+            "SELECT refresh_daily_trends(%s, %s)",
+            ((now - timedelta(days=30 * MONTHS + 1)).date(), now.date()),
+        )
+        print(f"daily trend table built: {time.perf_counter() - start:.1f} s")
+        conn.execute("VACUUM ANALYZE")
+
+        start = time.perf_counter()
+        full = checked_since_checkpoint(conn, full=True)
+        full_time = time.perf_counter() - start
+        print(f"db verify --full: {full.problem} in {full_time:.1f} s")
+        ok &= full.ok
+
+        # A day's new results, half through the product's batch path, half raw COPY.
+        rng = random.Random(20261204)
+        prefix = uuid.uuid4().hex[:8]
+        batch = [
+            replace(r, created_at=now - timedelta(seconds=rng.uniform(0, 3600)))
+            for r in results(rng, configs, new_rows, prefix, 0)
+        ]
+        raw = raw_rows(
+            [
+                replace(r, created_at=now - timedelta(seconds=rng.uniform(0, 3600)))
+                for r in results(rng, configs, new_rows, prefix + "-raw", 0)
+            ]
+        )
+        start = time.perf_counter()
+        with conn.transaction():
+            append_results(conn, batch, ["bench"] * len(batch))
+        batch_rate = new_rows / (time.perf_counter() - start)
+        start = time.perf_counter()
+        raw_copy(conn, raw)
+        raw_rate = new_rows / (time.perf_counter() - start)
+        ratio = batch_rate / raw_rate
+        print(f"batch ingest path (append_results: COPY + fold): {batch_rate:,.0f} rows/s")
+        print(f"raw COPY into the partitioned log: {raw_rate:,.0f} rows/s")
+        print(f"batch / raw COPY: {ratio:.0%} (target >= 50 %: {verdict(ratio >= 0.5)})")
+        ok &= (ratio >= 0.5) or not enforce
+
+        start = time.perf_counter()
+        since = checked_since_checkpoint(conn)
+        since_time = time.perf_counter() - start
+        print(
+            f"db verify from the checkpoint ({2 * new_rows:,} new rows): {since.problem} in "
+            f"{since_time:.2f} s, beside the full verify's {full_time:.1f} s "
+            f"(target < 5 s: {verdict(since.ok and since_time < 5)})"
+        )
+        ok &= since.ok and (since_time < 5 or not enforce)
+
+        conn.execute("ANALYZE")
+        config = configs[len(configs) // 2]
+        lookup = timed_ms(
+            conn,
+            "SELECT * FROM v_latest_benchmarks WHERE model_version = %s"
+            " AND dataset_version = %s AND prompt_version = %s AND environment = %s",
+            config,
+            repeat,
+        )
+        print(
+            f"current-snapshot lookup: {lookup:.3f} ms (median of {repeat}; "
+            f"target < 1 ms: {verdict(lookup < 1)})"
+        )
+        ok &= (lookup < 1) or not enforce
+
+        model = (config[0],)
+        trend = timed_ms(
+            conn,
+            "SELECT * FROM v_performance_trends WHERE model_version = %s"
+            " AND day >= current_date - 29 ORDER BY day",
+            model,
+            repeat,
+        )
+        raw_trend = timed_ms(
+            conn,
+            "SELECT * FROM performance_trends(%s, date_trunc('day', now())"
+            " - interval '29 days') ORDER BY day",
+            model,
+            max(5, repeat // 10),
+        )
+        faster = raw_trend / trend
+        print(
+            f"30-day trend, one model, trend table (v_performance_trends): {trend:.3f} ms; "
+            f"from the raw log (performance_trends): {raw_trend:.3f} ms; {faster:.1f}x "
+            f"(target < 10 ms and >= 10x: {verdict(trend < 10 and faster >= 10)})"
+        )
+        ok &= (trend < 10 and faster >= 10) or not enforce
+
+        total = conn.execute(
+            "SELECT count(*) FROM pg_partition_tree('benchmark_transactions') WHERE isleaf"
+        ).fetchone()[0]
+        for what, query in (
+            ("30-day window of the raw log", RAW_WINDOW),
+            (
+                "performance_trends over 30 days",
+                "SELECT * FROM performance_trends(%s, now() - interval '29 days')",
+            ),
+        ):
+            plan = explain(conn, query, model)
+            scanned = partitions_scanned(plan)
+            # the window's two months, the month made ahead, the default partition
+            pruned = 0 < len(scanned) <= 4 < total
+            print(
+                f"partition pruning, {what}: {len(scanned)} of {total} partitions scanned "
+                f"({', '.join(sorted(scanned))}; {verdict(pruned)})"
+            )
+            print("\n".join("    " + line for line in plan))
+            ok &= pruned
+
+        size, results_stored = conn.execute(
+            "SELECT (SELECT sum(pg_total_relation_size(relid))"
+            "          FROM pg_partition_tree('benchmark_transactions'))"
+            "       + pg_total_relation_size('benchmark_transaction_keys'),"
+            " (SELECT count(*) FROM benchmark_transactions)"
+        ).fetchone()
+        per_result = size / results_stored
+        print(
+            f"storage: {per_result:,.0f} bytes per result ({size / 2**20:,.0f} MiB for "
+            f"{results_stored:,} results, partitions + key table + indexes; "
+            f"target <= 1 KB: {verdict(per_result <= 1024)})"
+        )
+        ok &= (per_result <= 1024) or not enforce
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 rows, 100 configurations")
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--configs", type=int, default=10_000)
+    parser.add_argument("--new-rows", type=int, default=5_000, help="each of batch and COPY")
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    if args.quick:
+        args.rows, args.configs, args.new_rows, args.repeat = 10_000, 100, 500, 20
+    started = time.perf_counter()
+    with server(os.environ.get("BENCHMON_DATABASE_URL")) as server_url:
+        url = fresh_database(server_url, "benchmon_bench_scale")
+        ok = run(url, args.rows, args.configs, args.new_rows, args.repeat, not args.quick)
+    print(f"total: {time.perf_counter() - started:.0f} s")
+    if not ok:
+        print("FAIL: a target was missed")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
