@@ -162,6 +162,8 @@ ARGUMENTS = {
     ("thresholds", "set"): ["--metric", "f1", "--rel", "0.02"],
     ("thresholds", "unset"): ["--metric", "f1"],
     ("branches", "track"): ["--branch", "release"],
+    ("db", "archive"): ["--before", "2020-01", "--dry-run"],
+    ("db", "restore-archive"): [__file__],  # any file that exists: the settings come first
 }
 
 
