@@ -99,12 +99,21 @@ def test_dropped_files_reach_snapshots_and_trends_without_a_manual_step(running_
         "the trend rows of both days",
         explain=lambda: running_dev.runs(),
     )
-    assert {today, "2026-01-05"} <= {
-        p
-        for p, _ in _materialized_partitions(
-            running_dev, "daily_performance_trends", [today, "2026-01-05"]
-        )
-    }
+    # The run writes the rows, then records the materializations once its step ends.
+    wait_for(
+        lambda: (
+            {today, "2026-01-05"}
+            <= {
+                p
+                for p, _ in _materialized_partitions(
+                    running_dev, "daily_performance_trends", [today, "2026-01-05"]
+                )
+            }
+        ),
+        120,
+        "the trend partitions of both days recorded as materialized",
+        explain=lambda: running_dev.runs(),
+    )
     assert (
         _count(
             url,
