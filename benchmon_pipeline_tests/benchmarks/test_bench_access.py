@@ -1,43 +1,35 @@
 """benchmarks/bench_access.py --quick completes and prints every figure and its verdict."""
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_access.py"
+from benchmon_pipeline_tests.benchmarks import run_quick
 
 
 @pytest.mark.bench
 def test_bench_access_quick():
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick"], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    out = run_quick("bench_access.py")
     for figure in ("get_latest_snapshots()", "30-day get_time_series()", "compare_models()"):
         (line,) = [
-            line
-            for line in done.stdout.splitlines()
-            if line.startswith(figure) and "raw log" in line
+            line for line in out.splitlines() if line.startswith(figure) and "raw log" in line
         ]
         assert re.search(r"API [\d.]+ ms, raw log [\d.]+ ms, [\d.]+× faster", line), line
         assert re.search(r"\[target < 50 ms and ≥ 10×: (target met|TARGET MISSED)\]", line), line
-    assert "from the cache" in done.stdout
-    (rate,) = [line for line in done.stdout.splitlines() if line.startswith("export of ")]
+    assert "from the cache" in out
+    (rate,) = [line for line in out.splitlines() if line.startswith("export of ")]
     assert re.search(
         r"rows to CSV: [\d,]+ rows/s .*COPY TO STDOUT [\d,]+ rows/s .*[\d.]+ of COPY's rate "
         r"\[target ≥ 0\.5: (target met|TARGET MISSED)\]",
         rate,
     ), rate
-    (memory,) = [line for line in done.stdout.splitlines() if line.startswith("export peak memory")]
+    (memory,) = [line for line in out.splitlines() if line.startswith("export peak memory")]
     assert re.search(
         r"[\d]+ MiB at [\d,]+ rows, [\d]+ MiB at [\d,]+ rows, [\d.]+× "
         r"\[target flat \(≤ 1\.5×\): (target met|TARGET MISSED)\]",
         memory,
     ), memory
-    (parquet,) = [line for line in done.stdout.splitlines() if line.startswith("Parquet export")]
+    (parquet,) = [line for line in out.splitlines() if line.startswith("Parquet export")]
     assert re.search(
         r"Parquet export of [\d,]+ rows: [\d,]+ rows/s .*[\d.]+ of COPY's CSV rate; peak memory "
         r"[\d]+ MiB at [\d,]+ rows, [\d]+ MiB at [\d,]+ rows, [\d.]+× "

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_detection.py"
+from benchmon_pipeline_tests.benchmarks import run_quick
+
 RULES = ["ours", "ours, alone", "github-action-benchmark", "conbench"]
 
 
 @pytest.mark.bench
 def test_quick_run_prints_the_table_for_every_rule():
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick"], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+    out = run_quick("bench_detection.py")
+    out = out
     header = "| rule                    | detected ≤ 5 | median results to detection |"
     assert header in out, out
     cells = r" +\| +([0-9.]+) % +\| ([0-9.]+|> [0-9]+) +\| ([0-9.]+) +\|$"

@@ -1,32 +1,14 @@
 """benchmarks/bench_ingest.py and bench_trends.py --quick complete and print every figure
 (including their end-to-end parts under a real `benchmon dev`)."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _quick(script: str, server_url: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), "--quick"],
-        env={**env, "BENCHMON_DATABASE_URL": server_url},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+from benchmon_pipeline_tests.benchmarks import run_quick
 
 
 @pytest.mark.bench
 def test_bench_ingest_quick(pg_server_url):
-    out = _quick("bench_ingest.py", pg_server_url)
+    out = run_quick("bench_ingest.py", pg_server_url, timeout=600)
     for figure in (
         "(b) in-process ingest: ",
         "raw COPY",
@@ -39,7 +21,7 @@ def test_bench_ingest_quick(pg_server_url):
 
 @pytest.mark.bench
 def test_bench_trends_quick(pg_server_url):
-    out = _quick("bench_trends.py", pg_server_url)
+    out = run_quick("bench_trends.py", pg_server_url, timeout=600)
     for figure in (
         "-day backfill as one Dagster run: ",
         "one partition refresh",

@@ -1,13 +1,9 @@
 """benchmarks/bench_scale.py --quick completes, prints every figure and finds pruning."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_scale.py"
+from benchmon_pipeline_tests.benchmarks import run_quick
+
 FIGURES = [
     "server-side fill (triggers, chain sealed per month): ",
     "db verify --full: OK: 10000 rows in 13 links",
@@ -24,15 +20,7 @@ FIGURES = [
 
 @pytest.mark.bench
 def test_quick_run_prints_every_figure(db_url):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHMON_", "DAGSTER_"))}
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick"],
-        env={**env, "BENCHMON_DATABASE_URL": db_url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    out = run_quick("bench_scale.py", db_url)
     for figure in FIGURES:
-        assert figure in done.stdout, done.stdout
-    assert "FAIL" not in done.stdout, done.stdout
+        assert figure in out, out
+    assert "FAIL" not in out, out
