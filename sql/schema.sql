@@ -3313,10 +3313,10 @@ CREATE INDEX daily_configuration_counts_model_day ON public.daily_configuration_
 CREATE INDEX daily_performance_trends_model_day ON public.daily_performance_trends USING btree (model_version, day);
 
 --
--- Name: daily_performance_trends_model_metric_day; Type: INDEX; Schema: public
+-- Name: daily_performance_trends_series; Type: INDEX; Schema: public
 --
 
-CREATE INDEX daily_performance_trends_model_metric_day ON public.daily_performance_trends USING btree (model_version, metric, day) INCLUDE (dataset_version, prompt_version, environment, branch_name, sample_count, mean, min, max);
+CREATE INDEX daily_performance_trends_series ON public.daily_performance_trends USING btree (model_version, metric, day, dataset_version, prompt_version, environment, branch_name) INCLUDE (sample_count, mean, min, max);
 
 --
 -- Name: ingested_files_file_sha256; Type: INDEX; Schema: public

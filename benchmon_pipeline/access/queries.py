@@ -54,34 +54,36 @@ SELECT t.id::text, t.seq, t.created_at, t.ingested_at, t.model_version, t.datase
 # every month partition was a fifth of the answer's time).
 _TREND_DAYS = f"""
     SELECT t.day, t.model_version, t.dataset_version, t.prompt_version, t.environment,
-           t.sample_count::bigint AS n, t.mean, t.min, t.max
+           t.sample_count AS n, t.mean, t.min, t.max
       FROM daily_performance_trends t
      WHERE t.model_version = ANY (%(models)s::text[]) AND t.metric = %(metric)s
        AND t.day >= %(first_day)s::date
        AND {in_scope("t")}
        AND (%(branch)s::text IS NULL OR t.branch_name = %(branch)s)"""
 
+# Rows come out by model, bucket, then configuration. With one-day buckets that is the
+# order of the trend table's series index (sql/0038), so grouping a configuration's
+# branches together needs no sort; a sum of int counts stays bigint, not numeric.
 _DAY_BUCKETS = """
-SELECT date_bin(%(bucket)s::interval, d.day::timestamp, %(origin)s::timestamp)
-           AT TIME ZONE 'UTC' AS bucket_start,
+SELECT {bucket}::timestamp AT TIME ZONE 'UTC' AS bucket_start,
        d.model_version, d.dataset_version, d.prompt_version, d.environment,
-       %(metric)s::text AS metric, sum(d.n)::bigint AS sample_count,
+       %(metric)s::text AS metric, sum(d.n) AS sample_count,
        sum(d.mean * d.n) / sum(d.n) AS mean, min(d.min) AS min, max(d.max) AS max
   FROM days d
- GROUP BY 1, 2, 3, 4, 5
- ORDER BY 2, 3, 4, 5, 1
+ GROUP BY d.model_version, {bucket}, d.dataset_version, d.prompt_version, d.environment
+ ORDER BY d.model_version, {bucket}, d.dataset_version, d.prompt_version, d.environment
 """
+_ONE_DAY = "d.day"
+_DAYS = "date_bin(%(bucket)s::interval, d.day::timestamp, %(origin)s::timestamp)"
 
-TIME_SERIES_CLEAN_DAYS = f"WITH days AS ({_TREND_DAYS}\n){_DAY_BUCKETS}"
-
-TIME_SERIES_DAYS = f"""
+_DIRTY_DAYS = f"""
 WITH dirty AS MATERIALIZED (
     SELECT DISTINCT d.day FROM trend_dirty_days d WHERE d.day >= %(first_day)s::date
 ), days AS ({_TREND_DAYS}
        AND t.day NOT IN (SELECT day FROM dirty)
     UNION ALL
     SELECT (l.created_at AT TIME ZONE 'UTC')::date, l.model_version, l.dataset_version,
-           l.prompt_version, l.environment, count(*),
+           l.prompt_version, l.environment, count(*)::int,
            avg((l.metrics ->> %(metric)s)::float8), min((l.metrics ->> %(metric)s)::float8),
            max((l.metrics ->> %(metric)s)::float8)
       FROM benchmark_transactions l
@@ -93,7 +95,15 @@ WITH dirty AS MATERIALIZED (
        AND {in_scope("l")}
        AND (%(branch)s::text IS NULL OR coalesce(l.branch_name, '') = %(branch)s)
      GROUP BY 1, 2, 3, 4, 5
-){_DAY_BUCKETS}"""
+)"""
+_CLEAN_DAYS = f"WITH days AS ({_TREND_DAYS}\n)"
+
+# one-day buckets, and buckets of several whole days; each with days the trends job has
+# not folded in yet (read from the log), and without ("clean": the log is not asked)
+TIME_SERIES_DAYS = _DIRTY_DAYS + _DAY_BUCKETS.format(bucket=_ONE_DAY)
+TIME_SERIES_CLEAN_DAYS = _CLEAN_DAYS + _DAY_BUCKETS.format(bucket=_ONE_DAY)
+TIME_SERIES_BINS = _DIRTY_DAYS + _DAY_BUCKETS.format(bucket=_DAYS)
+TIME_SERIES_CLEAN_BINS = _CLEAN_DAYS + _DAY_BUCKETS.format(bucket=_DAYS)
 
 # Is any day from first_day on marked for the trends job (read from the log)?
 DIRTY_SINCE = "SELECT EXISTS (SELECT FROM trend_dirty_days WHERE day >= %(first_day)s::date)"
@@ -113,8 +123,8 @@ SELECT date_bin(%(bucket)s::interval, t.created_at, %(origin)s::timestamptz) AS 
    AND t.metrics ? %(metric)s
    AND {in_scope("t")}
    AND (%(branch)s::text IS NULL OR coalesce(t.branch_name, '') = %(branch)s)
- GROUP BY 1, 2, 3, 4, 5
- ORDER BY 2, 3, 4, 5, 1
+ GROUP BY 2, 1, 3, 4, 5
+ ORDER BY 2, 1, 3, 4, 5
 """
 
 

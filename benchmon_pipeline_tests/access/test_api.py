@@ -350,6 +350,53 @@ def test_time_series_days_not_refreshed_yet_come_from_the_log(api, db):
     assert series["mean"].iloc[1] == pytest.approx((0.89 + 0.91 + 0.85 + 0.95) / 4)
 
 
+def test_time_series_of_several_models_by_model_day_configuration(api, db):
+    """Two models, each with two configurations and results on three days over two
+    branches: one row per model, day and configuration (branches merged, means weighted by
+    their results), in that order, as the log's own results give them."""
+    results = []
+    for day in (2, 1, 0):
+        for model, dataset in (("zz-model", "b"), ("aa-model", "b"), ("zz-model", "a")):
+            for branch, value in (("main", 0.5 + day / 10), ("feature", 0.6 + day / 10)):
+                config = (model, dataset, "p", "ci")
+                results.append((config, branch, value, day))
+                db.execute(
+                    "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, branch_name => %s,"
+                    " created_at => now() - make_interval(days => %s))",
+                    (*config, json.dumps({"acc": value}), branch, day),
+                )
+    db.execute("SELECT refresh_daily_trends(current_date - 3, current_date)")
+    series = api.get_time_series(["zz-model", "aa-model"], "acc", days_back=5)
+    keys = list(zip(series.model_version, series.bucket_start, series.dataset_version, strict=True))
+    assert keys == sorted(keys)
+    assert len(series) == 9  # 3 configurations × 3 days
+    today = pd.Timestamp(datetime.now(UTC).date(), tz="UTC")
+    expected = (
+        pd.DataFrame(
+            [
+                (c[0], today - pd.Timedelta(days=day), c[1], value)
+                for c, _branch, value, day in results
+            ],
+            columns=["model_version", "bucket_start", "dataset_version", "acc"],
+        )
+        .groupby(["model_version", "bucket_start", "dataset_version"])
+        .acc.agg(["count", "mean", "min", "max"])
+        .reset_index()
+    )
+    assert series.sample_count.tolist() == expected["count"].tolist()
+    assert series["mean"].tolist() == pytest.approx(expected["mean"].tolist())
+    assert series["min"].tolist() == expected["min"].tolist()
+    assert series["max"].tolist() == expected["max"].tolist()
+    assert (series.metric == "acc").all()
+
+
+def test_time_series_of_nothing_keeps_its_columns(api):
+    empty = api.get_time_series(["no-such-model"], "acc")
+    assert empty.empty
+    assert dtypes(empty)["bucket_start"] == TIME
+    assert dtypes(empty)["sample_count"] == "int64"
+
+
 def test_time_series_hour_buckets_from_the_log(api, db):
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
     for minutes, value in ((5, 0.7), (50, 0.8), (65, 0.9)):
