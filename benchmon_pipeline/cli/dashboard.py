@@ -23,6 +23,7 @@ import click
 from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.cli.exits import CliError
+from benchmon_pipeline.cli.processes import stop_group
 from benchmon_pipeline.settings import DATABASE_URL_VAR, get_settings
 
 DEFAULT_PORT = 8501  # Streamlit's own
@@ -82,18 +83,7 @@ def start(host: str, port: int, env: dict[str, str]) -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen) -> None:
-    """SIGINT to the child's process group (Streamlit stops cleanly), SIGKILL after the
-    grace time."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    except ProcessLookupError:
-        pass
+    stop_group(process, STOP_GRACE_SECONDS)
 
 
 def wait_until_serving(process: subprocess.Popen, address: str) -> None:

@@ -20,6 +20,7 @@ from benchmon_pipeline.cli.environment import (
     child_environment,
     running_databases,
 )
+from benchmon_pipeline.cli.processes import stop_group
 from benchmon_pipeline.db import embedded, packaged
 from benchmon_pipeline.ingest.inbox import FolderInbox
 from benchmon_pipeline.settings import get_settings
@@ -31,17 +32,7 @@ SESSION_VAR = "BENCHMON_DEV_SESSION"
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """SIGINT to the whole process group, SIGKILL if it is still there after the grace time."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    except ProcessLookupError:
-        pass
+    stop_group(process, STOP_GRACE_SECONDS)
 
 
 def session_processes(session: str) -> list[psutil.Process]:
