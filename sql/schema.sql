@@ -1574,7 +1574,11 @@ BEGIN
         ON (d.metric, d.model_version, d.dataset_version, d.prompt_version, d.environment,
             coalesce(d.stated_direction, ''))
          = (r.metric, r.model_version, r.dataset_version, r.prompt_version, r.environment,
-            coalesce(r.stated_direction, ''));
+            coalesce(r.stated_direction, ''))
+     -- in the primary key's order: the key index then grows at its end, and the series
+     -- index at the end of each (model, metric) series, rather than at random pages
+     ORDER BY r.day, r.model_version, r.dataset_version, r.prompt_version, r.environment,
+              r.branch_name, r.metric;
     GET DIAGNOSTICS written = ROW_COUNT;
 
     INSERT INTO public.daily_configuration_counts
@@ -1582,7 +1586,10 @@ BEGIN
          result_count, mean_duration_seconds)
     SELECT DISTINCT day, model_version, dataset_version, prompt_version, environment,
            branch_name, result_count, mean_duration_seconds
-      FROM pg_temp.daily_trend_refresh;
+      FROM pg_temp.daily_trend_refresh
+     ORDER BY day, model_version, dataset_version, prompt_version, environment, branch_name;
+
+    PERFORM public.refresh_model_trends(first_day, last_day);
 
     DROP TABLE pg_temp.daily_trend_refresh;
     DELETE FROM public.trend_dirty_days WHERE marker_id = ANY (seen);
@@ -1596,6 +1603,69 @@ ALTER FUNCTION public.refresh_daily_trends(first_day date, last_day date) OWNER 
 --
 
 COMMENT ON FUNCTION public.refresh_daily_trends(first_day date, last_day date) IS 'Rebuild the trend tables for a range of UTC days from the log (idempotent).';
+
+--
+-- Name: refresh_model_trends(date, date); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.refresh_model_trends(first_day date, last_day date) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+DECLARE
+    written bigint;
+BEGIN
+    DELETE FROM public.daily_model_trends WHERE day BETWEEN first_day AND last_day;
+    INSERT INTO public.daily_model_trends
+    SELECT c.model_version, c.day, c.environment, c.branch_name, c.run_count,
+           c.duration_sum, c.duration_count, m.f1_sum, m.f1_count, m.precision_sum,
+           m.precision_count, m.recall_sum, m.recall_count, m.accuracy_sum,
+           m.accuracy_count, m.latency_sum, m.latency_count
+      FROM (SELECT k.model_version, k.day, k.environment, k.branch_name,
+                   sum(k.result_count)::bigint AS run_count,
+                   sum(k.mean_duration_seconds * k.result_count) AS duration_sum,
+                   sum(k.result_count) FILTER (WHERE k.mean_duration_seconds IS NOT NULL)
+                       AS duration_count
+              FROM public.daily_configuration_counts k
+             WHERE k.day BETWEEN first_day AND last_day
+             GROUP BY 1, 2, 3, 4) c
+      LEFT JOIN (
+            SELECT t.model_version, t.day, t.environment, t.branch_name,
+                   sum(t.mean * t.sample_count) FILTER (WHERE t.metric IN ('f1', 'f1_score'))
+                       AS f1_sum,
+                   sum(t.sample_count) FILTER (WHERE t.metric IN ('f1', 'f1_score'))
+                       AS f1_count,
+                   sum(t.mean * t.sample_count) FILTER (WHERE t.metric = 'precision')
+                       AS precision_sum,
+                   sum(t.sample_count) FILTER (WHERE t.metric = 'precision')
+                       AS precision_count,
+                   sum(t.mean * t.sample_count) FILTER (WHERE t.metric = 'recall')
+                       AS recall_sum,
+                   sum(t.sample_count) FILTER (WHERE t.metric = 'recall') AS recall_count,
+                   sum(t.mean * t.sample_count) FILTER (WHERE t.metric = 'accuracy')
+                       AS accuracy_sum,
+                   sum(t.sample_count) FILTER (WHERE t.metric = 'accuracy')
+                       AS accuracy_count,
+                   sum(t.mean * t.sample_count) FILTER (WHERE t.metric = 'latency_ms')
+                       AS latency_sum,
+                   sum(t.sample_count) FILTER (WHERE t.metric = 'latency_ms')
+                       AS latency_count
+              FROM public.daily_performance_trends t
+             WHERE t.day BETWEEN first_day AND last_day
+               AND t.metric IN ('f1', 'f1_score', 'precision', 'recall', 'accuracy',
+                                'latency_ms')
+             GROUP BY 1, 2, 3, 4) m
+        ON (m.model_version, m.day, m.environment, m.branch_name)
+         = (c.model_version, c.day, c.environment, c.branch_name);
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END $$;
+
+--
+-- Name: FUNCTION refresh_model_trends(first_day date, last_day date); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.refresh_model_trends(first_day date, last_day date) IS 'Rebuild the per-model rollup (daily_model_trends) of a range of UTC days from the per-configuration trend tables.';
 
 --
 -- Name: refuse_to_rewrite_history(); Type: FUNCTION; Schema: public
@@ -2490,6 +2560,37 @@ CREATE TABLE public.daily_configuration_counts (
 );
 
 --
+-- Name: daily_model_trends; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.daily_model_trends (
+    model_version text NOT NULL,
+    day date NOT NULL,
+    environment text NOT NULL,
+    branch_name text NOT NULL,
+    run_count bigint NOT NULL,
+    duration_sum numeric,
+    duration_count bigint,
+    f1_sum double precision,
+    f1_count bigint,
+    precision_sum double precision,
+    precision_count bigint,
+    recall_sum double precision,
+    recall_count bigint,
+    accuracy_sum double precision,
+    accuracy_count bigint,
+    latency_sum double precision,
+    latency_count bigint,
+    CONSTRAINT daily_model_trends_run_count_check CHECK ((run_count > 0))
+);
+
+--
+-- Name: TABLE daily_model_trends; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.daily_model_trends IS 'Daily (UTC) sums per model, environment and branch, derived from the per-configuration trend tables by refresh_model_trends(); read by v_performance_trends.';
+
+--
 -- Name: daily_performance_trends; Type: TABLE; Schema: public
 --
 
@@ -2972,31 +3073,18 @@ CREATE VIEW public.v_latest_benchmarks WITH (security_invoker='true') AS
 --
 
 CREATE VIEW public.v_performance_trends WITH (security_invoker='true') AS
- SELECT c.day,
-    c.model_version,
-    c.environment,
-    NULLIF(c.branch_name, ''::text) AS branch_name,
-    sum(c.result_count) AS run_count,
-    ((sum(m.f1_sum) / (NULLIF(sum(m.f1_n), (0)::numeric))::double precision))::numeric AS avg_f1,
-    ((sum(m.precision_sum) / (NULLIF(sum(m.precision_n), (0)::numeric))::double precision))::numeric AS avg_precision,
-    ((sum(m.recall_sum) / (NULLIF(sum(m.recall_n), (0)::numeric))::double precision))::numeric AS avg_recall,
-    ((sum(m.accuracy_sum) / (NULLIF(sum(m.accuracy_n), (0)::numeric))::double precision))::numeric AS avg_accuracy,
-    ((sum(m.latency_sum) / (NULLIF(sum(m.latency_n), (0)::numeric))::double precision))::numeric AS avg_latency_ms,
-    (sum((c.mean_duration_seconds * (c.result_count)::numeric)) / (NULLIF(sum(c.result_count) FILTER (WHERE (c.mean_duration_seconds IS NOT NULL)), 0))::numeric) AS avg_duration_seconds
-   FROM (public.daily_configuration_counts c
-     CROSS JOIN LATERAL ( SELECT sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = ANY (ARRAY['f1'::text, 'f1_score'::text]))) AS f1_sum,
-            sum(t.sample_count) FILTER (WHERE (t.metric = ANY (ARRAY['f1'::text, 'f1_score'::text]))) AS f1_n,
-            sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = 'precision'::text)) AS precision_sum,
-            sum(t.sample_count) FILTER (WHERE (t.metric = 'precision'::text)) AS precision_n,
-            sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = 'recall'::text)) AS recall_sum,
-            sum(t.sample_count) FILTER (WHERE (t.metric = 'recall'::text)) AS recall_n,
-            sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = 'accuracy'::text)) AS accuracy_sum,
-            sum(t.sample_count) FILTER (WHERE (t.metric = 'accuracy'::text)) AS accuracy_n,
-            sum((t.mean * (t.sample_count)::double precision)) FILTER (WHERE (t.metric = 'latency_ms'::text)) AS latency_sum,
-            sum(t.sample_count) FILTER (WHERE (t.metric = 'latency_ms'::text)) AS latency_n
-           FROM public.daily_performance_trends t
-          WHERE (((t.day = c.day) AND (t.model_version = c.model_version) AND (t.dataset_version = c.dataset_version) AND (t.prompt_version = c.prompt_version) AND (t.environment = c.environment) AND (t.branch_name = c.branch_name)) AND (t.metric = ANY (ARRAY['f1'::text, 'f1_score'::text, 'precision'::text, 'recall'::text, 'accuracy'::text, 'latency_ms'::text])))) m)
-  GROUP BY c.day, c.model_version, c.environment, c.branch_name;
+ SELECT day,
+    model_version,
+    environment,
+    NULLIF(branch_name, ''::text) AS branch_name,
+    run_count,
+    ((f1_sum / (NULLIF(f1_count, 0))::double precision))::numeric AS avg_f1,
+    ((precision_sum / (NULLIF(precision_count, 0))::double precision))::numeric AS avg_precision,
+    ((recall_sum / (NULLIF(recall_count, 0))::double precision))::numeric AS avg_recall,
+    ((accuracy_sum / (NULLIF(accuracy_count, 0))::double precision))::numeric AS avg_accuracy,
+    ((latency_sum / (NULLIF(latency_count, 0))::double precision))::numeric AS avg_latency_ms,
+    (duration_sum / (NULLIF(duration_count, 0))::numeric) AS avg_duration_seconds
+   FROM public.daily_model_trends r;
 
 --
 -- Name: benchmark_transactions_default; Type: TABLE ATTACH; Schema: public
@@ -3038,6 +3126,13 @@ ALTER TABLE ONLY public.benchmark_transaction_keys
 
 ALTER TABLE ONLY public.daily_configuration_counts
     ADD CONSTRAINT daily_configuration_counts_pkey PRIMARY KEY (day, model_version, dataset_version, prompt_version, environment, branch_name);
+
+--
+-- Name: daily_model_trends daily_model_trends_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.daily_model_trends
+    ADD CONSTRAINT daily_model_trends_pkey PRIMARY KEY (model_version, day, environment, branch_name);
 
 --
 -- Name: daily_performance_trends daily_performance_trends_pkey; Type: CONSTRAINT; Schema: public
@@ -3299,18 +3394,6 @@ CREATE INDEX benchmark_transactions_xact_id ON ONLY public.benchmark_transaction
 --
 
 CREATE INDEX benchmark_transactions_default_xact_id_seq_idx ON public.benchmark_transactions_default USING btree (xact_id, seq);
-
---
--- Name: daily_configuration_counts_model_day; Type: INDEX; Schema: public
---
-
-CREATE INDEX daily_configuration_counts_model_day ON public.daily_configuration_counts USING btree (model_version, day);
-
---
--- Name: daily_performance_trends_model_day; Type: INDEX; Schema: public
---
-
-CREATE INDEX daily_performance_trends_model_day ON public.daily_performance_trends USING btree (model_version, day);
 
 --
 -- Name: daily_performance_trends_series; Type: INDEX; Schema: public
@@ -3786,6 +3869,12 @@ ALTER TABLE public.benchmark_transactions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.daily_configuration_counts ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: daily_model_trends; Type: ROW SECURITY; Schema: public
+--
+
+ALTER TABLE public.daily_model_trends ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: daily_performance_trends; Type: ROW SECURITY; Schema: public
 --
 
@@ -3850,6 +3939,12 @@ CREATE POLICY owner_all ON public.benchmark_transactions TO benchmon_owner USING
 --
 
 CREATE POLICY owner_all ON public.daily_configuration_counts TO benchmon_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: daily_model_trends owner_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY owner_all ON public.daily_model_trends TO benchmon_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: daily_performance_trends owner_all; Type: POLICY; Schema: public
@@ -3972,6 +4067,12 @@ CREATE POLICY reader_reads ON public.benchmark_transactions FOR SELECT TO benchm
 --
 
 CREATE POLICY reader_reads ON public.daily_configuration_counts FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
+
+--
+-- Name: daily_model_trends reader_reads; Type: POLICY; Schema: public
+--
+
+CREATE POLICY reader_reads ON public.daily_model_trends FOR SELECT TO benchmon_reader USING (( SELECT public.reader_may_read() AS reader_may_read));
 
 --
 -- Name: daily_performance_trends reader_reads; Type: POLICY; Schema: public
@@ -4130,6 +4231,12 @@ CREATE POLICY writer_all ON public.benchmark_transaction_keys TO benchmon_writer
 --
 
 CREATE POLICY writer_all ON public.daily_configuration_counts TO benchmon_writer USING (true) WITH CHECK (true);
+
+--
+-- Name: daily_model_trends writer_all; Type: POLICY; Schema: public
+--
+
+CREATE POLICY writer_all ON public.daily_model_trends TO benchmon_writer USING (true) WITH CHECK (true);
 
 --
 -- Name: daily_performance_trends writer_all; Type: POLICY; Schema: public
@@ -4500,6 +4607,13 @@ GRANT ALL ON FUNCTION public.record_snapshot_event(event_type text, target publi
 
 REVOKE ALL ON FUNCTION public.refresh_daily_trends(first_day date, last_day date) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.refresh_daily_trends(first_day date, last_day date) TO benchmon_writer;
+
+--
+-- Name: FUNCTION refresh_model_trends(first_day date, last_day date); Type: ACL; Schema: public
+--
+
+REVOKE ALL ON FUNCTION public.refresh_model_trends(first_day date, last_day date) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.refresh_model_trends(first_day date, last_day date) TO benchmon_owner;
 
 --
 -- Name: TABLE regression_alerts; Type: ACL; Schema: public
@@ -4906,6 +5020,14 @@ GRANT SELECT,INSERT ON TABLE public.benchmark_transaction_keys TO benchmon_owner
 GRANT SELECT ON TABLE public.daily_configuration_counts TO benchmon_writer;
 GRANT SELECT ON TABLE public.daily_configuration_counts TO benchmon_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.daily_configuration_counts TO benchmon_owner;
+
+--
+-- Name: TABLE daily_model_trends; Type: ACL; Schema: public
+--
+
+GRANT SELECT ON TABLE public.daily_model_trends TO benchmon_writer;
+GRANT SELECT ON TABLE public.daily_model_trends TO benchmon_reader;
+GRANT SELECT,INSERT,DELETE ON TABLE public.daily_model_trends TO benchmon_owner;
 
 --
 -- Name: TABLE daily_performance_trends; Type: ACL; Schema: public
