@@ -574,6 +574,75 @@ CREATE FUNCTION public.configuration_lock_key(model_version text, dataset_versio
 $$;
 
 --
+-- Name: configuration_restarts(); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.configuration_restarts() RETURNS TABLE(model_version text, dataset_version text, prompt_version text, environment text, restarts text)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT r.model_version, r.dataset_version, r.prompt_version, r.environment,
+           string_agg(r.metric || '=' || r.source || '@' || r.seq, ',' ORDER BY r.metric)
+      FROM history_restarts r
+     GROUP BY r.model_version, r.dataset_version, r.prompt_version, r.environment
+$$;
+
+--
+-- Name: configurations_to_judge(text, text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.configurations_to_judge(p_rule text, p_judged_under text) RETURNS TABLE(model_version text, dataset_version text, prompt_version text, environment text, why text)
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    full_reason text := rule_full_run_reason(p_rule, p_judged_under);
+    through xid8;
+BEGIN
+    IF full_reason IS NOT NULL THEN
+        RETURN QUERY
+        SELECT s.model_version, s.dataset_version, s.prompt_version, s.environment,
+               full_reason
+          FROM benchmark_snapshots s WHERE s.is_current;
+        RETURN;
+    END IF;
+    SELECT e.through_xact INTO through FROM rule_evaluations e WHERE e.rule = p_rule;
+    RETURN QUERY
+    WITH written AS (  -- configurations with log rows the last run may not have seen
+        SELECT DISTINCT t.model_version, t.dataset_version, t.prompt_version, t.environment
+          FROM benchmark_transactions t WHERE t.xact_id >= through
+    ), restarts AS (
+        SELECT * FROM configuration_restarts()
+    )
+    SELECT s.model_version, s.dataset_version, s.prompt_version, s.environment,
+           CASE WHEN w.rule IS NULL THEN 'new configuration'
+                WHEN n.model_version IS NOT NULL THEN 'new results'
+                WHEN coalesce(r.restarts, '') <> w.restarts THEN 'restart point moved'
+                ELSE 'an alert was resolved by hand' END
+      FROM benchmark_snapshots s
+      LEFT JOIN rule_watermarks w
+        ON (w.rule, w.model_version, w.dataset_version, w.prompt_version, w.environment)
+         = (p_rule, s.model_version, s.dataset_version, s.prompt_version, s.environment)
+      LEFT JOIN written n
+        ON (n.model_version, n.dataset_version, n.prompt_version, n.environment)
+         = (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+      LEFT JOIN restarts r
+        ON (r.model_version, r.dataset_version, r.prompt_version, r.environment)
+         = (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+     WHERE s.is_current
+       AND (w.rule IS NULL
+            OR n.model_version IS NOT NULL
+            OR coalesce(r.restarts, '') <> w.restarts
+            OR EXISTS (
+                SELECT 1 FROM regression_alerts a
+                 WHERE (a.rule, a.model_version, a.dataset_version, a.prompt_version,
+                        a.environment)
+                     = (p_rule, s.model_version, s.dataset_version, s.prompt_version,
+                        s.environment)
+                   AND a.status = 'resolved' AND a.resolved_at > w.judged_at
+                   AND a.resolved_by <> 'benchmon'));
+END
+$$;
+
+--
 -- Name: daily_trend_rows(date, date); Type: FUNCTION; Schema: public
 --
 
@@ -1471,6 +1540,38 @@ END $$;
 ALTER FUNCTION public.record_regression_alert_event() OWNER TO benchmon_owner;
 
 --
+-- Name: record_rule_evaluation(text, text, xid8, text[], text[], text[], text[]); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.record_rule_evaluation(p_rule text, p_judged_under text, p_through xid8, p_models text[], p_datasets text[], p_prompts text[], p_environments text[]) RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO rule_evaluations AS e (rule, judged_under, settings_through, through_xact)
+    VALUES (p_rule, p_judged_under,
+            (SELECT coalesce(max(c.id), 0) FROM settings_changes c), p_through)
+    ON CONFLICT (rule) DO UPDATE
+       SET judged_under = excluded.judged_under,
+           settings_through = excluded.settings_through,
+           through_xact = excluded.through_xact, evaluated_at = now();
+    INSERT INTO rule_watermarks AS w (rule, model_version, dataset_version, prompt_version,
+                                      environment, newest_seq, restarts)
+    SELECT p_rule, c.model_version, c.dataset_version, c.prompt_version, c.environment,
+           (SELECT max(t.seq) FROM benchmark_transactions t
+             WHERE (t.model_version, t.dataset_version, t.prompt_version, t.environment)
+                 = (c.model_version, c.dataset_version, c.prompt_version, c.environment)),
+           coalesce(r.restarts, '')
+      FROM unnest(p_models, p_datasets, p_prompts, p_environments)
+           AS c(model_version, dataset_version, prompt_version, environment)
+      LEFT JOIN configuration_restarts() r
+        ON (r.model_version, r.dataset_version, r.prompt_version, r.environment)
+         = (c.model_version, c.dataset_version, c.prompt_version, c.environment)
+     ORDER BY 2, 3, 4, 5  -- a fixed lock order between concurrent runs
+    ON CONFLICT (rule, model_version, dataset_version, prompt_version, environment)
+    DO UPDATE SET newest_seq = excluded.newest_seq, restarts = excluded.restarts,
+                  judged_at = now();
+$$;
+
+--
 -- Name: record_settings_change(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
 --
 
@@ -1798,6 +1899,24 @@ BEGIN
     DROP TABLE rebuilt;
     RETURN restored;
 END $$;
+
+--
+-- Name: rule_full_run_reason(text, text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.rule_full_run_reason(p_rule text, p_judged_under text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE
+        WHEN e.rule IS NULL THEN 'first run of the rule'
+        WHEN e.judged_under <> p_judged_under THEN 'the rule or its settings changed'
+        WHEN e.settings_through
+             <> (SELECT coalesce(max(c.id), 0) FROM settings_changes c)
+            THEN 'a threshold, direction or tracked branch changed'
+        END
+      FROM (SELECT p_rule AS wanted) w
+      LEFT JOIN rule_evaluations e ON e.rule = w.wanted
+$$;
 
 --
 -- Name: seal_transaction_log(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
@@ -2850,6 +2969,47 @@ ALTER TABLE public.regression_alerts ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
 );
 
 --
+-- Name: rule_evaluations; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.rule_evaluations (
+    rule text NOT NULL,
+    judged_under text NOT NULL,
+    settings_through bigint NOT NULL,
+    through_xact xid8 NOT NULL,
+    evaluated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT rule_evaluations_judged_under_check CHECK ((judged_under <> ''::text)),
+    CONSTRAINT rule_evaluations_rule_check CHECK ((rule <> ''::text))
+);
+
+--
+-- Name: TABLE rule_evaluations; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.rule_evaluations IS 'Per rule: what its last incremental run was judged under and which log rows it may not have seen.';
+
+--
+-- Name: rule_watermarks; Type: TABLE; Schema: public
+--
+
+CREATE TABLE public.rule_watermarks (
+    rule text NOT NULL,
+    model_version text NOT NULL,
+    dataset_version text NOT NULL,
+    prompt_version text NOT NULL,
+    environment text NOT NULL,
+    newest_seq bigint,
+    restarts text DEFAULT ''::text NOT NULL,
+    judged_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE rule_watermarks; Type: COMMENT; Schema: public
+--
+
+COMMENT ON TABLE public.rule_watermarks IS 'Per rule × configuration: when it was last judged, up to which log seq, under which restart points.';
+
+--
 -- Name: security_settings; Type: TABLE; Schema: public
 --
 
@@ -3224,6 +3384,20 @@ ALTER TABLE ONLY public.regression_alert_events
 
 ALTER TABLE ONLY public.regression_alerts
     ADD CONSTRAINT regression_alerts_pkey PRIMARY KEY (id);
+
+--
+-- Name: rule_evaluations rule_evaluations_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.rule_evaluations
+    ADD CONSTRAINT rule_evaluations_pkey PRIMARY KEY (rule);
+
+--
+-- Name: rule_watermarks rule_watermarks_pkey; Type: CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.rule_watermarks
+    ADD CONSTRAINT rule_watermarks_pkey PRIMARY KEY (rule, model_version, dataset_version, prompt_version, environment);
 
 --
 -- Name: security_settings security_settings_pkey; Type: CONSTRAINT; Schema: public
@@ -3830,6 +4004,13 @@ ALTER TABLE ONLY public.log_archived_rows
 
 ALTER TABLE ONLY public.regression_alert_events
     ADD CONSTRAINT regression_alert_events_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES public.regression_alerts(id);
+
+--
+-- Name: rule_watermarks rule_watermarks_rule_fkey; Type: FK CONSTRAINT; Schema: public
+--
+
+ALTER TABLE ONLY public.rule_watermarks
+    ADD CONSTRAINT rule_watermarks_rule_fkey FOREIGN KEY (rule) REFERENCES public.rule_evaluations(rule) ON DELETE CASCADE;
 
 --
 -- Name: snapshot_events snapshot_events_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public
@@ -5170,6 +5351,22 @@ GRANT SELECT,INSERT ON TABLE public.log_archives TO benchmon_owner;
 GRANT SELECT ON TABLE public.regression_alert_events TO benchmon_writer;
 GRANT SELECT ON TABLE public.regression_alert_events TO benchmon_reader;
 GRANT SELECT,INSERT ON TABLE public.regression_alert_events TO benchmon_owner;
+
+--
+-- Name: TABLE rule_evaluations; Type: ACL; Schema: public
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.rule_evaluations TO benchmon_writer;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.rule_evaluations TO benchmon_owner;
+GRANT SELECT ON TABLE public.rule_evaluations TO benchmon_reader;
+
+--
+-- Name: TABLE rule_watermarks; Type: ACL; Schema: public
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.rule_watermarks TO benchmon_writer;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.rule_watermarks TO benchmon_owner;
+GRANT SELECT ON TABLE public.rule_watermarks TO benchmon_reader;
 
 --
 -- Name: TABLE security_settings; Type: ACL; Schema: public

@@ -35,14 +35,20 @@ class Scope:
     prompt_version: str | None = None
     environment: str | None = None
     branch: str | None = None
+    # Only these (model, dataset, prompt, environment), when given: the configurations a
+    # check's watermark says changed (watermarks.py).
+    configurations: tuple[tuple[str, str, str, str], ...] | None = None
 
     def params(self) -> dict:
+        only = self.configurations or ()
         return {
             "model": self.model_version,
             "dataset": self.dataset_version,
             "prompt": self.prompt_version,
             "environment": self.environment,
             "branch": self.branch,
+            "listed": self.configurations is not None,
+            **{f"only_{i}": [c[i] for c in only] for i in range(4)},
         }
 
     def describe_filters(self) -> str:
@@ -57,6 +63,8 @@ class Scope:
             )
             if value is not None
         ]
+        if self.configurations is not None:
+            parts.append(f"{len(self.configurations)} listed configuration(s)")
         return ", ".join(parts) or "every configuration"
 
     def describe(self) -> str:
@@ -72,7 +80,10 @@ def _in_scope(alias: str) -> str:
         f"(%(model)s::text IS NULL OR {alias}.model_version = %(model)s) "
         f"AND (%(dataset)s::text IS NULL OR {alias}.dataset_version = %(dataset)s) "
         f"AND (%(prompt)s::text IS NULL OR {alias}.prompt_version = %(prompt)s) "
-        f"AND (%(environment)s::text IS NULL OR {alias}.environment = %(environment)s)"
+        f"AND (%(environment)s::text IS NULL OR {alias}.environment = %(environment)s) "
+        f"AND (NOT %(listed)s OR ({alias}.model_version, {alias}.dataset_version, "
+        f"{alias}.prompt_version, {alias}.environment) IN (SELECT * FROM unnest("
+        f"%(only_0)s::text[], %(only_1)s::text[], %(only_2)s::text[], %(only_3)s::text[])))"
     )
 
 

@@ -132,6 +132,20 @@ def test_history_and_staleness_checks_judge_the_log(db_url, dagster_instance):
     assert not stale.passed and stale.severity == dg.AssetCheckSeverity.ERROR
     assert "silent for" in stale.metadata["details"].value
     assert checks[BASELINE].passed, "no baseline marked: nothing to judge against"
+    assert history.metadata["configurations_judged_fresh"].value == 1
+    assert history.metadata["why_judged"].value == "first run of the rule: 1"
+
+    # Nothing new: the history check judges nothing and still fails on the open regression;
+    # the staleness check still looks at every configuration.
+    again = _run_checks(dagster_instance, db_url)
+    history, stale = again[HISTORY], again[STALE]
+    assert not history.passed and history.severity == dg.AssetCheckSeverity.ERROR
+    assert history.metadata["configurations_judged_fresh"].value == 0
+    assert history.metadata["configurations_carried_forward"].value == 1
+    assert history.metadata["findings_carried_forward"].value == 1
+    assert history.metadata["why_judged"].value == "nothing new since the last run"
+    assert "carried forward" in history.metadata["details"].value
+    assert not stale.passed and stale.metadata["judged"].value == 1
 
 
 def test_a_blocking_error_stops_the_report_downstream(
