@@ -482,7 +482,7 @@ CREATE FUNCTION public.claim_content_key() RETURNS trigger
     AS $$
 BEGIN
     INSERT INTO public.benchmark_transaction_keys (content_sha256, id, created_at)
-    VALUES (NEW.content_sha256, NEW.id, NEW.created_at)
+    VALUES (decode(NEW.content_sha256, 'hex'), NEW.id, NEW.created_at)
     ON CONFLICT (content_sha256) DO NOTHING;
     IF FOUND THEN
         RETURN NEW;
@@ -2349,7 +2349,7 @@ BEGIN
     PERFORM set_config('benchmon.skip_duplicates', coalesce(skipping, ''), true);
     IF new_id IS NULL THEN  -- stored before: idempotent
         SELECT k.id INTO new_id FROM public.benchmark_transaction_keys k
-         WHERE k.content_sha256 = content_key;
+         WHERE k.content_sha256 = decode(content_key, 'hex');
         RETURN new_id;
     END IF;
     PERFORM public.fold_transactions(own_rows_only => true, actor => triggered_by);
@@ -2604,7 +2604,7 @@ ALTER TABLE public.accepted_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
 --
 
 CREATE TABLE public.benchmark_transaction_keys (
-    content_sha256 text NOT NULL,
+    content_sha256 bytea NOT NULL,
     id uuid NOT NULL,
     created_at timestamp with time zone NOT NULL
 );
@@ -2614,6 +2614,12 @@ CREATE TABLE public.benchmark_transaction_keys (
 --
 
 COMMENT ON TABLE public.benchmark_transaction_keys IS 'Every content key and id the log ever stored (also of archived rows); append-only.';
+
+--
+-- Name: COLUMN benchmark_transaction_keys.content_sha256; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.benchmark_transaction_keys.content_sha256 IS 'The log row''s content_sha256 as bytes: decode(content_sha256, ''hex'').';
 
 --
 -- Name: benchmark_transactions_seq_seq; Type: SEQUENCE; Schema: public
@@ -3522,18 +3528,6 @@ CREATE INDEX benchmark_transactions_id ON ONLY public.benchmark_transactions USI
 CREATE INDEX benchmark_transactions_default_id_idx ON public.benchmark_transactions_default USING btree (id);
 
 --
--- Name: benchmark_transactions_metrics; Type: INDEX; Schema: public
---
-
-CREATE INDEX benchmark_transactions_metrics ON ONLY public.benchmark_transactions USING gin (metrics jsonb_path_ops);
-
---
--- Name: benchmark_transactions_default_metrics_idx; Type: INDEX; Schema: public
---
-
-CREATE INDEX benchmark_transactions_default_metrics_idx ON public.benchmark_transactions_default USING gin (metrics jsonb_path_ops);
-
---
 -- Name: benchmark_transactions_model_created_at; Type: INDEX; Schema: public
 --
 
@@ -3544,18 +3538,6 @@ CREATE INDEX benchmark_transactions_model_created_at ON ONLY public.benchmark_tr
 --
 
 CREATE INDEX benchmark_transactions_default_model_version_created_at_idx ON public.benchmark_transactions_default USING btree (model_version, created_at DESC);
-
---
--- Name: benchmark_transactions_tags; Type: INDEX; Schema: public
---
-
-CREATE INDEX benchmark_transactions_tags ON ONLY public.benchmark_transactions USING gin (tags);
-
---
--- Name: benchmark_transactions_default_tags_idx; Type: INDEX; Schema: public
---
-
-CREATE INDEX benchmark_transactions_default_tags_idx ON public.benchmark_transactions_default USING gin (tags);
 
 --
 -- Name: benchmark_transactions_xact_id; Type: INDEX; Schema: public
@@ -3660,22 +3642,10 @@ ALTER INDEX public.benchmark_transactions_created_at ATTACH PARTITION public.ben
 ALTER INDEX public.benchmark_transactions_id ATTACH PARTITION public.benchmark_transactions_default_id_idx;
 
 --
--- Name: benchmark_transactions_default_metrics_idx; Type: INDEX ATTACH; Schema: public
---
-
-ALTER INDEX public.benchmark_transactions_metrics ATTACH PARTITION public.benchmark_transactions_default_metrics_idx;
-
---
 -- Name: benchmark_transactions_default_model_version_created_at_idx; Type: INDEX ATTACH; Schema: public
 --
 
 ALTER INDEX public.benchmark_transactions_model_created_at ATTACH PARTITION public.benchmark_transactions_default_model_version_created_at_idx;
-
---
--- Name: benchmark_transactions_default_tags_idx; Type: INDEX ATTACH; Schema: public
---
-
-ALTER INDEX public.benchmark_transactions_tags ATTACH PARTITION public.benchmark_transactions_default_tags_idx;
 
 --
 -- Name: benchmark_transactions_default_xact_id_seq_idx; Type: INDEX ATTACH; Schema: public

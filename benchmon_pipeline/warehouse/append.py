@@ -31,7 +31,10 @@ from benchmon_pipeline.warehouse.encoding import LOG_COLUMNS, LogRow, log_row, n
 _COLUMNS = LOG_COLUMNS
 _LIST = ", ".join(_COLUMNS)
 
-_KNOWN = "SELECT content_sha256, id FROM benchmark_transaction_keys WHERE content_sha256 = ANY(%s)"
+# The key table holds each key as its 32 bytes (sql/0037); callers speak hex.
+_KNOWN = """
+SELECT encode(k.content_sha256, 'hex'), k.id FROM benchmark_transaction_keys k
+ WHERE k.content_sha256 = ANY (SELECT decode(h, 'hex') FROM unnest(%s::text[]) AS h)"""
 
 # Session-local; emptied at every commit and at the start of every use.
 _CREATE_STAGING = f"""
