@@ -69,14 +69,19 @@ RULE_CODE = (
 
 Configuration = tuple[str, str, str, str]
 
+# Read once, at import: the source of the code this process runs, not of whatever the files
+# hold later (inspect.getsource reads the file again on every call).
+_CODE_DIGEST = hashlib.sha256(
+    b"".join(inspect.getsource(module).encode() for module in RULE_CODE)
+).hexdigest()
+
 
 def judged_under(rule: str, settings: RegressionSettings) -> str:
     """A digest of what a verdict of `rule` depends on besides the data: the rule's code
-    and the settings."""
+    (as this process loaded it) and the settings."""
     digest = hashlib.sha256(rule.encode())
     digest.update(json.dumps(asdict(settings), sort_keys=True, default=str).encode())
-    for module in RULE_CODE:
-        digest.update(inspect.getsource(module).encode())
+    digest.update(_CODE_DIGEST.encode())
     return digest.hexdigest()
 
 

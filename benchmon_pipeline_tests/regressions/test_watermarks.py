@@ -7,6 +7,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from benchmon_pipeline.regressions import watermarks
 from benchmon_pipeline.regressions.alerts import accept, find_alerts, resolve
 from benchmon_pipeline.regressions.evaluation import RegressionSettings
 from benchmon_pipeline.regressions.findings import HISTORY
@@ -116,6 +117,15 @@ def test_an_alert_resolved_by_hand_is_looked_at_again(conn):
     assert [f.severity for f in looked.findings] == ["ERROR"], "still there: opened again"
     assert len(find_alerts(conn, "unresolved")) == 1
     assert _run(conn).judged_fresh == 0
+
+
+def test_a_new_version_of_the_rule_rejudges_everything(conn, monkeypatch):
+    _regressed(conn)
+    _run(conn)
+    monkeypatch.setattr(watermarks, "_CODE_DIGEST", "the rule's code after an edit")
+    run = _run(conn)
+    assert run.selection.reasons == {"the rule or its settings changed": 2}
+    assert [f.severity for f in run.evaluation.findings] == ["ERROR"]
 
 
 def test_new_settings_or_thresholds_rejudge_everything(conn):
