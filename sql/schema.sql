@@ -86,7 +86,8 @@ CREATE TYPE public.fold_item AS (
 	environment text,
 	run_count integer,
 	newest_id uuid,
-	first_seen_at timestamp with time zone
+	first_seen_at timestamp with time zone,
+	newest_metrics jsonb
 );
 
 --
@@ -879,7 +880,7 @@ BEGIN
     SELECT array_agg(ROW(public.configuration_lock_key(g.model_version, g.dataset_version,
                                                 g.prompt_version, g.environment),
                          g.model_version, g.dataset_version, g.prompt_version, g.environment,
-                         g.n, g.newest_id, g.first_seen_at)::fold_item
+                         g.n, g.newest_id, g.first_seen_at, g.newest_metrics)::fold_item
                      ORDER BY public.configuration_lock_key(g.model_version, g.dataset_version,
                                                      g.prompt_version, g.environment),
                               g.model_version COLLATE "C", g.dataset_version COLLATE "C",
@@ -891,6 +892,8 @@ BEGIN
                    t.environment COLLATE "C" AS environment,
                    count(*)::integer AS n,
                    (array_agg(t.id ORDER BY t.created_at DESC, t.seq DESC))[1] AS newest_id,
+                   (array_agg(t.metrics ORDER BY t.created_at DESC, t.seq DESC))[1]
+                       AS newest_metrics,
                    min(t.created_at) AS first_seen_at
               FROM public.benchmark_transactions t
               LEFT JOIN public.tracked_branches b
@@ -938,9 +941,9 @@ BEGIN
              prompt_version, environment, transaction_id, metrics, is_current, is_baseline,
              is_active, run_count, first_seen_at, last_updated_at)
         SELECT n.id, n.version, now(), n.model_version, n.dataset_version, n.prompt_version,
-               n.environment, n.newest_id, t.metrics, true, false, true, n.run_count,
+               n.environment, n.newest_id, n.newest_metrics, true, false, true, n.run_count,
                n.first_seen_at, now()
-          FROM next n JOIN public.benchmark_transactions t ON t.id = n.newest_id
+          FROM next n
         RETURNING benchmark_snapshots.*
     ), logged AS (
         INSERT INTO public.snapshot_events
