@@ -19,8 +19,11 @@ For one configuration × metric, oldest result first:
    all breach), as long as the newest result is itself on the bad side.
 4. ERROR when the newest K (`confirm_results`) or more results carry evidence beyond
    `threshold_z`, or sooner — adaptive confirmation — when a shorter run's every result
-   breaches `pair_z` on its own (a large step needs no third result; a lone outlier is
-   followed by an ordinary one). WARN when only the newest result (or a run shorter than K)
+   breaches `pair_z` on its own and they lie within `pair_gap_z` of each other (a large
+   step needs no third result; a lone outlier is followed by an ordinary one, and an
+   outlier beside a noise result that happens to breach stands far above it). A window
+   whose largest result is left out as a lone outlier confirms only when K results remain
+   without it. WARN when only the newest result (or a run shorter than K)
    is beyond `warn_z`: the first breach. When many series are judged together the p-values
    go through Benjamini–Hochberg (fdr.py) first.
 
@@ -60,12 +63,13 @@ class HistorySettings:
     threshold_z: float = 3.6  # evidence needed alone, in normal-equivalent σ (p ≈ 1.6e-4)
     confirm_results: int = 3  # K: an ERROR needs at least this many bad results in a row
     clip_z: float = 2.5  # the most one result can add to a run's evidence
-    pair_z: float | None = 3.3  # two results in a row each beyond this: ERROR before K
+    pair_z: float | None = 2.8  # two results in a row each beyond this: ERROR before K
     warn_z: float | None = 3.0  # the bar for a WARN (first breach); None: threshold_z
     run_floor_z: float = 0.5  # a result stays in the run while its z is at least this
     scan: bool = True  # K or more newest results judged together even when not all breach
     segment_z: float | None = 5.0  # a level shift this clear inside the window restarts it
     pair_min_history: int = 20  # results a reference needs before pair_z may confirm
+    pair_gap_z: float = 1.5  # a short run's results this far apart: an outlier beside noise
     outlier_gap_z: float = 2.0  # a run's largest this far above its second is left out
     max_run: int = 5  # the longest run looked back on
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
@@ -82,6 +86,8 @@ class HistorySettings:
             raise ValueError("min_repeats must be at least 2")
         if self.pair_z is not None and self.pair_z <= 0:
             raise ValueError("pair_z must be positive (or None: no early confirmation)")
+        if self.pair_gap_z <= 0:
+            raise ValueError("pair_gap_z must be positive")
         if self.warn_z is not None and not 0 < self.warn_z <= self.threshold_z:
             raise ValueError("warn_z must be positive and at most threshold_z")
         if self.fdr_level is not None and not 0 < self.fdr_level < 1:
@@ -233,11 +239,10 @@ def gather_evidence(
             kept = _top_pulled(zs, zs, settings.outlier_gap_z)
             evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
         else:  # one t for the window: the shared reference's errors counted once
-            evidence = reference.run_z(
-                _top_pulled(worse[end:], zs, settings.outlier_gap_z),
-                settings.clip_z,
-                settings.threshold_z,
-            )
+            kept = _top_pulled(worse[end:], zs, settings.outlier_gap_z)
+            evidence = reference.run_z(kept, settings.clip_z, settings.threshold_z)
+        if n >= settings.confirm_results and len(kept) < settings.confirm_results:
+            continue  # a lone outlier was left out: the rest is too short to confirm
         if n >= settings.confirm_results:
             if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
                 # run enters the BH family only when it would pass alone (as runs did before)
@@ -249,6 +254,7 @@ def gather_evidence(
             and settings.pair_z is not None
             and reference.size >= settings.pair_min_history
             and min(zs) >= settings.pair_z
+            and max(zs) - min(zs) <= settings.pair_gap_z
         ):
             # adaptive confirmation: every result of a short run breaches on its own, so
             # it is no lone outlier; its evidence needs no cap

@@ -201,6 +201,7 @@ def test_check_history_honours_a_stated_direction_and_drops_non_finite_values():
         {"fdr_level": 1.5},
         {"clip_z": 0},
         {"confirm_results": 2},
+        {"pair_gap_z": 0},
     ],
 )  # 2.5·√2 < 3.6: K would be 3
 def test_invalid_settings_are_refused(kwargs):
@@ -281,7 +282,7 @@ def test_a_big_step_is_an_error_at_its_second_result():
     history = noise() + [101.0]
     seen = [judge_newest(history + [94.0] * n, metric="throughput") for n in (1, 2)]
     assert [v.severity for v in seen] == [WARN, ERROR]
-    assert seen[1].run_length == 2 and "each beyond 3.3 σ on its own" in seen[1].reason
+    assert seen[1].run_length == 2 and "each beyond 2.8 σ on its own" in seen[1].reason
     without = HistorySettings(pair_z=None)
     assert (
         judge_newest(history + [94.0] * 2, metric="throughput", settings=without).severity == WARN
@@ -301,6 +302,29 @@ def test_a_lone_outlier_then_an_ordinary_result_is_no_error():
         assert judge_newest(values, metric="throughput").severity != ERROR
         pulled_only = HistorySettings(outlier_gap_z=100.0)
         assert judge_newest(values, metric="throughput", settings=pulled_only).severity == ERROR
+
+
+def test_a_pair_far_apart_is_an_outlier_beside_noise_not_a_step():
+    # both results beyond pair_z, but one 60 σ out and the other 3.5 σ: an outlier next to
+    # a noise result that happened to breach, in either order; two alike confirm at once
+    for tail in ([40.0, 96.5], [96.5, 40.0]):
+        values = noise() + [101.0, *tail]
+        assert judge_newest(values, metric="throughput").severity == WARN
+        no_gap = HistorySettings(pair_gap_z=100.0)
+        assert judge_newest(values, metric="throughput", settings=no_gap).severity == ERROR
+    alike = judge_newest(noise() + [101.0, 96.5, 96.0], metric="throughput")
+    assert alike.severity == ERROR and alike.run_length == 2
+
+
+def test_a_window_without_its_outlier_needs_k_results_to_confirm():
+    # an uncapped run (clip_z 10) of two ~2.8 σ results and a wild one: the wild one is left
+    # out, and two results are not K = 3, however strong together
+    settings = HistorySettings(pair_z=None, clip_z=10.0)
+    for tail in ([97.2, 97.2, 40.0], [40.0, 97.2, 97.2]):
+        values = noise() + [101.0, *tail]
+        assert judge_newest(values, metric="throughput", settings=settings).severity == WARN
+    three = noise() + [101.0, 97.2, 97.2, 97.2]
+    assert judge_newest(three, metric="throughput", settings=settings).severity == ERROR
 
 
 def test_a_small_step_is_confirmed_even_when_one_result_dips_back():
