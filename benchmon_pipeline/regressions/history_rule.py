@@ -36,12 +36,15 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import mul, neg, sub, truediv
 
 from benchmon_pipeline.regressions.directions import HIGHER, resolve_direction
 from benchmon_pipeline.regressions.fdr import bh_significant
 from benchmon_pipeline.regressions.observations import by_series, observations, results_of
 from benchmon_pipeline.regressions.robust import RobustReference, median
-from benchmon_pipeline.regressions.scales import LINEAR, choose_scale, from_scale, to_scale
+from benchmon_pipeline.regressions.scales import LINEAR, choose_scale, from_scale, to_scales
 from benchmon_pipeline.regressions.significance import (
     mann_whitney_greater,
     normal_isf,
@@ -154,7 +157,7 @@ def gather_evidence(
     if not len(tail):
         raise ValueError("there is no result to judge")
     try:
-        samples, raw = None, [float(result) for result in tail]
+        samples, raw = None, list(map(float, tail))
     except TypeError:  # some results carry repeated samples
         samples = [_samples(result) for result in tail]
         raw = [median(values) for values in samples]
@@ -162,9 +165,8 @@ def gather_evidence(
     sign = -1.0 if direction == HIGHER else 1.0  # turned so that bigger is worse
 
     def turn(values: Sequence[float]) -> list[float]:
-        if scale == LINEAR:
-            return [-value for value in values] if sign < 0 else list(values)
-        return [sign * to_scale(value, scale) for value in values]
+        scaled = to_scales(values, scale)
+        return list(map(neg, scaled)) if sign < 0 else scaled
 
     def unturn(value: float) -> float:
         return from_scale(sign * value, scale)
@@ -195,6 +197,9 @@ def gather_evidence(
     def rank_tested(i: int) -> bool:
         return worse_samples is not None and len(worse_samples[i]) >= settings.min_repeats
 
+    def any_rank_tested(since: int) -> bool:
+        return worse_samples is not None and any(map(rank_tested, range(since, len(worse))))
+
     z_first = z_confirmed = None
     run, reference_center, reference_size = 0, 0.0, 0
     cut_at = 0  # where the last clear change of level begins, before any run can start
@@ -215,15 +220,18 @@ def gather_evidence(
         candidates = []
         for first in starts:
             reference = RobustReference.of(worse[first:end])
-            zs = []
-            for i in range(end, len(worse)):
-                if rank_tested(i):
-                    pooled = _flat(worse_samples[first:end])
-                    zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
-                else:
-                    zs.append(reference.z(worse[i]))
+            if not any_rank_tested(end):
+                zs = reference.zs(worse[end:])
+            else:
+                zs = []
+                for i in range(end, len(worse)):
+                    if rank_tested(i):
+                        pooled = _flat(worse_samples[first:end])
+                        zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
+                    else:
+                        zs.append(reference.z(worse[i]))
             candidates.append((sum(zs), reference, zs))
-        _, reference, zs = max(candidates, key=lambda c: c[0])
+        _, reference, zs = candidates[0] if len(starts) == 1 else max(candidates, key=_first)
         if n == 1:
             z_first = z_first_alone = zs[0]
             reference_center, reference_size = reference.center, reference.size
@@ -234,7 +242,7 @@ def gather_evidence(
             break  # a scan only judges a window whose newest result is itself bad
         elif n < settings.confirm_results:
             continue  # a short window counts only as a run
-        ranked = any(rank_tested(i) for i in range(end, len(worse)))
+        ranked = any_rank_tested(end)
         if ranked:
             kept = _top_pulled(zs, zs, settings.outlier_gap_z)
             evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
@@ -287,23 +295,62 @@ def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
     n = len(values)
     if n < 2 * min_size:
         return 0
-    sums, squares = [0.0], [0.0]
-    for value in values:
-        sums.append(sums[-1] + value)
-        squares.append(squares[-1] + value * value)
+    # The t grows with the between-segment sum of squares B (t² = (n − 2)·B / (T − B), T the
+    # total), so the largest t is found on B, k(n − k)/n · (right mean − left mean)², with
+    # no square root per split, and only that split's t is worked out.
+    sums = list(accumulate(values))  # sums[k − 1]: of the first k values
+    total = sums[-1]
+    sizes, rests, weights = _splits(n, min_size)  # k, n − k, k·(n − k)
+    lefts = sums[min_size - 1 : n - min_size]
+    rights = map(sub, repeat(total), lefts)
+    gaps = list(map(sub, map(truediv, rights, rests), map(truediv, lefts, sizes)))
+    between = list(map(mul, map(mul, gaps, gaps), weights))
+    at = max(range(len(between)), key=between.__getitem__)  # the first of the largest
+    if not between[at] > 0:
+        return 0  # the same mean on both sides of every split
+    k = sizes[at]
+    head = values[:k]
+    left_squares = sum(map(mul, head, head))
+    t = _split_t(n, k, sums[k - 1], total, left_squares, sum(map(mul, values, values)))
+    if t is None:  # no spread within the segments of that split (a step in constant data):
+        k, t = _scan_splits(values, min_size)  # the largest t among splits with spread
+    return k if k and t_as_normal_z(t, n - 2) >= z_bar else 0
+
+
+def _split_t(
+    n: int, k: int, left: float, total: float, left_squares: float, total_squares: float
+) -> float | None:
+    """The two-sample t (pooled within-segment SD) of splitting n values after the first `k`,
+    from the sums of the first k and of all (`left`, `total`) and of their squares; None when
+    neither segment has any spread."""
+    left_mean, right_mean = left / k, (total - left) / (n - k)
+    within = (left_squares - k * left_mean**2) + (
+        total_squares - left_squares - (n - k) * right_mean**2
+    )
+    if within <= 0:
+        return None
+    sd = math.sqrt(within / (n - 2))
+    return abs(right_mean - left_mean) / (sd * math.sqrt(1.0 / k + 1.0 / (n - k)))
+
+
+def _scan_splits(values: Sequence[float], min_size: int) -> tuple[int, float]:
+    """Every split's t, one by one: the first with the largest t (0, 0.0: none has spread)."""
+    n = len(values)
+    sums = list(accumulate(values, initial=0.0))
+    squares = list(accumulate(map(mul, values, values), initial=0.0))
     best, where = 0.0, 0
     for k in range(min_size, n - min_size + 1):
-        left_mean, right_mean = sums[k] / k, (sums[n] - sums[k]) / (n - k)
-        within = (squares[k] - k * left_mean**2) + (
-            squares[n] - squares[k] - (n - k) * right_mean**2
-        )
-        if within <= 0:
-            continue
-        sd = math.sqrt(within / (n - 2))
-        t = abs(right_mean - left_mean) / (sd * math.sqrt(1.0 / k + 1.0 / (n - k)))
-        if t > best:
+        t = _split_t(n, k, sums[k], sums[n], squares[k], squares[n])
+        if t is not None and t > best:
             best, where = t, k
-    return where if where and t_as_normal_z(best, n - 2) >= z_bar else 0
+    return where, best
+
+
+@lru_cache(maxsize=64)
+def _splits(n: int, min_size: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """The splits `last_change` weighs, k = min_size … n − min_size: k, n − k and k·(n − k)."""
+    sizes = tuple(range(min_size, n - min_size + 1))
+    return sizes, tuple(n - k for k in sizes), tuple(k * (n - k) for k in sizes)
 
 
 def _top_pulled(values: Sequence[float], zs: Sequence[float], gap: float) -> list[float]:
@@ -319,6 +366,10 @@ def _top_pulled(values: Sequence[float], zs: Sequence[float], gap: float) -> lis
     if zs[top] - zs[second] > gap:
         return [v for i, v in enumerate(values) if i != top]
     return [values[second] if i == top else v for i, v in enumerate(values)]
+
+
+def _first(candidate: tuple) -> float:
+    return candidate[0]
 
 
 def _flat(nested: Sequence[Sequence[float]]) -> list[float]:

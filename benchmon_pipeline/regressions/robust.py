@@ -22,7 +22,8 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import mul
+from itertools import repeat
+from operator import mul, sub
 
 from benchmon_pipeline.regressions.significance import normal_z_as_t, t_as_normal_z
 
@@ -86,27 +87,34 @@ class RobustReference:
         ordered = sorted(values)
         middle = n // 2
         center = ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2.0
-        offsets = [value - center for value in ordered]  # still sorted
+        offsets = list(map(sub, ordered, repeat(center)))  # still sorted
+        squares = list(map(mul, offsets, offsets))  # every sum of squares below is of these
         mad_sigma = MAD_TO_SIGMA * median(list(map(abs, offsets)))
         if mad_sigma > 0:  # pull the tails in to the fences, then take the SD
-            sigma, pulled = _winsorized_sd(offsets, WINSOR_FENCE * mad_sigma)
+            sigma, pulled = _winsorized_sd(offsets, squares, WINSOR_FENCE * mad_sigma)
             # fences set again from that SD until it settles: a MAD that collapsed by chance
             # (few values) no longer clips ordinary ones
             for _ in range(MAX_REFENCES):
                 if not pulled:
                     break
                 before = sigma
-                sigma, pulled = _winsorized_sd(offsets, WINSOR_FENCE * max(mad_sigma, sigma))
+                fence = WINSOR_FENCE * max(mad_sigma, sigma)
+                sigma, pulled = _winsorized_sd(offsets, squares, fence)
                 if sigma <= before * (1.0 + SETTLED):
                     break
         else:  # more than half the values are equal: the fences collapsed, use them all
-            sigma, _ = _winsorized_sd(offsets, math.inf)
+            sigma, _ = _winsorized_sd(offsets, squares, math.inf)
         floor = RELATIVE_FLOOR * max(abs(center), 1e-300)
-        scale = max(mad_sigma, sigma, _sd_but_farthest(offsets), floor)
+        scale = max(mad_sigma, sigma, _sd_but_farthest(offsets, squares), floor)
         fence = WINSOR_FENCE * scale
-        pulled_in = [min(max(v, -fence), fence) for v in offsets]  # a lone spike: no tail
-        level = center + sum(pulled_in) / n
-        return cls(center, scale, n, level, _tail_df(pulled_in))
+        # offsets are sorted: min(max(v, −fence), fence) of each, as slices (a lone spike:
+        # no tail)
+        low, high = bisect_left(offsets, -fence), bisect_right(offsets, fence)
+        if low or high < n:
+            offsets = [-fence] * low + offsets[low:high] + [fence] * (n - high)
+            squares = [fence * fence] * low + squares[low:high] + [fence * fence] * (n - high)
+        total = sum(offsets)
+        return cls(center, scale, n, center + total / n, _tail_df(offsets, squares, total))
 
     def t(self, value: float) -> float:
         """How far `value` is above the center, over the `spread` (a Student t, n − 1 df)."""
@@ -117,6 +125,12 @@ class RobustReference:
         `spread`, read as a Student t with n − 1 degrees of freedom, so that a short history
         needs a bigger jump before it says anything."""
         return t_as_normal_z(self.t(value), self.scale_df)
+
+    def zs(self, values: Sequence[float]) -> list[float]:
+        """`z` of each of `values`."""
+        level = self.center if self.level is None else self.level
+        spread, df = self.spread, self.scale_df
+        return [t_as_normal_z((value - level) / spread, df) for value in values]
 
     def run_z(self, values: Sequence[float], clip_z: float, threshold_z: float) -> float:
         """The evidence of k results compared with this one reference, as a normal z.
@@ -140,35 +154,44 @@ class RobustReference:
         own = sum((value - run_mean) ** 2 for value in values)
         pooled = math.sqrt(((self.size - 1) * self.scale**2 + own) / (self.size + k - 2))
         scale = self.scale if k == 1 else pooled
-        reference = RobustReference(self.center, scale, self.size, self.level, self.df)
         cap = clip_z * normal_z_as_t(threshold_z, df) / threshold_z
         share = self._share
         rho = share / (1.0 + share)
-        total = sum(min(reference.t(value), cap) for value in values)
+        spread = scale * math.sqrt(1.0 + share)  # `t` over the pooled scale
+        level = self.center if self.level is None else self.level
+        total = sum(min((value - level) / spread, cap) for value in values)
         return t_as_normal_z(total / math.sqrt(k + k * (k - 1) * rho), df)
 
 
-def _tail_df(offsets: Sequence[float]) -> float:
+def _tail_df(offsets: Sequence[float], squares: Sequence[float], total: float) -> float:
     """Degrees of freedom of the variance estimate, from the sample's excess kurtosis κ:
     Var(s²) ≈ σ⁴ (2/(n − 1) + κ/n), matched to a χ² (Satterthwaite). Gaussian noise keeps
     about n − 1; Student t₃ noise of 60 results gets ~10–20, so a run must be clearer before
-    it counts. Light tails (κ < 0) never get more than n − 1."""
+    it counts. Light tails (κ < 0) never get more than n − 1.
+
+    `squares` are the `offsets` squared and `total` their sum: the central moments come from
+    the raw ones (the offsets are from the median, so their mean is small and the
+    subtraction loses little), without a pass over the deviations from the mean."""
     n = len(offsets)
     if n < 4:
         return float(n - 1)
-    mean = sum(offsets) / n
-    m2 = sum((v - mean) ** 2 for v in offsets) / n
+    mean = total / n
+    raw2 = sum(squares) / n
+    m2 = raw2 - mean * mean
     if m2 <= 0:
         return float(n - 1)
-    kurtosis = sum((v - mean) ** 4 for v in offsets) / n / (m2 * m2) - 3.0
+    raw3, raw4 = sum(map(mul, squares, offsets)) / n, sum(map(mul, squares, squares)) / n
+    m4 = raw4 - 4.0 * mean * raw3 + 6.0 * mean * mean * raw2 - 3.0 * mean**4
+    kurtosis = m4 / (m2 * m2) - 3.0
     # a few values cannot show heavy tails (their kurtosis is bounded by about n): shrink
     # toward a prior of mildly heavy tails, worth PRIOR_WEIGHT values
     kurtosis = (n * max(kurtosis, 0.0) + PRIOR_WEIGHT * PRIOR_KURTOSIS) / (n + PRIOR_WEIGHT)
     return max(3.0, min(n - 1.0, 2.0 / (2.0 / (n - 1) + kurtosis / n)))
 
 
-def _sd_but_farthest(offsets: Sequence[float]) -> float:
-    """The plain SD of sorted `offsets` without the one farthest from the center.
+def _sd_but_farthest(offsets: Sequence[float], squares: Sequence[float]) -> float:
+    """The plain SD of sorted `offsets` (`squares`: squared) without the one farthest from
+    the center.
 
     Winsorizing is right about a lone spike but, on heavy-tailed noise (Student t with 2.5
     or 3 df), it also pulls in the tails that are simply how the series is: the scale comes
@@ -177,20 +200,22 @@ def _sd_but_farthest(offsets: Sequence[float]) -> float:
     n = len(offsets)
     if n < 4:
         return 0.0
-    farthest = 0 if -offsets[0] > offsets[-1] else n - 1
-    kept = offsets[:farthest] + offsets[farthest + 1 :] if farthest else offsets[1:]
-    mean = sum(kept) / (n - 1)
-    return math.sqrt(sum((v - mean) ** 2 for v in kept) / (n - 2))
+    kept = slice(1, n) if -offsets[0] > offsets[-1] else slice(0, n - 1)
+    total = sum(offsets[kept])
+    return math.sqrt(max(0.0, sum(squares[kept]) - total * total / (n - 1)) / (n - 2))
 
 
-def _winsorized_sd(offsets: Sequence[float], fence: float) -> tuple[float, tuple[int, int]]:
-    """The SD of sorted `offsets` (from the center) after pulling them in to ±`fence`, and
-    how many were pulled in from below and from above."""
+def _winsorized_sd(
+    offsets: Sequence[float], squares: Sequence[float], fence: float
+) -> tuple[float, tuple[int, int]]:
+    """The SD of sorted `offsets` (from the center; `squares`: squared) after pulling them in
+    to ±`fence`, and how many were pulled in from below and from above."""
     n = len(offsets)
     low, high = bisect_left(offsets, -fence), bisect_right(offsets, fence)
     kept = offsets[low:high]
     pulled = n - len(kept)
     total = sum(kept) + fence * ((n - high) - low) if pulled else sum(kept)
-    squares = sum(map(mul, kept, kept)) + (fence * fence * pulled if pulled else 0.0)
-    sd = math.sqrt(max(0.0, squares - total * total / n) / (n - 1))
+    kept_squares = sum(squares[low:high])
+    sum_squares = kept_squares + fence * fence * pulled if pulled else kept_squares
+    sd = math.sqrt(max(0.0, sum_squares - total * total / n) / (n - 1))
     return sd, ((low, n - high) if pulled else ())

@@ -40,6 +40,15 @@ def to_scale(value: float, scale: str) -> float:
     return value
 
 
+def to_scales(values: Iterable[float], scale: str) -> list[float]:
+    """`to_scale` of every value (a whole series at once)."""
+    if scale == LOG:
+        return list(map(math.log, values))
+    if scale == PROPORTION:
+        return list(map(math.asin, map(math.sqrt, values)))
+    return list(values)
+
+
 def from_scale(value: float, scale: str) -> float:
     if scale == LOG:
         return math.exp(value)
