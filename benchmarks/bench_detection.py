@@ -84,6 +84,7 @@ from benchmon_pipeline.regressions.verdicts import ERROR, WARN  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scenarios  # noqa: E402
+from support import verdict  # noqa: E402
 
 SEED = 20_260_707
 STEP_SIZES = (1, 2, 3, 4, 6)
@@ -94,6 +95,8 @@ DRIFT_PER_RESULT = 0.1  # σ
 DRIFT_HORIZON = 60
 GAB_RATIO = 2.0
 CONBENCH_LOOKBACK, CONBENCH_Z = 100, 5.0
+CPU_TARGET_MS = 0.1  # issue 19: CPU per judged result
+CPU_SAMPLE = 16  # noise configurations replayed for the CPU figure (--quick has 6)
 
 OURS, OURS_ALONE, GAB, CONBENCH = ("ours", "ours, alone", "github-action-benchmark", "conbench")
 RULES = (OURS, OURS_ALONE, GAB, CONBENCH)
@@ -364,6 +367,48 @@ def evaluate_all(
     return ordered  # type: ignore[return-value]
 
 
+def cpu_per_judged_result(
+    configurations: list[Configuration], settings: HistorySettings
+) -> tuple[float, float, int]:
+    """CPU ms per judged result of ours (gather_evidence, and decide over the configuration's
+    metrics, as `evaluate` streams them), and of Conbench's z-score on the same results, the
+    baseline measured in the same run: the first CPU_SAMPLE noise configurations replayed in
+    this process. A judged result has at least `min_history` results before it."""
+    ours = conbench = 0.0
+    judged = 0
+    for configuration in [c for c in configurations if c.kind == "noise"][:CPU_SAMPLE]:
+        histories: list[list[float]] = [[] for _ in FAMILIES]
+        for t in range(len(configuration.series[0])):
+            evidence = []
+            for i, family in enumerate(FAMILIES):
+                value = float(configuration.series[i][t])
+                if math.isnan(value):
+                    continue
+                history = histories[i]
+                if len(history) >= settings.min_history:
+                    results = [*history, value]
+                    began = time.process_time()
+                    evidence.append(
+                        gather_evidence(
+                            results,
+                            metric=family.metric,
+                            direction=family.direction,
+                            settings=settings,
+                        )
+                    )
+                    middle = time.process_time()
+                    conbench_alarm(history, value, family.direction)
+                    conbench += time.process_time() - middle
+                    ours += middle - began
+                history.append(value)
+            if evidence:
+                began = time.process_time()
+                decide(evidence, settings)
+                ours += time.process_time() - began
+                judged += len(evidence)
+    return 1000.0 * ours / judged, 1000.0 * conbench / judged, judged
+
+
 # --- scores -----------------------------------------------------------------------------------
 
 INFINITE = math.inf
@@ -632,6 +677,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report(tallies, settings, time.perf_counter() - began, args.quick, args.seed))
     print()
     print(issue_19(tallies, settings, args.quick, args.seed))
+    ours_ms, conbench_ms, judged = cpu_per_judged_result(configurations, settings)
+    print(
+        f"  {verdict(ours_ms <= CPU_TARGET_MS):13}  CPU ≤ {CPU_TARGET_MS:g} ms per judged result: "
+        f"{ours_ms:.3f} ms (Conbench's z-score on the same {judged:,} results, this run: "
+        f"{conbench_ms:.3f} ms; ours {ours_ms / conbench_ms:.1f}× its cost)"
+    )
     return 0
 
 

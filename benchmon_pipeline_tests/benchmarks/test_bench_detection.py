@@ -27,4 +27,14 @@ def test_quick_run_prints_the_table_for_every_rule():
     for rule in ("ours", "github-action-benchmark", "conbench"):
         assert re.search(rf"^\| {re.escape(rule)} +\| [0-9.]+ +\|", out, re.MULTILINE), out
     issue_19 = re.findall(r"^  (?:target met|TARGET MISSED) +\S", out, re.MULTILINE)
-    assert len(issue_19) == 16, out
+    assert len(issue_19) == 17, out
+    # the CPU per judged result, beside Conbench's measured in the same run
+    cpu = re.search(
+        r"^  (?:target met|TARGET MISSED) +CPU ≤ 0\.1 ms per judged result: ([0-9.]+) ms "
+        r"\(Conbench's z-score on the same ([0-9,]+) results, this run: ([0-9.]+) ms; ours "
+        r"([0-9.]+)× its cost\)$",
+        out,
+        re.MULTILINE,
+    )
+    assert cpu, out
+    assert float(cpu[1]) > 0 and float(cpu[3]) > 0 and int(cpu[2].replace(",", "")) > 1000, out
