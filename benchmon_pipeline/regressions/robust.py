@@ -89,7 +89,9 @@ class RobustReference:
         center = ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2.0
         offsets = list(map(sub, ordered, repeat(center)))  # still sorted
         squares = list(map(mul, offsets, offsets))  # every sum of squares below is of these
-        mad_sigma = MAD_TO_SIGMA * median(list(map(abs, offsets)))
+        distances = sorted(map(abs, offsets))
+        mad = distances[middle] if n % 2 else (distances[middle - 1] + distances[middle]) / 2.0
+        mad_sigma = MAD_TO_SIGMA * mad
         if mad_sigma > 0:  # pull the tails in to the fences, then take the SD
             sigma, pulled = _winsorized_sd(offsets, squares, WINSOR_FENCE * mad_sigma)
             # fences set again from that SD until it settles: a MAD that collapsed by chance

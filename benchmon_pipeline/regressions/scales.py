@@ -21,13 +21,15 @@ from collections.abc import Iterable
 from benchmon_pipeline.regressions.directions import uses_log_scale
 
 LOG, PROPORTION, LINEAR = "log", "proportion", "linear"
+ZERO, ONE = 0.0, 1.0
 
 
 def choose_scale(metric: str, direction: str, values: Iterable[float]) -> str:
     values = list(values)
     if uses_log_scale(metric, direction, values):
         return LOG
-    if values and all(0.0 <= value <= 1.0 for value in values):
+    # 0 ≤ value ≤ 1 for every value (NaN is neither), compared in C
+    if values and all(map(ZERO.__le__, values)) and all(map(ONE.__ge__, values)):
         return PROPORTION
     return LINEAR
 
