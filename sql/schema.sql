@@ -3531,18 +3531,6 @@ CREATE INDEX benchmark_transactions_id ON ONLY public.benchmark_transactions USI
 CREATE INDEX benchmark_transactions_default_id_idx ON public.benchmark_transactions_default USING btree (id);
 
 --
--- Name: benchmark_transactions_model_created_at; Type: INDEX; Schema: public
---
-
-CREATE INDEX benchmark_transactions_model_created_at ON ONLY public.benchmark_transactions USING btree (model_version, created_at DESC);
-
---
--- Name: benchmark_transactions_default_model_version_created_at_idx; Type: INDEX; Schema: public
---
-
-CREATE INDEX benchmark_transactions_default_model_version_created_at_idx ON public.benchmark_transactions_default USING btree (model_version, created_at DESC);
-
---
 -- Name: benchmark_transactions_xact_id; Type: INDEX; Schema: public
 --
 
@@ -3643,12 +3631,6 @@ ALTER INDEX public.benchmark_transactions_created_at ATTACH PARTITION public.ben
 --
 
 ALTER INDEX public.benchmark_transactions_id ATTACH PARTITION public.benchmark_transactions_default_id_idx;
-
---
--- Name: benchmark_transactions_default_model_version_created_at_idx; Type: INDEX ATTACH; Schema: public
---
-
-ALTER INDEX public.benchmark_transactions_model_created_at ATTACH PARTITION public.benchmark_transactions_default_model_version_created_at_idx;
 
 --
 -- Name: benchmark_transactions_default_xact_id_seq_idx; Type: INDEX ATTACH; Schema: public
