@@ -4,8 +4,8 @@ Judges the stored results with the same rules as the Dagster checks, prints a ma
 report (for a PR comment or $GITHUB_STEP_SUMMARY) and exits 1 when a regression at the
 `--fail-on` level is found. With `--branch` naming a branch that is not tracked (a pull
 request), that branch's newest results are judged against the tracked branch's baseline and
-history (docs/design.md part 7): the pull request never moved production's snapshots, so this is the
-only place its results meet them.
+history (docs/versioning.md, tracked branches): the pull request never moved production's
+snapshots, so this is the only place its results meet them.
 
 The gate never passes having judged nothing: a filter that names nothing stored (a typo in
 `--model`) says so with the near matches, and a scope with no configuration or no series

@@ -140,8 +140,9 @@ def duration(value: Any, path: str, *, strings: bool = False) -> float | None:
 def timestamp(value: Any, path: str, name: str = "created_at") -> datetime | None:
     """Epoch seconds or milliseconds, or ISO 8601 with or without a zone; always UTC.
 
-    A timestamp without a zone is UTC (docs/design.md part 7), which is what the tools that write
-    naive timestamps (pytest-benchmark, Google Benchmark) mean more often than not.
+    A timestamp without a zone is UTC (docs/formats.md, "How the format is detected"), which
+    is what the tools that write naive timestamps (pytest-benchmark, Google Benchmark) mean
+    more often than not.
     """
     if value is None:
         return None

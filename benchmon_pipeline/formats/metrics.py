@@ -1,9 +1,10 @@
 """Collect one result's metrics with their directions, units and the informational ones.
 
-Every adapter goes through here so the non-finite rule of docs/design.md part 7 is applied once:
-NaN and ±Infinity are dropped with a warning naming the value's JSON path, and a result
-left with nothing to judge — no finite metric, or only informational ones such as a
-standard error without its value — cannot be stored (`no_finite_metrics`).
+Every adapter goes through here so the non-finite rule of docs/formats.md ("How the format
+is detected") is applied once: NaN and ±Infinity are dropped with a warning naming the
+value's JSON path, and a result left with nothing to judge — no finite metric, or only
+informational ones such as a standard error without its value — cannot be stored
+(`no_finite_metrics`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The folder inbox: which files are ready, and where they go once handled.
 
-Layout (docs/design.md part 7): `<root>/inbox/` is watched recursively; `<root>/archive/<date>/`
-and `<root>/quarantine/` are siblings, never inside the watched tree. A file is moved
+Layout (docs/ingestion.md, "The inbox layout"): `<root>/inbox/` is watched recursively;
+`<root>/archive/<date>/` and `<root>/quarantine/` are siblings, never inside the watched
+tree. A file is moved
 only after the database has committed what it holds, never over another file, under a
 name that fits the file system (`fitting`), and only if it still holds the bytes that were
 read (`FileChanged`).

@@ -82,7 +82,8 @@ class Result:
     units: dict[str, str] = field(default_factory=dict)
 
     def with_defaults(self, *, environment: str, triggered_by: str) -> Result:
-        """Fill what the result did not state (docs/design.md part 7); never changes what it did."""
+        """Fill what the result did not state (docs/formats.md, "The environment"); never changes
+        what it did."""
         if self.environment and self.triggered_by:
             return self
         return replace(
