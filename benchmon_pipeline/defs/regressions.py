@@ -117,15 +117,7 @@ def run_check(
     context.log.info(
         f"{summary_line(findings)} {len(opened)} alert(s) opened, {notified} sent to the webhook."
     )
-    return dg.AssetCheckResult(
-        passed=not findings,
-        severity=(
-            dg.AssetCheckSeverity.ERROR
-            if any(f.severity == ERROR for f in findings)
-            else dg.AssetCheckSeverity.WARN
-        ),
-        metadata=_metadata(evaluation, findings, len(opened), passed_text),
-    )
+    return _result(findings, _metadata(evaluation, findings, len(opened), passed_text))
 
 
 def run_changed_check(
@@ -153,6 +145,11 @@ def run_changed_check(
     )
     metadata = _metadata(run.evaluation, findings, len(run.opened), passed_text)
     metadata.update(_freshness(run))
+    return _result(findings, metadata)
+
+
+def _result(findings: list, metadata: dict) -> dg.AssetCheckResult:
+    """Passed only when nothing was found; ERROR when any finding is one, else WARN."""
     return dg.AssetCheckResult(
         passed=not findings,
         severity=(
