@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
+
+from benchmon_pipeline.db import migrations
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -30,3 +33,13 @@ def rows(conn, query: str, *params) -> list[dict]:
         cur.execute(query, params)
         names = [d.name for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def upgrade_before(url: str, version: int, folder: Path) -> None:
+    """Migrate the database at `url` with the migrations numbered below `version` only (a
+    copy of them in `folder`): a database as an older release left it, to upgrade in place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for m in migrations.discover():
+        if m.version < version:
+            shutil.copy(m.path, folder / m.path.name)
+    migrations.upgrade(url, folder)

@@ -3,7 +3,6 @@ table's 32-byte keys, the log without its unused GIN indexes; an existing databa
 converts in place and keeps every answer."""
 
 import json
-import shutil
 
 import psycopg
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from benchmon_pipeline.db import migrations
 from benchmon_pipeline.results.model import Result
 from benchmon_pipeline.warehouse import append_results, verify_transaction_log
+from benchmon_pipeline_tests.helpers import upgrade_before
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, upsert
 
 MODELS = ("m-a", "m-b")
@@ -64,12 +64,7 @@ def _rows(conn, source: str) -> list[tuple]:
 
 def test_an_existing_database_converts_in_place(fresh_empty_database, tmp_path):
     """Filled by the migrations before 0035, then upgraded: the keys, the trend answers."""
-    old = tmp_path / "sql"
-    old.mkdir()
-    for m in migrations.discover():
-        if m.version < 35:
-            shutil.copy(m.path, old / m.path.name)
-    migrations.upgrade(fresh_empty_database, old)
+    upgrade_before(fresh_empty_database, 35, tmp_path / "sql")
     with psycopg.connect(fresh_empty_database, autocommit=True) as conn:
         _fill(conn)
         conn.execute("SELECT refresh_daily_trends(%s, %s)", (DAYS[0], DAYS[-1]))

@@ -1,13 +1,13 @@
 """The log partitioned by month keeps every guarantee, on partitions made after the start."""
 
 import json
-import shutil
 
 import psycopg
 import pytest
 
 from benchmon_pipeline.db import migrations
 from benchmon_pipeline.warehouse import checked_since_checkpoint, verify_transaction_log
+from benchmon_pipeline_tests.helpers import upgrade_before
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, raw_insert, upsert
 
 NEW_MONTH = "2031-05-01"  # a month no test data touches: its partition is made here
@@ -140,12 +140,7 @@ def test_snapshots_reference_the_key_table(db):
 
 def test_a_database_of_the_unpartitioned_schema_migrates_in_place(fresh_empty_database, tmp_path):
     """Filled by migrations 0001–0028, then upgraded: every row, the chain, snapshots."""
-    old = tmp_path / "sql"
-    old.mkdir()
-    for m in migrations.discover():
-        if m.version < 29:
-            shutil.copy(m.path, old / m.path.name)
-    migrations.upgrade(fresh_empty_database, old)
+    upgrade_before(fresh_empty_database, 29, tmp_path / "sql")
     with psycopg.connect(fresh_empty_database, autocommit=True) as conn:
         for f1, when in ((0.8, "2026-09-03"), (0.85, "2026-10-03"), (0.9, None)):
             conn.execute(
