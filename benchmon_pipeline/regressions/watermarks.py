@@ -104,7 +104,6 @@ class ChangedRun:
     selection: Selection
     opened: list[Alert]
     carried: list[Finding] = field(default_factory=list)
-    carried_configurations: int = 0
 
     @property
     def findings(self) -> list[Finding]:
@@ -114,6 +113,10 @@ class ChangedRun:
     @property
     def judged_fresh(self) -> int:
         return len(self.selection.configurations)
+
+    @property
+    def carried_configurations(self) -> int:
+        return len({finding.configuration for finding in self.carried})
 
 
 def select_changed(conn: psycopg.Connection, rule: str, digest: str) -> Selection:
@@ -131,9 +134,9 @@ def select_changed(conn: psycopg.Connection, rule: str, digest: str) -> Selectio
 
 def carried_forward(
     conn: psycopg.Connection, rule: str, judged: tuple[Configuration, ...]
-) -> tuple[list[Finding], int]:
+) -> list[Finding]:
     """The unresolved alerts of `rule` on configurations not in `judged`, as findings (the
-    alert's worst severity and its last values), and how many configurations they cover."""
+    alert's worst severity and its last values)."""
     columns = [[c[i] for c in judged] for i in range(4)]
     with conn.cursor(row_factory=class_row(Alert)) as cur:
         alerts = cur.execute(
@@ -165,7 +168,7 @@ def carried_forward(
         )
         for a in alerts
     ]
-    return findings, len({f.configuration for f in findings})
+    return findings
 
 
 def judge_changed(
@@ -184,9 +187,9 @@ def judge_changed(
     opened = record_findings(
         conn, [rule], fresh.of(rule), configurations=None if selection.full_run else judged
     )
-    carried, carried_configurations = carried_forward(conn, rule, judged)
+    carried = carried_forward(conn, rule, judged)
     conn.execute(
         "SELECT record_rule_evaluation(%s, %s, %s, %s, %s, %s, %s)",
         (rule, digest, selection.through, *[[c[i] for c in judged] for i in range(4)]),
     )
-    return ChangedRun(fresh, selection, opened, carried, carried_configurations)
+    return ChangedRun(fresh, selection, opened, carried)
