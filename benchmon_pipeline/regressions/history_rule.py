@@ -65,7 +65,7 @@ class HistorySettings:
     min_history: int = 10  # results needed before the first verdict
     threshold_z: float = 3.6  # evidence needed alone, in normal-equivalent σ (p ≈ 1.6e-4)
     confirm_results: int = 3  # K: an ERROR needs at least this many bad results in a row
-    clip_z: float = 2.5  # the most one result can add to a run's evidence
+    clip_z: float = 3.0  # the most one result can add to a run's evidence
     pair_z: float | None = 2.8  # two results in a row each beyond this: ERROR before K
     warn_z: float | None = 3.0  # the bar for a WARN (first breach); None: threshold_z
     run_floor_z: float = 0.5  # a result stays in the run while its z is at least this
@@ -74,6 +74,8 @@ class HistorySettings:
     pair_min_history: int = 20  # results a reference needs before pair_z may confirm
     pair_gap_z: float = 1.5  # a short run's results this far apart: an outlier beside noise
     outlier_gap_z: float = 2.0  # a run's largest this far above its second is left out
+    outlier_z: float = 4.0  # ... and so is one beyond this, standing top_slack_z above it
+    top_slack_z: float = 1.0  # a run's largest counts at most this far above its second
     max_run: int = 5  # the longest run looked back on
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
     fdr_level: float | None = None  # BH level; None: the one-sided p of threshold_z
@@ -91,6 +93,8 @@ class HistorySettings:
             raise ValueError("pair_z must be positive (or None: no early confirmation)")
         if self.pair_gap_z <= 0:
             raise ValueError("pair_gap_z must be positive")
+        if self.top_slack_z < 0 or self.outlier_gap_z < self.top_slack_z:
+            raise ValueError("need 0 ≤ top_slack_z ≤ outlier_gap_z")
         if self.warn_z is not None and not 0 < self.warn_z <= self.threshold_z:
             raise ValueError("warn_z must be positive and at most threshold_z")
         if self.fdr_level is not None and not 0 < self.fdr_level < 1:
@@ -132,6 +136,7 @@ class Evidence:
     z_confirmed: float | None  # the best run of ≥ K results, capped per result
     method: str  # "robust-z" | "mann-whitney"
     not_judged: str | None = None  # why there is no verdict, when there is none
+    by_pair: bool = False  # z_confirmed is a short run's, each result beyond pair_z
 
     @property
     def p_first(self) -> float | None:
@@ -201,6 +206,7 @@ def gather_evidence(
         return worse_samples is not None and any(map(rank_tested, range(since, len(worse))))
 
     z_first = z_confirmed = None
+    by_pair = False
     run, reference_center, reference_size = 0, 0.0, 0
     cut_at = 0  # where the last clear change of level begins, before any run can start
     if settings.segment_z is not None:
@@ -244,17 +250,18 @@ def gather_evidence(
             continue  # a short window counts only as a run
         ranked = any_rank_tested(end)
         if ranked:
-            kept = _top_pulled(zs, zs, settings.outlier_gap_z)
+            kept = _top_pulled(zs, zs, settings)
             evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
         else:  # one t for the window: the shared reference's errors counted once
-            kept = _top_pulled(worse[end:], zs, settings.outlier_gap_z)
+            kept = _top_pulled(worse[end:], zs, settings)
             evidence = reference.run_z(kept, settings.clip_z, settings.threshold_z)
         if n >= settings.confirm_results and len(kept) < settings.confirm_results:
             continue  # a lone outlier was left out: the rest is too short to confirm
         if n >= settings.confirm_results:
             if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
                 # run enters the BH family only when it would pass alone (as runs did before)
-                z_confirmed = evidence if z_confirmed is None else max(z_confirmed, evidence)
+                if z_confirmed is None or evidence > z_confirmed:
+                    z_confirmed, by_pair = evidence, False
             continue
         z_first = max(z_first, evidence)
         if (
@@ -271,7 +278,8 @@ def gather_evidence(
                 if ranked
                 else reference.run_z(worse[end:], math.inf, settings.threshold_z)
             )
-            z_confirmed = pair if z_confirmed is None else max(z_confirmed, pair)
+            if z_confirmed is None or pair > z_confirmed:
+                z_confirmed, by_pair = pair, True
     return Evidence(
         **base,
         reference=unturn(reference_center),
@@ -280,6 +288,7 @@ def gather_evidence(
         z_first=z_first,
         z_confirmed=z_confirmed,
         method="mann-whitney" if rank_tested(len(worse) - 1) else "robust-z",
+        by_pair=by_pair,
     )
 
 
@@ -353,19 +362,33 @@ def _splits(n: int, min_size: int) -> tuple[tuple[int, ...], tuple[int, ...], tu
     return sizes, tuple(n - k for k in sizes), tuple(k * (n - k) for k in sizes)
 
 
-def _top_pulled(values: Sequence[float], zs: Sequence[float], gap: float) -> list[float]:
-    """The run with its largest value pulled down to the second largest (three or more
-    results): one wild result among ordinary ones cannot carry the run, while a real step,
-    whose results are alike, loses little — less than a tight cap on every result costs.
-    When the largest stands more than `gap` σ (`zs`) above the second it is a lone outlier,
-    not part of a level: it is left out, and the others must carry the run on their own."""
+def _top_pulled(
+    values: Sequence[float], zs: Sequence[float], settings: HistorySettings
+) -> list[float]:
+    """The run (three or more results) with its largest value counted at most `top_slack_z`
+    σ (`zs`) above the second largest: one wild result among ordinary ones cannot carry the
+    run, while a real step, whose results are alike (the largest of five Gaussian results
+    stands about 0.7 σ above the second), loses little. Pulling it all the way down to the
+    second cost a sixth of the 2 σ steps caught within 5 results.
+
+    The largest is left out — a lone outlier, not part of a level, so the others must carry
+    the run on their own — when it stands more than `outlier_gap_z` above the second, or is
+    beyond `outlier_z` and at least `top_slack_z` above it (a 2 σ step's results are rarely
+    beyond 4 σ; a 4–10 σ spike beside noise nearly always is)."""
     if len(values) < 3:
         return list(values)
     top = max(range(len(values)), key=zs.__getitem__)
     second = max(range(len(values)), key=lambda i: -math.inf if i == top else zs[i])
-    if zs[top] - zs[second] > gap:
+    gap = zs[top] - zs[second]
+    if gap > settings.outlier_gap_z or (
+        zs[top] >= settings.outlier_z and gap >= settings.top_slack_z
+    ):
         return [v for i, v in enumerate(values) if i != top]
-    return [values[second] if i == top else v for i, v in enumerate(values)]
+    if gap <= settings.top_slack_z:
+        return list(values)
+    # the values are on the zs' scale up to the reference's affine map: cap proportionally
+    capped = values[second] + (values[top] - values[second]) * settings.top_slack_z / gap
+    return [capped if i == top else v for i, v in enumerate(values)]
 
 
 def _first(candidate: tuple) -> float:
@@ -431,7 +454,7 @@ def _reason(item: Evidence, severity: str | None, settings: HistorySettings) -> 
             f"Benjamini–Hochberg at {settings.level:.1e}; confirmed ("
             + (
                 f"each beyond {settings.pair_z:g} σ on its own"
-                if item.run_length < settings.confirm_results
+                if item.by_pair
                 else f"K = {settings.confirm_results}"
             )
             + ")"
