@@ -448,8 +448,15 @@ def _reason(item: Evidence, severity: str | None, settings: HistorySettings) -> 
     on = "" if item.scale == LINEAR else f"{item.scale} scale, "
     against = f"the median of the {item.reference_size} results before ({on}{worse} is worse)"
     if severity == ERROR:
+        if item.by_pair or item.run_length >= settings.confirm_results:
+            what = f"{item.run_length} results in a row worse than {against}"
+        else:  # a scanned window: the newest results together, one of them dipped back
+            what = (
+                f"the newest results together worse than {against}, the newest "
+                f"{item.run_length} in a row"
+            )
         return (
-            f"{item.run_length} results in a row worse than {against}: "
+            f"{what}: "
             f"{item.z_confirmed:.1f} σ (p = {item.p_confirmed:.1e}), significant after "
             f"Benjamini–Hochberg at {settings.level:.1e}; confirmed ("
             + (

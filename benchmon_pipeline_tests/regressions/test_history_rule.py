@@ -397,3 +397,47 @@ def test_a_second_step_is_judged_against_the_level_after_the_first():
     assert segmented.reference_size == 25
     assert mixed.reference > 98.0 and mixed.reference_size == 60
     assert judge_newest(values, metric="throughput").severity == ERROR
+
+
+def test_a_runs_largest_counts_at_most_top_slack_above_the_second():
+    from benchmon_pipeline.regressions.history_rule import _top_pulled
+
+    settings = HistorySettings()  # top_slack_z 1, outlier_gap_z 2, outlier_z 4
+    # alike results (a step): kept as they are
+    assert _top_pulled([2.0, 2.4, 2.9], [2.0, 2.4, 2.9], settings) == [2.0, 2.4, 2.9]
+    # the largest 1.5 σ above the second: counted 1 σ above it
+    assert _top_pulled([2.0, 2.4, 3.9], [2.0, 2.4, 3.9], settings) == pytest.approx([2.0, 2.4, 3.4])
+    # more than outlier_gap_z above: a lone outlier, left out
+    assert _top_pulled([2.0, 2.4, 4.5], [2.0, 2.4, 4.5], settings) == [2.0, 2.4]
+    # beyond outlier_z and a full top_slack_z above the rest: left out as well
+    assert _top_pulled([2.8, 3.0, 4.2], [2.8, 3.0, 4.2], settings) == [2.8, 3.0]
+    # beyond outlier_z but alike the rest (a big step): kept
+    assert _top_pulled([5.6, 6.0, 6.3], [5.6, 6.0, 6.3], settings) == [5.6, 6.0, 6.3]
+    # the cap is on the values' own scale, proportional to the zs
+    assert _top_pulled([20.0, 24.0, 39.0], [2.0, 2.4, 3.9], settings) == pytest.approx(
+        [20.0, 24.0, 34.0]
+    )
+
+
+def test_a_two_sigma_step_on_alternating_levels_is_caught_within_five_results():
+    # two machine kinds taking turns (levels ±0.98, each with SD 0.2: SD 1 in all); the
+    # rule once measured them by their MAD-σ (1.45 σ) and missed every such step
+    rng = random.Random(3)
+    values = [30.0 + (0.98 if i % 2 else -0.98) + rng.gauss(0.0, 0.2) for i in range(65)]
+    values[60:] = [v - 2.0 for v in values[60:]]  # higher is better: 2 σ worse
+    severities = [judge_newest(values[: t + 1], metric="pass_score").severity for t in range(60, 65)]
+    assert ERROR in severities
+    assert all(
+        judge_newest(values[: t + 1], metric="pass_score").severity != ERROR for t in range(20, 60)
+    )
+
+
+def test_an_error_says_how_it_was_confirmed_even_without_pairs():
+    # a scanned window of K results confirms while the newest run is shorter than K; with
+    # pair_z None the reason named pair_z and failed to format
+    settings = HistorySettings(pair_z=None)
+    values = noise() + [96.0, 100.5, 96.0, 95.5]  # the second one better than the median
+    verdict = judge_newest(values, metric="throughput", settings=settings)
+    assert verdict.severity == ERROR and verdict.run_length == 2
+    assert verdict.reason.startswith("the newest results together worse than the median")
+    assert "K = 3" in verdict.reason and "on its own" not in verdict.reason

@@ -88,3 +88,18 @@ def test_heavy_tails_cost_degrees_of_freedom_a_lone_spike_does_not():
     assert heavy.scale_df < 20
     assert spiked.scale_df >= 20
     assert gaussian.scale_df <= 59 and RobustReference.of([1.0, 2.0]).scale_df == 1
+
+
+def test_light_tailed_noise_is_measured_by_its_sd_not_its_mad():
+    # uniform noise and two alternating levels: their MAD-σ is 1.28× and 1.45× the SD, so a
+    # scale floored at it made a 2 σ step look like 1.4 σ
+    rng = random.Random(7)
+    uniform = [rng.uniform(-math.sqrt(3), math.sqrt(3)) for _ in range(60)]
+    levels = [(0.98 if i % 2 else -0.98) + rng.gauss(0.0, 0.2) for i in range(60)]
+    for values in (uniform, levels):
+        reference = RobustReference.of(values)
+        mad_sigma = 1.482602218505602 * statistics.median(
+            abs(v - statistics.median(values)) for v in values
+        )
+        assert mad_sigma > 1.2 * statistics.stdev(values)
+        assert reference.scale == pytest.approx(statistics.stdev(values), rel=0.02)
