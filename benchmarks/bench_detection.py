@@ -84,6 +84,7 @@ from benchmon_pipeline.regressions.verdicts import ERROR, WARN  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scenarios  # noqa: E402
+import textbook  # noqa: E402
 from support import verdict  # noqa: E402
 
 SEED = 20_260_707
@@ -683,6 +684,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{ours_ms:.3f} ms (Conbench's z-score on the same {judged:,} results, this run: "
         f"{conbench_ms:.3f} ms; ours {ours_ms / conbench_ms:.1f}× its cost)"
     )
+    print()
+    ours_two_sigma = {
+        family.name: tallies[("step", OURS, family.name, 2.0)].detection_rate for family in FAMILIES
+    }
+    print("\n".join(textbook.lines(textbook.bound(configurations, FAMILIES), ours_two_sigma)))
     return 0
 
 

@@ -38,3 +38,42 @@ def test_quick_run_prints_the_table_for_every_rule():
     )
     assert cpu, out
     assert float(cpu[1]) > 0 and float(cpu[3]) > 0 and int(cpu[2].replace(",", "")) > 1000, out
+    # the yardstick: the textbook test tuned to each family, beside ours, family by family
+    assert "Yardstick: the textbook test" in out, out
+    rows = re.findall(
+        r"^\| (\w+) +\| +([0-9.]+) \| +([0-9.]+) \| +([0-9.]+) % \| +([0-9.]+) % \|$",
+        out,
+        re.MULTILINE,
+    )
+    assert len(rows) == 9 and all(float(row[2]) <= 0.5 for row in rows), out
+
+
+def test_the_textbook_scan_is_the_two_sample_z_it_claims():
+    import math
+    import random
+    import statistics
+    import sys
+
+    from benchmon_pipeline_tests.benchmarks import BENCHMARKS
+
+    sys.path.insert(0, str(BENCHMARKS))
+    import numpy as np
+    import textbook
+
+    rng = random.Random(4)
+    values = [rng.gauss(0.0, 1.0) for _ in range(90)]
+    stats = textbook.scan_statistics(np.array(values))
+    assert all(s == -math.inf for s in stats[:12])  # n = 3 needs 10 results before it
+    for t in (12, 40, 70, 89):
+        expected = -math.inf
+        for n in textbook.RUNS:
+            first = t - n + 1
+            reference = values[max(0, first - textbook.WINDOW) : first]
+            if len(reference) < textbook.MIN_REFERENCE:
+                continue
+            run = values[first : t + 1]
+            z = (statistics.fmean(run) - statistics.fmean(reference)) / (
+                statistics.stdev(reference) * math.sqrt(1 / n + 1 / len(reference))
+            )
+            expected = max(expected, z)
+        assert stats[t] == pytest.approx(expected, rel=1e-9), t

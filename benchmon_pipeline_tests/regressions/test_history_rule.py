@@ -425,7 +425,9 @@ def test_a_two_sigma_step_on_alternating_levels_is_caught_within_five_results():
     rng = random.Random(3)
     values = [30.0 + (0.98 if i % 2 else -0.98) + rng.gauss(0.0, 0.2) for i in range(65)]
     values[60:] = [v - 2.0 for v in values[60:]]  # higher is better: 2 σ worse
-    severities = [judge_newest(values[: t + 1], metric="pass_score").severity for t in range(60, 65)]
+    severities = [
+        judge_newest(values[: t + 1], metric="pass_score").severity for t in range(60, 65)
+    ]
     assert ERROR in severities
     assert all(
         judge_newest(values[: t + 1], metric="pass_score").severity != ERROR for t in range(20, 60)
