@@ -11,8 +11,9 @@ For one configuration × metric, oldest result first:
 3. The run: how many of the newest results in a row sit on the bad side of the reference
    taken just before the run began (so the run does not contaminate its own yardstick).
    The evidence of the newest n results together is one two-sample t — the mean of their
-   t's, each capped at `clip_z` and the largest pulled down to the second largest (so no
-   single result, however extreme, carries it), over its standard error, read with the
+   t's, each capped at `clip_z` and the largest counted at most `top_slack_z` above the
+   second largest, or left out as a lone outlier (so no single result, however extreme,
+   carries it), over its standard error, read with the
    reference's degrees of freedom (robust.py `run_z`); with repeated samples, Stouffer's
    sum of the rank tests' z's over √n. With `scan`, the newest K..`max_run` results are
    judged together even when one of them dipped back (a small step whose results do not
