@@ -54,8 +54,11 @@ def judge_baselines(
     wanted = None if metrics is None else set(metrics)
     pairs = baseline_pairs(conn, scope, previous=confirm_results - 1)
     # as Python objects first: iterating pandas' Arrow-backed text columns value by value
-    # took 42 ms at 4,000 rows, converting them all 16 (benchmarks/bench_dashboard.py)
-    for row in pairs.astype(object).itertuples(index=False):
+    # took 42 ms at 4,000 rows, converting them all 16 (benchmarks/bench_dashboard.py).
+    # Those columns hold NaN for a missing value (a result without a commit beside one with
+    # a commit): None again, as SQL gave it
+    rows = pairs.astype(object)
+    for row in rows.where(pairs.notna(), None).itertuples(index=False):
         if wanted is not None and row.metric not in wanted:
             continue
         rule = threshold or stored_threshold(row.abs_threshold, row.rel_threshold)

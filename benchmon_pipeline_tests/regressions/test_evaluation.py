@@ -169,3 +169,20 @@ def test_stale_configurations_and_vanished_metrics(conn):
         "latency_ms",
         "ERROR",
     )
+
+
+def test_a_finding_without_a_commit_beside_one_with_a_commit_has_none(conn):
+    # the pairs come back as a DataFrame whose text columns hold NaN for a missing value
+    # when another row has text: a NaN commit reached the findings table and the check
+    # failed with "'float' object is not subscriptable"
+    from benchmon_pipeline.regressions.markdown import findings_table
+
+    for config, commit in ((CONFIG, "abc123"), (OTHER, None)):
+        push(conn, config, {"f1": 0.90}, at=START)
+        set_baseline(conn, config, 1)
+        push(conn, config, {"f1": 0.80}, at=START + timedelta(days=1), commit=commit)
+    found = {f.model_version: f for f in evaluate(conn, [BASELINE]).findings}
+    assert found[CONFIG[0]].commit_sha == "abc123"
+    assert found[OTHER[0]].commit_sha is None and found[OTHER[0]].branch_name is None
+    table = findings_table(list(found.values()), repo_url="https://example.org/r")
+    assert "abc123" in table
