@@ -88,7 +88,7 @@ ALTER TABLE snapshot_events ENABLE ALWAYS TRIGGER snapshot_events_no_update_or_d
 ALTER TABLE snapshot_events ENABLE ALWAYS TRIGGER snapshot_events_no_truncate;
 
 
--- Which branch's results create versions (design.md §7): `main` unless a row here says
+-- Which branch's results create versions (docs/design.md §7): `main` unless a row here says
 -- otherwise; results without a branch always count. Read when a result is folded.
 CREATE TABLE tracked_branches (
     model_version   text NOT NULL,

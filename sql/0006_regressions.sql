@@ -33,7 +33,7 @@ CREATE TABLE metric_overrides (
 );
 
 
--- The name rule of design.md §7: a metric whose name has a word among latency,
+-- The name rule of docs/design.md §7: a metric whose name has a word among latency,
 -- duration, time, cost, error, loss, perplexity, memory, mae, rmse (plural allowed;
 -- words split at non-alphanumerics and camelCase; also runtime/walltime…) is
 -- lower-is-better; everything else higher-is-better.

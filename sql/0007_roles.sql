@@ -1,4 +1,4 @@
--- Roles, privileges and row-level security (design.md §4).
+-- Roles, privileges and row-level security (docs/design.md §4).
 --
 --   benchmon_writer  the service role (ingest, the snapshots asset, CI pushes): reads
 --                    everything, appends to the log, calls the snapshot functions.
