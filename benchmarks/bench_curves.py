@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -36,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_detection import CONBENCH_LOOKBACK, PEERS_PYTHON, PEERS_WORKER  # noqa: E402
+from bench_detection import CONBENCH_LOOKBACK, PEERS_PYTHON, ask_peers  # noqa: E402
 
 from benchmon_pipeline.regressions.history_rule import HistorySettings, judge_newest  # noqa: E402
 from benchmon_pipeline.regressions.verdicts import ERROR  # noqa: E402
@@ -145,14 +144,7 @@ def change_point_peers(steps, noise, sizes: Sizes) -> dict[str, list[tuple[float
             "only": name,
             **extra,
         }
-        done = subprocess.run(
-            [str(PEERS_PYTHON), str(PEERS_WORKER)],
-            input=json.dumps(request),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return json.loads(done.stdout)[name]
+        return ask_peers(request)[name]
 
     with ThreadPoolExecutor(max_workers=PEER_PROCESSES) as pool:
         shares = [

@@ -697,6 +697,18 @@ PEERS_WORKER = Path(__file__).resolve().parent / "peers" / "worker.py"
 PEER_SAMPLE = {True: 2, False: 40}  # series per scenario family: --quick, full
 
 
+def ask_peers(request: dict) -> dict:
+    """benchmarks/peers/worker.py's answer to `request`, run in the peers' environment."""
+    done = subprocess.run(
+        [str(PEERS_PYTHON), str(PEERS_WORKER)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
 def change_point_peers_judge(
     series: list, judged: list[dict], quick: bool
 ) -> tuple[list[str], int]:
@@ -720,14 +732,7 @@ def change_point_peers_judge(
             for i in chosen
         ],
     }
-    done = subprocess.run(
-        [str(PEERS_PYTHON), str(PEERS_WORKER)],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    answers = json.loads(done.stdout)
+    answers = ask_peers(request)
     for name, per_series in answers.items():
         for i, decisions in zip(chosen, per_series, strict=True):
             judged[i][name] = decisions

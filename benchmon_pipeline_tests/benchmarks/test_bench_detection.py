@@ -14,7 +14,6 @@ RULES = ["ours", "ours, alone", "github-action-benchmark", "conbench"]
 @pytest.mark.bench
 def test_quick_run_prints_the_table_for_every_rule():
     out = run_quick("bench_detection.py")
-    out = out
     header = "| rule                    | detected ≤ 5 | median results to detection |"
     assert header in out, out
     cells = r" +\| +([0-9.]+) % +\| ([0-9.]+|> [0-9]+) +\| ([0-9.]+) +\|$"
