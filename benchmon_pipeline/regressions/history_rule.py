@@ -200,97 +200,111 @@ def gather_evidence(
             "before the history rule judges",
         )
 
-    def rank_tested(i: int) -> bool:
-        return worse_samples is not None and len(worse_samples[i]) >= settings.min_repeats
+    try:
 
-    def any_rank_tested(since: int) -> bool:
-        return worse_samples is not None and any(map(rank_tested, range(since, len(worse))))
+        def rank_tested(i: int) -> bool:
+            return worse_samples is not None and len(worse_samples[i]) >= settings.min_repeats
 
-    z_first = z_confirmed = None
-    by_pair = False
-    run, reference_center, reference_size = 0, 0.0, 0
-    cut_at = 0  # where the last clear change of level begins, before any run can start
-    if settings.segment_z is not None:
-        last = len(worse) - settings.max_run
-        first = max(0, last - settings.window)
-        cut = last_change(worse[first:last], settings.min_history, settings.segment_z)
-        cut_at = first + cut if cut else 0
-    for n in range(1, settings.max_run + 1):
-        end = len(worse) - n
-        start = max(0, end - settings.window)
-        if end - start < settings.min_history:
-            break
-        starts = [start]
-        if cut_at > start and end - cut_at >= settings.min_history:
-            starts.append(cut_at)  # segmentation: also judged against the level since the
-            # last clear change inside the window, whichever says more
-        candidates = []
-        for first in starts:
-            reference = RobustReference.of(worse[first:end])
-            if not any_rank_tested(end):
-                zs = reference.zs(worse[end:])
-            else:
-                zs = []
-                for i in range(end, len(worse)):
-                    if rank_tested(i):
-                        pooled = _flat(worse_samples[first:end])
-                        zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
-                    else:
-                        zs.append(reference.z(worse[i]))
-            candidates.append((sum(zs), reference, zs))
-        _, reference, zs = candidates[0] if len(starts) == 1 else max(candidates, key=_first)
-        if n == 1:
-            z_first = z_first_alone = zs[0]
-            reference_center, reference_size = reference.center, reference.size
-        if run == n - 1 and min(zs) >= settings.run_floor_z:
-            run = n  # still a run: every result so far on the bad side
-            reference_center, reference_size = reference.center, reference.size
-        elif not settings.scan or z_first_alone < settings.run_floor_z:
-            break  # a scan only judges a window whose newest result is itself bad
-        elif n < settings.confirm_results:
-            continue  # a short window counts only as a run
-        ranked = any_rank_tested(end)
-        if ranked:
-            kept = _top_pulled(zs, zs, settings)
-            evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
-        else:  # one t for the window: the shared reference's errors counted once
-            kept = _top_pulled(worse[end:], zs, settings)
-            evidence = reference.run_z(kept, settings.clip_z, settings.threshold_z)
-        if n >= settings.confirm_results and len(kept) < settings.confirm_results:
-            continue  # a lone outlier was left out: the rest is too short to confirm
-        if n >= settings.confirm_results:
-            if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
-                # run enters the BH family only when it would pass alone (as runs did before)
-                if z_confirmed is None or evidence > z_confirmed:
-                    z_confirmed, by_pair = evidence, False
-            continue
-        z_first = max(z_first, evidence)
-        if (
-            n >= 2
-            and settings.pair_z is not None
-            and reference.size >= settings.pair_min_history
-            and min(zs) >= settings.pair_z
-            and max(zs) - min(zs) <= settings.pair_gap_z
-        ):
-            # adaptive confirmation: every result of a short run breaches on its own, so
-            # it is no lone outlier; its evidence needs no cap
-            pair = (
-                sum(zs) / math.sqrt(n)
-                if ranked
-                else reference.run_z(worse[end:], math.inf, settings.threshold_z)
-            )
-            if z_confirmed is None or pair > z_confirmed:
-                z_confirmed, by_pair = pair, True
-    return Evidence(
-        **base,
-        reference=unturn(reference_center),
-        reference_size=reference_size,
-        run_length=run,
-        z_first=z_first,
-        z_confirmed=z_confirmed,
-        method="mann-whitney" if rank_tested(len(worse) - 1) else "robust-z",
-        by_pair=by_pair,
-    )
+        def any_rank_tested(since: int) -> bool:
+            return worse_samples is not None and any(map(rank_tested, range(since, len(worse))))
+
+        z_first = z_confirmed = None
+        by_pair = False
+        run, reference_center, reference_size = 0, 0.0, 0
+        cut_at = 0  # where the last clear change of level begins, before any run can start
+        if settings.segment_z is not None:
+            last = len(worse) - settings.max_run
+            first = max(0, last - settings.window)
+            cut = last_change(worse[first:last], settings.min_history, settings.segment_z)
+            cut_at = first + cut if cut else 0
+        for n in range(1, settings.max_run + 1):
+            end = len(worse) - n
+            start = max(0, end - settings.window)
+            if end - start < settings.min_history:
+                break
+            starts = [start]
+            if cut_at > start and end - cut_at >= settings.min_history:
+                starts.append(cut_at)  # segmentation: also judged against the level since the
+                # last clear change inside the window, whichever says more
+            candidates = []
+            for first in starts:
+                reference = RobustReference.of(worse[first:end])
+                if not any_rank_tested(end):
+                    zs = reference.zs(worse[end:])
+                else:
+                    zs = []
+                    for i in range(end, len(worse)):
+                        if rank_tested(i):
+                            pooled = _flat(worse_samples[first:end])
+                            zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
+                        else:
+                            zs.append(reference.z(worse[i]))
+                candidates.append((sum(zs), reference, zs))
+            _, reference, zs = candidates[0] if len(starts) == 1 else max(candidates, key=_first)
+            if n == 1:
+                z_first = z_first_alone = zs[0]
+                reference_center, reference_size = reference.center, reference.size
+            if run == n - 1 and min(zs) >= settings.run_floor_z:
+                run = n  # still a run: every result so far on the bad side
+                reference_center, reference_size = reference.center, reference.size
+            elif not settings.scan or z_first_alone < settings.run_floor_z:
+                break  # a scan only judges a window whose newest result is itself bad
+            elif n < settings.confirm_results:
+                continue  # a short window counts only as a run
+            ranked = any_rank_tested(end)
+            if ranked:
+                kept, outlier = _top_pulled(zs, zs, settings, 0.0)
+                evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
+            else:  # one t for the window: the shared reference's errors counted once
+                kept, outlier = _top_pulled(worse[end:], zs, settings, reference.baseline)
+                evidence = reference.run_z(kept, settings.clip_z, settings.threshold_z)
+            if n >= settings.confirm_results and n - outlier < settings.confirm_results:
+                continue  # a lone outlier was left out: the rest is too short to confirm
+            if n >= settings.confirm_results:
+                if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
+                    # run enters the BH family only when it would pass alone (as runs did before)
+                    if z_confirmed is None or evidence > z_confirmed:
+                        z_confirmed, by_pair = evidence, False
+                continue
+            z_first = max(z_first, evidence)
+            if (
+                n >= 2
+                and settings.pair_z is not None
+                and reference.size >= settings.pair_min_history
+                and min(zs) >= settings.pair_z
+                and max(zs) - min(zs) <= settings.pair_gap_z
+            ):
+                # adaptive confirmation: every result of a short run breaches on its own, so
+                # it is no lone outlier; its evidence needs no cap
+                pair = (
+                    sum(zs) / math.sqrt(n)
+                    if ranked
+                    else reference.run_z(worse[end:], math.inf, settings.threshold_z)
+                )
+                if z_confirmed is None or pair > z_confirmed:
+                    z_confirmed, by_pair = pair, True
+        return Evidence(
+            **base,
+            reference=unturn(reference_center),
+            reference_size=reference_size,
+            run_length=run,
+            z_first=z_first,
+            z_confirmed=z_confirmed,
+            method="mann-whitney" if rank_tested(len(worse) - 1) else "robust-z",
+            by_pair=by_pair,
+        )
+    except ArithmeticError as error:  # values so far apart that their squares overflow
+        return Evidence(
+            **base,
+            reference=None,
+            reference_size=before,
+            run_length=0,
+            z_first=None,
+            z_confirmed=None,
+            method="robust-z",
+            not_judged=f"the values are too far apart to compute with ({error}); check "
+            "the series for a value in the wrong unit",
+        )
 
 
 def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
@@ -364,31 +378,47 @@ def _splits(n: int, min_size: int) -> tuple[tuple[int, ...], tuple[int, ...], tu
 
 
 def _top_pulled(
-    values: Sequence[float], zs: Sequence[float], settings: HistorySettings
-) -> list[float]:
+    values: Sequence[float], zs: Sequence[float], settings: HistorySettings, level: float
+) -> tuple[list[float], bool]:
     """The run (three or more results) with its largest value counted at most `top_slack_z`
     σ (`zs`) above the second largest: one wild result among ordinary ones cannot carry the
     run, while a real step, whose results are alike (the largest of five Gaussian results
     stands about 0.7 σ above the second), loses little. Pulling it all the way down to the
     second cost a sixth of the 2 σ steps caught within 5 results.
 
-    The largest is left out — a lone outlier, not part of a level, so the others must carry
-    the run on their own — when it stands more than `outlier_gap_z` above the second, or is
-    beyond `outlier_z` and at least `top_slack_z` above it (a 2 σ step's results are rarely
-    beyond 4 σ; a 4–10 σ spike beside noise nearly always is)."""
+    The largest is a lone outlier, not part of a level, when it stands more than
+    `outlier_gap_z` above the second, or is beyond `outlier_z` and at least `top_slack_z`
+    above it (a 2 σ step's results are rarely beyond 4 σ; a 4–10 σ spike beside noise nearly
+    always is). It then counts as an ordinary result, at the reference's `level` (z = 0), and
+    the others are capped among themselves: the window says no more than it would have said
+    had the outlier been an ordinary result — the same series without it. (Dropped instead,
+    it let the three results before a spike, judged once already without it, be judged again
+    uncapped.) The flag says whether it was."""
     if len(values) < 3:
-        return list(values)
+        return list(values), False
     top = max(range(len(values)), key=zs.__getitem__)
     second = max(range(len(values)), key=lambda i: -math.inf if i == top else zs[i])
     gap = zs[top] - zs[second]
     if gap > settings.outlier_gap_z or (
         zs[top] >= settings.outlier_z and gap >= settings.top_slack_z
     ):
-        return [v for i, v in enumerate(values) if i != top]
-    if gap <= settings.top_slack_z:
+        others = [i for i in range(len(values)) if i != top]
+        rest = _capped([values[i] for i in others], [zs[i] for i in others], settings.top_slack_z)
+        return [*rest, level], True
+    return _capped(values, zs, settings.top_slack_z), False
+
+
+def _capped(values: Sequence[float], zs: Sequence[float], slack: float) -> list[float]:
+    """`values` with the largest counted at most `slack` σ (`zs`) above the second."""
+    if len(values) < 2:
+        return list(values)
+    top = max(range(len(values)), key=zs.__getitem__)
+    second = max(range(len(values)), key=lambda i: -math.inf if i == top else zs[i])
+    gap = zs[top] - zs[second]
+    if gap <= slack:
         return list(values)
     # the values are on the zs' scale up to the reference's affine map: cap proportionally
-    capped = values[second] + (values[top] - values[second]) * settings.top_slack_z / gap
+    capped = values[second] + (values[top] - values[second]) * slack / gap
     return [capped if i == top else v for i, v in enumerate(values)]
 
 

@@ -70,6 +70,11 @@ class RobustReference:
         return self.size - 1 if self.df is None else self.df
 
     @property
+    def baseline(self) -> float:
+        """What new values are measured from: `level`, or the median without one."""
+        return self.center if self.level is None else self.level
+
+    @property
     def _share(self) -> float:
         """The center's error variance, in σ², over n."""
         return (1.0 if self.level is not None else math.pi / 2.0) / self.size
@@ -124,7 +129,7 @@ class RobustReference:
 
     def t(self, value: float) -> float:
         """How far `value` is above the center, over the `spread` (a Student t, n − 1 df)."""
-        return (value - (self.center if self.level is None else self.level)) / self.spread
+        return (value - self.baseline) / self.spread
 
     def z(self, value: float) -> float:
         """How far `value` is above the center, in normal-equivalent σ: the distance over the
@@ -134,7 +139,7 @@ class RobustReference:
 
     def zs(self, values: Sequence[float]) -> list[float]:
         """`z` of each of `values`."""
-        level = self.center if self.level is None else self.level
+        level = self.baseline
         spread, df = self.spread, self.scale_df
         return [t_as_normal_z((value - level) / spread, df) for value in values]
 
@@ -164,7 +169,7 @@ class RobustReference:
         share = self._share
         rho = share / (1.0 + share)
         spread = scale * math.sqrt(1.0 + share)  # `t` over the pooled scale
-        level = self.center if self.level is None else self.level
+        level = self.baseline
         total = sum(min((value - level) / spread, cap) for value in values)
         return t_as_normal_z(total / math.sqrt(k + k * (k - 1) * rho), df)
 
@@ -184,7 +189,7 @@ def _tail_df(offsets: Sequence[float], squares: Sequence[float], total: float) -
     mean = total / n
     raw2 = sum(squares) / n
     m2 = raw2 - mean * mean
-    if m2 <= 0:
+    if not m2 * m2 > 0:  # no spread, or so little that its square underflows
         return float(n - 1)
     raw3, raw4 = sum(map(mul, squares, offsets)) / n, sum(map(mul, squares, squares)) / n
     m4 = raw4 - 4.0 * mean * raw3 + 6.0 * mean * mean * raw2 - 3.0 * mean**4

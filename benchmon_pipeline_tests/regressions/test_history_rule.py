@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from benchmon_pipeline.regressions import (
     ERROR,
@@ -403,20 +406,49 @@ def test_a_runs_largest_counts_at_most_top_slack_above_the_second():
     from benchmon_pipeline.regressions.history_rule import _top_pulled
 
     settings = HistorySettings()  # top_slack_z 1, outlier_gap_z 2, outlier_z 4
+
+    def pulled(values, zs=None, level=0.0):
+        return _top_pulled(values, values if zs is None else zs, settings, level)
+
     # alike results (a step): kept as they are
-    assert _top_pulled([2.0, 2.4, 2.9], [2.0, 2.4, 2.9], settings) == [2.0, 2.4, 2.9]
+    assert pulled([2.0, 2.4, 2.9]) == ([2.0, 2.4, 2.9], False)
     # the largest 1.5 σ above the second: counted 1 σ above it
-    assert _top_pulled([2.0, 2.4, 3.9], [2.0, 2.4, 3.9], settings) == pytest.approx([2.0, 2.4, 3.4])
-    # more than outlier_gap_z above: a lone outlier, left out
-    assert _top_pulled([2.0, 2.4, 4.5], [2.0, 2.4, 4.5], settings) == [2.0, 2.4]
-    # beyond outlier_z and a full top_slack_z above the rest: left out as well
-    assert _top_pulled([2.8, 3.0, 4.2], [2.8, 3.0, 4.2], settings) == [2.8, 3.0]
+    kept, outlier = pulled([2.0, 2.4, 3.9])
+    assert kept == pytest.approx([2.0, 2.4, 3.4]) and not outlier
+    # more than outlier_gap_z above: a lone outlier, counted as an ordinary result (z = 0)
+    assert pulled([2.0, 2.4, 4.5]) == ([2.0, 2.4, 0.0], True)
+    # beyond outlier_z and a full top_slack_z above the rest: the same
+    assert pulled([2.8, 3.0, 4.2]) == ([2.8, 3.0, 0.0], True)
     # beyond outlier_z but alike the rest (a big step): kept
-    assert _top_pulled([5.6, 6.0, 6.3], [5.6, 6.0, 6.3], settings) == [5.6, 6.0, 6.3]
-    # the cap is on the values' own scale, proportional to the zs
-    assert _top_pulled([20.0, 24.0, 39.0], [2.0, 2.4, 3.9], settings) == pytest.approx(
-        [20.0, 24.0, 34.0]
-    )
+    assert pulled([5.6, 6.0, 6.3]) == ([5.6, 6.0, 6.3], False)
+    # the others are capped among themselves once the outlier is out
+    kept, outlier = pulled([1.0, 3.5, 2.0, 9.0])
+    assert kept == pytest.approx([1.0, 3.0, 2.0, 0.0]) and outlier
+    # the cap is on the values' own scale, proportional to the zs; the outlier goes to `level`
+    kept, _ = pulled([20.0, 24.0, 39.0], [2.0, 2.4, 3.9])
+    assert kept == pytest.approx([20.0, 24.0, 34.0])
+    assert pulled([20.0, 24.0, 60.0], [2.0, 2.4, 6.0], level=7.0)[0] == [20.0, 24.0, 7.0]
+
+
+def test_a_lone_outlier_says_no_more_than_an_ordinary_result_in_its_place():
+    # three results at 1.6, 2.0 and 3.3 σ: judged together, the largest capped 1 σ above
+    # the second, they fall short of an ERROR. A 9 σ spike after them is a lone outlier; the
+    # rule once left it out and judged the three again, uncapped: an ERROR the same series
+    # without the spike never raised. Now the spike counts as an ordinary result.
+    from benchmon_pipeline.regressions.robust import RobustReference
+
+    history = noise(60, seed=1)
+    reference = RobustReference.of(history)  # val_loss: linear scale, higher is worse
+
+    def at(z: float) -> float:
+        return reference.baseline + z * reference.spread
+
+    tail = [at(1.6), at(2.0), at(3.3)]
+    assert judge_newest([*history, *tail], metric="val_loss").severity == WARN
+    for ordinary in (0.0, 1.0):
+        assert judge_newest([*history, *tail, at(ordinary)], metric="val_loss").severity is None
+    spiked = judge_newest([*history, *tail, at(9.0)], metric="val_loss")
+    assert spiked.severity != ERROR, spiked.reason
 
 
 def test_a_two_sigma_step_on_alternating_levels_is_caught_within_five_results():
@@ -443,3 +475,32 @@ def test_an_error_says_how_it_was_confirmed_even_without_pairs():
     assert verdict.severity == ERROR and verdict.run_length == 2
     assert verdict.reason.startswith("the newest results together worse than the median")
     assert "K = 3" in verdict.reason and "on its own" not in verdict.reason
+
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+ODD_VALUES = st.one_of(
+    st.lists(FINITE, min_size=1, max_size=70),
+    st.lists(
+        st.sampled_from([0.0, 1.0, 0.5, -1.0, 1e-300, 1e300, 5e-324]), min_size=1, max_size=70
+    ),
+    st.lists(st.integers(-3, 3).map(float), min_size=1, max_size=70),
+    st.lists(st.one_of(FINITE, st.lists(FINITE, min_size=1, max_size=5)), min_size=1, max_size=40),
+)
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(
+    ODD_VALUES,
+    st.sampled_from(["latency_ms", "accuracy", "error_rate", "throughput", "val_loss", "f1"]),
+    st.sampled_from([None, "higher", "lower"]),
+)
+@example([0.0] * 9 + [1.157920892373162e78, 0.0], "latency_ms", None)  # fourth powers overflow
+@example([0.0] * 9 + [1.0, 2.3714219875802357e80], "latency_ms", None)  # squares underflow
+@example([0.0] * 5 + [1.0] * 4 + [1e300, 0.0, 1.0, 0.0], "latency_ms", "higher")
+def test_any_finite_series_gets_a_verdict_with_a_reason(values, metric, direction):
+    # whatever the values, the rule answers — an extreme series is "not judged", with why —
+    # and never raises: one wild series must not fail the check for every other one
+    verdict = judge_newest(values, metric=metric, direction=direction)
+    assert verdict.reason
+    assert verdict.z is None or not math.isnan(verdict.z)
+    assert verdict.severity is None or verdict.z is not None
