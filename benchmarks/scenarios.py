@@ -8,7 +8,10 @@ does not show, each a Gaussian series judged alone, one result at a time.
 - transient regressions: 3 σ worse for 2, 3, 5 or 10 results, then recovered (reported?);
 - a staircase: a 3 σ step, then another 20–30 results later (is the second one caught?);
 - a variance change: the SD doubles, the mean does not (no target; a mean rule's alarms
-  here say how it reads a wider spread).
+  here say how it reads a wider spread);
+- autocorrelated noise: AR(1) with ρ 0.5 and SD 1, no change at all (no target; real
+  histories drift with a machine's warmth or a shared runner's load, and runs of bad
+  results there are common without any regression).
 
 Every rule sees the same series; "reported" counts a WARN or an ERROR of ours (an alarm of a
 CI rule), "detected" an ERROR (an alarm).
@@ -34,6 +37,7 @@ STAIR_SIZE = 3.0  # σ, each step
 STAIR_GAPS = (20, 30)
 WITHIN = 5
 NO_OUTLIER = "same, no outlier"  # the lone-outlier series without their outlier
+SERIAL_RHO = 0.5  # the autocorrelated noise's lag-1 autocorrelation
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,13 @@ class Sizes:
     transients: int  # per length
     staircases: int
     variance: int
+    autocorrelated: int
 
 
-FULL = Sizes(short=3000, outliers=1000, transients=400, staircases=400, variance=200)
-QUICK = Sizes(short=60, outliers=20, transients=8, staircases=8, variance=4)
+FULL = Sizes(
+    short=3000, outliers=1000, transients=400, staircases=400, variance=200, autocorrelated=300
+)
+QUICK = Sizes(short=60, outliers=20, transients=8, staircases=8, variance=4, autocorrelated=4)
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,14 @@ def build(sizes: Sizes, seed: int) -> list[Series]:
         values = noise(2 * HISTORY)
         values[HISTORY:] = LEVEL + 2.0 * rng.standard_normal(HISTORY)
         out.append(Series("variance ×2", values, HISTORY, (HISTORY, 2 * HISTORY)))
-    return out + twins  # last: the other scenarios' draws stay as they were
+    for _ in range(sizes.autocorrelated):  # drawn last: the others' draws stay as they were
+        shocks = math.sqrt(1.0 - SERIAL_RHO**2) * rng.standard_normal(2 * HISTORY)
+        values = np.empty(2 * HISTORY)
+        values[0] = rng.standard_normal()
+        for i in range(1, len(values)):
+            values[i] = SERIAL_RHO * values[i - 1] + shocks[i]
+        out.append(Series("autocorrelated", LEVEL + values, HISTORY, (HISTORY, 2 * HISTORY)))
+    return out + twins
 
 
 def _ours(settings: HistorySettings) -> Callable[[Sequence[float]], str | None]:
@@ -176,6 +190,7 @@ def report(
             },
             "stair": share("staircase", rule, within),
             "variance": per_1000("variance ×2", rule, True),
+            "autocorrelated": per_1000("autocorrelated", rule, True),
         }
         figures[rule] = row
         rows.append(
@@ -187,6 +202,7 @@ def report(
                 *(_percent(row[f"reported {n}"]) for n in TRANSIENT_LENGTHS),
                 _percent(row["stair"]),
                 _rate(row["variance"]),
+                _rate(row["autocorrelated"]),
             ]
         )
     counts = {family: len(members) for family, members in groups.items()}
@@ -203,6 +219,7 @@ def report(
                 *(f"lasting {n}: reported" for n in TRANSIENT_LENGTHS),
                 f"staircase: 2nd step ≤ {WITHIN}",
                 "variance ×2: alarms / 1,000",
+                f"AR(1) ρ {SERIAL_RHO:g}: alarms / 1,000",
             ],
             rows,
         ),

@@ -12,10 +12,11 @@ For one configuration × metric, oldest result first:
    taken just before the run began (so the run does not contaminate its own yardstick).
    The evidence of the newest n results together is one two-sample t — the mean of their
    t's, each capped at `clip_z` and the largest counted at most `top_slack_z` above the
-   second largest, or left out as a lone outlier (so no single result, however extreme,
-   carries it), over its standard error, read with the
-   reference's degrees of freedom (robust.py `run_z`); with repeated samples, Stouffer's
-   sum of the rank tests' z's over √n. With `scan`, the newest K..`max_run` results are
+   second largest, or left out as a lone outlier, the rest capped among themselves (so no
+   single result, however extreme, carries it), over its standard error, read with the
+   reference's degrees of freedom (robust.py `run_z`) — widened as AR(1) noise's when the
+   reference's neighbours clearly move together (`serial`); with repeated samples,
+   Stouffer's sum of the rank tests' z's over √n. With `scan`, the newest K..`max_run` results are
    judged together even when one of them dipped back (a small step whose results do not
    all breach), as long as the newest result is itself on the bad side.
 4. ERROR when the newest K (`confirm_results`) or more results carry evidence beyond
@@ -44,7 +45,7 @@ from operator import mul, neg, sub, truediv
 from benchmon_pipeline.regressions.directions import HIGHER, resolve_direction
 from benchmon_pipeline.regressions.fdr import bh_significant
 from benchmon_pipeline.regressions.observations import by_series, observations, results_of
-from benchmon_pipeline.regressions.robust import RobustReference, median
+from benchmon_pipeline.regressions.robust import RobustReference, median, serial_correlation
 from benchmon_pipeline.regressions.scales import LINEAR, choose_scale, from_scale, to_scales
 from benchmon_pipeline.regressions.significance import (
     mann_whitney_greater,
@@ -78,6 +79,7 @@ class HistorySettings:
     outlier_z: float = 4.0  # ... and so is one beyond this, standing top_slack_z above it
     top_slack_z: float = 1.0  # a run's largest counts at most this far above its second
     max_run: int = 5  # the longest run looked back on
+    serial: bool = True  # a run's yardstick widened when the reference's neighbours correlate
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
     fdr_level: float | None = None  # BH level; None: the one-sided p of threshold_z
 
@@ -217,6 +219,17 @@ def gather_evidence(
             first = max(0, last - settings.window)
             cut = last_change(worse[first:last], settings.min_history, settings.segment_z)
             cut_at = first + cut if cut else 0
+        # noise whose neighbours move together (a machine warming, a shared runner's load)
+        # makes runs of bad results common; measured on the reference, before any run
+        last = len(worse) - settings.max_run
+        serial = None if settings.serial else 0.0  # measured when a run first needs it
+
+        def serial_of() -> float:
+            nonlocal serial
+            if serial is None:
+                serial = serial_correlation(worse[max(cut_at, last - settings.window, 0) : last])
+            return serial
+
         for n in range(1, settings.max_run + 1):
             end = len(worse) - n
             start = max(0, end - settings.window)
@@ -253,11 +266,11 @@ def gather_evidence(
                 continue  # a short window counts only as a run
             ranked = any_rank_tested(end)
             if ranked:
-                kept, outlier = _top_pulled(zs, zs, settings, 0.0)
+                kept, outlier = _top_pulled(zs, zs, settings)
                 evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
             else:  # one t for the window: the shared reference's errors counted once
-                kept, outlier = _top_pulled(worse[end:], zs, settings, reference.baseline)
-                evidence = reference.run_z(kept, settings.clip_z, settings.threshold_z)
+                kept, outlier = _top_pulled(worse[end:], zs, settings)
+                evidence = reference.run_z(kept, settings.clip_z, settings.threshold_z, serial_of())
             if n >= settings.confirm_results and n - outlier < settings.confirm_results:
                 continue  # a lone outlier was left out: the rest is too short to confirm
             if n >= settings.confirm_results:
@@ -279,7 +292,7 @@ def gather_evidence(
                 pair = (
                     sum(zs) / math.sqrt(n)
                     if ranked
-                    else reference.run_z(worse[end:], math.inf, settings.threshold_z)
+                    else reference.run_z(worse[end:], math.inf, settings.threshold_z, serial_of())
                 )
                 if z_confirmed is None or pair > z_confirmed:
                     z_confirmed, by_pair = pair, True
@@ -378,7 +391,7 @@ def _splits(n: int, min_size: int) -> tuple[tuple[int, ...], tuple[int, ...], tu
 
 
 def _top_pulled(
-    values: Sequence[float], zs: Sequence[float], settings: HistorySettings, level: float
+    values: Sequence[float], zs: Sequence[float], settings: HistorySettings
 ) -> tuple[list[float], bool]:
     """The run (three or more results) with its largest value counted at most `top_slack_z`
     σ (`zs`) above the second largest: one wild result among ordinary ones cannot carry the
@@ -389,11 +402,12 @@ def _top_pulled(
     The largest is a lone outlier, not part of a level, when it stands more than
     `outlier_gap_z` above the second, or is beyond `outlier_z` and at least `top_slack_z`
     above it (a 2 σ step's results are rarely beyond 4 σ; a 4–10 σ spike beside noise nearly
-    always is). It then counts as an ordinary result, at the reference's `level` (z = 0), and
-    the others are capped among themselves: the window says no more than it would have said
-    had the outlier been an ordinary result — the same series without it. (Dropped instead,
-    it let the three results before a spike, judged once already without it, be judged again
-    uncapped.) The flag says whether it was."""
+    always is). It is then left out and the others are capped among themselves, as they were
+    when judged before it came: left out with the others uncapped, three results that had
+    been judged and said nothing could raise an ERROR once a spike followed them. (Counting
+    it as an ordinary result at the reference instead did as well on outliers and cost
+    heavy-tailed steps, whose largest result is often part of the step.) The flag says
+    whether it was left out."""
     if len(values) < 3:
         return list(values), False
     top = max(range(len(values)), key=zs.__getitem__)
@@ -403,8 +417,9 @@ def _top_pulled(
         zs[top] >= settings.outlier_z and gap >= settings.top_slack_z
     ):
         others = [i for i in range(len(values)) if i != top]
-        rest = _capped([values[i] for i in others], [zs[i] for i in others], settings.top_slack_z)
-        return [*rest, level], True
+        return _capped(
+            [values[i] for i in others], [zs[i] for i in others], settings.top_slack_z
+        ), True
     return _capped(values, zs, settings.top_slack_z), False
 
 

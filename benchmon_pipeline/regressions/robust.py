@@ -30,6 +30,7 @@ from operator import mul, sub
 from benchmon_pipeline.regressions.significance import normal_z_as_t, t_as_normal_z
 
 MAD_TO_SIGMA = 1.482602218505602  # 1 / Φ⁻¹(3/4): the MAD of a normal sample estimates 0.6745 σ
+SERIAL_BAR = 2.0  # in standard errors of a lag-1 autocorrelation: serial_correlation
 PRIOR_KURTOSIS, PRIOR_WEIGHT = 1.0, 20  # _tail_df's prior: excess kurtosis, in values
 WINSOR_FENCE = 4.0  # in MAD-σ, then in the winsorized SD
 MAX_REFENCES = 10  # the fences settle in a few steps; this only bounds the loop
@@ -143,7 +144,9 @@ class RobustReference:
         spread, df = self.spread, self.scale_df
         return [t_as_normal_z((value - level) / spread, df) for value in values]
 
-    def run_z(self, values: Sequence[float], clip_z: float, threshold_z: float) -> float:
+    def run_z(
+        self, values: Sequence[float], clip_z: float, threshold_z: float, serial: float = 0.0
+    ) -> float:
         """The evidence of k results compared with this one reference, as a normal z.
 
         One two-sample t for the run, not Stouffer's sum of per-result z's over √k: the
@@ -154,6 +157,9 @@ class RobustReference:
         once as a t with n + k − 2 degrees of freedom. With a reference of 12 Gaussian
         results and a run of 5, the old sum passed 2 σ (nominal 2.3 %) 3.8 % of the time;
         this one 1.7 %.
+
+        With `serial` (ρ, serial_correlation) the results of a run move together as AR(1)
+        noise does, and their sum's own variance is k(1 + 2 Σ (1 − j/k) ρʲ) instead of k.
 
         Each t is capped at `clip_z` in the units the threshold is judged in (clip_z ·
         t(threshold_z)/threshold_z at these degrees of freedom), so no one result confirms
@@ -171,7 +177,37 @@ class RobustReference:
         spread = scale * math.sqrt(1.0 + share)  # `t` over the pooled scale
         level = self.baseline
         total = sum(min((value - level) / spread, cap) for value in values)
-        return t_as_normal_z(total / math.sqrt(k + k * (k - 1) * rho), df)
+        own = k if serial <= 0.0 or k == 1 else k * _serial_inflation(serial, k)
+        return t_as_normal_z(total / math.sqrt(own + k * (k - 1) * rho), df)
+
+
+def _serial_inflation(rho: float, k: int) -> float:
+    """Var(sum of k results) / (k σ²) when neighbours correlate as AR(1) with lag-1 ρ."""
+    return 1.0 + 2.0 * sum((1.0 - j / k) * rho**j for j in range(1, k))
+
+
+def serial_correlation(values: Sequence[float]) -> float:
+    """How much neighbours in `values` (time order) move together: their lag-1
+    autocorrelation ρ when it is beyond `SERIAL_BAR` standard errors (1/√n) — more than
+    independent noise shows by chance, about 2 % of the time — and 0 otherwise (and with fewer
+    than 10 values). Independent noise keeps its power (2 σ steps caught within 5 results:
+    unchanged on the detection benchmark), while AR(1) noise with ρ 0.4 or 0.6 raises half
+    and a quarter as many false alarms as when its results were judged as independent."""
+    n = len(values)
+    if n < 10:
+        return 0.0
+    shift = values[0]  # sums of products of values near 0: no cancellation at a far level
+    centred = list(map(sub, values, repeat(shift)))
+    total = sum(centred)
+    mean = total / n
+    variance = sum(map(mul, centred, centred)) - total * mean
+    if not variance > 0:
+        return 0.0
+    # Σ (xᵢ − m)(xᵢ₊₁ − m), with Σ xᵢ + Σ xᵢ₊₁ = 2·total − first − last (map stops early)
+    ends = 2.0 * total - centred[0] - centred[-1]
+    lagged = sum(map(mul, centred, centred[1:])) - mean * ends + (n - 1) * mean * mean
+    rho = lagged / variance
+    return rho if rho > SERIAL_BAR / math.sqrt(n) else 0.0
 
 
 def _tail_df(offsets: Sequence[float], squares: Sequence[float], total: float) -> float:

@@ -23,6 +23,7 @@ def test_quick_run_prints_the_table_for_every_rule():
     assert len(re.findall(r"^  \[(?:MET|NOT MET)\] ", out, re.MULTILINE)) == 5, out
     # issue 19: the scenarios beside the CI rules, and its targets met or missed
     assert "| rule                    | short history: alarms / 1,000 |" in out, out
+    assert "| AR(1) ρ 0.5: alarms / 1,000 |" in out, out  # autocorrelated noise, no change
     for rule in ("ours", "github-action-benchmark", "conbench"):
         assert re.search(rf"^\| {re.escape(rule)} +\| [0-9.]+ +\|", out, re.MULTILINE), out
     issue_19 = re.findall(r"^  (?:target met|TARGET MISSED) +\S", out, re.MULTILINE)

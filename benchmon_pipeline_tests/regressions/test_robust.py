@@ -103,3 +103,44 @@ def test_light_tailed_noise_is_measured_by_its_sd_not_its_mad():
         )
         assert mad_sigma > 1.2 * statistics.stdev(values)
         assert reference.scale == pytest.approx(statistics.stdev(values), rel=0.02)
+
+
+def ar1(n: int, rho: float, seed: int, level: float = 0.0) -> list[float]:
+    rng = random.Random(seed)
+    values = [rng.gauss(0.0, 1.0) / math.sqrt(1.0 - rho * rho)]
+    for _ in range(n - 1):
+        values.append(rho * values[-1] + rng.gauss(0.0, 1.0))
+    return [level + value for value in values]
+
+
+def test_serial_correlation_is_what_independent_noise_does_not_show_by_chance():
+    from benchmon_pipeline.regressions.robust import serial_correlation
+
+    # independent noise: beyond two standard errors (2/√60 ≈ 0.26) about 2 % of the time,
+    # so the guard stays off (0) for nearly every reference
+    independent = [serial_correlation(gaussian(60, seed)) for seed in range(400)]
+    assert sum(rho == 0.0 for rho in independent) / 400 > 0.95
+    # AR(1) noise with ρ 0.6: seen, as its lag-1 autocorrelation (a little low with 60 values)
+    seen = statistics.median(serial_correlation(ar1(60, 0.6, seed)) for seed in range(200))
+    assert 0.45 < seen < 0.65
+    # the plain lag-1 autocorrelation, when it is beyond the bar
+    values = ar1(60, 0.6, 7)
+    mean = statistics.fmean(values)
+    plain = sum((a - mean) * (b - mean) for a, b in zip(values, values[1:])) / sum(
+        (a - mean) ** 2 for a in values
+    )
+    assert plain > 0.3 and serial_correlation(values) == pytest.approx(plain, rel=1e-9)
+    # the same at a far level (sums of products of 1e9-sized values would cancel)
+    far = serial_correlation(ar1(60, 0.6, 7, level=1e9))
+    assert far == pytest.approx(serial_correlation(ar1(60, 0.6, 7)), abs=1e-6)
+    assert serial_correlation([5.0] * 60) == 0.0 and serial_correlation([1.0, 2.0, 3.0]) == 0.0
+
+
+def test_a_run_of_neighbours_that_move_together_needs_more_evidence():
+    reference = RobustReference.of(gaussian(60, seed=4))
+    run = [reference.baseline + 2.2 * reference.spread] * 3
+    independent = reference.run_z(run, 3.0, 3.6)
+    together = reference.run_z(run, 3.0, 3.6, serial=0.4)
+    # Var(sum of 3) / 3 under AR(1) with ρ 0.4: 1 + 2 (2/3 · 0.4 + 1/3 · 0.16) = 1.64
+    assert independent / together == pytest.approx(math.sqrt(1.64), rel=0.05)
+    assert reference.run_z(run, 3.0, 3.6, serial=0.0) == independent
