@@ -16,9 +16,9 @@ For one configuration × metric, oldest result first:
    single result, however extreme, carries it), over its standard error, read with the
    reference's degrees of freedom (robust.py `run_z`) — widened as AR(1) noise's when the
    reference's neighbours clearly move together (`serial`); with repeated samples,
-   Stouffer's sum of the rank tests' z's over √n. With `scan`, the newest K..`max_run` results are
-   judged together even when one of them dipped back (a small step whose results do not
-   all breach), as long as the newest result is itself on the bad side.
+   Stouffer's sum of the rank tests' z's over √n. With `scan`, the newest K..`max_run`
+   results are judged together even when one of them dipped back (a small step whose
+   results do not all breach), as long as the newest result is itself on the bad side.
 4. ERROR when the newest K (`confirm_results`) or more results carry evidence beyond
    `threshold_z`, or sooner — adaptive confirmation — when a shorter run's every result
    breaches `pair_z` on its own and they lie within `pair_gap_z` of each other (a large
@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, repeat
 from operator import mul, neg, sub, truediv
+from typing import NamedTuple
 
 from benchmon_pipeline.regressions.directions import HIGHER, resolve_direction
 from benchmon_pipeline.regressions.fdr import bh_significant
@@ -150,6 +151,16 @@ class Evidence:
         return None if self.z_confirmed is None else normal_sf(self.z_confirmed)
 
 
+class _Weighed(NamedTuple):
+    center: float  # the reference's median, turned
+    size: int
+    run: int
+    z_first: float | None
+    z_confirmed: float | None
+    ranked: bool  # the newest result was judged by the rank test
+    by_pair: bool
+
+
 def gather_evidence(
     results: Sequence[Result],
     *,
@@ -203,109 +214,7 @@ def gather_evidence(
         )
 
     try:
-
-        def rank_tested(i: int) -> bool:
-            return worse_samples is not None and len(worse_samples[i]) >= settings.min_repeats
-
-        def any_rank_tested(since: int) -> bool:
-            return worse_samples is not None and any(map(rank_tested, range(since, len(worse))))
-
-        z_first = z_confirmed = None
-        by_pair = False
-        run, reference_center, reference_size = 0, 0.0, 0
-        cut_at = 0  # where the last clear change of level begins, before any run can start
-        if settings.segment_z is not None:
-            last = len(worse) - settings.max_run
-            first = max(0, last - settings.window)
-            cut = last_change(worse[first:last], settings.min_history, settings.segment_z)
-            cut_at = first + cut if cut else 0
-        # noise whose neighbours move together (a machine warming, a shared runner's load)
-        # makes runs of bad results common; measured on the reference, before any run
-        last = len(worse) - settings.max_run
-        serial = None if settings.serial else 0.0  # measured when a run first needs it
-
-        def serial_of() -> float:
-            nonlocal serial
-            if serial is None:
-                serial = serial_correlation(worse[max(cut_at, last - settings.window, 0) : last])
-            return serial
-
-        for n in range(1, settings.max_run + 1):
-            end = len(worse) - n
-            start = max(0, end - settings.window)
-            if end - start < settings.min_history:
-                break
-            starts = [start]
-            if cut_at > start and end - cut_at >= settings.min_history:
-                starts.append(cut_at)  # segmentation: also judged against the level since the
-                # last clear change inside the window, whichever says more
-            candidates = []
-            for first in starts:
-                reference = RobustReference.of(worse[first:end])
-                if not any_rank_tested(end):
-                    zs = reference.zs(worse[end:])
-                else:
-                    zs = []
-                    for i in range(end, len(worse)):
-                        if rank_tested(i):
-                            pooled = _flat(worse_samples[first:end])
-                            zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
-                        else:
-                            zs.append(reference.z(worse[i]))
-                candidates.append((sum(zs), reference, zs))
-            _, reference, zs = candidates[0] if len(starts) == 1 else max(candidates, key=_first)
-            if n == 1:
-                z_first = z_first_alone = zs[0]
-                reference_center, reference_size = reference.center, reference.size
-            if run == n - 1 and min(zs) >= settings.run_floor_z:
-                run = n  # still a run: every result so far on the bad side
-                reference_center, reference_size = reference.center, reference.size
-            elif not settings.scan or z_first_alone < settings.run_floor_z:
-                break  # a scan only judges a window whose newest result is itself bad
-            elif n < settings.confirm_results:
-                continue  # a short window counts only as a run
-            ranked = any_rank_tested(end)
-            if ranked:
-                kept, outlier = _top_pulled(zs, zs, settings)
-                evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
-            else:  # one t for the window: the shared reference's errors counted once
-                kept, outlier = _top_pulled(worse[end:], zs, settings)
-                evidence = reference.run_z(kept, settings.clip_z, settings.threshold_z, serial_of())
-            if n >= settings.confirm_results and n - outlier < settings.confirm_results:
-                continue  # a lone outlier was left out: the rest is too short to confirm
-            if n >= settings.confirm_results:
-                if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
-                    # run enters the BH family only when it would pass alone (as runs did before)
-                    if z_confirmed is None or evidence > z_confirmed:
-                        z_confirmed, by_pair = evidence, False
-                continue
-            z_first = max(z_first, evidence)
-            if (
-                n >= 2
-                and settings.pair_z is not None
-                and reference.size >= settings.pair_min_history
-                and min(zs) >= settings.pair_z
-                and max(zs) - min(zs) <= settings.pair_gap_z
-            ):
-                # adaptive confirmation: every result of a short run breaches on its own, so
-                # it is no lone outlier; its evidence needs no cap
-                pair = (
-                    sum(zs) / math.sqrt(n)
-                    if ranked
-                    else reference.run_z(worse[end:], math.inf, settings.threshold_z, serial_of())
-                )
-                if z_confirmed is None or pair > z_confirmed:
-                    z_confirmed, by_pair = pair, True
-        return Evidence(
-            **base,
-            reference=unturn(reference_center),
-            reference_size=reference_size,
-            run_length=run,
-            z_first=z_first,
-            z_confirmed=z_confirmed,
-            method="mann-whitney" if rank_tested(len(worse) - 1) else "robust-z",
-            by_pair=by_pair,
-        )
+        weighed = _weigh(worse, worse_samples, settings)
     except ArithmeticError as error:  # values so far apart that their squares overflow
         return Evidence(
             **base,
@@ -318,6 +227,126 @@ def gather_evidence(
             not_judged=f"the values are too far apart to compute with ({error}); check "
             "the series for a value in the wrong unit",
         )
+    return Evidence(
+        **base,
+        reference=unturn(weighed.center),
+        reference_size=weighed.size,
+        run_length=weighed.run,
+        z_first=weighed.z_first,
+        z_confirmed=weighed.z_confirmed,
+        method="mann-whitney" if weighed.ranked else "robust-z",
+        by_pair=weighed.by_pair,
+    )
+
+
+def _weigh(
+    worse: list[float], worse_samples: list[list[float]] | None, settings: HistorySettings
+) -> _Weighed:
+    """The newest results of `worse` (turned: bigger is worse) weighed against the ones
+    before them: the run, the first-breach and the confirmed evidence (see the module
+    docstring). May raise ArithmeticError on values too far apart for floating point."""
+
+    def rank_tested(i: int) -> bool:
+        return worse_samples is not None and len(worse_samples[i]) >= settings.min_repeats
+
+    def any_rank_tested(since: int) -> bool:
+        return worse_samples is not None and any(map(rank_tested, range(since, len(worse))))
+
+    z_first = z_confirmed = None
+    by_pair = False
+    run, reference_center, reference_size = 0, 0.0, 0
+    cut_at = 0  # where the last clear change of level begins, before any run can start
+    if settings.segment_z is not None:
+        last = len(worse) - settings.max_run
+        first = max(0, last - settings.window)
+        cut = last_change(worse[first:last], settings.min_history, settings.segment_z)
+        cut_at = first + cut if cut else 0
+    # noise whose neighbours move together (a machine warming, a shared runner's load)
+    # makes runs of bad results common; measured on the reference, before any run
+    last = len(worse) - settings.max_run
+    serial = None if settings.serial else 0.0  # measured when a run first needs it
+
+    def serial_of() -> float:
+        nonlocal serial
+        if serial is None:
+            serial = serial_correlation(worse[max(cut_at, last - settings.window, 0) : last])
+        return serial
+
+    for n in range(1, settings.max_run + 1):
+        end = len(worse) - n
+        start = max(0, end - settings.window)
+        if end - start < settings.min_history:
+            break
+        starts = [start]
+        if cut_at > start and end - cut_at >= settings.min_history:
+            starts.append(cut_at)  # segmentation: also judged against the level since the
+            # last clear change inside the window, whichever says more
+        candidates = []
+        for first in starts:
+            reference = RobustReference.of(worse[first:end])
+            if not any_rank_tested(end):
+                zs = reference.zs(worse[end:])
+            else:
+                zs = []
+                for i in range(end, len(worse)):
+                    if rank_tested(i):
+                        pooled = _flat(worse_samples[first:end])
+                        zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
+                    else:
+                        zs.append(reference.z(worse[i]))
+            candidates.append((sum(zs), reference, zs))
+        _, reference, zs = candidates[0] if len(starts) == 1 else max(candidates, key=_first)
+        if n == 1:
+            z_first = z_first_alone = zs[0]
+            reference_center, reference_size = reference.center, reference.size
+        if run == n - 1 and min(zs) >= settings.run_floor_z:
+            run = n  # still a run: every result so far on the bad side
+            reference_center, reference_size = reference.center, reference.size
+        elif not settings.scan or z_first_alone < settings.run_floor_z:
+            break  # a scan only judges a window whose newest result is itself bad
+        elif n < settings.confirm_results:
+            continue  # a short window counts only as a run
+        ranked = any_rank_tested(end)
+        if ranked:
+            kept, outlier = _top_pulled(zs, zs, settings)
+            evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
+        else:  # one t for the window: the shared reference's errors counted once
+            kept, outlier = _top_pulled(worse[end:], zs, settings)
+            evidence = reference.run_z(kept, settings.clip_z, settings.threshold_z, serial_of())
+        if n >= settings.confirm_results and n - outlier < settings.confirm_results:
+            continue  # a lone outlier was left out: the rest is too short to confirm
+        if n >= settings.confirm_results:
+            if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
+                # run enters the BH family only when it would pass alone (as runs did before)
+                if z_confirmed is None or evidence > z_confirmed:
+                    z_confirmed, by_pair = evidence, False
+            continue
+        z_first = max(z_first, evidence)
+        if (
+            n >= 2
+            and settings.pair_z is not None
+            and reference.size >= settings.pair_min_history
+            and min(zs) >= settings.pair_z
+            and max(zs) - min(zs) <= settings.pair_gap_z
+        ):
+            # adaptive confirmation: every result of a short run breaches on its own, so
+            # it is no lone outlier; its evidence needs no cap
+            pair = (
+                sum(zs) / math.sqrt(n)
+                if ranked
+                else reference.run_z(worse[end:], math.inf, settings.threshold_z, serial_of())
+            )
+            if z_confirmed is None or pair > z_confirmed:
+                z_confirmed, by_pair = pair, True
+    return _Weighed(
+        center=reference_center,
+        size=reference_size,
+        run=run,
+        z_first=z_first,
+        z_confirmed=z_confirmed,
+        ranked=rank_tested(len(worse) - 1),
+        by_pair=by_pair,
+    )
 
 
 def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
