@@ -1,5 +1,5 @@
 -- The transaction log: one row per benchmark or evaluation result, as it was reported.
--- Columns follow docs/design.md §2; the warehouse migrations add the idempotency key,
+-- Columns: docs/data-model.md, Tables; the warehouse migrations add the idempotency key,
 -- sequence number, tamper evidence and immutability.
 
 CREATE TABLE benchmark_transactions (

@@ -6,7 +6,7 @@
 ALTER TABLE benchmark_transactions
     -- When benchmon stored the row (created_at is when the benchmark ran).
     ADD COLUMN ingested_at timestamptz NOT NULL DEFAULT now(),
-    -- The idempotency key of docs/design.md §7, computed by Result.content_sha256() in Python
+    -- The idempotency key (docs/data-model.md), computed by Result.content_sha256() in Python
     -- or by benchmark_content_sha256() below (the same canonical JSON, byte for byte).
     ADD COLUMN content_sha256 text NOT NULL,
     -- The file path or URI the result was read from (NULL for results sent over SQL).
@@ -29,7 +29,7 @@ ALTER TABLE benchmark_transactions
         AND NOT jsonb_path_exists(metric_directions, '$.* ? (@ != "higher" && @ != "lower")'));
 
 COMMENT ON COLUMN benchmark_transactions.content_sha256 IS
-    'sha256 of the canonical JSON of what the result states (docs/design.md §7); UNIQUE.';
+    'sha256 of the canonical JSON of what the result states (docs/data-model.md, The idempotency key); UNIQUE.';
 COMMENT ON COLUMN benchmark_transactions.seq IS 'Insertion order; never reused.';
 COMMENT ON COLUMN benchmark_transactions.xact_id IS
     'Inserting top-level transaction: the unit of sealing (hash chain) and folding.';
@@ -211,4 +211,4 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 COMMENT ON FUNCTION benchmark_content_sha256 IS
-    'The idempotency key of docs/design.md §7, identical to Result.content_sha256() in Python.';
+    'The idempotency key (docs/data-model.md), identical to Result.content_sha256() in Python.';

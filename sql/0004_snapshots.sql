@@ -12,7 +12,7 @@ CREATE TABLE benchmark_snapshots (
     environment      text NOT NULL,
     transaction_id   uuid NOT NULL REFERENCES benchmark_transactions (id),
     metrics          jsonb NOT NULL,
-    -- Denormalized for leaderboards and the design's F1 functions; generated, so they
+    -- Denormalized for leaderboards and the F1 functions; generated, so they
     -- can never disagree with `metrics`.
     f1_score         numeric GENERATED ALWAYS AS
                          ((coalesce(metrics -> 'f1_score', metrics -> 'f1'))::numeric) STORED,
@@ -88,7 +88,7 @@ ALTER TABLE snapshot_events ENABLE ALWAYS TRIGGER snapshot_events_no_update_or_d
 ALTER TABLE snapshot_events ENABLE ALWAYS TRIGGER snapshot_events_no_truncate;
 
 
--- Which branch's results create versions (docs/design.md §7): `main` unless a row here says
+-- Which branch's results create versions (docs/versioning.md): `main` unless a row here says
 -- otherwise; results without a branch always count. Read when a result is folded.
 CREATE TABLE tracked_branches (
     model_version   text NOT NULL,

@@ -1,4 +1,4 @@
--- The design's stored functions over snapshots (docs/design.md §3). A configuration is passed
+-- The stored functions over snapshots (docs/data-model.md, Functions and views). A configuration is passed
 -- as four arguments (model ids may contain '/'). Every change of state takes the
 -- configuration's advisory lock and records a snapshot event in the same transaction.
 

@@ -1,4 +1,4 @@
--- Metric directions and thresholds, the regression functions, and the views of the design.
+-- Metric directions and thresholds, the regression functions, and the views (docs/data-model.md).
 
 -- What benchmon knows about a metric. A row here replaces the defaults for that metric
 -- (NULL threshold = not judged that way); metrics without a row get a relative
@@ -33,7 +33,7 @@ CREATE TABLE metric_overrides (
 );
 
 
--- The name rule of docs/design.md §7: a metric whose name has a word among latency,
+-- The name rule (docs/data-model.md, Metric directions): a metric whose name has a word among latency,
 -- duration, time, cost, error, loss, perplexity, memory, mae, rmse (plural allowed;
 -- words split at non-alphanumerics and camelCase; also runtime/walltime…) is
 -- lower-is-better; everything else higher-is-better.
@@ -68,7 +68,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 
--- The design's F1 shape: per configuration of `model_version` that has a baseline, the
+-- The F1 shape: per configuration of `model_version` that has a baseline, the
 -- current and baseline F1; f1_drop ≥ threshold is a regression (numeric, so 0.90 → 0.85
 -- at 0.05 is one).
 CREATE FUNCTION detect_regression(model_version text, threshold numeric DEFAULT 0.05)

@@ -1,4 +1,4 @@
--- Roles, privileges and row-level security (docs/design.md §4).
+-- Roles, privileges and row-level security (docs/data-model.md and docs/security.md).
 --
 --   benchmon_writer  the service role (ingest, the snapshots asset, CI pushes): reads
 --                    everything, appends to the log, calls the snapshot functions.
@@ -27,7 +27,7 @@ EXCEPTION
 END $$;
 
 
--- Which of the design's templates applies to the reader role:
+-- Which row-level-security template applies to the reader role:
 --   'read' (active by default)  the reader may read everything (anonymous read-only);
 --   'none'                      the stricter variant: the reader sees no row at all.
 -- The writer template (service role may write) is always active.
@@ -83,7 +83,7 @@ GRANT EXECUTE ON FUNCTION
 
 
 -- Row-level security ---------------------------------------------------------------------
--- On the log and the snapshots, as the design's templates say. Table owners bypass RLS
+-- On the log and the snapshots, as docs/data-model.md (Roles and row-level security) says. Table owners bypass RLS
 -- (not FORCEd), and so do the SECURITY DEFINER functions, which run as the owner.
 ALTER TABLE benchmark_transactions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE benchmark_snapshots ENABLE ROW LEVEL SECURITY;

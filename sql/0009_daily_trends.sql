@@ -139,7 +139,7 @@ COMMENT ON FUNCTION refresh_daily_trends(date, date) IS
     'Rebuild the trend tables for a range of UTC days from the log (idempotent).';
 
 
--- v_performance_trends keeps the design's meaning (per day and model: run counts and
+-- v_performance_trends keeps its documented meaning (per day and model: run counts and
 -- averages of the main metrics) but reads the trend tables instead of the raw log;
 -- performance_trends() (0006) still answers the same question from the log.
 -- Written so that a filter on day and model_version reaches the counts table's index

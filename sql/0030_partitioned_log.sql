@@ -93,7 +93,7 @@ COMMENT ON TABLE benchmark_transactions IS
     'Append-only log of benchmark and evaluation results (benchmon), partitioned by month '
     'of created_at.';
 COMMENT ON COLUMN benchmark_transactions.content_sha256 IS
-    'sha256 of the canonical JSON of what the result states (docs/design.md §7); unique '
+    'sha256 of the canonical JSON of what the result states (docs/data-model.md, The idempotency key); unique '
     '(benchmark_transaction_keys).';
 
 CREATE INDEX benchmark_transactions_id ON benchmark_transactions (id);

@@ -1,5 +1,5 @@
 -- A per-model daily rollup, so a model's trend reads one row per day, environment and
--- branch (issue 20, the design's scale plan: materialized aggregates).
+-- branch (issue 20: materialized aggregates, for scale).
 --
 -- v_performance_trends (0009) answered "a model's last 30 days" from the per-configuration
 -- tables: a row of daily_configuration_counts per configuration-day, and for each, its

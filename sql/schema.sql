@@ -356,7 +356,7 @@ $$;
 -- Name: FUNCTION benchmark_content_sha256(model_version text, dataset_version text, prompt_version text, environment text, model_provider text, commit_sha text, branch_name text, run_id text, created_at timestamp with time zone, metrics jsonb, tags text[], notes text, duration_seconds numeric); Type: COMMENT; Schema: public
 --
 
-COMMENT ON FUNCTION public.benchmark_content_sha256(model_version text, dataset_version text, prompt_version text, environment text, model_provider text, commit_sha text, branch_name text, run_id text, created_at timestamp with time zone, metrics jsonb, tags text[], notes text, duration_seconds numeric) IS 'The idempotency key of docs/design.md §7, identical to Result.content_sha256() in Python.';
+COMMENT ON FUNCTION public.benchmark_content_sha256(model_version text, dataset_version text, prompt_version text, environment text, model_provider text, commit_sha text, branch_name text, run_id text, created_at timestamp with time zone, metrics jsonb, tags text[], notes text, duration_seconds numeric) IS 'The idempotency key (docs/data-model.md), identical to Result.content_sha256() in Python.';
 
 --
 -- Name: benchmon_schema_versions(); Type: FUNCTION; Schema: public; Owner: benchmon_owner
@@ -2228,7 +2228,7 @@ COMMENT ON COLUMN public.benchmark_transactions.metrics IS 'Flat {name: number} 
 -- Name: COLUMN benchmark_transactions.content_sha256; Type: COMMENT; Schema: public
 --
 
-COMMENT ON COLUMN public.benchmark_transactions.content_sha256 IS 'sha256 of the canonical JSON of what the result states (docs/design.md §7); unique (benchmark_transaction_keys).';
+COMMENT ON COLUMN public.benchmark_transactions.content_sha256 IS 'sha256 of the canonical JSON of what the result states (docs/data-model.md, The idempotency key); unique (benchmark_transaction_keys).';
 
 --
 -- Name: COLUMN benchmark_transactions.seq; Type: COMMENT; Schema: public

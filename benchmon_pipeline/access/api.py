@@ -270,7 +270,7 @@ class BenchmarkDataAccess:
         branch: str | None = None,
         fresh: bool = False,
     ) -> pd.DataFrame:
-        """One row per UTC day, model, environment and branch (the design's
+        """One row per UTC day, model, environment and branch (the view
         v_performance_trends, read from the daily trend tables), over the last `days_back`
         days including today.
 
@@ -513,7 +513,7 @@ class BenchmarkDataAccess:
         `threshold` None: each metric's stored thresholds (metric_thresholds(): overrides,
         definitions, else the default relative one; a metric defined with none is left
         out). A number: an absolute worsening in each metric's own units, for every metric
-        (the design's `detect_regression(model, 0.05)`: 0.05 F1 points). A `Threshold`:
+        (as `detect_regression(model, 0.05)` in SQL: 0.05 F1 points). A `Threshold`:
         absolute and/or relative, for every metric.
 
         Columns: model_version, dataset_version, prompt_version, environment (str);

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     from benchmon_pipeline.access.api import BenchmarkDataAccess
 
-MAIN_METRICS = ("f1", "precision", "recall", "latency_ms")  # the design's denormalized ones
+MAIN_METRICS = ("f1", "precision", "recall", "latency_ms")  # the ones snapshots denormalize
 WRITE_FORMATS = ("table", "json")
 
 
