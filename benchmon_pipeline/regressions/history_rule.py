@@ -200,7 +200,8 @@ def gather_evidence(
         current=raw[-1],
     )
     before = len(worse) - 1
-    if before < settings.min_history:
+
+    def not_judged(why: str) -> Evidence:
         return Evidence(
             **base,
             reference=None,
@@ -209,23 +210,20 @@ def gather_evidence(
             z_first=None,
             z_confirmed=None,
             method="robust-z",
-            not_judged=f"{before} earlier result(s); {settings.min_history} needed "
-            "before the history rule judges",
+            not_judged=why,
         )
 
+    if before < settings.min_history:
+        return not_judged(
+            f"{before} earlier result(s); {settings.min_history} needed before the history "
+            "rule judges"
+        )
     try:
         weighed = _weigh(worse, worse_samples, settings)
     except ArithmeticError as error:  # values so far apart that their squares overflow
-        return Evidence(
-            **base,
-            reference=None,
-            reference_size=before,
-            run_length=0,
-            z_first=None,
-            z_confirmed=None,
-            method="robust-z",
-            not_judged=f"the values are too far apart to compute with ({error}); check "
-            "the series for a value in the wrong unit",
+        return not_judged(
+            f"the values are too far apart to compute with ({error}); check the series for "
+            "a value in the wrong unit"
         )
     return Evidence(
         **base,
@@ -439,25 +437,29 @@ def _top_pulled(
     whether it was left out."""
     if len(values) < 3:
         return list(values), False
-    top = max(range(len(values)), key=zs.__getitem__)
-    second = max(range(len(values)), key=lambda i: -math.inf if i == top else zs[i])
+    top, second = _top_two(zs)
     gap = zs[top] - zs[second]
     if gap > settings.outlier_gap_z or (
         zs[top] >= settings.outlier_z and gap >= settings.top_slack_z
     ):
-        others = [i for i in range(len(values)) if i != top]
-        return _capped(
-            [values[i] for i in others], [zs[i] for i in others], settings.top_slack_z
-        ), True
-    return _capped(values, zs, settings.top_slack_z), False
+        rest = [values[i] for i in range(len(values)) if i != top]
+        rest_zs = [zs[i] for i in range(len(zs)) if i != top]
+        return _capped(rest, rest_zs, settings.top_slack_z, *_top_two(rest_zs)), True
+    return _capped(values, zs, settings.top_slack_z, top, second), False
 
 
-def _capped(values: Sequence[float], zs: Sequence[float], slack: float) -> list[float]:
-    """`values` with the largest counted at most `slack` σ (`zs`) above the second."""
-    if len(values) < 2:
-        return list(values)
-    top = max(range(len(values)), key=zs.__getitem__)
-    second = max(range(len(values)), key=lambda i: -math.inf if i == top else zs[i])
+def _top_two(zs: Sequence[float]) -> tuple[int, int]:
+    """Where the largest of `zs` (two or more) is, and where the second largest is."""
+    top = max(range(len(zs)), key=zs.__getitem__)
+    second = max(range(len(zs)), key=lambda i: -math.inf if i == top else zs[i])
+    return top, second
+
+
+def _capped(
+    values: Sequence[float], zs: Sequence[float], slack: float, top: int, second: int
+) -> list[float]:
+    """`values` with the largest (at `top`) counted at most `slack` σ (`zs`) above the
+    second largest (at `second`)."""
     gap = zs[top] - zs[second]
     if gap <= slack:
         return list(values)

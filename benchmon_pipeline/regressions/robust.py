@@ -196,6 +196,8 @@ def serial_correlation(values: Sequence[float]) -> float:
     n = len(values)
     if n < 10:
         return 0.0
+    # Plain sums over a list: numpy's dot products on these 60 values made a judged result
+    # 4 % slower (bench_detection.py's CPU line: 0.099 against 0.095 ms, the target 0.1)
     shift = values[0]  # sums of products of values near 0: no cancellation at a far level
     centred = list(map(sub, values, repeat(shift)))
     total = sum(centred)
@@ -203,7 +205,8 @@ def serial_correlation(values: Sequence[float]) -> float:
     variance = sum(map(mul, centred, centred)) - total * mean
     if not variance > 0:
         return 0.0
-    # Σ (xᵢ − m)(xᵢ₊₁ − m), with Σ xᵢ + Σ xᵢ₊₁ = 2·total − first − last (map stops early)
+    # Σ (xᵢ − m)(xᵢ₊₁ − m) over the n − 1 neighbour pairs; the pairs' two sums of xᵢ
+    # together are 2·total − first − last
     ends = 2.0 * total - centred[0] - centred[-1]
     lagged = sum(map(mul, centred, centred[1:])) - mean * ends + (n - 1) * mean * mean
     rho = lagged / variance
