@@ -98,7 +98,9 @@ def results_outside_runs_sensor(
             f"{found.rows} result(s) in {found.transactions} transaction(s) stored outside "
             "Dagster runs"
         )
-        pending = pending or time.time()  # after every one of them committed
+        # now: after every one of them committed. Not the older pending time: a snapshots
+        # run that started after that but before these rows came must not cover them
+        pending = time.time()
 
     def result(requests=(), still_pending=None, skip=None) -> dg.SensorResult:
         cursor = json.dumps({"log": found.cursor, "pending_since": still_pending})

@@ -137,3 +137,30 @@ def test_it_waits_for_runs_that_write_and_does_not_repeat_what_one_covered(db_ur
         requested, cursor = _tick(instance, db_url, cursor)
         assert not requested
         assert json.loads(cursor)["pending_since"] is None
+
+
+def test_rows_after_a_snapshots_run_began_are_not_covered_by_it(db_url, instance):
+    # a row waits for a writing run; a snapshots run then starts and checks it; another
+    # row is pushed after that run: the sensor must not count the run as having seen it
+    # (it once kept the first row's pending time, and the second row's alert never came)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        _, cursor = _tick(instance, db_url, None)
+        ingesting = dg.DagsterRun(
+            job_name="ingest_inbox",
+            run_id=str(uuid.uuid4()),
+            status=dg.DagsterRunStatus.STARTED,
+            tags={"benchmon/kind": "ingest"},
+        )
+        instance.add_run(ingesting)
+        upsert(conn, CONFIG, {"f1": 0.9})
+        requested, cursor = _tick(instance, db_url, cursor)
+        assert not requested and json.loads(cursor)["pending_since"]
+        instance.delete_run(ingesting.run_id)
+        assert dg.materialize(
+            [benchmark_snapshots],
+            instance=instance,
+            resources={"postgres": PostgresResource(database_url=db_url)},
+        ).success
+        upsert(conn, CONFIG, {"f1": 0.8})  # pushed after that run began
+        requested, cursor = _tick(instance, db_url, cursor)
+        assert requested, "the second row still needs its snapshots run and checks"
