@@ -726,7 +726,7 @@ def change_point_peers_judge(
         "series": [
             {
                 "values": [float(v) for v in series[i].values],
-                "direction": scenarios.DIRECTION,
+                "direction": series[i].direction,
                 "judge_from": series[i].judge_from,
             }
             for i in chosen

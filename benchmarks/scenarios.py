@@ -11,7 +11,11 @@ does not show, each a Gaussian series judged alone, one result at a time.
   here say how it reads a wider spread);
 - autocorrelated noise: AR(1) with ρ 0.5 and SD 1, no change at all (no target; real
   histories drift with a machine's warmth or a shared runner's load, and runs of bad
-  results there are common without any regression).
+  results there are common without any regression);
+- coarse whole numbers: Gaussian noise of SD 0.3 rounded to whole numbers, no change (no
+  target; a metric that nearly always reads one value, with a rare ±1);
+- counts: Poisson with mean 3, higher is worse, no change (no target; failures, warnings,
+  retries: right-skewed, and whole numbers).
 
 Every rule sees the same series; "reported" counts a WARN or an ERROR of ours (an alarm of a
 CI rule), "detected" an ERROR (an alarm).
@@ -38,6 +42,8 @@ STAIR_GAPS = (20, 30)
 WITHIN = 5
 NO_OUTLIER = "same, no outlier"  # the lone-outlier series without their outlier
 SERIAL_RHO = 0.5  # the autocorrelated noise's lag-1 autocorrelation
+COARSE_SD = 0.3  # the coarse whole numbers' noise, in steps of 1
+COUNT_MEAN = 3.0  # the counts' Poisson mean
 
 
 @dataclass(frozen=True)
@@ -48,12 +54,21 @@ class Sizes:
     staircases: int
     variance: int
     autocorrelated: int
+    quantized: int  # series of coarse whole numbers, and as many of counts
 
 
 FULL = Sizes(
-    short=3000, outliers=1000, transients=400, staircases=400, variance=200, autocorrelated=300
+    short=3000,
+    outliers=1000,
+    transients=400,
+    staircases=400,
+    variance=200,
+    autocorrelated=300,
+    quantized=300,
 )
-QUICK = Sizes(short=60, outliers=20, transients=8, staircases=8, variance=4, autocorrelated=4)
+QUICK = Sizes(
+    short=60, outliers=20, transients=8, staircases=8, variance=4, autocorrelated=4, quantized=4
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,7 @@ class Series:
     values: np.ndarray  # σ-units around LEVEL
     judge_from: int  # results before this are history only
     bad: tuple[int, int] = (0, 0)  # [start, end) of the changed results, if any
+    direction: str = DIRECTION
 
 
 def build(sizes: Sizes, seed: int) -> list[Series]:
@@ -102,12 +118,17 @@ def build(sizes: Sizes, seed: int) -> list[Series]:
         for i in range(1, len(values)):
             values[i] = SERIAL_RHO * values[i - 1] + shocks[i]
         out.append(Series("autocorrelated", LEVEL + values, HISTORY, (HISTORY, 2 * HISTORY)))
+    for _ in range(sizes.quantized):  # drawn after the others, for the same reason
+        values = np.round(LEVEL + COARSE_SD * rng.standard_normal(2 * HISTORY))
+        out.append(Series("whole numbers", values, HISTORY, (HISTORY, 2 * HISTORY)))
+        counts = rng.poisson(COUNT_MEAN, 2 * HISTORY).astype(float)
+        out.append(Series("counts", counts, HISTORY, (HISTORY, 2 * HISTORY), "lower"))
     return out + twins
 
 
-def _ours(settings: HistorySettings) -> Callable[[Sequence[float]], str | None]:
-    def judge(values: Sequence[float]) -> str | None:
-        evidence = gather_evidence(values, metric=METRIC, direction=DIRECTION, settings=settings)
+def _ours(settings: HistorySettings) -> Callable[[Sequence[float], str], str | None]:
+    def judge(values: Sequence[float], direction: str) -> str | None:
+        evidence = gather_evidence(values, metric=METRIC, direction=direction, settings=settings)
         return decide([evidence], settings)[0].severity
 
     return judge
@@ -125,9 +146,9 @@ def judge_all(
         values = [float(v) for v in item.values]
         decisions: dict[str, list] = {"ours": [], **{name: [] for name in peers}}
         for t in range(item.judge_from, len(values)):
-            decisions["ours"].append(ours(values[: t + 1]))
+            decisions["ours"].append(ours(values[: t + 1], item.direction))
             for name, alarm in peers.items():
-                decisions[name].append(alarm(values[:t], values[t], DIRECTION))
+                decisions[name].append(alarm(values[:t], values[t], item.direction))
         out.append(decisions)
     return out
 
@@ -191,6 +212,8 @@ def report(
             "stair": share("staircase", rule, within),
             "variance": per_1000("variance ×2", rule, True),
             "autocorrelated": per_1000("autocorrelated", rule, True),
+            "whole numbers": per_1000("whole numbers", rule, True),
+            "counts": per_1000("counts", rule, True),
         }
         figures[rule] = row
         rows.append(
@@ -203,11 +226,13 @@ def report(
                 _percent(row["stair"]),
                 _rate(row["variance"]),
                 _rate(row["autocorrelated"]),
+                _rate(row["whole numbers"]),
+                _rate(row["counts"]),
             ]
         )
     counts = {family: len(members) for family, members in groups.items()}
     out = [
-        "Issue 19 scenarios (Gaussian, each series judged alone; "
+        "Issue 19 scenarios (Gaussian but the last two, each series judged alone; "
         + ", ".join(f"{family}: {n}" for family, n in counts.items())
         + ")",
         _table(
@@ -220,6 +245,8 @@ def report(
                 f"staircase: 2nd step ≤ {WITHIN}",
                 "variance ×2: alarms / 1,000",
                 f"AR(1) ρ {SERIAL_RHO:g}: alarms / 1,000",
+                f"whole numbers, SD {COARSE_SD:g}: alarms / 1,000",
+                f"counts, mean {COUNT_MEAN:g}: alarms / 1,000",
             ],
             rows,
         ),

@@ -37,6 +37,7 @@ LOWER_IS_BETTER_WORDS = (
 # run): compared on a log scale, where their noise is close to symmetric.
 LOG_SCALE_WORDS = ("latency", "duration", "time", "cost", "memory")
 
+_ZERO = 0.0
 _HUMP = re.compile(r"([a-z0-9])([A-Z])")
 _SEPARATOR = re.compile(r"[^a-z0-9]+")
 
@@ -90,7 +91,7 @@ def uses_log_scale(metric: str, direction: str, values: Iterable[float]) -> bool
     lower-is-better and every value is positive (a log of zero would be meaningless)."""
     if direction != LOWER or not _log_scale_name(metric):
         return False
-    return all(value > 0 for value in values)
+    return all(map(_ZERO.__lt__, values))  # 0 < value for each, compared in C
 
 
 @lru_cache(maxsize=4096)

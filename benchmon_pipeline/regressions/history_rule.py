@@ -15,7 +15,9 @@ For one configuration × metric, oldest result first:
    second largest, or left out as a lone outlier, the rest capped among themselves (so no
    single result, however extreme, carries it), over its standard error, read with the
    reference's degrees of freedom (robust.py `run_z`) — widened as AR(1) noise's when the
-   reference's neighbours clearly move together (`serial`); with repeated samples,
+   reference's neighbours clearly move together (`serial`), and each result's excess
+   shrunk by half a step when the values sit on a lattice coarse against their noise
+   (`lattice`); with repeated samples,
    Stouffer's sum of the rank tests' z's over √n. With `scan`, the newest K..`max_run`
    results are judged together even when one of them dipped back (a small step whose
    results do not all breach), as long as the newest result is itself on the bad side.
@@ -46,7 +48,12 @@ from typing import NamedTuple
 from benchmon_pipeline.regressions.directions import HIGHER, resolve_direction
 from benchmon_pipeline.regressions.fdr import bh_significant
 from benchmon_pipeline.regressions.observations import by_series, observations, results_of
-from benchmon_pipeline.regressions.robust import RobustReference, median, serial_correlation
+from benchmon_pipeline.regressions.robust import (
+    RobustReference,
+    median,
+    resolution,
+    serial_correlation,
+)
 from benchmon_pipeline.regressions.scales import LINEAR, choose_scale, from_scale, to_scales
 from benchmon_pipeline.regressions.significance import (
     mann_whitney_greater,
@@ -57,6 +64,7 @@ from benchmon_pipeline.regressions.significance import (
 from benchmon_pipeline.regressions.verdicts import ERROR, WARN, Verdict, change
 
 Result = float | Sequence[float]  # one value, or the repeated samples of one result
+LATTICE_SAMPLE = 20  # newest results a quantized series' step is read from (robust.resolution)
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class HistorySettings:
     top_slack_z: float = 1.0  # a run's largest counts at most this far above its second
     max_run: int = 5  # the longest run looked back on
     serial: bool = True  # a run's yardstick widened when the reference's neighbours correlate
+    lattice: bool = True  # coarsely quantized values: a result's excess less half a step
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
     fdr_level: float | None = None  # BH level; None: the one-sided p of threshold_z
 
@@ -131,7 +140,7 @@ class Evidence:
     configuration: Hashable
     metric: str
     direction: str
-    scale: str  # "log" | "proportion" | "linear"
+    scale: str  # "log" | "proportion" | "square-root" | "linear"
     current: float
     reference: float | None  # median of the reference, in the metric's units
     reference_size: int
@@ -270,6 +279,16 @@ def _weigh(
             serial = serial_correlation(worse[max(cut_at, last - settings.window, 0) : last])
         return serial
 
+    # values on a lattice coarse against their noise (robust.py `_coarseness`): read from the
+    # newest results when a run first needs it
+    step = None if settings.lattice else 0.0
+
+    def step_of() -> float:
+        nonlocal step
+        if step is None:
+            step = resolution(worse[-LATTICE_SAMPLE:])
+        return step
+
     for n in range(1, settings.max_run + 1):
         end = len(worse) - n
         start = max(0, end - settings.window)
@@ -310,7 +329,9 @@ def _weigh(
             evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
         else:  # one t for the window: the shared reference's errors counted once
             kept, outlier = _top_pulled(worse[end:], zs, settings)
-            evidence = reference.run_z(kept, settings.clip_z, settings.threshold_z, serial_of())
+            evidence = reference.run_z(
+                kept, settings.clip_z, settings.threshold_z, serial_of(), step_of()
+            )
         if n >= settings.confirm_results and n - outlier < settings.confirm_results:
             continue  # a lone outlier was left out: the rest is too short to confirm
         if n >= settings.confirm_results:
@@ -332,7 +353,9 @@ def _weigh(
             pair = (
                 sum(zs) / math.sqrt(n)
                 if ranked
-                else reference.run_z(worse[end:], math.inf, settings.threshold_z, serial_of())
+                else reference.run_z(
+                    worse[end:], math.inf, settings.threshold_z, serial_of(), step_of()
+                )
             )
             if z_confirmed is None or pair > z_confirmed:
                 z_confirmed, by_pair = pair, True

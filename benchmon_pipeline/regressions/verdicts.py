@@ -38,7 +38,7 @@ class Verdict:
     z: float | None = None  # history only: the combined robust z (normal-equivalent units)
     run_length: int = 0  # consecutive results on the bad side, the newest included
     reference_size: int = 0  # how many results the reference is made of
-    scale: str = "linear"  # history only: "linear" | "log" | "proportion" (scales.py)
+    scale: str = "linear"  # history: "linear" | "log" | "proportion" | "square-root" (scales.py)
 
     def as_row(self) -> dict:
         """A flat dict for a metadata table or a DataFrame row."""

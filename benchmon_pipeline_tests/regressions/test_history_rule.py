@@ -528,3 +528,47 @@ def test_autocorrelated_noise_raises_half_as_many_errors_as_before():
     values[70:] = [v + 4.0 / math.sqrt(1 - 0.25) for v in values[70:]]
     severities = [judge_newest(values[: t + 1], metric="val_loss").severity for t in range(70, 75)]
     assert ERROR in severities
+
+
+def errors_on(series: list[list[float]], metric: str, settings: HistorySettings) -> int:
+    """ERRORs over every result from the 60th on of each series, each judged alone."""
+    return sum(
+        judge_newest(values[: t + 1], metric=metric, settings=settings).severity == ERROR
+        for values in series
+        for t in range(60, len(values))
+    )
+
+
+def test_coarsely_quantized_noise_is_not_read_as_runs_of_3_sigma_results():
+    # a metric that nearly always reads one value (whole numbers, SD 0.3 of a step): a +1 is
+    # a 5 % excursion that the SD reads as 3 σ, and two or three in a row looked like a step
+    import numpy as np
+
+    rng = np.random.default_rng(20261205)
+    series = [list(np.round(100.0 + 0.3 * rng.standard_normal(400))) for _ in range(8)]
+    quiet = errors_on(series, "val_loss", HistorySettings())
+    loud = errors_on(series, "val_loss", HistorySettings(lattice=False))
+    assert loud >= 3 * max(quiet, 1), (quiet, loud)
+    # a step of two whole units on that noise is still an ERROR within 3 results
+    values = series[0][:80] + [v + 2.0 for v in series[0][80:85]]
+    severities = [judge_newest(values[: t + 1], metric="val_loss").severity for t in (80, 81, 82)]
+    assert ERROR in severities
+
+
+def test_counts_are_judged_on_the_square_root_scale():
+    # Poisson counts with a small mean are right-skewed: on the raw scale a few high counts
+    # in a row looked like a regression
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    series = [list(rng.poisson(1.0, 400).astype(float)) for _ in range(40)]
+    assert judge_newest(series[0], metric="errors").scale == "square-root"
+    on_counts = errors_on(series, "errors", HistorySettings())
+    halves = [[v + 0.5 for v in values] for values in series]  # the same noise, not whole
+    raw = errors_on(halves, "errors", HistorySettings())
+    assert raw >= 2 * max(on_counts, 1), (on_counts, raw)
+    # a jump from about 1 failure per run to about 6 is an ERROR, reported in failures
+    values = series[1][:80] + [6.0, 7.0, 5.0]
+    verdict = judge_newest(values, metric="errors")
+    assert verdict.severity == ERROR
+    assert verdict.reference == pytest.approx(1.0, abs=0.5)

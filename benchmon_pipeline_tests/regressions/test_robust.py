@@ -9,7 +9,7 @@ import statistics
 
 import pytest
 
-from benchmon_pipeline.regressions.robust import RobustReference
+from benchmon_pipeline.regressions.robust import RobustReference, resolution
 
 
 def gaussian(n: int, seed: int) -> list[float]:
@@ -126,7 +126,7 @@ def test_serial_correlation_is_what_independent_noise_does_not_show_by_chance():
     # the plain lag-1 autocorrelation, when it is beyond the bar
     values = ar1(60, 0.6, 7)
     mean = statistics.fmean(values)
-    plain = sum((a - mean) * (b - mean) for a, b in zip(values, values[1:])) / sum(
+    plain = sum((a - mean) * (b - mean) for a, b in zip(values, values[1:], strict=False)) / sum(
         (a - mean) ** 2 for a in values
     )
     assert plain > 0.3 and serial_correlation(values) == pytest.approx(plain, rel=1e-9)
@@ -144,3 +144,31 @@ def test_a_run_of_neighbours_that_move_together_needs_more_evidence():
     # Var(sum of 3) / 3 under AR(1) with ρ 0.4: 1 + 2 (2/3 · 0.4 + 1/3 · 0.16) = 1.64
     assert independent / together == pytest.approx(math.sqrt(1.64), rel=0.05)
     assert reference.run_z(run, 3.0, 3.6, serial=0.0) == independent
+
+
+def test_resolution_is_the_lattice_step_of_quantized_values():
+    assert resolution([3.0, 5.0, 3.0, 4.0, 7.0]) == 1.0
+    assert resolution([2.5, 2.7, 2.5, 2.6]) == pytest.approx(0.1)
+    assert resolution([4.0, 4.0, 4.0]) == 0.0  # no two distinct values: no lattice seen
+    assert resolution(gaussian(20, 3)) == 0.0  # continuous: no two alike
+
+
+def test_a_coarse_lattice_shrinks_each_results_excess_a_fine_one_does_not():
+    # rounded to whole numbers, noise of SD 0.3 sits at 100 with a rare ±1: three +1s in a
+    # row are 5 % events thrice (p ≈ 1e-4), not three 3 σ results (p ≈ 1e-7)
+    rng = random.Random(6)
+    coarse = [float(round(100 + 0.3 * rng.gauss(0, 1))) for _ in range(60)]
+    coarse[:2] = [99.0, 101.0]  # at least one excursion each way
+    reference = RobustReference.of(coarse)
+    assert 3 * reference.scale < 1.0  # the step is beyond three scales: fully coarse
+    run = [101.0, 101.0, 101.0]
+    plain = reference.run_z(run, 3.0, 3.6)
+    corrected = reference.run_z(run, 3.0, 3.6, step=1.0)
+    assert plain >= 3.6 > corrected
+    # two steps up is still far out, corrected or not
+    assert reference.run_z([102.0] * 3, 3.0, 3.6, step=1.0) >= 3.6
+    # rounded to whole numbers, noise of SD 1 is fine against its step: nothing changes
+    fine = RobustReference.of([float(round(10 + rng.gauss(0, 1))) for _ in range(60)])
+    assert fine.run_z([12.0, 12.0, 13.0], 3.0, 3.6, step=1.0) == fine.run_z(
+        [12.0, 12.0, 13.0], 3.0, 3.6
+    )
