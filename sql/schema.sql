@@ -1257,7 +1257,9 @@ CREATE FUNCTION public.metric_direction_by_name(name text) RETURNS text
         SELECT FROM regexp_split_to_table(
                         lower(regexp_replace(name, '([a-z0-9])([A-Z])', '\1_\2', 'g')),
                         '[^a-z0-9]+') AS word
-         WHERE word ~ '^(latency|duration|time|cost|error|loss|perplexity|memory|mae|rmse)(s|es)?$'
+         WHERE word ~ ('^(latency|duration|time|cost|error|loss|perplexity|memory|mae|rmse'
+                       '|failure|fail|failed|failing|warning|crash|flake|flaky|retry|retries'
+                       '|timeout|violation)(s|es)?$')
             OR word ~ '.time$')
     THEN 'lower' ELSE 'higher' END
 $_$;

@@ -17,7 +17,7 @@ HIGHER = "higher"
 LOWER = "lower"
 DIRECTIONS = (HIGHER, LOWER)
 
-# The name rule, word for word as sql/0006_regressions.sql's metric_direction_by_name()
+# The name rule, word for word as the database's metric_direction_by_name() (sql/0006, 0040)
 # applies it, so the database's baseline functions and these rules never disagree: split
 # camelCase humps and non-alphanumerics into words; a word that is one of these (plural
 # -s/-es allowed) or ends in "time" (runtime, walltime) makes the metric lower-is-better.
@@ -32,6 +32,19 @@ LOWER_IS_BETTER_WORDS = (
     "memory",
     "mae",
     "rmse",
+    # counts nobody wants more of (sql/0040_more_lower_is_better_words.sql)
+    "failure",
+    "fail",
+    "failed",
+    "failing",
+    "warning",
+    "crash",
+    "flake",
+    "flaky",
+    "retry",
+    "retries",
+    "timeout",
+    "violation",
 )
 # Positive, right-skewed quantities whose changes are multiplicative (a slowdown scales every
 # run): compared on a log scale, where their noise is close to symmetric.
@@ -57,10 +70,9 @@ def _matches(name: str, rule: re.Pattern[str]) -> bool:
 
 @lru_cache(maxsize=4096)
 def direction_from_name(metric: str) -> str:
-    """The name rule of docs/regressions.md#which-way-is-worse: latency, duration, time,
-    cost, error, loss, perplexity,
-    memory, mae, rmse → lower is better; anything else → higher is better (see above for
-    what counts as a word)."""
+    """The name rule of docs/regressions.md#which-way-is-worse: a word among
+    `LOWER_IS_BETTER_WORDS` (latency, time, cost, error, loss, failure, warning, …) → lower
+    is better; anything else → higher is better (see above for what counts as a word)."""
     return LOWER if _matches(metric, _LOWER_IS_BETTER) else HIGHER
 
 

@@ -24,6 +24,14 @@ LOWER_NAMES = [
     "time_per_token",
     "error_rate",
     "errors",
+    "failures",
+    "failed_tests",
+    "numWarnings",
+    "crashes",
+    "flaky_tests",
+    "retries",
+    "timeouts",
+    "lint_violations",
     "val_loss",
     "losses",
     "perplexity",
@@ -47,6 +55,8 @@ HIGHER_NAMES = [
     "exact_match",
     "timestamp_ok",
     "errorless_score",
+    "tests_passed",
+    "pass_rate",
 ]
 
 
