@@ -392,7 +392,7 @@ def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
     rights = map(sub, repeat(total), lefts)
     gaps = list(map(sub, map(truediv, rights, rests), map(truediv, lefts, sizes)))
     between = list(map(mul, map(mul, gaps, gaps), weights))
-    at = max(range(len(between)), key=between.__getitem__)  # the first of the largest
+    at = between.index(max(between))  # the first of the largest
     if not between[at] > 0:
         return 0  # the same mean on both sides of every split
     k = sizes[at]

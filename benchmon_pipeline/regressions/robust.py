@@ -121,7 +121,7 @@ class RobustReference:
         floor = RELATIVE_FLOOR * max(abs(center), 1e-300)
         # Not floored at the MAD-σ: on light-tailed noise the MAD-σ exceeds the SD (uniform
         # noise: 1.28×; two alternating levels: 1.45×), and such a floor hid 2 σ steps there.
-        scale = max(sigma, _sd_but_farthest(offsets, squares), floor)
+        scale = max(sigma, _sd_but_farthest(offsets, squares, sums), floor)
         fence = WINSOR_FENCE * scale
         # offsets are sorted: min(max(v, −fence), fence) of each, as slices (a lone spike:
         # no tail)
@@ -290,9 +290,11 @@ def _tail_df(
     return max(3.0, min(n - 1.0, 2.0 / (2.0 / (n - 1) + kurtosis / n)))
 
 
-def _sd_but_farthest(offsets: Sequence[float], squares: Sequence[float]) -> float:
-    """The plain SD of sorted `offsets` (`squares`: squared) without the one farthest from
-    the center.
+def _sd_but_farthest(
+    offsets: Sequence[float], squares: Sequence[float], sums: tuple[float, float]
+) -> float:
+    """The plain SD of sorted `offsets` (`squares`: squared; `sums`: the sums of both)
+    without the one farthest from the center.
 
     Winsorizing is right about a lone spike but, on heavy-tailed noise (Student t with 2.5
     or 3 df), it also pulls in the tails that are simply how the series is: the scale comes
@@ -301,9 +303,13 @@ def _sd_but_farthest(offsets: Sequence[float], squares: Sequence[float]) -> floa
     n = len(offsets)
     if n < 4:
         return 0.0
-    kept = slice(1, n) if -offsets[0] > offsets[-1] else slice(0, n - 1)
-    total = sum(offsets[kept])
-    return math.sqrt(max(0.0, sum(squares[kept]) - total * total / (n - 1)) / (n - 2))
+    out = 0 if -offsets[0] > offsets[-1] else n - 1
+    if squares[out] < 0.5 * sums[1]:  # the rest is most of the sums: subtracting loses little
+        total, total_squares = sums[0] - offsets[out], sums[1] - squares[out]
+    else:  # a spike that dwarfs the rest: sum the rest itself
+        kept = slice(1, n) if out == 0 else slice(0, n - 1)
+        total, total_squares = sum(offsets[kept]), sum(squares[kept])
+    return math.sqrt(max(0.0, total_squares - total * total / (n - 1)) / (n - 2))
 
 
 def _winsorized_sd(
