@@ -172,3 +172,16 @@ def test_a_coarse_lattice_shrinks_each_results_excess_a_fine_one_does_not():
     assert fine.run_z([12.0, 12.0, 13.0], 3.0, 3.6, step=1.0) == fine.run_z(
         [12.0, 12.0, 13.0], 3.0, 3.6
     )
+
+
+def test_the_sd_without_the_farthest_value_is_exact_with_or_without_a_dwarfing_spike():
+    from benchmon_pipeline.regressions.robust import _sd_but_farthest
+
+    for spike in (3.5, -4.0, 1e12, -1e15):  # an ordinary far value, and ones that dwarf all
+        values = sorted([*gaussian(40, 9), spike])
+        offsets = [v - statistics.median(values) for v in values]
+        squares = [o * o for o in offsets]
+        rest = [o for o in offsets if o != max(offsets, key=abs)]
+        expected = statistics.stdev(rest)
+        got = _sd_but_farthest(offsets, squares, (sum(offsets), sum(squares)))
+        assert got == pytest.approx(expected, rel=1e-9), spike
