@@ -109,16 +109,31 @@ def test_a_cursor_about_another_database_means_a_first_look(db_url, fresh_databa
     assert _tick(instance, db_url, "not json")[0], "a broken cursor: look again"
 
 
+def _writing_run(instance) -> dg.DagsterRun:
+    """An ingest run in progress, as the sensor sees one: a run that writes to the log."""
+    run = dg.DagsterRun(
+        job_name="ingest_inbox",
+        run_id=str(uuid.uuid4()),
+        status=dg.DagsterRunStatus.STARTED,
+        tags={"benchmon/kind": "ingest"},
+    )
+    instance.add_run(run)
+    return run
+
+
+def _snapshots_run(instance, db_url: str) -> None:
+    """A real snapshots run on `instance`, as the automation starts one."""
+    assert dg.materialize(
+        [benchmark_snapshots],
+        instance=instance,
+        resources={"postgres": PostgresResource(database_url=db_url)},
+    ).success
+
+
 def test_it_waits_for_runs_that_write_and_does_not_repeat_what_one_covered(db_url, instance):
     with psycopg.connect(db_url, autocommit=True) as conn:
         _, cursor = _tick(instance, db_url, None)
-        ingesting = dg.DagsterRun(
-            job_name="ingest_inbox",
-            run_id=str(uuid.uuid4()),
-            status=dg.DagsterRunStatus.STARTED,
-            tags={"benchmon/kind": "ingest"},
-        )
-        instance.add_run(ingesting)
+        ingesting = _writing_run(instance)
         upsert(conn, CONFIG, {"f1": 0.9})
         requested, cursor = _tick(instance, db_url, cursor)
         assert not requested, "no snapshots run beside a run that writes"
@@ -129,11 +144,7 @@ def test_it_waits_for_runs_that_write_and_does_not_repeat_what_one_covered(db_ur
 
         # a snapshots run started after the row was seen (the automation's, after an
         # ingest run) has checked it: no second run
-        assert dg.materialize(
-            [benchmark_snapshots],
-            instance=instance,
-            resources={"postgres": PostgresResource(database_url=db_url)},
-        ).success
+        _snapshots_run(instance, db_url)
         requested, cursor = _tick(instance, db_url, cursor)
         assert not requested
         assert json.loads(cursor)["pending_since"] is None
@@ -145,22 +156,12 @@ def test_rows_after_a_snapshots_run_began_are_not_covered_by_it(db_url, instance
     # (it once kept the first row's pending time, and the second row's alert never came)
     with psycopg.connect(db_url, autocommit=True) as conn:
         _, cursor = _tick(instance, db_url, None)
-        ingesting = dg.DagsterRun(
-            job_name="ingest_inbox",
-            run_id=str(uuid.uuid4()),
-            status=dg.DagsterRunStatus.STARTED,
-            tags={"benchmon/kind": "ingest"},
-        )
-        instance.add_run(ingesting)
+        ingesting = _writing_run(instance)
         upsert(conn, CONFIG, {"f1": 0.9})
         requested, cursor = _tick(instance, db_url, cursor)
         assert not requested and json.loads(cursor)["pending_since"]
         instance.delete_run(ingesting.run_id)
-        assert dg.materialize(
-            [benchmark_snapshots],
-            instance=instance,
-            resources={"postgres": PostgresResource(database_url=db_url)},
-        ).success
+        _snapshots_run(instance, db_url)
         upsert(conn, CONFIG, {"f1": 0.8})  # pushed after that run began
         requested, cursor = _tick(instance, db_url, cursor)
         assert requested, "the second row still needs its snapshots run and checks"
