@@ -17,10 +17,10 @@ For one configuration × metric, oldest result first:
    reference's degrees of freedom (robust.py `run_z`) — widened as AR(1) noise's when the
    reference's neighbours clearly move together (`serial`), and each result's excess
    shrunk by half a step when the values sit on a lattice coarse against their noise
-   (`lattice`); with repeated samples,
-   Stouffer's sum of the rank tests' z's over √n. With `scan`, the newest K..`max_run`
-   results are judged together even when one of them dipped back (a small step whose
-   results do not all breach), as long as the newest result is itself on the bad side.
+   (`lattice`); with repeated samples, Stouffer's sum of the rank tests' z's over √n.
+   With `scan`, the newest K..`max_run` results are judged together even when one of them
+   dipped back (a small step whose results do not all breach), as long as the newest
+   result is itself on the bad side.
 4. ERROR when the newest K (`confirm_results`) or more results carry evidence beyond
    `threshold_z`, or sooner — adaptive confirmation — when a shorter run's every result
    breaches `pair_z` on its own and they lie within `pair_gap_z` of each other (a large
