@@ -260,6 +260,7 @@ def _weigh(
         return worse_samples is not None and any(map(rank_tested, range(since, len(worse))))
 
     z_first = z_confirmed = None
+    z_first_alone = -math.inf  # the newest result alone: set at n = 1
     by_pair = False
     run, reference_center, reference_size = 0, 0.0, 0
     cut_at = 0  # where the last clear change of level begins, before any run can start
@@ -294,6 +295,8 @@ def _weigh(
         start = max(0, end - settings.window)
         if end - start < settings.min_history:
             break
+        if run < n - 1 and (not settings.scan or z_first_alone < settings.run_floor_z):
+            break  # the run has ended and no scan goes on: known before another reference
         starts = [start]
         if cut_at > start and end - cut_at >= settings.min_history:
             starts.append(cut_at)  # segmentation: also judged against the level since the
