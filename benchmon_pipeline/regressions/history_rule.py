@@ -17,7 +17,9 @@ For one configuration × metric, oldest result first:
    reference's degrees of freedom (robust.py `run_z`) — widened as AR(1) noise's when the
    reference's neighbours clearly move together (`serial`), and each result's excess
    shrunk by half a step when the values sit on a lattice coarse against their noise
-   (`lattice`); with repeated samples, Stouffer's sum of the rank tests' z's over √n.
+   (`lattice`), and read as rarer when the reference's tails are clearly lighter than a
+   Gaussian's (`light_tails`); with repeated samples, Stouffer's sum of the rank tests'
+   z's over √n.
    With `scan`, the newest K..`max_run` results are judged together even when one of them
    dipped back (a small step whose results do not all breach), as long as the newest
    result is itself on the bad side.
@@ -90,6 +92,7 @@ class HistorySettings:
     max_run: int = 5  # the longest run looked back on
     serial: bool = True  # a run's yardstick widened when the reference's neighbours correlate
     lattice: bool = True  # coarsely quantized values: a result's excess less half a step
+    light_tails: bool = True  # a run's evidence read with a light-tailed reference's kurtosis
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
     fdr_level: float | None = None  # BH level; None: the one-sided p of threshold_z
 
@@ -333,7 +336,12 @@ def _weigh(
         else:  # one t for the window: the shared reference's errors counted once
             kept, outlier = _top_pulled(worse[end:], zs, settings)
             evidence = reference.run_z(
-                kept, settings.clip_z, settings.threshold_z, serial_of(), step_of()
+                kept,
+                settings.clip_z,
+                settings.threshold_z,
+                serial_of(),
+                step_of(),
+                settings.light_tails,
             )
         if n >= settings.confirm_results and n - outlier < settings.confirm_results:
             continue  # a lone outlier was left out: the rest is too short to confirm
@@ -357,7 +365,12 @@ def _weigh(
                 sum(zs) / math.sqrt(n)
                 if ranked
                 else reference.run_z(
-                    worse[end:], math.inf, settings.threshold_z, serial_of(), step_of()
+                    worse[end:],
+                    math.inf,
+                    settings.threshold_z,
+                    serial_of(),
+                    step_of(),
+                    settings.light_tails,
                 )
             )
             if z_confirmed is None or pair > z_confirmed:

@@ -31,7 +31,7 @@ from benchmon_pipeline.regressions.significance import normal_z_as_t, t_as_norma
 
 MAD_TO_SIGMA = 1.482602218505602  # 1 / Φ⁻¹(3/4): the MAD of a normal sample estimates 0.6745 σ
 SERIAL_BAR = 2.0  # in standard errors of a lag-1 autocorrelation: serial_correlation
-PRIOR_KURTOSIS, PRIOR_WEIGHT = 1.0, 20  # _tail_df's prior: excess kurtosis, in values
+PRIOR_KURTOSIS, PRIOR_WEIGHT = 1.0, 20  # _tails' prior: excess kurtosis, in values
 WINSOR_FENCE = 4.0  # in MAD-σ, then in the winsorized SD
 MAX_REFENCES = 10  # the fences settle in a few steps; this only bounds the loop
 SETTLED = 1e-3  # relative change of the scale below which the fences have settled
@@ -39,6 +39,8 @@ SETTLED = 1e-3  # relative change of the scale below which the fences have settl
 # the level) only keeps float rounding, such as 0.1 + 0.2 vs 0.3, from counting as change.
 RELATIVE_FLOOR = 1e-9
 LATTICE_FINE, LATTICE_COARSE = 2.0, 3.0  # a lattice step, in scales: _coarseness
+LIGHT_MIN = 30  # values a reference needs before its tails may count as light: _tails
+SQRT3 = math.sqrt(3.0)  # where z³ − 3z turns positive: light tails only ever add evidence
 
 
 def median(values: Sequence[float]) -> float:
@@ -66,6 +68,11 @@ class RobustReference:
     # tails are heavy (its kurtosis), because the SD of heavy-tailed noise is itself noisier
     # and usually comes out small. None: n − 1.
     df: float | None = None
+    # The excess kurtosis of clearly light tails (uniform noise, two alternating levels), ≤ 0:
+    # the sample's, less one standard error of a Gaussian sample's (√(24/n)), and 0 when that
+    # is not below 0 or with fewer than LIGHT_MIN values. The mean of a few such results has
+    # lighter tails than a Gaussian's, and `run_z` reads it so (Cornish–Fisher).
+    light: float = 0.0
 
     @property
     def scale_df(self) -> float:
@@ -131,7 +138,8 @@ class RobustReference:
             squares = [fence * fence] * low + squares[low:high] + [fence * fence] * (n - high)
             sums = (sum(offsets), sum(squares))
         total = sums[0]
-        return cls(center, scale, n, center + total / n, _tail_df(offsets, squares, *sums))
+        df, light = _tails(offsets, squares, *sums)
+        return cls(center, scale, n, center + total / n, df, light)
 
     def t(self, value: float) -> float:
         """How far `value` is above the center, over the `spread` (a Student t, n − 1 df)."""
@@ -156,6 +164,7 @@ class RobustReference:
         threshold_z: float,
         serial: float = 0.0,
         step: float = 0.0,
+        light_tails: bool = True,
     ) -> float:
         """The evidence of k results compared with this one reference, as a normal z.
 
@@ -174,6 +183,15 @@ class RobustReference:
         With `step` (resolution: the values sit on a lattice) each worse result's excess is
         first shrunk by up to half a step, the continuity correction, when the lattice is
         coarse against the scale (`_coarseness`).
+
+        With `light_tails`, a reference whose tails are clearly lighter than a Gaussian's
+        (`light`: uniform noise, two alternating levels) makes a run's mean rarer than a
+        normal z says, and the evidence is read so (Cornish–Fisher, first order in the
+        kurtosis). On the detection benchmark 2 σ steps caught within 5 results went from
+        74 to 79 % on uniform noise and from 83 to 99 % on two alternating levels, their
+        false alarms 0.06 → 0.08 and 0 per 1,000. One Gaussian reference of 60 in seven
+        is a standard error below 0 by chance, and then only a little (κ about −0.14
+        against uniform noise's −0.55): its false alarms went from 0.27 to 0.28.
 
         Each t is capped at `clip_z` in the units the threshold is judged in (clip_z ·
         t(threshold_z)/threshold_z at these degrees of freedom), so no one result confirms
@@ -196,7 +214,12 @@ class RobustReference:
         else:
             total = sum(min((value - level) / spread, cap) for value in values)
         own = k if serial <= 0.0 or k == 1 else k * _serial_inflation(serial, k)
-        return t_as_normal_z(total / math.sqrt(own + k * (k - 1) * rho), df)
+        z = t_as_normal_z(total / math.sqrt(own + k * (k - 1) * rho), df)
+        if light_tails and self.light < 0.0 and z > SQRT3:
+            # Cornish–Fisher: the mean of k results has excess kurtosis κ/k, and a statistic
+            # x from such tails is as rare as a normal z = x − (κ/k)/24 · (x³ − 3x)
+            z -= self.light / k / 24.0 * (z * z * z - 3.0 * z)
+        return z
 
 
 def _coarseness(step: float, scale: float) -> float:
@@ -262,10 +285,13 @@ def serial_correlation(values: Sequence[float]) -> float:
     return rho if rho > SERIAL_BAR / math.sqrt(n) else 0.0
 
 
-def _tail_df(
+def _tails(
     offsets: Sequence[float], squares: Sequence[float], total: float, total_squares: float
-) -> float:
-    """Degrees of freedom of the variance estimate, from the sample's excess kurtosis κ:
+) -> tuple[float, float]:
+    """What the sample's excess kurtosis κ says about its tails: the degrees of freedom of
+    the variance estimate, and `RobustReference.light`.
+
+    Degrees of freedom:
     Var(s²) ≈ σ⁴ (2/(n − 1) + κ/n), matched to a χ² (Satterthwaite). Gaussian noise keeps
     about n − 1; Student t₃ noise of 60 results gets ~10–20, so a run must be clearer before
     it counts. Light tails (κ < 0) never get more than n − 1.
@@ -275,19 +301,21 @@ def _tail_df(
     and the subtraction loses little), without a pass over the deviations from the mean."""
     n = len(offsets)
     if n < 4:
-        return float(n - 1)
+        return float(n - 1), 0.0
     mean = total / n
     raw2 = total_squares / n
     m2 = raw2 - mean * mean
     if not m2 * m2 > 0:  # no spread, or so little that its square underflows
-        return float(n - 1)
+        return float(n - 1), 0.0
     raw3, raw4 = sum(map(mul, squares, offsets)) / n, sum(map(mul, squares, squares)) / n
     m4 = raw4 - 4.0 * mean * raw3 + 6.0 * mean * mean * raw2 - 3.0 * mean**4
     kurtosis = m4 / (m2 * m2) - 3.0
+    # light only when a standard error of a Gaussian sample's kurtosis below 0
+    light = min(0.0, kurtosis + math.sqrt(24.0 / n)) if n >= LIGHT_MIN else 0.0
     # a few values cannot show heavy tails (their kurtosis is bounded by about n): shrink
     # toward a prior of mildly heavy tails, worth PRIOR_WEIGHT values
     kurtosis = (n * max(kurtosis, 0.0) + PRIOR_WEIGHT * PRIOR_KURTOSIS) / (n + PRIOR_WEIGHT)
-    return max(3.0, min(n - 1.0, 2.0 / (2.0 / (n - 1) + kurtosis / n)))
+    return max(3.0, min(n - 1.0, 2.0 / (2.0 / (n - 1) + kurtosis / n))), light
 
 
 def _sd_but_farthest(

@@ -465,6 +465,31 @@ def test_a_two_sigma_step_on_alternating_levels_is_caught_within_five_results():
     )
 
 
+def test_light_tails_catch_more_two_sigma_steps_on_uniform_noise_and_no_more_noise():
+    settings, plain = HistorySettings(), HistorySettings(light_tails=False)
+
+    def first_error(values: list[float], since: int, rule: HistorySettings) -> int | None:
+        for t in range(since, len(values)):
+            if judge_newest(values[: t + 1], metric="val_loss", settings=rule).severity == ERROR:
+                return t
+        return None
+
+    caught = {True: 0, False: 0}
+    for seed in range(60):
+        rng = random.Random(seed)
+        values = [10.0 + rng.uniform(-math.sqrt(3), math.sqrt(3)) for _ in range(65)]
+        values[60:] = [v + 2.0 for v in values[60:]]  # val_loss: higher is worse, 2 σ
+        for light, rule in ((True, settings), (False, plain)):
+            caught[light] += first_error(values, 60, rule) is not None
+    # the mean of 3–5 uniform results has lighter tails than a normal z assumes
+    assert caught[True] >= caught[False] + 4, caught
+    # and the same noise without a step stays quiet
+    for seed in range(20):
+        rng = random.Random(1000 + seed)
+        values = [10.0 + rng.uniform(-math.sqrt(3), math.sqrt(3)) for _ in range(160)]
+        assert first_error(values, 40, settings) is None
+
+
 def test_an_error_says_how_it_was_confirmed_even_without_pairs():
     # a scanned window of K results confirms while the newest run is shorter than K; with
     # pair_z None the reason named pair_z and failed to format

@@ -105,6 +105,41 @@ def test_light_tailed_noise_is_measured_by_its_sd_not_its_mad():
         assert reference.scale == pytest.approx(statistics.stdev(values), rel=0.02)
 
 
+def test_tails_count_as_light_only_when_clearly_lighter_than_a_gaussians():
+    rng = random.Random(9)
+    uniform = RobustReference.of([rng.uniform(-math.sqrt(3), math.sqrt(3)) for _ in range(60)])
+    levels = RobustReference.of([(0.98 if i % 2 else -0.98) + rng.gauss(0, 0.2) for i in range(60)])
+    # uniform noise: excess kurtosis −1.2, less the margin √(24/60) ≈ 0.63; two levels: −1.8
+    assert -0.9 < uniform.light < -0.2
+    assert levels.light < -0.9
+    # Gaussian references: light only when their kurtosis is a standard error below 0 by
+    # chance (about one in seven of 60 values), and then only a little
+    lights = [RobustReference.of(gaussian(60, seed)).light for seed in range(300)]
+    chance = [light for light in lights if light < 0.0]
+    assert len(chance) / 300 < 0.2 and statistics.fmean(chance) > -0.25
+    # too few values to tell
+    assert RobustReference.of([rng.uniform(-1.0, 1.0) for _ in range(29)]).light == 0.0
+
+
+def test_a_light_tailed_reference_reads_a_run_as_rarer_only_in_its_tail():
+    rng = random.Random(10)
+    reference = RobustReference.of([rng.uniform(-math.sqrt(3), math.sqrt(3)) for _ in range(60)])
+    assert reference.light < 0.0
+
+    def run_z(t: float, light_tails: bool, k: int = 3) -> float:
+        run = [reference.baseline + t * reference.spread] * k
+        return reference.run_z(run, 3.0, 3.6, light_tails=light_tails)
+
+    plain, light = run_z(2.0, False), run_z(2.0, True)
+    # Cornish–Fisher, first order: z + |κ|/k/24 · (z³ − 3z) for the mean of k = 3 results
+    expected = plain - reference.light / 3 / 24 * (plain**3 - 3 * plain)
+    assert light == pytest.approx(expected, rel=1e-12) and light > plain + 0.1
+    # a longer run's mean is nearer normal: less is added
+    assert run_z(1.6, True, k=5) - run_z(1.6, False, k=5) < light - plain
+    # below √3 (where z³ − 3z is negative) nothing changes: light tails never take evidence away
+    assert run_z(0.8, True) == run_z(0.8, False)
+
+
 def ar1(n: int, rho: float, seed: int, level: float = 0.0) -> list[float]:
     rng = random.Random(seed)
     values = [rng.gauss(0.0, 1.0) / math.sqrt(1.0 - rho * rho)]
