@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import math
 import random
+import statistics
 
 import pytest
 
-from benchmon_pipeline.regressions.history_rule import last_change
-from benchmon_pipeline.regressions.robust import WINSOR_FENCE, RobustReference
+from benchmon_pipeline.regressions.history_rule import _move_back, last_change
+from benchmon_pipeline.regressions.robust import (
+    WINSOR_FENCE,
+    RobustReference,
+    _fenced_sd,
+    _within_first_fences,
+)
 from benchmon_pipeline.regressions.scales import LINEAR, LOG, PROPORTION, to_scale, to_scales
 from benchmon_pipeline.regressions.significance import t_as_normal_z
 
@@ -82,3 +88,49 @@ def test_a_spike_is_pulled_in_to_the_fence_for_the_level():
 )
 def test_to_scales_is_to_scale_of_each_value(scale, values):
     assert to_scales(values, scale) == [to_scale(v, scale) for v in values]
+
+
+def _plain_first_fences(values):
+    """Every value within ±4 MAD-σ of the median, from the sorted distances themselves."""
+    center = statistics.median(values)
+    mad_sigma = 1.482602218505602 * statistics.median(abs(v - center) for v in values)
+    return all(abs(v - center) <= WINSOR_FENCE * mad_sigma for v in values)
+
+
+@pytest.mark.parametrize("n", [10, 11, 60, 61])
+def test_the_first_fences_are_known_without_sorting_the_distances(n):
+    rng = random.Random(n)
+    seen = set()
+    for trial in range(400):
+        values = [rng.gauss(0.0, 1.0) for _ in range(n)]
+        if trial % 3 == 1:  # a spike, of a size that is sometimes inside the fence
+            values[rng.randrange(n)] = rng.uniform(2.0, 12.0)
+        if trial % 3 == 2:  # heavy tails
+            values = [v / max(1e-3, rng.random()) for v in values]
+        center = statistics.median(values)
+        offsets = sorted(v - center for v in values)
+        within = _within_first_fences(offsets)
+        seen.add(within)
+        if within:  # the shortcut's promise: nothing beyond the first fences
+            assert _plain_first_fences(values)
+            squares = [o * o for o in offsets]
+            sd = _fenced_sd(offsets, squares, (sum(offsets), sum(squares)), n // 2)
+            assert sd == pytest.approx(statistics.stdev(values), rel=1e-9)
+    assert seen == {True, False}  # both branches taken
+    assert _within_first_fences([0.0] * n)  # no spread: the plain SD, 0, as before
+
+
+def test_a_window_moved_back_is_the_sorted_window():
+    rng = random.Random(4)
+    values = [float(rng.randrange(5)) for _ in range(30)] + [rng.gauss(0, 1) for _ in range(50)]
+    for window in (10, 60, 200):  # full windows, and ones that start at the first value
+        ordered: list[float] = []
+        for n in range(1, 6):
+            end = len(values) - n
+            start = max(0, end - window)
+            _move_back(ordered, values, start, end)
+            assert ordered == sorted(values[start:end])
+    odd = [1.0, math.nan, 3.0, 2.0, 5.0]  # a value that is no number: sorted anew
+    ordered = sorted(odd[1:5])
+    _move_back(ordered, odd, 0, 4)
+    assert len(ordered) == 4
