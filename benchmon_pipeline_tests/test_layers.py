@@ -157,15 +157,17 @@ def test_the_layout_table_and_diagram_follow_the_import_contract():
     assert all(name in diagram for name in table), [n for n in table if n not in diagram]
 
 
-def test_every_design_reference_names_a_section_of_docs_design_md():
-    sections = set(re.findall(r"^## (\d+)\. ", (ROOT / "docs" / "design.md").read_text(), re.M))
+def test_every_design_reference_names_a_section_of_docs_foundations_md():
+    sections = set(
+        re.findall(r"^## (\d+)\. ", (ROOT / "docs" / "foundations.md").read_text(), re.M)
+    )
     cited = set()
     for folder in ("benchmon_pipeline", "benchmon_pipeline_tests", "sql", "docs"):
         for path in (ROOT / folder).rglob("*"):
             if path.suffix in (".py", ".sql", ".md"):
-                # "design.md §7" in code and SQL; a link to "design.md#7-…" on the other pages
+                # "foundations.md §7" in code and SQL; a link to "foundations.md#7-…" on the other pages
                 text = path.read_text()
-                cited |= set(re.findall(r"design\.md(?: (?:§|section )|#)(\d+)", text))
+                cited |= set(re.findall(r"foundations\.md(?: (?:§|section )|#)(\d+)", text))
     assert cited and cited <= sections, sorted(cited - sections)
 
 

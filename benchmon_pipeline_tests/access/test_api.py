@@ -1,5 +1,5 @@
 """BenchmarkDataAccess on a real PostgreSQL: columns and dtypes, filters, buckets, the
-design's example calls (docs/design.md §6), a login granted only benchmon_reader, the cache
+design's example calls (docs/foundations.md §6), a login granted only benchmon_reader, the cache
 and its bypass, and every example of docs/api.md."""
 
 from __future__ import annotations

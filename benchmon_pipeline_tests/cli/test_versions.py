@@ -1,5 +1,5 @@
 """The versions of a configuration through the real entry point (issue 17, acceptance 1):
-the design's timeline (docs/design.md §6) done entirely with CLI verbs against a real
+the design's timeline (docs/foundations.md §6) done entirely with CLI verbs against a real
 PostgreSQL — v1 F1 0.89 → v2 0.91, the baseline → v3 0.85 → checkout v2 → v4 0.93 — with
 what each verb prints, the `--format json` shapes, and the errors and their exit codes."""
 

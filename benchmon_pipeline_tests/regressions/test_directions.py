@@ -1,4 +1,4 @@
-"""docs/design.md §7's direction order and name rule, and when the log scale applies."""
+"""docs/foundations.md §7's direction order and name rule, and when the log scale applies."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The baseline rule on docs/design.md's cases: direction, exact comparison, confirmation."""
+"""The baseline rule on docs/foundations.md's cases: direction, exact comparison, confirmation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The scenarios docs/design.md §6 walks through, on the stored functions."""
+"""The scenarios docs/foundations.md §6 walks through, on the stored functions."""
 
 from decimal import Decimal
 
