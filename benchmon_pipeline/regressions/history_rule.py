@@ -406,7 +406,7 @@ def _move_back(ordered: list[float], values: Sequence[float], start: int, end: i
             if len(ordered) < end - start:
                 insort(ordered, values[start])
             return
-    ordered[:] = sorted(values[start:end])  # the first window (or a value that is no number)
+    ordered[:] = sorted(values[start:end])  # the first window, or one it cannot follow
 
 
 def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:

@@ -114,8 +114,8 @@ class RobustReference:
         sums = (sum(offsets), sum(squares))
         # fast path, 6 % of the CPU per judged result (bench_detection.py; with history_rule's
         # _move_back 11 %, the CPU target's margin): the distances are sorted only when needed
-        if _within_first_fences(offsets):  # the plain SD, as _winsorized_sd takes it
-            sigma = math.sqrt(max(0.0, sums[1] - sums[0] * sums[0] / n) / (n - 1))
+        if _within_first_fences(offsets):  # nothing to pull in: the plain SD
+            sigma = _winsorized_sd(offsets, squares, math.inf, sums)[0]
         else:
             sigma = _fenced_sd(offsets, squares, sums, middle)
         floor = RELATIVE_FLOOR * max(abs(center), 1e-300)

@@ -130,7 +130,7 @@ def test_a_window_moved_back_is_the_sorted_window():
             start = max(0, end - window)
             _move_back(ordered, values, start, end)
             assert ordered == sorted(values[start:end])
-    odd = [1.0, math.nan, 3.0, 2.0, 5.0]  # a value that is no number: sorted anew
-    ordered = sorted(odd[1:5])
-    _move_back(ordered, odd, 0, 4)
-    assert len(ordered) == 4
+    # a list that does not hold the window one result later is sorted anew
+    stale = [9.0, 10.0]
+    _move_back(stale, values, 20, 70)
+    assert stale == sorted(values[20:70])
