@@ -40,13 +40,14 @@ state: it re-reads the history each time, so a re-run of a check gives the same 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, insort
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, repeat
-from operator import mul, neg, sub
+from itertools import accumulate
+from operator import mul, neg
 from typing import NamedTuple
+
+import numpy as np
 
 from benchmon_pipeline.regressions.directions import HIGHER, resolve_direction
 from benchmon_pipeline.regressions.fdr import bh_significant
@@ -231,8 +232,9 @@ def gather_evidence(
             f"{before} earlier result(s); {settings.min_history} needed before the history "
             "rule judges"
         )
-    try:
-        weighed = _weigh(worse, worse_samples, settings)
+    try:  # numpy's overflow raises FloatingPointError, an ArithmeticError, as Python's does
+        with np.errstate(over="raise", invalid="raise"):
+            weighed = _weigh(worse, worse_samples, settings)
     except ArithmeticError as error:  # values so far apart that their squares overflow
         return not_judged(
             f"the values are too far apart to compute with ({error}); check the series for "
@@ -267,11 +269,12 @@ def _weigh(
     z_first_alone = -math.inf  # the newest result alone: set at n = 1
     by_pair = False
     run, reference_center, reference_size = 0, 0.0, 0
+    values = np.array(worse)  # the windows' sums as array arithmetic (robust.py)
     cut_at = 0  # where the last clear change of level begins, before any run can start
     if settings.segment_z is not None:
         last = len(worse) - settings.max_run
         first = max(0, last - settings.window)
-        cut = last_change(worse[first:last], settings.min_history, settings.segment_z)
+        cut = last_change(values[first:last], settings.min_history, settings.segment_z)
         cut_at = first + cut if cut else 0
     # noise whose neighbours move together (a machine warming, a shared runner's load)
     # makes runs of bad results common; measured on the reference, before any run
@@ -281,7 +284,7 @@ def _weigh(
     def serial_of() -> float:
         nonlocal serial
         if serial is None:
-            serial = serial_correlation(worse[max(cut_at, last - settings.window, 0) : last])
+            serial = serial_correlation(values[max(cut_at, last - settings.window, 0) : last])
         return serial
 
     # values on a lattice coarse against their noise (robust.py `_coarseness`): read from the
@@ -293,8 +296,6 @@ def _weigh(
         if step is None:
             step = resolution(worse[-LATTICE_SAMPLE:])
         return step
-
-    ordered: list[float] = []  # the window's values, sorted: kept as it moves back
 
     for n in range(1, settings.max_run + 1):
         end = len(worse) - n
@@ -309,11 +310,7 @@ def _weigh(
             # last clear change inside the window, whichever says more
         candidates = []
         for first in starts:
-            if first == start:
-                _move_back(ordered, worse, start, end)
-                reference = RobustReference.of_ordered(ordered)
-            else:
-                reference = RobustReference.of(worse[first:end])
+            reference = RobustReference.of(values[first:end])
             if not any_rank_tested(end):
                 zs = reference.zs(worse[end:])
             else:
@@ -393,22 +390,6 @@ def _weigh(
     )
 
 
-def _move_back(ordered: list[float], values: Sequence[float], start: int, end: int) -> None:
-    """Make `ordered` the sorted `values[start:end]`, when it holds the sorted window one
-    result later (ending at end + 1, starting at start or start + 1) or nothing: the newest
-    value leaves, an older one joins, and nothing is sorted anew. A fast path: 4.5 % of the
-    CPU per judged result (bench_detection.py), kept for the CPU target's margin."""
-    if ordered:
-        leaving = values[end]
-        at = bisect_left(ordered, leaving)
-        if at < len(ordered) and ordered[at] == leaving:
-            del ordered[at]
-            if len(ordered) < end - start:
-                insort(ordered, values[start])
-            return
-    ordered[:] = sorted(values[start:end])  # the first window, or one it cannot follow
-
-
 def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
     """Where the last clear change of level in `values` begins (0: none): the split with the
     largest two-sample t (pooled within-segment SD, both segments at least `min_size` long),
@@ -418,6 +399,7 @@ def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
     mixes the two earlier levels: its center sits between them and its scale holds the first
     step, so the second one looks smaller than it is. Accepted changes (restarts.py) cut the
     history the same way, by a person's word instead of the data's."""
+    values = np.asarray(values, dtype=float)
     n = len(values)
     if n < 2 * min_size:
         return 0
@@ -426,20 +408,18 @@ def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
     # split's t is worked out. B = n·u²/(k(n − k)), u the sum of the first k values' deviations
     # from the mean (the CUSUM): one running sum, no means of segments, and no cancellation
     # between sums of values far from 0.
-    total = sum(values)
-    drift = list(accumulate(map(sub, values, repeat(total / n))))  # drift[k − 1]: u of k
+    total = float(values.sum())
+    drift = np.cumsum(values - total / n)  # drift[k − 1]: u of k
     inner = drift[min_size - 1 : n - min_size]
-    sizes, inverse = _splits(n, min_size)  # k, and 1/(k·(n − k))
-    between = list(map(mul, map(mul, inner, inner), inverse))  # B/n of each split
-    at = between.index(max(between))  # the first of the largest
+    between = inner * inner * _splits(n, min_size)  # B/n of each split
+    at = int(between.argmax())  # the first of the largest
     if not between[at] > 0:
         return 0  # the same mean on both sides of every split
-    k = sizes[at]
+    k = min_size + at
     head = values[:k]
-    left_squares = sum(map(mul, head, head))
-    t = _split_t(n, k, sum(head), total, left_squares, sum(map(mul, values, values)))
+    t = _split_t(n, k, float(head.sum()), total, float(head @ head), float(values @ values))
     if t is None:  # no spread within the segments of that split (a step in constant data):
-        k, t = _scan_splits(values, min_size)  # the largest t among splits with spread
+        k, t = _scan_splits(values.tolist(), min_size)  # the largest t among splits with spread
     return k if k and t_as_normal_z(t, n - 2) >= z_bar else 0
 
 
@@ -473,10 +453,12 @@ def _scan_splits(values: Sequence[float], min_size: int) -> tuple[int, float]:
 
 
 @lru_cache(maxsize=64)
-def _splits(n: int, min_size: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
-    """The splits `last_change` weighs, k = min_size … n − min_size: k, and 1/(k·(n − k))."""
-    sizes = tuple(range(min_size, n - min_size + 1))
-    return sizes, tuple(1.0 / (k * (n - k)) for k in sizes)
+def _splits(n: int, min_size: int) -> np.ndarray:
+    """1/(k·(n − k)) of each split `last_change` weighs, k = min_size … n − min_size."""
+    sizes = np.arange(min_size, n - min_size + 1, dtype=float)
+    inverse = 1.0 / (sizes * (n - sizes))
+    inverse.flags.writeable = False  # shared by every call: lru_cache
+    return inverse
 
 
 def _top_pulled(
