@@ -101,9 +101,15 @@ def check_direction(direction: str) -> str:
 def uses_log_scale(metric: str, direction: str, values: Iterable[float]) -> bool:
     """Latency-, time-, cost- and memory-like metrics are compared on a log scale when they are
     lower-is-better and every value is positive (a log of zero would be meaningless)."""
-    if direction != LOWER or not _log_scale_name(metric):
+    if not log_scale_named(metric, direction):
         return False
     return all(map(_ZERO.__lt__, values))  # 0 < value for each, compared in C
+
+
+def log_scale_named(metric: str, direction: str) -> bool:
+    """Whether the metric's name and direction call for a log scale (`uses_log_scale`, before
+    its values are looked at)."""
+    return direction == LOWER and _log_scale_name(metric)
 
 
 @lru_cache(maxsize=4096)

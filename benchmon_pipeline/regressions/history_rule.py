@@ -44,7 +44,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from operator import mul, neg
+from operator import mul
 from typing import NamedTuple
 
 import numpy as np
@@ -190,28 +190,28 @@ def gather_evidence(
     if not len(tail):
         raise ValueError("there is no result to judge")
     try:
-        samples, raw = None, list(map(float, tail))
+        samples, raw = None, np.fromiter(map(float, tail), float, len(tail))
     except TypeError:  # some results carry repeated samples
         samples = [_samples(result) for result in tail]
-        raw = [median(values) for values in samples]
+        raw = np.array([median(values) for values in samples])
     scale = choose_scale(metric, direction, raw if samples is None else _flat(samples))
     sign = -1.0 if direction == HIGHER else 1.0  # turned so that bigger is worse
 
-    def turn(values: Sequence[float]) -> list[float]:
+    def turn(values: Sequence[float] | np.ndarray) -> np.ndarray:
         scaled = to_scales(values, scale)
-        return list(map(neg, scaled)) if sign < 0 else scaled
+        return -scaled if sign < 0 else scaled
 
     def unturn(value: float) -> float:
         return from_scale(sign * value, scale)
 
     worse = turn(raw)
-    worse_samples = None if samples is None else [turn(values) for values in samples]
+    worse_samples = None if samples is None else [turn(values).tolist() for values in samples]
     base = dict(
         configuration=configuration,
         metric=metric,
         direction=direction,
         scale=scale,
-        current=raw[-1],
+        current=float(raw[-1]),
     )
     before = len(worse) - 1
 
@@ -253,11 +253,15 @@ def gather_evidence(
 
 
 def _weigh(
-    worse: list[float], worse_samples: list[list[float]] | None, settings: HistorySettings
+    values: np.ndarray, worse_samples: list[list[float]] | None, settings: HistorySettings
 ) -> _Weighed:
-    """The newest results of `worse` (turned: bigger is worse) weighed against the ones
+    """The newest results of `values` (turned: bigger is worse) weighed against the ones
     before them: the run, the first-breach and the confirmed evidence (see the module
-    docstring). May raise ArithmeticError on values too far apart for floating point."""
+    docstring). May raise ArithmeticError on values too far apart for floating point.
+
+    The windows' sums are array arithmetic (robust.py); a run's few newest results are
+    judged one by one, as Python floats (`worse`)."""
+    worse = values.tolist()
 
     def rank_tested(i: int) -> bool:
         return worse_samples is not None and len(worse_samples[i]) >= settings.min_repeats
@@ -269,7 +273,6 @@ def _weigh(
     z_first_alone = -math.inf  # the newest result alone: set at n = 1
     by_pair = False
     run, reference_center, reference_size = 0, 0.0, 0
-    values = np.array(worse)  # the windows' sums as array arithmetic (robust.py)
     cut_at = 0  # where the last clear change of level begins, before any run can start
     if settings.segment_z is not None:
         last = len(worse) - settings.max_run
