@@ -1,15 +1,15 @@
 """The textbook test as a yardstick for bench_detection.py: how many 2 σ steps can any rule
 of its kind catch within 5 results while it keeps to the false-alarm budget?
 
-The textbook test for a step in independent noise: the mean of the newest n results
-against the mean and SD of the (up to) 60 results before them, a two-sample z, the largest
-over n = 3, 4, 5 (a step may have begun 3, 4 or 5 results ago). It has none of a product
-rule's guards (no robust scale, no cap on one result, no allowance for heavy tails or for a
-short reference), so on Gaussian noise nothing of its kind does much better. Judged on the
-same suite, the same series and the same scales (log, arcsine-square-root) as ours, with its
-threshold set as low as the budget allows: the smallest threshold at which no noise family
-raises more than `budget` alarms per 1,000 results. Its 2 σ detection at that threshold says
-how far the 2 σ target can be reached at all under that budget on this suite.
+The textbook test for a step in independent noise: the mean of the newest n results against
+the mean and SD of the (up to) 100 results before them (our window), a two-sample z, the
+largest over n = 3, 4, 5 (a step may have begun 3, 4 or 5 results ago). It has none of a
+product rule's guards (no robust scale, no cap on one result, no allowance for heavy tails
+or for a short reference), so on Gaussian noise nothing of its kind does much better. Judged
+on the same suite, the same series and the same scales (log, arcsine-square-root) as ours,
+with its threshold set as low as the budget allows: the smallest threshold at which no noise
+family raises more than `budget` alarms per 1,000 results. Its 2 σ detection at that
+threshold says how far the 2 σ target can be reached at all under that budget on this suite.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from benchmon_pipeline.regressions.history_rule import HistorySettings
 from benchmon_pipeline.regressions.scales import choose_scale, to_scales
 
 RUNS = (3, 4, 5)  # newest results judged together
-WINDOW = 60  # results in the reference
+WINDOW = HistorySettings.window  # results in the reference: ours
 MIN_REFERENCE = 10
 
 
@@ -68,8 +69,8 @@ def _judged(configuration, index: int, family) -> tuple[np.ndarray, int]:
     raw = np.asarray(configuration.series[index], dtype=float)
     present = ~np.isnan(raw)
     values = raw[present]
-    scale = choose_scale(family.metric, family.direction, values.tolist())
-    scaled = np.asarray(to_scales(values.tolist(), scale))
+    scale = choose_scale(family.metric, family.direction, values)
+    scaled = to_scales(values, scale)
     if family.direction == "higher":
         scaled = -scaled
     begin = int(present[: configuration.evaluate_from].sum())

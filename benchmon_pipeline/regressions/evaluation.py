@@ -59,7 +59,7 @@ class RegressionSettings:
 
     confirm_results: int = DEFAULT_CONFIRM_RESULTS
     history_confirm_results: int = 3
-    history_window: int = 60
+    history_window: int = HistorySettings.window
     history_min_results: int = 10
     history_threshold_z: float = 3.6
     stale_warn_after: float = 3.0

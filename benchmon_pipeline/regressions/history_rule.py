@@ -76,7 +76,7 @@ class HistorySettings:
     """The knobs of the history rule; the defaults were tuned on benchmarks/bench_detection.py
     (see docs/regressions.md for what each one trades)."""
 
-    window: int = 60  # results in the trailing reference
+    window: int = 100  # results in the trailing reference
     min_history: int = 10  # results needed before the first verdict
     threshold_z: float = 3.6  # evidence needed alone, in normal-equivalent σ (p ≈ 1.6e-4)
     confirm_results: int = 3  # K: an ERROR needs at least this many bad results in a row
