@@ -117,10 +117,7 @@ class RobustReference:
         # their sums, taken once: no fence pulls a value in on most references, and then
         # every sum below is of them all
         sums = (float(offsets.sum()), float(squares.sum()))
-        if _within_first_fences(offsets):  # nothing to pull in: the plain SD
-            sigma = _winsorized_sd(offsets, squares, math.inf, sums)[0]
-        else:
-            sigma = _fenced_sd(offsets, squares, sums, middle)
+        sigma = _fenced_sd(offsets, squares, sums, middle)
         floor = RELATIVE_FLOOR * max(abs(center), 1e-300)
         # Not floored at the MAD-σ: on light-tailed noise the MAD-σ exceeds the SD (uniform
         # noise: 1.28×; two alternating levels: 1.45×), and such a floor hid 2 σ steps there.
@@ -214,23 +211,6 @@ class RobustReference:
             # x from such tails is as rare as a normal z = x − (κ/k)/24 · (x³ − 3x)
             z -= self.light / k / 24.0 * (z * z * z - 3.0 * z)
         return z
-
-
-def _inside(offsets: np.ndarray, fence: float) -> tuple[int, int]:
-    """Where sorted `offsets` within ±`fence` begin and end."""
-    return int(offsets.searchsorted(-fence, "left")), int(offsets.searchsorted(fence, "right"))
-
-
-def _within_first_fences(offsets: np.ndarray) -> bool:
-    """Whether every one of sorted `offsets` lies within the first fences, ±4 MAD-σ, known
-    without sorting the distances: fewer than half of them are nearer the center than the
-    farthest one's distance over 4 MAD-σ, so the MAD is at least that. On most references
-    no value is pulled in, and the winsorized SD is the plain one."""
-    n = len(offsets)
-    farthest = max(-float(offsets[0]), float(offsets[-1]))
-    bar = farthest / (WINSOR_FENCE * MAD_TO_SIGMA) * (1.0 + 1e-9)  # beyond float rounding
-    nearer = int(offsets.searchsorted(bar, "left")) - int(offsets.searchsorted(-bar, "right"))
-    return nearer <= (n - 1) // 2
 
 
 def _fenced_sd(
@@ -387,7 +367,8 @@ def _winsorized_sd(
     both) after pulling them in to ±`fence`, and how many were pulled in from below and from
     above."""
     n = len(offsets)
-    low, high = _inside(offsets, fence) if fence < math.inf else (0, n)
+    low = int(offsets.searchsorted(-fence, "left"))
+    high = int(offsets.searchsorted(fence, "right"))
     pulled = n - (high - low)
     if pulled:
         total = float(offsets[low:high].sum()) + fence * ((n - high) - low)

@@ -15,7 +15,6 @@ from benchmon_pipeline.regressions.robust import (
     WINSOR_FENCE,
     RobustReference,
     _fenced_sd,
-    _within_first_fences,
 )
 from benchmon_pipeline.regressions.scales import LINEAR, LOG, PROPORTION, to_scale, to_scales
 from benchmon_pipeline.regressions.significance import t_as_normal_z
@@ -102,7 +101,7 @@ def _plain_first_fences(values):
 
 
 @pytest.mark.parametrize("n", [10, 11, 60, 61])
-def test_the_first_fences_are_known_without_sorting_the_distances(n):
+def test_nothing_beyond_the_first_fences_leaves_the_plain_sd(n):
     rng = random.Random(n)
     seen = set()
     for trial in range(400):
@@ -113,12 +112,12 @@ def test_the_first_fences_are_known_without_sorting_the_distances(n):
             values = [v / max(1e-3, rng.random()) for v in values]
         center = statistics.median(values)
         offsets = np.sort(np.asarray(values) - center)
-        within = _within_first_fences(offsets)
+        squares = offsets * offsets
+        sd = _fenced_sd(offsets, squares, (offsets.sum(), squares.sum()), n // 2)
+        within = _plain_first_fences(values)
         seen.add(within)
-        if within:  # the shortcut's promise: nothing beyond the first fences
-            assert _plain_first_fences(values)
-            squares = offsets * offsets
-            sd = _fenced_sd(offsets, squares, (offsets.sum(), squares.sum()), n // 2)
+        if within:  # nothing to pull in: the plain SD
             assert sd == pytest.approx(statistics.stdev(values), rel=1e-9)
-    assert seen == {True, False}  # both branches taken
-    assert _within_first_fences(np.zeros(n))  # no spread: the plain SD, 0, as before
+    assert seen == {True, False}  # both cases taken
+    zeros = np.zeros(n)  # no spread: the plain SD, 0, as before
+    assert _fenced_sd(zeros, zeros, (0.0, 0.0), n // 2) == 0.0
