@@ -57,7 +57,7 @@ def _whole(values: np.ndarray) -> bool:
 def _array(values: Iterable[float] | np.ndarray) -> np.ndarray:
     if isinstance(values, np.ndarray):
         return values.astype(float, copy=False)
-    return np.fromiter(values, dtype=float)
+    return np.fromiter(map(float, values), dtype=float)  # float(None) fails, as it did; no NaN
 
 
 def to_scale(value: float, scale: str) -> float:

@@ -87,6 +87,8 @@ def test_a_spike_is_pulled_in_to_the_fence_for_the_level():
     [(LOG, [120.0, 0.5, 3e4]), (PROPORTION, [0.0, 0.02, 0.97, 1.0]), (LINEAR, [-3.0, 0.0, 7.5])],
 )
 def test_to_scales_is_to_scale_of_each_value(scale, values):
+    with pytest.raises(TypeError):  # a missing value is an error, not a NaN
+        to_scales([*values, None], scale)
     # numpy's ufuncs against the math module's functions: the same up to the last bit
     assert to_scales(values, scale).tolist() == pytest.approx(
         [to_scale(v, scale) for v in values], rel=1e-15, abs=1e-300
