@@ -5,11 +5,14 @@ For one configuration × metric, oldest result first:
 1. Put the values on a scale where the noise is roughly symmetric (scales.py: log for
    positive latency/time/cost/memory metrics, arcsine-square-root for proportions) and
    turn them so that "bigger" means "worse".
-2. Compare the newest result with the trailing `window` results before it: a robust z
-   (median; winsorized, MAD-fenced σ; a small-sample allowance). With repeated samples in a
-   result (several runs of one commit), a Mann–Whitney rank test of its samples instead.
-3. The run: how many of the newest results in a row sit on the bad side of the reference
-   taken just before the run began (so the run does not contaminate its own yardstick).
+2. Compare each of the newest `max_run` results with one reference: the trailing `window`
+   results before them (in a history shorter than `min_history` + `max_run`, the first
+   `min_history` results), or the part of it after its last clear change of level when that
+   says more about the newest result (`segment_z`). A robust z (median; winsorized,
+   MAD-fenced σ; a small-sample allowance). With repeated samples in a result (several runs
+   of one commit), a Mann–Whitney rank test of its samples instead.
+3. The run: how many of the newest results in a row sit on the bad side of that reference
+   (which ends before any run begins, so a run does not contaminate its own yardstick).
    The evidence of the newest n results together is one two-sample t — the mean of their
    t's, each capped at `clip_z` and the largest counted at most `top_slack_z` above the
    second largest, or left out as a lone outlier, the rest capped among themselves (so no
@@ -155,6 +158,7 @@ class Evidence:
     method: str  # "robust-z" | "mann-whitney"
     not_judged: str | None = None  # why there is no verdict, when there is none
     by_pair: bool = False  # z_confirmed is a short run's, each result beyond pair_z
+    newest_after: int = 1  # the newest results after the reference (it ends before them)
 
     @property
     def p_first(self) -> float | None:
@@ -173,6 +177,7 @@ class _Weighed(NamedTuple):
     z_confirmed: float | None
     ranked: bool  # the newest result was judged by the rank test
     by_pair: bool
+    newest_after: int  # the newest results after the reference
 
 
 def gather_evidence(
@@ -249,6 +254,7 @@ def gather_evidence(
         z_confirmed=weighed.z_confirmed,
         method="mann-whitney" if weighed.ranked else "robust-z",
         by_pair=weighed.by_pair,
+        newest_after=weighed.newest_after,
     )
 
 
@@ -269,25 +275,47 @@ def _weigh(
     def any_rank_tested(since: int) -> bool:
         return worse_samples is not None and any(map(rank_tested, range(since, len(worse))))
 
-    z_first = z_confirmed = None
-    z_first_alone = -math.inf  # the newest result alone: set at n = 1
-    by_pair = False
-    run, reference_center, reference_size = 0, 0.0, 0
-    cut_at = 0  # where the last clear change of level begins, before any run can start
+    length = len(worse)
+    # One reference for every run looked back on: the `window` results that end where the
+    # longest run (`max_run`) begins — or, in a history shorter than that, the first
+    # `min_history` results — so no run contaminates its own yardstick, and the reference
+    # is summarised once, not once per run length (a quarter less CPU per judged result).
+    end = max(length - settings.max_run, settings.min_history)
+    start = max(0, end - settings.window)
+
+    def judged_against(first: int) -> tuple[RobustReference, list[float]]:
+        """The reference of values[first:end] and the z of each result after it."""
+        reference = RobustReference.of(values[first:end])
+        if not any_rank_tested(end):
+            return reference, reference.zs(worse[end:])
+        pooled = _flat(worse_samples[first:end])
+        return reference, [
+            normal_isf(mann_whitney_greater(worse_samples[i], pooled))
+            if rank_tested(i)
+            else reference.z(worse[i])
+            for i in range(end, length)
+        ]
+
+    reference, after = judged_against(start)
+    level_since = start  # where the reference's current level begins
     if settings.segment_z is not None:
-        last = len(worse) - settings.max_run
-        first = max(0, last - settings.window)
-        cut = last_change(values[first:last], settings.min_history, settings.segment_z)
-        cut_at = first + cut if cut else 0
+        # segmentation: when the window holds a clear change of level, the part after it is
+        # judged too, and the one that says more about the newest result serves every run
+        cut = last_change(values[start:end], settings.min_history, settings.segment_z)
+        if cut and end - (start + cut) >= settings.min_history:
+            level_since = start + cut
+            segment, segment_after = judged_against(level_since)
+            if segment_after[-1] > after[-1]:
+                reference, after = segment, segment_after
     # noise whose neighbours move together (a machine warming, a shared runner's load)
-    # makes runs of bad results common; measured on the reference, before any run
-    last = len(worse) - settings.max_run
-    serial = None if settings.serial else 0.0  # measured when a run first needs it
+    # makes runs of bad results common; measured on the reference's current level (a change
+    # of level is no autocorrelation), when a run first needs it
+    serial = None if settings.serial else 0.0
 
     def serial_of() -> float:
         nonlocal serial
         if serial is None:
-            serial = serial_correlation(values[max(cut_at, last - settings.window, 0) : last])
+            serial = serial_correlation(values[level_since:end])
         return serial
 
     # values on a lattice coarse against their noise (robust.py `_coarseness`): read from the
@@ -300,48 +328,24 @@ def _weigh(
             step = resolution(worse[-LATTICE_SAMPLE:])
         return step
 
-    for n in range(1, settings.max_run + 1):
-        end = len(worse) - n
-        start = max(0, end - settings.window)
-        if end - start < settings.min_history:
-            break
-        if run < n - 1 and (not settings.scan or z_first_alone < settings.run_floor_z):
-            break  # the run has ended and no scan goes on: known before another reference
-        starts = [start]
-        if cut_at > start and end - cut_at >= settings.min_history:
-            starts.append(cut_at)  # segmentation: also judged against the level since the
-            # last clear change inside the window, whichever says more
-        candidates = []
-        for first in starts:
-            reference = RobustReference.of(values[first:end])
-            if not any_rank_tested(end):
-                zs = reference.zs(worse[end:])
-            else:
-                zs = []
-                for i in range(end, len(worse)):
-                    if rank_tested(i):
-                        pooled = _flat(worse_samples[first:end])
-                        zs.append(normal_isf(mann_whitney_greater(worse_samples[i], pooled)))
-                    else:
-                        zs.append(reference.z(worse[i]))
-            candidates.append((sum(zs), reference, zs))
-        _, reference, zs = candidates[0] if len(starts) == 1 else max(candidates, key=_first)
-        if n == 1:
-            z_first = z_first_alone = zs[0]
-            reference_center, reference_size = reference.center, reference.size
+    alone = after[-1]  # the newest result alone
+    z_first, z_confirmed, by_pair, run = alone, None, False, 0
+    for n in range(1, min(settings.max_run, length - end) + 1):
+        zs = after[length - n - end :]
+        if run < n - 1 and (not settings.scan or alone < settings.run_floor_z):
+            break  # the run has ended and no scan goes on
         if run == n - 1 and min(zs) >= settings.run_floor_z:
             run = n  # still a run: every result so far on the bad side
-            reference_center, reference_size = reference.center, reference.size
-        elif not settings.scan or z_first_alone < settings.run_floor_z:
+        elif not settings.scan or alone < settings.run_floor_z:
             break  # a scan only judges a window whose newest result is itself bad
         elif n < settings.confirm_results:
             continue  # a short window counts only as a run
-        ranked = any_rank_tested(end)
+        ranked = any_rank_tested(length - n)
         if ranked:
             kept, outlier = _top_pulled(zs, zs, settings)
             evidence = sum(min(z, settings.clip_z) for z in kept) / math.sqrt(len(kept))
         else:  # one t for the window: the shared reference's errors counted once
-            kept, outlier = _top_pulled(worse[end:], zs, settings)
+            kept, outlier = _top_pulled(worse[length - n :], zs, settings)
             evidence = reference.run_z(
                 kept,
                 settings.clip_z,
@@ -372,7 +376,7 @@ def _weigh(
                 sum(zs) / math.sqrt(n)
                 if ranked
                 else reference.run_z(
-                    worse[end:],
+                    worse[length - n :],
                     math.inf,
                     settings.threshold_z,
                     serial_of(),
@@ -383,13 +387,14 @@ def _weigh(
             if z_confirmed is None or pair > z_confirmed:
                 z_confirmed, by_pair = pair, True
     return _Weighed(
-        center=reference_center,
-        size=reference_size,
+        center=reference.center,
+        size=reference.size,
         run=run,
         z_first=z_first,
         z_confirmed=z_confirmed,
         ranked=rank_tested(len(worse) - 1),
         by_pair=by_pair,
+        newest_after=length - end,
     )
 
 
@@ -411,17 +416,18 @@ def last_change(values: Sequence[float], min_size: int, z_bar: float) -> int:
     # split's t is worked out. B = n·u²/(k(n − k)), u the sum of the first k values' deviations
     # from the mean (the CUSUM): one running sum, no means of segments, and no cancellation
     # between sums of values far from 0.
-    total = float(values.sum())
-    drift = np.cumsum(values - total / n)  # drift[k − 1]: u of k
+    centred = values - float(values.sum()) / n
+    drift = np.cumsum(centred)  # drift[k − 1]: u of k
     inner = drift[min_size - 1 : n - min_size]
     between = inner * inner * _splits(n, min_size)  # B/n of each split
     at = int(between.argmax())  # the first of the largest
     if not between[at] > 0:
         return 0  # the same mean on both sides of every split
     k = min_size + at
-    head = values[:k]
-    t = _split_t(n, k, float(head.sum()), total, float(head @ head), float(values @ values))
-    if t is None:  # no spread within the segments of that split (a step in constant data):
+    within = float(centred @ centred) - n * float(between[at])  # T − B
+    if within > 0:
+        t = math.sqrt((n - 2) * n * float(between[at]) / within)
+    else:  # no spread within the segments of that split (a step in constant data):
         k, t = _scan_splits(values.tolist(), min_size)  # the largest t among splits with spread
     return k if k and t_as_normal_z(t, n - 2) >= z_bar else 0
 
@@ -515,10 +521,6 @@ def _capped(
     return [capped if i == top else v for i, v in enumerate(values)]
 
 
-def _first(candidate: tuple) -> float:
-    return candidate[0]
-
-
 def _flat(nested: Sequence[Sequence[float]]) -> list[float]:
     return [value for values in nested for value in values]
 
@@ -570,7 +572,10 @@ def _reason(item: Evidence, severity: str | None, settings: HistorySettings) -> 
         return f"not judged: {item.not_judged}"
     worse = "lower" if item.direction == HIGHER else "higher"
     on = "" if item.scale == LINEAR else f"{item.scale} scale, "
-    against = f"the median of the {item.reference_size} results before ({on}{worse} is worse)"
+    before = "" if item.newest_after == 1 else f" the newest {item.newest_after}"
+    against = (
+        f"the median of the {item.reference_size} results before{before} ({on}{worse} is worse)"
+    )
     if severity == ERROR:
         if item.by_pair or item.run_length >= settings.confirm_results:
             what = f"{item.run_length} results in a row worse than {against}"

@@ -56,9 +56,12 @@ def test_a_step_warns_at_once_and_errors_after_k_results_in_a_row():
     ]
     assert [v.severity for v in seen] == [WARN, WARN, ERROR, ERROR]
     assert [v.run_length for v in seen] == [1, 2, 3, 4]
-    window = history[-HistorySettings().window :]
+    # one reference for every run: the results before the newest max_run (5)
+    window = (history + [bad] * 3)[: -HistorySettings().max_run]
     assert seen[2].reference == pytest.approx(statistics_median(window))
+    assert seen[2].reference_size == len(window)
     assert seen[2].delta == pytest.approx(bad - statistics_median(window))
+    assert f"median of the {len(window)} results before the newest 5" in seen[2].reason
     assert seen[2].p_value < HistorySettings().level
     # an ERROR reports the run's (capped) evidence, a WARN the newest result's own
     evidence = gather_evidence(history + [bad] * 3, metric="throughput", settings=settings)
@@ -114,8 +117,11 @@ def test_repeated_samples_use_the_rank_test():
     evidence = gather_evidence(history + [newest], metric="throughput")
     assert evidence.method == "mann-whitney"
     # turned so that bigger is worse: the samples' negatives against the reference's
-    expected = normal_isf(mann_whitney_greater([-v for v in newest], [-v for v in history]))
+    # against the reference, which ends where the longest run looked back on begins
+    reference = history[: -(HistorySettings().max_run - 1)]
+    expected = normal_isf(mann_whitney_greater([-v for v in newest], [-v for v in reference]))
     assert evidence.z_first == pytest.approx(expected)
+    assert evidence.reference_size == len(reference) and evidence.newest_after == 5
     assert judge_newest(history + [newest], metric="throughput").severity == WARN
 
 
@@ -192,7 +198,8 @@ def test_check_history_honours_a_stated_direction_and_drops_non_finite_values():
     ]
     (verdict,) = check_history(rows)
     assert verdict.direction == "higher" and verdict.severity is None  # a rise is good here
-    assert verdict.reference_size == 32  # 30 + two of the rises; the NaN is not a result
+    # the NaN is not a result: 33 results, the reference the 28 before the newest 5
+    assert verdict.reference_size == 28
 
 
 @pytest.mark.parametrize(
@@ -393,19 +400,20 @@ def test_last_change_takes_the_split_a_plain_scan_of_every_split_finds():
 
 
 def test_a_second_step_is_judged_against_the_level_after_the_first():
-    # staircase: 4 σ worse at result 60, 3.5 σ worse again 25 results later; a window of
+    # staircase: 4 σ worse at result 60, 3.5 σ worse again 28 results later; a window of
     # 60 mixes both earlier levels, the segment after the first step does not. (With the
-    # default window of 100, the first step itself is still news against the 58 results
+    # default window of 100, the first step itself is still news against the 60 results
     # before it, and the run of the newest 5 carries more evidence against those.)
-    values = noise(60, seed=21) + noise(25, center=96.0, seed=22) + [92.6, 92.4, 92.5]
+    values = noise(60, seed=21) + noise(28, center=96.0, seed=22) + [92.6, 92.4, 92.5]
     settings = HistorySettings(window=60)
     segmented = gather_evidence(values, metric="throughput", settings=settings)
     mixed = gather_evidence(
         values, metric="throughput", settings=HistorySettings(window=60, segment_z=None)
     )
     assert segmented.reference == pytest.approx(96.0, abs=0.5)
-    assert segmented.reference_size == 25
+    assert segmented.reference_size == 26  # the second level, up to the newest 5
     assert mixed.reference > 98.0 and mixed.reference_size == 60
+    assert segmented.z_confirmed > settings.threshold_z > mixed.z_confirmed
     assert judge_newest(values, metric="throughput", settings=settings).severity == ERROR
     assert judge_newest(values, metric="throughput").severity == ERROR
 
@@ -606,3 +614,17 @@ def test_counts_are_judged_on_the_square_root_scale():
     verdict = judge_newest(values, metric="errors")
     assert verdict.severity == ERROR
     assert verdict.reference == pytest.approx(1.0, abs=0.5)
+
+
+def test_every_run_is_judged_against_one_reference_before_the_newest_five():
+    history = noise(80, seed=5)
+    quiet = [100.2, 99.7, 100.1, 99.9, 100.3]
+    step = [96.5, 96.0, 96.4, 95.8, 96.2]  # 4 σ worse for 5 results: it cannot move the reference
+    judged = [gather_evidence(history + newest, metric="throughput") for newest in (quiet, step)]
+    assert judged[0].reference == judged[1].reference == pytest.approx(statistics_median(history))
+    assert judged[0].reference_size == judged[1].reference_size == 80
+    assert [e.newest_after for e in judged] == [5, 5]
+    assert judged[1].run_length == 5 and judged[1].z_confirmed > HistorySettings().threshold_z
+    # a history shorter than min_history + max_run: the first min_history results
+    short = gather_evidence(noise(12, seed=6) + [95.0], metric="throughput")
+    assert short.reference_size == HistorySettings().min_history and short.newest_after == 3
