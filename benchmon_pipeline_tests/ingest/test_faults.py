@@ -189,7 +189,27 @@ def private_server(tmp_path):
     embedded.stop(pgdata)
 
 
-def test_postgres_restarting_mid_run(private_server, dagster_instance, tmp_path):
+# A step retried in-process leaves its first attempt's compute-log `tail -F` running until
+# pytest exits (Dagster's local compute log manager); this test is about PostgreSQL, so its
+# run captures no compute logs.
+NO_COMPUTE_LOGS = {
+    "compute_logs": {
+        "module": "dagster._core.storage.noop_compute_log_manager",
+        "class": "NoOpComputeLogManager",
+    }
+}
+
+
+@pytest.fixture
+def instance_without_compute_logs(tmp_path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with dg.instance_for_test(temp_dir=str(home), overrides=NO_COMPUTE_LOGS) as instance:
+        yield instance
+
+
+def test_postgres_restarting_mid_run(private_server, instance_without_compute_logs, tmp_path):
+    dagster_instance = instance_without_compute_logs
     pgdata, url = private_server
     root = tmp_path / "work"
     unique = _drop_results(root)
