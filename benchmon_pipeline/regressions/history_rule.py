@@ -27,14 +27,17 @@ For one configuration × metric, oldest result first:
    dipped back (a small step whose results do not all breach), as long as the newest
    result is itself on the bad side.
 4. ERROR when the newest K (`confirm_results`) or more results carry evidence beyond
-   `threshold_z`, or sooner — adaptive confirmation — when a shorter run's every result
-   breaches `pair_z` on its own and they lie within `pair_gap_z` of each other (a large
-   step needs no third result; a lone outlier is followed by an ordinary one, and an
-   outlier beside a noise result that happens to breach stands far above it). A window
-   whose largest result is left out as a lone outlier confirms only when K results remain
-   without it. WARN when only the newest result (or a run shorter than K)
-   is beyond `warn_z`: the first breach. When many series are judged together the p-values
-   go through Benjamini–Hochberg (fdr.py) first.
+   `threshold_z` — a window's evidence weighed for its length: `longer_run_z` added per
+   result it counts beyond the middle of K..`max_run` (taken away below it), so five results
+   need 3.35 σ and three 3.85 σ (the false-alarm budget goes where small steps are caught; a
+   reference younger than `pair_min_history` weighs none) — or sooner (adaptive
+   confirmation) when a shorter run's every result breaches `pair_z` on its own and they lie
+   within `pair_gap_z` of each other (a large step needs no third result; a lone outlier is
+   followed by an ordinary one, and an outlier beside a noise result that happens to breach
+   stands far above it). A window whose largest result is left out as a lone outlier
+   confirms only when K results remain without it. WARN when only the newest result (or a
+   run shorter than K) is beyond `warn_z`: the first breach. When many series are judged
+   together the p-values go through Benjamini–Hochberg (fdr.py) first.
 
 Nothing is judged until `min_history` results precede the newest one. The rule keeps no
 state: it re-reads the history each time, so a re-run of a check gives the same answer.
@@ -95,6 +98,9 @@ class HistorySettings:
     outlier_z: float = 4.0  # ... and so is one beyond this, standing top_slack_z above it
     top_slack_z: float = 1.0  # a run's largest counts at most this far above its second
     max_run: int = 5  # the longest run looked back on
+    longer_run_z: float = 0.25  # a run of K..max_run results needs this much less per result
+    # counted beyond the middle length (and more below it): the false-alarm budget goes to
+    # the long runs that small steps need
     serial: bool = True  # a run's yardstick widened when the reference's neighbours correlate
     lattice: bool = True  # coarsely quantized values: a result's excess less half a step
     light_tails: bool = True  # a run's evidence read with a light-tailed reference's kurtosis
@@ -120,13 +126,21 @@ class HistorySettings:
             raise ValueError("warn_z must be positive and at most threshold_z")
         if self.fdr_level is not None and not 0 < self.fdr_level < 1:
             raise ValueError("fdr_level must be between 0 and 1")
-        if self.clip_z * math.sqrt(self.confirm_results) < normal_isf(self.level):
+        if self.longer_run_z < 0:
+            raise ValueError("longer_run_z must be at least 0")
+        bar = normal_isf(self.level) + self.longer_run_z * (self.middle_run - self.confirm_results)
+        if self.clip_z * math.sqrt(self.confirm_results) < bar:
             # a run of K results can carry at most clip_z·√K: K would silently become larger
             raise ValueError(
                 f"with clip_z {self.clip_z:g} a run of {self.confirm_results} "
-                f"results can never reach {normal_isf(self.level):.2f} σ; raise "
+                f"results can never reach {bar:.2f} σ; raise "
                 "clip_z or confirm_results"
             )
+
+    @property
+    def middle_run(self) -> float:
+        """The run length whose evidence is read as it is: K..max_run's middle."""
+        return (self.confirm_results + self.max_run) / 2.0
 
     @property
     def level(self) -> float:
@@ -357,6 +371,8 @@ def _weigh(
         if n >= settings.confirm_results and n - outlier < settings.confirm_results:
             continue  # a lone outlier was left out: the rest is too short to confirm
         if n >= settings.confirm_results:
+            if reference.size >= settings.pair_min_history:  # weighed for its length
+                evidence += settings.longer_run_z * (len(kept) - settings.middle_run)
             if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
                 # run enters the BH family only when it would pass alone (as runs did before)
                 if z_confirmed is None or evidence > z_confirmed:

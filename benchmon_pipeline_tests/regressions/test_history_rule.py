@@ -215,6 +215,8 @@ def test_check_history_honours_a_stated_direction_and_drops_non_finite_values():
         {"pair_gap_z": 0},
         {"top_slack_z": -1},
         {"top_slack_z": 3.0, "outlier_gap_z": 2.0},
+        {"longer_run_z": -0.1},
+        {"confirm_results": 2, "clip_z": 2.7, "longer_run_z": 0.5},  # 2.7·√2 < 3.6 + 0.5
     ],
 )
 def test_invalid_settings_are_refused(kwargs):
@@ -628,3 +630,61 @@ def test_every_run_is_judged_against_one_reference_before_the_newest_five():
     # a history shorter than min_history + max_run: the first min_history results
     short = gather_evidence(noise(12, seed=6) + [95.0], metric="throughput")
     assert short.reference_size == HistorySettings().min_history and short.newest_after == 3
+
+
+SHAPE = [0.3, -0.2, 0.1, -0.3, 0.1]  # the newest results around their level
+
+
+def run_at_evidence(n: int, low: float, high: float, seed: int = 5) -> list[float]:
+    """noise() then n results one level worse, the level chosen so that their evidence read
+    without any weighing for length (longer_run_z 0) lies in [low, high)."""
+    plain = HistorySettings(longer_run_z=0.0)
+    history = noise(seed=seed) + [100.5] * (5 - n)  # ordinary results before the run
+    for hundredths in range(150, 400):
+        values = history + [100.0 - hundredths / 100 + d for d in SHAPE[:n]]
+        evidence = gather_evidence(values, metric="throughput", settings=plain)
+        if evidence.z_confirmed is not None and low <= evidence.z_confirmed < high:
+            assert evidence.run_length == n
+            return values
+    raise AssertionError(f"no level puts a run of {n} at {low}–{high} σ")
+
+
+def test_a_run_of_five_needs_less_evidence_than_a_run_of_three():
+    # the bar falls by longer_run_z per result counted beyond the middle of K..max_run (4):
+    # 3.35 σ for five results, 3.6 for four, 3.85 for three
+    settings, plain = HistorySettings(), HistorySettings(longer_run_z=0.0)
+    assert settings.longer_run_z == 0.25 and settings.middle_run == 4
+    five = run_at_evidence(5, 3.4, 3.55)
+    weighed = judge_newest(five, metric="throughput")
+    assert weighed.severity == ERROR and weighed.run_length == 5
+    assert judge_newest(five, metric="throughput", settings=plain).severity != ERROR
+    assert weighed.z == pytest.approx(
+        judge_newest(five, metric="throughput", settings=plain).z + 0.25
+    )
+    three = run_at_evidence(3, 3.65, 3.8)
+    assert judge_newest(three, metric="throughput", settings=plain).severity == ERROR
+    assert judge_newest(three, metric="throughput").severity != ERROR
+
+
+def test_a_young_reference_reads_every_run_length_alike():
+    # with fewer than pair_min_history (20) results before the run, the scale's own error
+    # is large: no run length gets a lower bar
+    values = noise(n=14, seed=8) + [97.6, 97.9, 97.5, 97.8, 97.7]
+    weighed = gather_evidence(values, metric="throughput")
+    plain = gather_evidence(values, metric="throughput", settings=HistorySettings(longer_run_z=0))
+    assert weighed.reference_size == 14 and weighed.run_length == 5
+    assert weighed.z_confirmed == plain.z_confirmed is not None
+
+
+def test_two_sigma_steps_are_caught_more_often_with_the_lower_bar_for_long_runs():
+    settings, plain = HistorySettings(), HistorySettings(longer_run_z=0.0)
+    caught = {True: 0, False: 0}
+    for seed in range(80):
+        values = noise(n=80, seed=500 + seed)
+        values[60:] = [v - 2.0 for v in values[60:65]]  # 2 σ worse for five results
+        for weighed, rule in ((True, settings), (False, plain)):
+            caught[weighed] += any(
+                judge_newest(values[: t + 1], metric="throughput", settings=rule).severity == ERROR
+                for t in range(60, 65)
+            )
+    assert caught[True] >= caught[False] + 3, caught
