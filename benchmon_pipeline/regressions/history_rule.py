@@ -128,7 +128,7 @@ class HistorySettings:
             raise ValueError("fdr_level must be between 0 and 1")
         if self.longer_run_z < 0:
             raise ValueError("longer_run_z must be at least 0")
-        bar = normal_isf(self.level) + self.longer_run_z * (self.middle_run - self.confirm_results)
+        bar = normal_isf(self.level) - self.length_weight(self.confirm_results)
         if self.clip_z * math.sqrt(self.confirm_results) < bar:
             # a run of K results can carry at most clip_z·√K: K would silently become larger
             raise ValueError(
@@ -141,6 +141,11 @@ class HistorySettings:
     def middle_run(self) -> float:
         """The run length whose evidence is read as it is: K..max_run's middle."""
         return (self.confirm_results + self.max_run) / 2.0
+
+    def length_weight(self, counted: int) -> float:
+        """What a window of `counted` results (K or more) adds to its evidence: below 0
+        for the short windows, above 0 for the long ones (`longer_run_z`)."""
+        return self.longer_run_z * (counted - self.middle_run)
 
     @property
     def level(self) -> float:
@@ -372,7 +377,7 @@ def _weigh(
             continue  # a lone outlier was left out: the rest is too short to confirm
         if n >= settings.confirm_results:
             if reference.size >= settings.pair_min_history:  # weighed for its length
-                evidence += settings.longer_run_z * (len(kept) - settings.middle_run)
+                evidence += settings.length_weight(len(kept))
             if run == n or evidence >= settings.threshold_z:  # a scanned window that is no
                 # run enters the BH family only when it would pass alone (as runs did before)
                 if z_confirmed is None or evidence > z_confirmed:

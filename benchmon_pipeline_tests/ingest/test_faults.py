@@ -201,10 +201,8 @@ NO_COMPUTE_LOGS = {
 
 
 @pytest.fixture
-def instance_without_compute_logs(tmp_path):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    with dg.instance_for_test(temp_dir=str(home), overrides=NO_COMPUTE_LOGS) as instance:
+def instance_without_compute_logs():
+    with dg.instance_for_test(overrides=NO_COMPUTE_LOGS) as instance:
         yield instance
 
 

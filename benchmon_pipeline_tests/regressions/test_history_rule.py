@@ -654,6 +654,7 @@ def test_a_run_of_five_needs_less_evidence_than_a_run_of_three():
     # 3.35 σ for five results, 3.6 for four, 3.85 for three
     settings, plain = HistorySettings(), HistorySettings(longer_run_z=0.0)
     assert settings.longer_run_z == 0.25 and settings.middle_run == 4
+    assert [settings.length_weight(n) for n in (3, 4, 5)] == [-0.25, 0.0, 0.25]
     five = run_at_evidence(5, 3.4, 3.55)
     weighed = judge_newest(five, metric="throughput")
     assert weighed.severity == ERROR and weighed.run_length == 5
@@ -680,8 +681,8 @@ def test_two_sigma_steps_are_caught_more_often_with_the_lower_bar_for_long_runs(
     settings, plain = HistorySettings(), HistorySettings(longer_run_z=0.0)
     caught = {True: 0, False: 0}
     for seed in range(80):
-        values = noise(n=80, seed=500 + seed)
-        values[60:] = [v - 2.0 for v in values[60:65]]  # 2 σ worse for five results
+        values = noise(n=65, seed=500 + seed)
+        values[60:] = [v - 2.0 for v in values[60:]]  # 2 σ worse for the last five results
         for weighed, rule in ((True, settings), (False, plain)):
             caught[weighed] += any(
                 judge_newest(values[: t + 1], metric="throughput", settings=rule).severity == ERROR
