@@ -22,7 +22,7 @@ from benchmon_pipeline.regressions import (
     gather_evidence,
     judge_newest,
 )
-from benchmon_pipeline.regressions.history_rule import last_change
+from benchmon_pipeline.regressions.history_rule import last_change, level_start
 from benchmon_pipeline.regressions.significance import (
     mann_whitney_greater,
     normal_isf,
@@ -375,6 +375,60 @@ def test_last_change_finds_a_clear_shift_and_nothing_in_noise():
     assert abs(last_change(shifted, 10, 5.0) - 30) <= 1
     assert last_change(noise(60, seed=7), 10, 5.0) == 0
     assert last_change(shifted[:19], 10, 5.0) == 0  # too short for two segments of 10
+
+
+def staircase(seed: int, levels: int, size: float, last: int = 0) -> tuple[list[float], int]:
+    """100 results of N(100, 1), `levels` − 1 steps of `size` σ down 20–30 results apart (the
+    first level takes the rest), then `last` results one more step down; and where the
+    newest of those levels begins."""
+    rng = random.Random(seed)
+    gaps = [rng.randint(20, 30) for _ in range(levels - 1)]
+    lengths = [100 - sum(gaps), *gaps]
+    values = []
+    for level, length in enumerate(lengths):
+        values += noise(length, center=100.0 - size * level, seed=seed * 10 + level)
+    values += noise(last, center=100.0 - size * levels, seed=seed * 10 + levels)
+    return values, 100 - gaps[-1]
+
+
+def test_level_start_finds_the_newest_level_of_a_staircase():
+    found, clearest = 0, 0
+    for seed in range(100):
+        values, begins = staircase(seed, levels=3, size=3.0)
+        found += abs(level_start(values, 10, 5.0) - begins) <= 2
+        clearest += abs(last_change(values, 10, 5.0) - begins) <= 2
+    assert found >= 85
+    assert clearest <= 50  # the clearest change alone is often the older step
+
+
+def test_the_newest_step_of_a_staircase_of_three_is_caught_within_five():
+    def caught(seed: int) -> bool:
+        values, _ = staircase(seed, levels=3, size=3.0, last=5)
+        return any(
+            judge_newest(values[:end], metric="throughput").severity == ERROR
+            for end in range(101, 106)
+        )
+
+    assert sum(map(caught, range(100))) >= 95
+
+
+def ar1(n: int, rho: float, seed: int) -> list[float]:
+    """AR(1) noise of SD 1 around 100: each value ρ times the last plus fresh noise."""
+    rng = random.Random(seed)
+    values = [rng.gauss(0.0, 1.0)]
+    for _ in range(n - 1):
+        values.append(rho * values[-1] + math.sqrt(1.0 - rho * rho) * rng.gauss(0.0, 1.0))
+    return [100.0 + v for v in values]
+
+
+def test_level_start_does_not_read_autocorrelated_swings_as_levels():
+    swings = [ar1(100, 0.7, seed) for seed in range(100)]
+    clearest = sum(last_change(values, 10, 5.0) > 0 for values in swings)
+    assert clearest >= 5  # a plain t reads some swings as changes of level
+    assert sum(level_start(values, 10, 5.0) > 0 for values in swings) <= clearest // 4
+    # a real change of level in the same noise is still found
+    stepped = [v - (8.0 if i >= 60 else 0.0) for i, v in enumerate(ar1(100, 0.7, 3))]
+    assert abs(level_start(stepped, 10, 5.0) - 60) <= 2
 
 
 def _largest_split_t(values, min_size):
