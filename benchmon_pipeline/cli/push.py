@@ -272,7 +272,8 @@ def _verify(url: str, parsed: ParsedFile, outcome: FileOutcome) -> list[str]:
 
 
 @click.command()
-@click.option("--input", "-i", "source", required=True, help="Result file, or - for stdin.")
+@click.argument("file", required=False)
+@click.option("--input", "-i", "source", help="Result file, or - for stdin (or give it as FILE).")
 @click.option("--environment", help="Environment (overrides the file).")
 @click.option("--commit-sha", help="Commit the results are for [GITHUB_SHA].")
 @click.option("--branch", "branch_name", help="Branch [GITHUB_HEAD_REF / GITHUB_REF_NAME].")
@@ -283,9 +284,20 @@ def _verify(url: str, parsed: ParsedFile, outcome: FileOutcome) -> list[str]:
 @click.option("--verify", is_flag=True, help="Read the stored rows back and compare.")
 @format_option(choices=("table", "json"))
 def push(
-    source, environment, commit_sha, branch_name, run_id, triggered_by, tags, notes, verify, fmt
+    file,
+    source,
+    environment,
+    commit_sha,
+    branch_name,
+    run_id,
+    triggered_by,
+    tags,
+    notes,
+    verify,
+    fmt,
 ) -> None:
-    """Store one result file (any supported format) in the log, from CI or a laptop.
+    """Store one result file (any supported format) in the log, from CI or a laptop:
+    `benchmon push results.json`, or --input results.json (- for stdin).
 
     \b
     Flags and GITHUB_* values are held to the limits of a file's fields; outside
@@ -295,6 +307,16 @@ def push(
     69 database unavailable, 75 schema behind, 77 the role may not write,
     78 a bad BENCHMON_* setting or no database configured (docs/cli.md).
     """
+    if file is not None and source is not None:
+        raise click.UsageError(
+            f"two result files: {file!r} and --input {source!r}; push takes one (give it as FILE "
+            "or as --input)"
+        )
+    source = source if source is not None else file
+    if source is None:
+        raise click.UsageError(
+            "no result file: give one, `benchmon push results.json` (or --input FILE; - for stdin)"
+        )
     as_json = fmt == "json"
     flags = {
         "environment": environment,

@@ -110,6 +110,24 @@ def test_push_twice_is_stored_once_and_flags_beat_the_environment(db_url):
         ]
 
 
+def test_the_file_may_be_given_as_an_argument_once(db_url, tmp_path):
+    env = _env(BENCHMON_DATABASE_URL=db_url)
+    done = push(str(SAMPLE), "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "ingested"
+    again = push("--input", str(SAMPLE), "--format", "json", env=env)  # the same file
+    assert json.loads(again.stdout)["new"] == 0
+    with psycopg.connect(db_url) as conn:
+        assert len(rows(conn, "SELECT id FROM benchmark_transactions")) == 1
+
+    both = push(str(SAMPLE), "--input", str(tmp_path / "other.json"), env=env)
+    assert both.returncode == 2
+    assert "two result files" in both.stderr and "other.json" in both.stderr
+    neither = push(env=env)
+    assert neither.returncode == 2
+    assert "no result file: give one, `benchmon push results.json`" in neither.stderr
+
+
 def test_invalid_input_exits_65_and_names_the_problem(db_url, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(
