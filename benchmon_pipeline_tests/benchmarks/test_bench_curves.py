@@ -8,38 +8,29 @@ import pytest
 
 from benchmon_pipeline_tests.benchmarks import BENCHMARKS, run_quick
 
+CURVE_ROW = re.compile(
+    r"^\| (ours|conbench) \| ([0-9.]+) \| ([0-9.]+) \| ([0-9.]+) % \|$", re.MULTILINE
+)  # rule, threshold, false alarms per 1,000, detected within 5
+OUTLIER_ROW = re.compile(
+    r"^\| (ours|conbench) \| ([0-9.]+) \| ([0-9.]+) % \| ([0-9.]+) % \| ([0-9.]+) % \|$",
+    re.MULTILINE,
+)  # rule, threshold, 2 σ detected within 5, lone outliers alarmed, twins alarmed
+
 
 @pytest.mark.bench
-def test_quick_run_prints_each_rules_sweep():
+def test_quick_run_prints_each_rules_sweep_and_lone_outliers():
     out = run_quick("bench_curves.py")
-    rows = re.findall(
-        r"^\| (ours|conbench) \| ([0-9.]+) \| ([0-9.]+) \| ([0-9.]+) % \|$",
-        out,
-        re.MULTILINE,
-    )
-    assert [r[1] for r in rows if r[0] == "ours"] == ["2.8", "3.2", "3.6", "4", "4.3"], out
-    assert len([r for r in rows if r[0] == "conbench"]) == 4, out
-    # a looser threshold never detects less (same series, same rule)
-    ours = [float(r[3]) for r in rows if r[0] == "ours"]
-    assert ours == sorted(ours, reverse=True), out
     assert "wrote" not in out  # --quick writes nothing
-
-
-@pytest.mark.bench
-def test_quick_run_prints_lone_outliers_beside_two_sigma_steps():
-    out = run_quick("bench_curves.py")
-    rows = re.findall(
-        r"^\| (ours|conbench) \| ([0-9.]+) \| ([0-9.]+) % \| ([0-9.]+) % \| ([0-9.]+) % \|$",
-        out,
-        re.MULTILINE,
-    )
-    assert [r[1] for r in rows if r[0] == "ours"] == ["2.8", "3.2", "3.6", "4", "4.3"], out
-    conbench = [float(r[3]) for r in rows if r[0] == "conbench"]
-    assert len(conbench) == 4, out
-    # a z-score alarms on a 4–10 σ outlier itself; a looser z never on fewer of them
+    curves, outliers = CURVE_ROW.findall(out), OUTLIER_ROW.findall(out)
+    for rows, detected_at in ((curves, 3), (outliers, 2)):
+        assert [r[1] for r in rows if r[0] == "ours"] == ["2.8", "3.2", "3.6", "4", "4.3"], out
+        assert len([r for r in rows if r[0] == "conbench"]) == 4, out
+        # a looser threshold never detects less (same series, same rule)
+        detected = [float(r[detected_at]) for r in rows if r[0] == "ours"]
+        assert detected == sorted(detected, reverse=True), out
+    # a z-score alarms on a 4–10 σ outlier itself, and a looser z never on fewer of them
+    conbench = [float(r[3]) for r in outliers if r[0] == "conbench"]
     assert conbench == sorted(conbench, reverse=True) and conbench[0] >= 90.0, out
-    two_sigma = [float(r[2]) for r in rows if r[0] == "ours"]
-    assert two_sigma == sorted(two_sigma, reverse=True), out
 
 
 def test_the_committed_curves_page_opens_offline():
