@@ -20,8 +20,9 @@ metric with its own direction, as one configuration would report them:
 
 Then the scenarios of issue 19, each a Gaussian series judged alone (scenarios.py beside
 this script): histories of 10–20 results, lone outliers of 4–10 σ, regressions that last
-2, 3, 5 or 10 results then recover, a staircase of 3 σ steps 20–30 results apart, and a
-doubled SD with the mean unchanged — with the issue's targets, met or missed.
+2, 3, 5 or 10 results then recover, staircases of two and of four 3 σ steps 20–30 results
+apart (the newest step judged), a doubled SD with the mean unchanged, autocorrelated noise,
+coarse whole numbers and counts — with the issue's targets, met or missed.
 
 σ is the noise's standard deviation on the metric's own scale (for the binomials at the
 pre-step rate, for the log-normal its raw SD). Injected into one metric of a configuration:
