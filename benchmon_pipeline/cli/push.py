@@ -296,10 +296,10 @@ def push(
     verify,
     fmt,
 ) -> None:
-    """Store one result file (any supported format) in the log, from CI or a laptop:
-    `benchmon push results.json`, or --input results.json (- for stdin).
+    """Store one result file (any supported format) in the log, from CI or a laptop.
 
     \b
+    The file: `benchmon push results.json`, or --input results.json (- for stdin).
     Flags and GITHUB_* values are held to the limits of a file's fields; outside
     CI the commit and branch come from the git checkout.
     Exit codes: 0 stored (or already stored), 1 --verify found a difference,

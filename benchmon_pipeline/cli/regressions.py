@@ -94,6 +94,12 @@ def _nothing_judged(evaluation: Evaluation) -> bool:
     return sum(evaluation.judged.values()) == 0
 
 
+def _nothing_judged_why(evaluation: Evaluation) -> str:
+    if evaluation.not_judged:
+        return "Nothing judged: no series has a baseline or enough history yet."
+    return "Nothing judged: no stored configuration matched."
+
+
 def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) -> str:
     scope = evaluation.scope
     # Names (the filters, the branch — a pull request's, $GITHUB_HEAD_REF) are shown
@@ -118,7 +124,9 @@ def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) 
         f"Judged: {markdown_cell(scope.describe_filters())} — {against}. "
         f"Rules: {', '.join(evaluation.rules)}. Fails on: {level}.",
         "",
-        f"**{summary_line(regressions)}**",
+        f"**{_nothing_judged_why(evaluation)}**"
+        if _nothing_judged(evaluation)
+        else f"**{summary_line(regressions)}**",
     ]
     if regressions:
         lines += ["", findings_table(regressions, repo_url=get_settings().repo_url)]

@@ -44,6 +44,7 @@ from benchmon_pipeline.regressions.restarts import Restarts, history_restarts
 from benchmon_pipeline.regressions.staleness import (
     StalenessSettings,
     disappeared_metrics,
+    metric_presence_judged,
     stale_configurations,
 )
 from benchmon_pipeline.regressions.tradeoffs import TradeOff, find_tradeoffs
@@ -395,7 +396,8 @@ def _missing_metric_findings(
     staleness = settings.staleness_settings()
     if scope.branch:
         return _missing_on_branch(recent, staleness.confirm_results)
-    missing = disappeared_metrics(_observations(recent), staleness)
+    observed = _observations(recent)
+    missing = disappeared_metrics(observed, staleness)
     newest = _newest_by_configuration(recent)
     findings = [
         Finding(
@@ -410,7 +412,7 @@ def _missing_metric_findings(
         )
         for item in missing
     ]
-    return findings, len(newest)
+    return findings, metric_presence_judged(observed, staleness)
 
 
 def _missing_on_branch(recent: list[Series], confirm_results: int) -> tuple[list[Finding], int]:

@@ -8,9 +8,10 @@ For one configuration × metric, oldest result first:
 2. Compare each of the newest `max_run` results with one reference: the trailing `window`
    results before them (in a history shorter than `min_history` + `max_run`, the first
    `min_history` results), or the part of it after its last clear change of level when that
-   says more about the newest result (`segment_z`; binary segmentation, `level_start`). A robust z (median; winsorized,
-   MAD-fenced σ; a small-sample allowance). With repeated samples in a result (several runs
-   of one commit), a Mann–Whitney rank test of its samples instead.
+   says more about the newest result (`segment_z`; binary segmentation, `level_start`). A
+   robust z (median; winsorized, MAD-fenced σ; a small-sample allowance). With repeated
+   samples in a result (several runs of one commit), a Mann–Whitney rank test of its
+   samples instead.
 3. The run: how many of the newest results in a row sit on the bad side of that reference
    (which ends before any run begins, so a run does not contaminate its own yardstick).
    The evidence of the newest n results together is one two-sample t — the mean of their

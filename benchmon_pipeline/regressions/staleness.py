@@ -135,6 +135,17 @@ def stale_configurations(
     return found
 
 
+def metric_presence_judged(data, settings: StalenessSettings | None = None) -> int:
+    """How many configurations `disappeared_metrics` can judge: those with more than
+    `min_results` results, since a metric counts as missing only after it was present in
+    `min_results` results or more before the newest. A younger one is not judged, so that a
+    gate over young configurations does not pass having judged nothing."""
+    settings = settings or StalenessSettings()
+    return sum(
+        len(times) > settings.min_results for times in _result_times(observations(data)).values()
+    )
+
+
 def disappeared_metrics(data, settings: StalenessSettings | None = None) -> list[MissingMetric]:
     """Metrics that a configuration's recent results carried and its newest results lack."""
     settings = settings or StalenessSettings()

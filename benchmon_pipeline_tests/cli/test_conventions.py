@@ -228,6 +228,30 @@ def test_the_documented_typo_message_is_what_the_gate_says(db_url):
     assert allowed.returncode == 0 and "(--allow-empty: passing)" in allowed.stderr
 
 
+def test_the_gate_on_young_configurations_judges_nothing_and_does_not_pass(db_url):
+    """One result per configuration: no baseline, too little history for the history rule,
+    and too few results for a metric to go missing, so nothing is judged and the gate says
+    so (it passed before: the missing-metric rule counted every configuration it saw)."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        upsert(conn, CONFIG, {"f1": 0.90, "latency_ms": 400})
+    done = benchmon("regressions", "--format", "json", BENCHMON_DATABASE_URL=db_url)
+    assert done.returncode == exits.NOTHING_JUDGED, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["outcome"] == "nothing judged" and report["judged"]["missing_metric"] == 0
+    assert "has no series with enough history" in done.stderr.splitlines()[-1]
+    markdown = benchmon("regressions", BENCHMON_DATABASE_URL=db_url)
+    assert "Nothing judged: no series has a baseline or enough history yet." in markdown.stdout
+
+    # once a metric could have gone missing (present in 5 results before the newest), the
+    # missing-metric rule judges the configuration, and the gate passes on what it judged
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for n in range(1, 6):
+            upsert(conn, CONFIG, {"f1": 0.90 + n / 1000, "latency_ms": 400 + n})
+    grown = benchmon("regressions", "--format", "json", BENCHMON_DATABASE_URL=db_url)
+    assert grown.returncode == 0, grown.stdout + grown.stderr
+    assert json.loads(grown.stdout)["judged"]["missing_metric"] == 1
+
+
 def test_the_gate_on_an_empty_log_judges_nothing_and_does_not_pass(db_url):
     done = benchmon("regressions", "--format", "json", BENCHMON_DATABASE_URL=db_url)
     assert done.returncode == exits.NOTHING_JUDGED, done.stderr
