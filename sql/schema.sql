@@ -1545,10 +1545,10 @@ END $$;
 ALTER FUNCTION public.record_regression_alert_event() OWNER TO benchmon_owner;
 
 --
--- Name: record_rule_evaluation(text, text, xid8, text[], text[], text[], text[]); Type: FUNCTION; Schema: public
+-- Name: record_rule_evaluation(text, text, xid8, text[], text[], text[], text[], boolean[]); Type: FUNCTION; Schema: public
 --
 
-CREATE FUNCTION public.record_rule_evaluation(p_rule text, p_judged_under text, p_through xid8, p_models text[], p_datasets text[], p_prompts text[], p_environments text[]) RETURNS void
+CREATE FUNCTION public.record_rule_evaluation(p_rule text, p_judged_under text, p_through xid8, p_models text[], p_datasets text[], p_prompts text[], p_environments text[], p_judged boolean[]) RETURNS void
     LANGUAGE sql
     AS $$
     INSERT INTO rule_evaluations AS e (rule, judged_under, settings_through, through_xact)
@@ -1559,21 +1559,21 @@ CREATE FUNCTION public.record_rule_evaluation(p_rule text, p_judged_under text, 
            settings_through = excluded.settings_through,
            through_xact = excluded.through_xact, evaluated_at = now();
     INSERT INTO rule_watermarks AS w (rule, model_version, dataset_version, prompt_version,
-                                      environment, newest_seq, restarts)
+                                      environment, newest_seq, restarts, judged)
     SELECT p_rule, c.model_version, c.dataset_version, c.prompt_version, c.environment,
            (SELECT max(t.seq) FROM benchmark_transactions t
              WHERE (t.model_version, t.dataset_version, t.prompt_version, t.environment)
                  = (c.model_version, c.dataset_version, c.prompt_version, c.environment)),
-           coalesce(r.restarts, '')
-      FROM unnest(p_models, p_datasets, p_prompts, p_environments)
-           AS c(model_version, dataset_version, prompt_version, environment)
+           coalesce(r.restarts, ''), c.judged
+      FROM unnest(p_models, p_datasets, p_prompts, p_environments, p_judged)
+           AS c(model_version, dataset_version, prompt_version, environment, judged)
       LEFT JOIN configuration_restarts() r
         ON (r.model_version, r.dataset_version, r.prompt_version, r.environment)
          = (c.model_version, c.dataset_version, c.prompt_version, c.environment)
      ORDER BY 2, 3, 4, 5  -- a fixed lock order between concurrent runs
     ON CONFLICT (rule, model_version, dataset_version, prompt_version, environment)
     DO UPDATE SET newest_seq = excluded.newest_seq, restarts = excluded.restarts,
-                  judged_at = now();
+                  judged = excluded.judged, judged_at = now();
 $$;
 
 --
@@ -1921,6 +1921,21 @@ CREATE FUNCTION public.rule_full_run_reason(p_rule text, p_judged_under text) RE
         END
       FROM (SELECT p_rule AS wanted) w
       LEFT JOIN rule_evaluations e ON e.rule = w.wanted
+$$;
+
+--
+-- Name: rule_judged_configurations(text); Type: FUNCTION; Schema: public
+--
+
+CREATE FUNCTION public.rule_judged_configurations(p_rule text) RETURNS bigint
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT count(*)
+      FROM rule_watermarks w
+      JOIN benchmark_snapshots s
+        ON (s.model_version, s.dataset_version, s.prompt_version, s.environment)
+         = (w.model_version, w.dataset_version, w.prompt_version, w.environment)
+     WHERE w.rule = p_rule AND w.judged AND s.is_current
 $$;
 
 --
@@ -3011,7 +3026,8 @@ CREATE TABLE public.rule_watermarks (
     environment text NOT NULL,
     newest_seq bigint,
     restarts text DEFAULT ''::text NOT NULL,
-    judged_at timestamp with time zone DEFAULT now() NOT NULL
+    judged_at timestamp with time zone DEFAULT now() NOT NULL,
+    judged boolean DEFAULT true NOT NULL
 );
 
 --
@@ -3019,6 +3035,12 @@ CREATE TABLE public.rule_watermarks (
 --
 
 COMMENT ON TABLE public.rule_watermarks IS 'Per rule × configuration: when it was last judged, up to which log seq, under which restart points.';
+
+--
+-- Name: COLUMN rule_watermarks.judged; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.rule_watermarks.judged IS 'Whether the rule judged any series of the configuration when it last looked (false: all too young).';
 
 --
 -- Name: security_settings; Type: TABLE; Schema: public

@@ -30,7 +30,12 @@ from benchmon_pipeline.regressions.findings import (
     TRADEOFF,
     Finding,
 )
-from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
+from benchmon_pipeline.regressions.markdown import (
+    findings_table,
+    nothing_judged,
+    summary_line,
+    tradeoffs_list,
+)
 from benchmon_pipeline.regressions.verdicts import ERROR
 from benchmon_pipeline.regressions.watermarks import ChangedRun, judge_changed
 from benchmon_pipeline.regressions.webhook import notify_pending
@@ -117,7 +122,11 @@ def run_check(
     context.log.info(
         f"{summary_line(findings)} {len(opened)} alert(s) opened, {notified} sent to the webhook."
     )
-    return _result(findings, _metadata(evaluation, findings, len(opened), passed_text))
+    judged = sum(evaluation.judged.get(rule, 0) for rule in rules)
+    why = None if judged else _nothing_judged(rules_resource, rules)
+    if why:
+        context.log.warning(why)
+    return _result(findings, _metadata(evaluation, findings, len(opened), why or passed_text), why)
 
 
 def run_changed_check(
@@ -143,15 +152,28 @@ def run_changed_check(
         f"{run.carried_configurations} with open alerts carried forward; "
         f"{len(run.opened)} alert(s) opened, {notified} sent to the webhook."
     )
-    metadata = _metadata(run.evaluation, findings, len(run.opened), passed_text)
+    # this run may judge nothing fresh; whether the rule has judged anything is the
+    # watermarks' to say (a configuration judged before keeps its verdict)
+    why = None if run.judged_configurations else _nothing_judged(rules_resource, [rule])
+    if why:
+        context.log.warning(why)
+    metadata = _metadata(run.evaluation, findings, len(run.opened), why or passed_text)
     metadata.update(_freshness(run))
-    return _result(findings, metadata)
+    return _result(findings, metadata, why)
 
 
-def _result(findings: list, metadata: dict) -> dg.AssetCheckResult:
-    """Passed only when nothing was found; ERROR when any finding is one, else WARN."""
+def _nothing_judged(rules_resource: RegressionRulesResource, rules: Sequence[str]) -> str:
+    settings = rules_resource.settings()
+    return nothing_judged(
+        rules, settings.history_min_results, settings.staleness_settings().min_results
+    )
+
+
+def _result(findings: list, metadata: dict, unjudged: str | None) -> dg.AssetCheckResult:
+    """Passed only when something was judged and nothing was found (a check that judged
+    nothing says why, with WARN); ERROR when any finding is one, else WARN."""
     return dg.AssetCheckResult(
-        passed=not findings,
+        passed=not findings and not unjudged,
         severity=(
             dg.AssetCheckSeverity.ERROR
             if any(f.severity == ERROR for f in findings)
@@ -167,19 +189,21 @@ def _freshness(run: ChangedRun) -> dict:
     return {
         "configurations_judged_fresh": run.judged_fresh,
         "configurations_carried_forward": run.carried_configurations,
+        "configurations_judged_by_now": run.judged_configurations,
         "findings_carried_forward": len(run.carried),
         "why_judged": reasons or "nothing new since the last run",
     }
 
 
 def _metadata(
-    evaluation: Evaluation, findings: list[Finding], opened: int, passed_text: str
+    evaluation: Evaluation, findings: list[Finding], opened: int, quiet_text: str
 ) -> dict:
+    """The Checks tab's numbers and tables; `quiet_text` is the details with no finding."""
     judged = max((evaluation.judged.get(rule, 0) for rule in evaluation.rules), default=0)
     details = (
         findings_table(findings, repo_url=get_settings().repo_url) + _trend_links(findings)
         if findings
-        else passed_text
+        else quiet_text
     )
     metadata = {
         "findings": len(findings),

@@ -102,6 +102,8 @@ class Evaluation:
     judged: dict[str, int] = field(default_factory=dict)
     tradeoffs: list[TradeOff] = field(default_factory=list)
     not_judged: list[str] = field(default_factory=list)  # why some series were skipped
+    # per rule that keeps it (history): the configurations it judged any series of
+    judged_configurations: dict[str, frozenset[tuple]] = field(default_factory=dict)
 
     def of(self, *rules: str) -> list[Finding]:
         return [f for f in self.findings if f.rule in rules]
@@ -135,6 +137,7 @@ def evaluate(
     judged: dict[str, int] = {}
     tradeoffs: list[TradeOff] = []
     not_judged: list[str] = []
+    judged_configurations: dict[str, frozenset[tuple]] = {}
 
     if BASELINE in rules or TRADEOFF in rules:
         verdicts, context = _baseline_verdicts(conn, scope, settings)
@@ -157,9 +160,10 @@ def evaluate(
         )
         if HISTORY in rules:
             restarts = history_restarts(conn, {series.configuration for series in recent})
-            found, count, skipped = _history_findings(recent, scope, history, restarts)
+            found, judged_series, skipped = _history_findings(recent, scope, history, restarts)
             findings += found
-            judged[HISTORY] = count
+            judged[HISTORY] = len(judged_series)
+            judged_configurations[HISTORY] = frozenset(judged_series)
             not_judged += skipped
         if STALE in rules:
             found, count = _stale_findings(recent, scope, settings, now or database_now(conn))
@@ -173,7 +177,7 @@ def evaluate(
     findings.sort(
         key=lambda f: (f.rule != BASELINE, f.severity != ERROR, f.configuration, f.metric)
     )
-    return Evaluation(rules, scope, findings, judged, tradeoffs, not_judged)
+    return Evaluation(rules, scope, findings, judged, tradeoffs, not_judged, judged_configurations)
 
 
 # The baseline rule --------------------------------------------------------------------------
@@ -271,7 +275,8 @@ def _since_restart(series: Series, restarts: Restarts) -> tuple[list[RecentValue
 
 def _history_findings(
     recent: list[Series], scope: Scope, settings: HistorySettings, restarts: Restarts
-) -> tuple[list[Finding], int, list[str]]:
+) -> tuple[list[Finding], list[tuple], list[str]]:
+    """The findings, the configuration of each series judged, and why the others were not."""
     evidence, newest, restarted = [], {}, {}
     for series in recent:
         if scope.branch and not series.values[-1].on_branch:
@@ -321,7 +326,7 @@ def _history_findings(
                 run_length=max(verdict.run_length, 1),
             )
         )
-    return findings, len(evidence) - len(skipped), skipped
+    return findings, [e.configuration for e in evidence if not e.not_judged], skipped
 
 
 def _restart_note(source: str | None) -> str:

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from benchmon_pipeline.regressions.escaping import markdown_cell
-from benchmon_pipeline.regressions.findings import Finding
+from benchmon_pipeline.regressions.findings import (
+    BASELINE,
+    HISTORY,
+    MISSING_METRIC,
+    STALE,
+    TRADEOFF,
+    Finding,
+)
 from benchmon_pipeline.regressions.tradeoffs import TradeOff
 from benchmon_pipeline.regressions.verdicts import ERROR, WARN
 
@@ -124,3 +131,20 @@ def tradeoffs_list(tradeoffs: Sequence[TradeOff]) -> str:
         f"- **{markdown_cell(' / '.join(t.configuration))}**: {markdown_cell(t.description)}"
         for t in tradeoffs
     )
+
+
+def nothing_judged(rules: Sequence[str], history_min_results: int, stale_min_results: int) -> str:
+    """Why `rules` could judge nothing yet and what makes them judge, one sentence per rule:
+    a check that judged nothing says so instead of passing."""
+    why = {
+        BASELINE: "no configuration has a baseline version to compare with: mark one with "
+        "`benchmon baseline set --reason …` (docs/versioning.md)",
+        HISTORY: f"no series has {history_min_results} earlier results yet, the history the "
+        "rule needs before it judges (BENCHMON_HISTORY_MIN_RESULTS)",
+        STALE: f"no configuration has {stale_min_results} results yet, the rhythm silence is "
+        "measured against",
+        MISSING_METRIC: f"no configuration has more than {stale_min_results} results yet, the "
+        "presence a missing metric is measured against",
+    }
+    reasons = [why[rule] for rule in dict.fromkeys(rules) if rule != TRADEOFF]
+    return "Nothing judged: " + "; ".join(reasons) + "."

@@ -8,7 +8,9 @@ rule_evaluations) and answers which configurations must be judged now and why
 (configurations_to_judge()); this module judges those, records their verdicts as alerts
 (resolving only their own alerts that are gone), carries every other configuration's
 unresolved alerts forward as findings — an open regression does not vanish because no new
-result came — and moves the watermarks, all in the caller's transaction.
+result came — and moves the watermarks, all in the caller's transaction. The watermark also
+says whether the rule judged any series of the configuration (sql/0041), so a run that
+judged nothing fresh still knows whether its check has judged anything at all.
 
 What a run is judged under is part of the watermark: a digest of the rule's code and
 settings (`judged_under`). A new version of the rule or a changed setting makes the next
@@ -49,7 +51,7 @@ from benchmon_pipeline.regressions import (
 )
 from benchmon_pipeline.regressions.alerts import COLUMNS, Alert, record_findings
 from benchmon_pipeline.regressions.evaluation import Evaluation, RegressionSettings, evaluate
-from benchmon_pipeline.regressions.findings import Finding
+from benchmon_pipeline.regressions.findings import HISTORY, Finding
 from benchmon_pipeline.regressions.reading import Scope
 
 # The code a verdict depends on: a change to any of them is a new version of the rule.
@@ -104,6 +106,7 @@ class ChangedRun:
     selection: Selection
     opened: list[Alert]
     carried: list[Finding] = field(default_factory=list)
+    judged_configurations: int = 0  # current ones the rule has judged any series of, by now
 
     @property
     def findings(self) -> list[Finding]:
@@ -176,6 +179,8 @@ def judge_changed(
 ) -> ChangedRun:
     """Judge with `rule` the configurations that changed since it last judged them, record
     their alerts, carry the rest forward, and move the watermarks. The caller commits."""
+    if rule != HISTORY:  # the others read every configuration anyway, and keep no watermark
+        raise ValueError(f"only the {HISTORY} rule is judged by what changed, not {rule!r}")
     settings = settings or RegressionSettings()
     digest = judged_under(rule, settings)
     selection = select_changed(conn, rule, digest)
@@ -188,8 +193,16 @@ def judge_changed(
         conn, [rule], fresh.of(rule), configurations=None if selection.full_run else judged
     )
     carried = carried_forward(conn, rule, judged)
+    seen = fresh.judged_configurations.get(rule, frozenset())
     conn.execute(
-        "SELECT record_rule_evaluation(%s, %s, %s, %s, %s, %s, %s)",
-        (rule, digest, selection.through, *[[c[i] for c in judged] for i in range(4)]),
+        "SELECT record_rule_evaluation(%s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            rule,
+            digest,
+            selection.through,
+            *[[c[i] for c in judged] for i in range(4)],
+            [c in seen for c in judged],
+        ),
     )
-    return ChangedRun(fresh, selection, opened, carried)
+    (total,) = conn.execute("SELECT rule_judged_configurations(%s)", (rule,)).fetchone()
+    return ChangedRun(fresh, selection, opened, carried, total)

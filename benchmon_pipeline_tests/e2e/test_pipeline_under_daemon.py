@@ -214,6 +214,11 @@ def _check_executions(server, check):
     return data["assetCheckExecutions"]
 
 
+def _findings(evaluation) -> int:
+    numbers = {m["label"]: m.get("intValue") for m in evaluation["metadataEntries"]}
+    return numbers.get("findings") or 0
+
+
 def test_a_regression_dropped_into_the_inbox_fails_the_check_in_the_ui(running_dev):
     base = {
         "model_version": "e2e-regressing",
@@ -246,8 +251,8 @@ def test_a_regression_dropped_into_the_inbox_fails_the_check_in_the_ui(running_d
             if execution["runId"] in before:
                 continue
             evaluation = execution["evaluation"]
-            if evaluation and not evaluation["success"]:
-                return execution
+            if evaluation and not evaluation["success"] and _findings(evaluation):
+                return execution  # failing on a finding (not on "nothing judged" before it)
         return None
 
     execution = wait_for(

@@ -131,7 +131,9 @@ def test_history_and_staleness_checks_judge_the_log(db_url, dagster_instance):
     assert (row.data["metric"], row.data["current"], row.data["consecutive"]) == ("f1", 0.7, 3)
     assert not stale.passed and stale.severity == dg.AssetCheckSeverity.ERROR
     assert "silent for" in stale.metadata["details"].value
-    assert checks[BASELINE].passed, "no baseline marked: nothing to judge against"
+    baseline = checks[BASELINE]  # no baseline marked: nothing to judge against, no pass
+    assert not baseline.passed and baseline.severity == dg.AssetCheckSeverity.WARN
+    assert baseline.metadata["details"].value.startswith("Nothing judged: no configuration")
     assert history.metadata["configurations_judged_fresh"].value == 1
     assert history.metadata["why_judged"].value == "first run of the rule: 1"
 
@@ -180,3 +182,44 @@ def test_a_blocking_error_stops_the_report_downstream(
     assert not report_materialized(build_regression_checks(blocking=True)), (
         "a blocking ERROR stops the report"
     )
+
+
+def _hourly(db_url, values, start):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for i, f1 in enumerate(values):
+            conn.execute(
+                "SELECT upsert_benchmark_result(%s, %s, %s, %s, %s::jsonb, created_at => %s)",
+                (*CONFIG, json.dumps({"f1": f1}), start + timedelta(hours=i)),
+            )
+
+
+def test_a_check_that_judged_nothing_does_not_pass(db_url, dagster_instance):
+    """One result, no baseline: no rule can judge anything, and no check says it passed.
+    Each fails with WARN and says what it needs; once there is enough, they pass; and the
+    history check, which judges only what is new, keeps passing on a run with nothing new."""
+    start = datetime.now(UTC) - timedelta(hours=12)
+    _hourly(db_url, [0.90], start)
+    for _ in range(2):  # and again with nothing new: still nothing judged
+        checks = _run_checks(dagster_instance, db_url)
+        for key, needs in (
+            (BASELINE, "`benchmon baseline set"),
+            (HISTORY, "no series has 10 earlier results yet"),
+            (STALE, "no configuration has 5 results yet"),
+        ):
+            check = checks[key]
+            assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN, key.name
+            assert check.metadata["findings"].value == 0 and check.metadata["judged"].value == 0
+            details = check.metadata["details"].value
+            assert details.startswith("Nothing judged: ") and needs in details, details
+        assert checks[HISTORY].metadata["configurations_judged_by_now"].value == 0
+
+    _hourly(db_url, [0.90 + (i % 3) / 1000 for i in range(11)], start + timedelta(hours=1))
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        set_baseline(conn, CONFIG, 1)
+    for _ in range(2):  # the second run judges nothing fresh, yet the history was judged
+        checks = _run_checks(dagster_instance, db_url)
+        assert all(check.passed for check in checks.values()), {
+            key.name: check.metadata["details"].value for key, check in checks.items()
+        }
+        assert checks[HISTORY].metadata["configurations_judged_by_now"].value == 1
+    assert checks[HISTORY].metadata["configurations_judged_fresh"].value == 0

@@ -151,3 +151,35 @@ def test_a_writer_login_runs_the_check_and_moves_the_watermarks(db_url, conn):
         "SELECT count(*) FROM rule_watermarks WHERE rule = 'history'"
     ).fetchone()
     assert count == 2
+
+
+def test_the_watermarks_say_whether_anything_was_ever_judged(conn):
+    """A run that judges nothing fresh must still know whether the rule has judged anything:
+    young configurations (fewer results than the minimum history) count as not judged until
+    a new result makes them old enough, and a settled configuration stays judged through
+    runs with nothing new."""
+    _steady_history(conn, THIRD, 5)  # too young for the history rule (10 earlier results)
+    young = _run(conn)
+    assert young.judged_fresh == 1 and young.evaluation.judged[HISTORY] == 0
+    assert young.judged_configurations == 0
+    assert _run(conn).judged_configurations == 0, "nothing new: still nothing judged"
+
+    _steady_history(conn, THIRD, 12, start=START + timedelta(hours=5))
+    grown = _run(conn)
+    assert grown.selection.reasons == {"new results": 1}
+    assert grown.evaluation.judged[HISTORY] == 2 and grown.judged_configurations == 1
+    idle = _run(conn)
+    assert idle.judged_fresh == 0 and idle.judged_configurations == 1, "judged before: counts"
+
+    _steady_history(conn, CONFIG, 3)  # a second configuration, still young
+    assert _run(conn).judged_configurations == 1
+    (flags,) = conn.execute(
+        "SELECT array_agg(judged ORDER BY model_version) FROM rule_watermarks"
+        " WHERE rule = 'history'"
+    ).fetchone()
+    assert sorted(flags) == [False, True]
+
+
+def test_only_the_history_rule_is_judged_by_what_changed(conn):
+    with pytest.raises(ValueError, match="only the history rule"):
+        judge_changed(conn, "stale")
