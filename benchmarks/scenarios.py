@@ -17,7 +17,10 @@ does not show, each a Gaussian series judged alone, one result at a time.
 - coarse whole numbers: Gaussian noise of SD 0.3 rounded to whole numbers, no change (no
   target; a metric that nearly always reads one value, with a rare ±1);
 - counts: Poisson with mean 3, higher is worse, no change (no target; failures, warnings,
-  retries: right-skewed, and whole numbers).
+  retries: right-skewed, and whole numbers);
+- skewed noise: exponential, SD 1, its long tail on the worse side, no change, and the same
+  with a 3 σ step (no target; a loss or a count near 0: runs of bad results are far more
+  common than on Gaussian noise, and a step needs more evidence to stand out).
 
 Every rule sees the same series; "reported" counts a WARN or an ERROR of ours (an alarm of a
 CI rule), "detected" an ERROR (an alarm).
@@ -48,6 +51,7 @@ LONG_STAIRCASE = f"staircase of {LONG_STAIR}"
 SERIAL_RHO = 0.5  # the autocorrelated noise's lag-1 autocorrelation
 COARSE_SD = 0.3  # the coarse whole numbers' noise, in steps of 1
 COUNT_MEAN = 3.0  # the counts' Poisson mean
+SKEWED, SKEWED_STEP = "skewed", "skewed, 3 σ step"  # exponential noise, long tail worse
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Sizes:
     autocorrelated: int
     quantized: int  # series of coarse whole numbers, and as many of counts
     long_staircases: int
+    skewed: int  # series of skewed noise, and as many with a step
 
 
 FULL = Sizes(
@@ -71,6 +76,7 @@ FULL = Sizes(
     autocorrelated=300,
     quantized=300,
     long_staircases=400,
+    skewed=300,
 )
 QUICK = Sizes(
     short=60,
@@ -81,6 +87,7 @@ QUICK = Sizes(
     autocorrelated=4,
     quantized=4,
     long_staircases=8,
+    skewed=4,
 )
 
 
@@ -143,6 +150,13 @@ def build(sizes: Sizes, seed: int) -> list[Series]:
         for start in starts:
             values[start:] -= STAIR_SIZE
         out.append(Series(LONG_STAIRCASE, values, starts[-1], (starts[-1], len(values))))
+    for _ in range(sizes.skewed):  # drawn after the others, for the same reason
+        # mean LEVEL, SD 1; higher is better, so the exponential's long tail is the worse side
+        values = LEVEL + 1.0 - rng.exponential(1.0, 2 * HISTORY)
+        out.append(Series(SKEWED, values, HISTORY, (HISTORY, 2 * HISTORY)))
+        stepped = LEVEL + 1.0 - rng.exponential(1.0, HISTORY + WITHIN)
+        stepped[HISTORY:] -= STAIR_SIZE
+        out.append(Series(SKEWED_STEP, stepped, HISTORY, (HISTORY, HISTORY + WITHIN)))
     return out + twins
 
 
@@ -235,6 +249,8 @@ def report(
             "autocorrelated": per_1000("autocorrelated", rule, True),
             "whole numbers": per_1000("whole numbers", rule, True),
             "counts": per_1000("counts", rule, True),
+            "skewed": per_1000(SKEWED, rule, True),
+            "skewed step": share(SKEWED_STEP, rule, within),
         }
         figures[rule] = row
         rows.append(
@@ -250,11 +266,14 @@ def report(
                 _rate(row["autocorrelated"]),
                 _rate(row["whole numbers"]),
                 _rate(row["counts"]),
+                _rate(row["skewed"]),
+                _percent(row["skewed step"]),
             ]
         )
     counts = {family: len(members) for family, members in groups.items()}
     out = [
-        "Issue 19 scenarios (Gaussian but the whole numbers and counts, each series judged alone; "
+        "Issue 19 scenarios (Gaussian but the whole numbers, counts and skewed noise "
+        "(exponential), each series judged alone; "
         + ", ".join(f"{family}: {n}" for family, n in counts.items())
         + ")",
         _table(
@@ -270,6 +289,8 @@ def report(
                 f"AR(1) ρ {SERIAL_RHO:g}: alarms / 1,000",
                 f"whole numbers, SD {COARSE_SD:g}: alarms / 1,000",
                 f"counts, mean {COUNT_MEAN:g}: alarms / 1,000",
+                "skewed: alarms / 1,000",
+                f"skewed, {STAIR_SIZE:g} σ step: ≤ {WITHIN}",
             ],
             rows,
         ),

@@ -22,8 +22,9 @@ For one configuration × metric, oldest result first:
    reference's neighbours clearly move together (`serial`), and each result's excess
    shrunk by half a step when the values sit on a lattice coarse against their noise
    (`lattice`), and read as rarer when the reference's tails are clearly lighter than a
-   Gaussian's (`light_tails`); with repeated samples, Stouffer's sum of the rank tests'
-   z's over √n.
+   Gaussian's (`light_tails`), as less rare when the reference is clearly skewed toward
+   the worse side (`skewed_tails`); with repeated samples, Stouffer's sum of the rank
+   tests' z's over √n.
    With `scan`, the newest K..`max_run` results are judged together even when one of them
    dipped back (a small step whose results do not all breach), as long as the newest
    result is itself on the bad side.
@@ -105,6 +106,7 @@ class HistorySettings:
     serial: bool = True  # a run's yardstick widened when the reference's neighbours correlate
     lattice: bool = True  # coarsely quantized values: a result's excess less half a step
     light_tails: bool = True  # a run's evidence read with a light-tailed reference's kurtosis
+    skewed_tails: bool = True  # ... and with the skewness of one skewed toward the worse side
     min_repeats: int = 3  # samples in one result before the rank test replaces the z
     fdr_level: float | None = None  # BH level; None: the one-sided p of threshold_z
 
@@ -373,6 +375,7 @@ def _weigh(
                 serial_of(),
                 step_of(),
                 settings.light_tails,
+                settings.skewed_tails,
             )
         if n >= settings.confirm_results and n - outlier < settings.confirm_results:
             continue  # a lone outlier was left out: the rest is too short to confirm
@@ -404,6 +407,7 @@ def _weigh(
                     serial_of(),
                     step_of(),
                     settings.light_tails,
+                    settings.skewed_tails,
                 )
             )
             if z_confirmed is None or pair > z_confirmed:

@@ -39,6 +39,9 @@ SETTLED = 1e-3  # relative change of the scale below which the fences have settl
 RELATIVE_FLOOR = 1e-9
 LATTICE_FINE, LATTICE_COARSE = 2.0, 3.0  # a lattice step, in scales: _coarseness
 LIGHT_MIN = 30  # values a reference needs before its tails may count as light: _tails
+# A reference is skewed toward the worse side when its octile skewness is beyond SKEW_BAR
+# standard errors of a Gaussian sample's (OCTILE_SE/√n, measured): _skew
+OCTILE_SE, SKEW_BAR, SKEW_MAX = 1.06, 2.6, 3.0
 SQRT3 = math.sqrt(3.0)  # where z³ − 3z turns positive: light tails only ever add evidence
 
 
@@ -72,6 +75,10 @@ class RobustReference:
     # is not below 0 or with fewer than LIGHT_MIN values. The mean of a few such results has
     # lighter tails than a Gaussian's, and `run_z` reads it so (Cornish–Fisher).
     light: float = 0.0
+    # The skewness of a reference clearly skewed toward the worse side (exponential-like
+    # noise, counts near 0), ≥ 0: `_skew`. The mean of a few such results has a long worse
+    # tail, and `run_z` reads it so (Cornish–Fisher).
+    skew: float = 0.0
 
     @property
     def scale_df(self) -> float:
@@ -129,8 +136,9 @@ class RobustReference:
             sums = (float(offsets.sum()), float(squares.sum()))
         total = sums[0]
         powers = (*sums, float(squares @ offsets), float(squares @ squares))
-        df, light = _tails(n, *powers)
-        return cls(center, scale, n, center + total / n, df, light)
+        df, light, skewness = _tails(n, *powers)
+        skew = _skew(ordered, skewness) if skewness > 0.0 and n >= LIGHT_MIN else 0.0
+        return cls(center, scale, n, center + total / n, df, light, skew)
 
     def t(self, value: float) -> float:
         """How far `value` is above the center, over the `spread` (a Student t, n − 1 df)."""
@@ -156,6 +164,7 @@ class RobustReference:
         serial: float = 0.0,
         step: float = 0.0,
         light_tails: bool = True,
+        skewed_tails: bool = True,
     ) -> float:
         """The evidence of k results compared with this one reference, as a normal z.
 
@@ -184,6 +193,15 @@ class RobustReference:
         is a standard error below 0 by chance, and then only a little (κ about −0.14
         against uniform noise's −0.55): its false alarms went from 0.27 to 0.28.
 
+        With `skewed_tails`, a reference clearly skewed toward the worse side (`skew`:
+        exponential-like noise, counts near 0) makes a run's mean less rare than a normal z
+        says: three results of exponential noise beyond 3.85 σ together are about 60 times
+        as common as three Gaussian ones. The evidence is read with the skewness of the
+        run's mean (Cornish–Fisher, the quadratic term solved exactly). On 149,000
+        held-out results of such noise, ERRORs per 1,000 went from 1.78 to 0.65, on
+        Poisson counts with mean 0.5 from 1.81 to 0.29; the benchmark's families, none of
+        them skewed on their scales, kept every figure.
+
         Each t is capped at `clip_z` in the units the threshold is judged in (clip_z ·
         t(threshold_z)/threshold_z at these degrees of freedom), so no one result confirms
         a run alone, at any history length.
@@ -210,7 +228,30 @@ class RobustReference:
             # Cornish–Fisher: the mean of k results has excess kurtosis κ/k, and a statistic
             # x from such tails is as rare as a normal z = x − (κ/k)/24 · (x³ − 3x)
             z -= self.light / k / 24.0 * (z * z * z - 3.0 * z)
+        if skewed_tails and self.skew > 0.0 and z > 1.0:
+            # Cornish–Fisher: the mean of k results has skewness γ/√k, and its quantile
+            # at a normal q lies at x = q + a(q² − 1), a = γ/(6√k): x is as rare as that q
+            a = self.skew / math.sqrt(k) / 6.0
+            z = (-1.0 + math.sqrt(1.0 + 4.0 * a * (z + a))) / (2.0 * a)
         return z
+
+
+def _skew(ordered: np.ndarray, skewness: float) -> float:
+    """`RobustReference.skew` of sorted values whose moment skewness is `skewness`: that
+    skewness (at most SKEW_MAX) when the octile skewness, (Q⅞ + Q⅛ − 2·median)/(Q⅞ − Q⅛), is
+    beyond SKEW_BAR standard errors of a Gaussian sample's, else 0.
+
+    The moment skewness alone cannot be the test: on symmetric heavy-tailed noise (Student
+    t₃) one far value makes it large by chance, and reading those references as skewed cost
+    4 % of the 2 σ steps there. The octiles barely move with the tails (their SE on t₃ is
+    1.1× a Gaussian's), while exponential noise's octile skewness is 0.41, 4 standard errors
+    at 100 values. A Gaussian reference passes about once in 200."""
+    n = len(ordered)
+    low = float(ordered[round((n - 1) / 8)])
+    high = float(ordered[round((n - 1) * 7 / 8)])
+    middle = (float(ordered[(n - 1) // 2]) + float(ordered[n // 2])) / 2.0
+    octile = (high + low - 2.0 * middle) / (high - low) if high > low else 0.0
+    return min(skewness, SKEW_MAX) if octile >= SKEW_BAR * OCTILE_SE / math.sqrt(n) else 0.0
 
 
 def _fenced_sd(
@@ -304,9 +345,10 @@ def serial_correlation(values: Sequence[float] | np.ndarray) -> float:
 
 def _tails(
     n: int, total: float, total_squares: float, total_cubes: float, total_fourths: float
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """What the sample's excess kurtosis κ says about its tails: the degrees of freedom of
-    the variance estimate, and `RobustReference.light`.
+    the variance estimate, and `RobustReference.light`; and the sample's skewness (`_skew`
+    decides whether it counts).
 
     Degrees of freedom:
     Var(s²) ≈ σ⁴ (2/(n − 1) + κ/n), matched to a χ² (Satterthwaite). Gaussian noise keeps
@@ -318,13 +360,14 @@ def _tails(
     so their mean is small and the subtraction loses little), without a pass over the
     deviations from the mean."""
     if n < 4:
-        return float(n - 1), 0.0
+        return float(n - 1), 0.0, 0.0
     mean = total / n
     raw2 = total_squares / n
     m2 = raw2 - mean * mean
     if not m2 * m2 > 0:  # no spread, or so little that its square underflows
-        return float(n - 1), 0.0
+        return float(n - 1), 0.0, 0.0
     raw3, raw4 = total_cubes / n, total_fourths / n
+    skewness = (raw3 - 3.0 * mean * raw2 + 2.0 * mean**3) / m2**1.5
     m4 = raw4 - 4.0 * mean * raw3 + 6.0 * mean * mean * raw2 - 3.0 * mean**4
     kurtosis = m4 / (m2 * m2) - 3.0
     # light only when a standard error of a Gaussian sample's kurtosis below 0
@@ -332,7 +375,7 @@ def _tails(
     # a few values cannot show heavy tails (their kurtosis is bounded by about n): shrink
     # toward a prior of mildly heavy tails, worth PRIOR_WEIGHT values
     kurtosis = (n * max(kurtosis, 0.0) + PRIOR_WEIGHT * PRIOR_KURTOSIS) / (n + PRIOR_WEIGHT)
-    return max(3.0, min(n - 1.0, 2.0 / (2.0 / (n - 1) + kurtosis / n))), light
+    return max(3.0, min(n - 1.0, 2.0 / (2.0 / (n - 1) + kurtosis / n))), light, skewness
 
 
 def _sd_but_farthest(offsets: np.ndarray, squares: np.ndarray, sums: tuple[float, float]) -> float:

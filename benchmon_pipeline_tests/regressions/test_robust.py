@@ -141,6 +141,42 @@ def test_a_light_tailed_reference_reads_a_run_as_rarer_only_in_its_tail():
     assert run_z(0.8, True) == run_z(0.8, False)
 
 
+def test_a_reference_counts_as_skewed_only_when_its_octiles_say_so():
+    rng = random.Random(11)
+    exponential = RobustReference.of([rng.expovariate(1.0) for _ in range(100)])
+    mirrored = RobustReference.of([-rng.expovariate(1.0) for _ in range(100)])
+    assert 1.0 < exponential.skew <= 3.0, "exponential noise: skewness 2, toward worse"
+    assert mirrored.skew == 0.0, "a long better tail takes no evidence away"
+    # Gaussian references pass by chance about once in 200; Student t₃ ones, whose moment
+    # skewness one far value makes large, hardly more often (the octiles barely see tails)
+    assert sum(RobustReference.of(gaussian(100, seed)).skew > 0 for seed in range(400)) <= 6
+    t3 = np.random.default_rng(12).standard_t(3, (400, 100))
+    assert sum(RobustReference.of(row).skew > 0 for row in t3) <= 8
+    # too few values to tell
+    assert RobustReference.of([rng.expovariate(1.0) for _ in range(29)]).skew == 0.0
+
+
+def test_a_skewed_reference_reads_a_run_as_less_rare():
+    rng = random.Random(13)
+    reference = RobustReference.of([rng.expovariate(1.0) for _ in range(100)])
+    assert reference.skew > 0.0
+
+    def run_z(t: float, skewed_tails: bool, k: int = 3) -> float:
+        run = [reference.baseline + t * reference.spread] * k
+        return reference.run_z(run, 3.0, 3.6, skewed_tails=skewed_tails)
+
+    plain, skewed = run_z(2.5, False), run_z(2.5, True)
+    # Cornish–Fisher: the normal q whose quantile of the run's mean, q + a(q² − 1) with
+    # a = γ/(6√k), is the plain z
+    a = reference.skew / math.sqrt(3) / 6
+    assert skewed + a * (skewed**2 - 1) == pytest.approx(plain, rel=1e-12)
+    assert skewed < plain - 0.5
+    # a longer run's mean is nearer normal: less is taken away
+    assert run_z(2.0, False, k=5) - run_z(2.0, True, k=5) < plain - skewed
+    # no evidence to speak of: nothing changes
+    assert run_z(0.5, True) == run_z(0.5, False)
+
+
 def ar1(n: int, rho: float, seed: int, level: float = 0.0) -> list[float]:
     rng = random.Random(seed)
     values = [rng.gauss(0.0, 1.0) / math.sqrt(1.0 - rho * rho)]
