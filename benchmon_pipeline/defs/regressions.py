@@ -154,7 +154,7 @@ def run_changed_check(
     )
     # this run may judge nothing fresh; whether the rule has judged anything is the
     # watermarks' to say (a configuration judged before keeps its verdict)
-    why = None if run.judged_configurations else _nothing_judged(rules_resource, [rule])
+    why = None if run.judged_by_now else _nothing_judged(rules_resource, [rule])
     if why:
         context.log.warning(why)
     metadata = _metadata(run.evaluation, findings, len(run.opened), why or passed_text)
@@ -189,7 +189,7 @@ def _freshness(run: ChangedRun) -> dict:
     return {
         "configurations_judged_fresh": run.judged_fresh,
         "configurations_carried_forward": run.carried_configurations,
-        "configurations_judged_by_now": run.judged_configurations,
+        "configurations_judged_by_now": run.judged_by_now,
         "findings_carried_forward": len(run.carried),
         "why_judged": reasons or "nothing new since the last run",
     }

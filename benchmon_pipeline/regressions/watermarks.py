@@ -106,7 +106,7 @@ class ChangedRun:
     selection: Selection
     opened: list[Alert]
     carried: list[Finding] = field(default_factory=list)
-    judged_configurations: int = 0  # current ones the rule has judged any series of, by now
+    judged_by_now: int = 0  # current configurations the rule has judged any series of
 
     @property
     def findings(self) -> list[Finding]:
@@ -193,7 +193,7 @@ def judge_changed(
         conn, [rule], fresh.of(rule), configurations=None if selection.full_run else judged
     )
     carried = carried_forward(conn, rule, judged)
-    seen = fresh.judged_configurations.get(rule, frozenset())
+    seen = fresh.judged_configurations.get(HISTORY, frozenset())
     conn.execute(
         "SELECT record_rule_evaluation(%s, %s, %s, %s, %s, %s, %s, %s)",
         (
@@ -205,4 +205,4 @@ def judge_changed(
         ),
     )
     (total,) = conn.execute("SELECT rule_judged_configurations(%s)", (rule,)).fetchone()
-    return ChangedRun(fresh, selection, opened, carried, total)
+    return ChangedRun(fresh, selection, opened, carried, judged_by_now=total)

@@ -161,18 +161,18 @@ def test_the_watermarks_say_whether_anything_was_ever_judged(conn):
     _steady_history(conn, THIRD, 5)  # too young for the history rule (10 earlier results)
     young = _run(conn)
     assert young.judged_fresh == 1 and young.evaluation.judged[HISTORY] == 0
-    assert young.judged_configurations == 0
-    assert _run(conn).judged_configurations == 0, "nothing new: still nothing judged"
+    assert young.judged_by_now == 0
+    assert _run(conn).judged_by_now == 0, "nothing new: still nothing judged"
 
     _steady_history(conn, THIRD, 12, start=START + timedelta(hours=5))
     grown = _run(conn)
     assert grown.selection.reasons == {"new results": 1}
-    assert grown.evaluation.judged[HISTORY] == 2 and grown.judged_configurations == 1
+    assert grown.evaluation.judged[HISTORY] == 2 and grown.judged_by_now == 1
     idle = _run(conn)
-    assert idle.judged_fresh == 0 and idle.judged_configurations == 1, "judged before: counts"
+    assert idle.judged_fresh == 0 and idle.judged_by_now == 1, "judged before: counts"
 
     _steady_history(conn, CONFIG, 3)  # a second configuration, still young
-    assert _run(conn).judged_configurations == 1
+    assert _run(conn).judged_by_now == 1
     (flags,) = conn.execute(
         "SELECT array_agg(judged ORDER BY model_version) FROM rule_watermarks"
         " WHERE rule = 'history'"
