@@ -24,6 +24,7 @@ from benchmon_pipeline.regressions import (
     judge_newest,
 )
 from benchmon_pipeline.regressions.history_rule import last_change, level_start
+from benchmon_pipeline.regressions.robust import RobustReference
 from benchmon_pipeline.regressions.significance import (
     mann_whitney_greater,
     normal_isf,
@@ -331,6 +332,26 @@ def test_a_pair_far_apart_is_an_outlier_beside_noise_not_a_step():
         assert judge_newest(values, metric="throughput", settings=no_gap).severity == ERROR
     alike = judge_newest(noise() + [101.0, 96.5, 96.0], metric="throughput")
     assert alike.severity == ERROR and alike.run_length == 2
+
+
+def test_a_pair_on_heavy_tailed_noise_is_measured_apart_in_its_own_sigma():
+    # Student t₃ noise: the reference's scale has few degrees of freedom (its kurtosis), and
+    # reading t's as normal z's squeezes large ones together. An outlier 8 scales out beside
+    # a noise result 4.5 out reads as z's 5.0 and 3.6 (within pair_gap_z 1.5): no pair.
+    rng = np.random.default_rng(3)
+    history = [float(x) for x in 50 + rng.standard_t(3, 60)]
+    reference = RobustReference.of(history[:57])  # what the rule compares the newest with
+    assert reference.scale_df < 20
+    near, far = (reference.baseline + t * reference.spread for t in (4.5, 8.0))
+    assert reference.z(far) - reference.z(near) < 1.5 < 8.0 - 4.5
+    no_gap = HistorySettings(pair_gap_z=100.0)
+    for tail in ([near, far], [far, near]):
+        assert judge_newest(history + tail, metric="val_loss").severity == WARN
+        assert judge_newest(history + tail, metric="val_loss", settings=no_gap).severity == ERROR
+    # two results of one new level still confirm at the second
+    alike = [reference.baseline + t * reference.spread for t in (5.8, 6.1)]
+    level = judge_newest(history + alike, metric="val_loss")
+    assert level.severity == ERROR and level.run_length == 2
 
 
 def test_a_window_without_its_outlier_needs_k_results_to_confirm():
