@@ -37,7 +37,8 @@ TABLE = {
     NOTHING_JUDGED: (
         "nothing judged",
         "`regressions`: the filters matched no configuration (the message lists near "
-        "matches) or no series had enough history; `--allow-empty` makes this a pass; "
+        "matches) or no series could be judged yet (the message says what each rule "
+        "needs); `--allow-empty` makes this a pass; "
         "`db archive`: no month partition is older than --before",
     ),
     INVALID_INPUT: (

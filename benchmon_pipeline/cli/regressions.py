@@ -21,13 +21,14 @@ from pathlib import Path
 import click
 import psycopg
 
+from benchmon_pipeline.access.configurations import Wanted, known_configurations
 from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.output import FORMATS, emit, format_option, to_json
 from benchmon_pipeline.regressions.environment import regression_settings
 from benchmon_pipeline.regressions.escaping import markdown_cell, visible
-from benchmon_pipeline.regressions.evaluation import Evaluation, evaluate
+from benchmon_pipeline.regressions.evaluation import Evaluation, RegressionSettings, evaluate
 from benchmon_pipeline.regressions.findings import (
     BASELINE,
     HISTORY,
@@ -36,7 +37,12 @@ from benchmon_pipeline.regressions.findings import (
     STALE,
     TRADEOFF,
 )
-from benchmon_pipeline.regressions.markdown import findings_table, summary_line, tradeoffs_list
+from benchmon_pipeline.regressions.markdown import (
+    findings_table,
+    nothing_judged,
+    summary_line,
+    tradeoffs_list,
+)
 from benchmon_pipeline.regressions.reading import FILTERS, Scope, is_stored, stored_values
 from benchmon_pipeline.regressions.verdicts import ERROR, WARN
 from benchmon_pipeline.settings import get_settings
@@ -94,13 +100,19 @@ def _nothing_judged(evaluation: Evaluation) -> bool:
     return sum(evaluation.judged.values()) == 0
 
 
-def _nothing_judged_why(evaluation: Evaluation) -> str:
-    if evaluation.not_judged:
-        return "Nothing judged: no series has a baseline or enough history yet."
-    return "Nothing judged: no stored configuration matched."
+def _nothing_judged_why(evaluation: Evaluation, matched: bool, settings: RegressionSettings) -> str:
+    """What each rule needs before it judges, when configurations matched; else that none
+    did (the Dagster checks say the same: markdown.nothing_judged)."""
+    if not matched:
+        return "Nothing judged: no stored configuration matched."
+    return nothing_judged(
+        evaluation.rules, settings.history_min_results, settings.staleness_settings().min_results
+    )
 
 
-def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) -> str:
+def report_markdown(
+    evaluation: Evaluation, fail_on: str | None, failing: list, why_nothing: str
+) -> str:
     scope = evaluation.scope
     # Names (the filters, the branch — a pull request's, $GITHUB_HEAD_REF) are shown
     # through markdown_cell: whoever names a branch or a model writes into this report.
@@ -124,9 +136,7 @@ def report_markdown(evaluation: Evaluation, fail_on: str | None, failing: list) 
         f"Judged: {markdown_cell(scope.describe_filters())} — {against}. "
         f"Rules: {', '.join(evaluation.rules)}. Fails on: {level}.",
         "",
-        f"**{_nothing_judged_why(evaluation)}**"
-        if _nothing_judged(evaluation)
-        else f"**{summary_line(regressions)}**",
+        f"**{why_nothing}**" if _nothing_judged(evaluation) else f"**{summary_line(regressions)}**",
     ]
     if regressions:
         lines += ["", findings_table(regressions, repo_url=get_settings().repo_url)]
@@ -255,9 +265,11 @@ def regressions(
         scope = Scope(model, dataset, prompt, environment, branch)
         unknown = unknown_filters(conn, scope)
         evaluation = evaluate(conn, chosen, scope, settings)
+        matched = bool(known_configurations(conn, Wanted(model, dataset, prompt, environment)))
+    why_nothing = _nothing_judged_why(evaluation, matched, settings)
     level = FAIL_ON[fail_on]
     failing = [] if level is None else [f for f in evaluation.at_least(level) if f.rule != TRADEOFF]
-    markdown = report_markdown(evaluation, level, failing)
+    markdown = report_markdown(evaluation, level, failing, why_nothing)
     if fmt == "json":
         click.echo(report_json(evaluation, level, failing))
     elif fmt in ("table", "csv"):
@@ -271,9 +283,8 @@ def regressions(
         raise CliError(f"regression gate failed: {summary_line(failing)}", EXIT_REGRESSION)
     if unknown or _nothing_judged(evaluation):
         why = "; ".join(unknown) or (
-            f"nothing judged: {scope.describe()} has no series with enough history"
-            if evaluation.not_judged
-            else f"nothing judged: {scope.describe()} matched no stored configuration"
+            f"nothing judged in {scope.describe()}: "
+            + why_nothing.removeprefix("Nothing judged: ").rstrip(".")
         )
         if allow_empty:
             click.echo(f"warning: {why} (--allow-empty: passing)", err=True)

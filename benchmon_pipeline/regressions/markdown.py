@@ -146,5 +146,6 @@ def nothing_judged(rules: Sequence[str], history_min_results: int, stale_min_res
         MISSING_METRIC: f"no configuration has more than {stale_min_results} results yet, the "
         "presence a missing metric is measured against",
     }
-    reasons = [why[rule] for rule in dict.fromkeys(rules) if rule != TRADEOFF]
+    # a trade-off is read from the baseline comparison: it needs what the baseline rule needs
+    reasons = dict.fromkeys(why[BASELINE if rule == TRADEOFF else rule] for rule in rules)
     return "Nothing judged: " + "; ".join(reasons) + "."

@@ -238,9 +238,19 @@ def test_the_gate_on_young_configurations_judges_nothing_and_does_not_pass(db_ur
     assert done.returncode == exits.NOTHING_JUDGED, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["outcome"] == "nothing judged" and report["judged"]["missing_metric"] == 0
-    assert "has no series with enough history" in done.stderr.splitlines()[-1]
+    # what each rule of the gate needs, as the Dagster checks say it
+    needs = (
+        "no configuration has a baseline version to compare with: mark one with "
+        "`benchmon baseline set --reason …`",
+        "no series has 10 earlier results yet",
+        "no configuration has more than 5 results yet",
+    )
+    error = done.stderr.splitlines()[-1]
+    assert error.startswith("error: nothing judged in every configuration, tracked branches: ")
+    assert all(need in error for need in needs), error
     markdown = benchmon("regressions", BENCHMON_DATABASE_URL=db_url)
-    assert "Nothing judged: no series has a baseline or enough history yet." in markdown.stdout
+    assert f"**Nothing judged: {needs[0]}" in markdown.stdout
+    assert all(need in markdown.stdout for need in needs[1:])
 
     # once a metric could have gone missing (present in 5 results before the newest), the
     # missing-metric rule judges the configuration, and the gate passes on what it judged
@@ -256,6 +266,10 @@ def test_the_gate_on_an_empty_log_judges_nothing_and_does_not_pass(db_url):
     done = benchmon("regressions", "--format", "json", BENCHMON_DATABASE_URL=db_url)
     assert done.returncode == exits.NOTHING_JUDGED, done.stderr
     assert json.loads(done.stdout)["outcome"] == "nothing judged"
-    assert "matched no stored configuration" in done.stderr.splitlines()[-1]
+    assert done.stderr.splitlines()[-1].startswith(
+        "error: nothing judged in every configuration, tracked branches: "
+        "no stored configuration matched (the gate does not pass"
+    )
     markdown = benchmon("regressions", BENCHMON_DATABASE_URL=db_url)
+    assert "**Nothing judged: no stored configuration matched.**" in markdown.stdout
     assert "⚠️ nothing judged" in markdown.stdout and "✅" not in markdown.stdout

@@ -38,7 +38,7 @@ def test_the_logins_of_the_setup_page_push_and_are_refused_as_it_says(db_url):
         # baseline, too little history), so it exits 3 rather than pass
         gate = benchmon("regressions", "--fail-on", "warn", url=url(names["ci_pusher"]))
         assert gate.returncode == exits.NOTHING_JUDGED, gate.stderr
-        assert "has no series with enough history" in gate.stderr.splitlines()[-1]
+        assert "no series has 10 earlier results yet" in gate.stderr.splitlines()[-1]
 
         refused = benchmon("push", "--input", str(SAMPLE), url=url(names["dashboard"]))
         assert refused.returncode == exits.NO_PERMISSION
