@@ -251,6 +251,13 @@ def test_the_gate_on_young_configurations_judges_nothing_and_does_not_pass(db_ur
     markdown = benchmon("regressions", BENCHMON_DATABASE_URL=db_url)
     assert f"**Nothing judged: {needs[0]}" in markdown.stdout
     assert all(need in markdown.stdout for need in needs[1:])
+    # the baseline rule alone: the configuration matched, it has no baseline (this said
+    # "matched no stored configuration" before)
+    alone = benchmon("regressions", "--rules", "baseline", BENCHMON_DATABASE_URL=db_url)
+    assert alone.returncode == exits.NOTHING_JUDGED
+    assert alone.stderr.splitlines()[-1].startswith(
+        f"error: nothing judged in every configuration, tracked branches: {needs[0]}"
+    )
 
     # once a metric could have gone missing (present in 5 results before the newest), the
     # missing-metric rule judges the configuration, and the gate passes on what it judged
