@@ -137,7 +137,7 @@ class RobustReference:
         total = sums[0]
         powers = (*sums, float(squares @ offsets), float(squares @ squares))
         df, light, skewness = _tails(n, *powers)
-        skew = _skew(ordered, skewness) if skewness > 0.0 and n >= LIGHT_MIN else 0.0
+        skew = _skew(ordered, center, skewness) if skewness > 0.0 and n >= LIGHT_MIN else 0.0
         return cls(center, scale, n, center + total / n, df, light, skew)
 
     def t(self, value: float) -> float:
@@ -236,10 +236,11 @@ class RobustReference:
         return z
 
 
-def _skew(ordered: np.ndarray, skewness: float) -> float:
-    """`RobustReference.skew` of sorted values whose moment skewness is `skewness`: that
-    skewness (at most SKEW_MAX) when the octile skewness, (Q⅞ + Q⅛ − 2·median)/(Q⅞ − Q⅛), is
-    beyond SKEW_BAR standard errors of a Gaussian sample's, else 0.
+def _skew(ordered: np.ndarray, center: float, skewness: float) -> float:
+    """`RobustReference.skew` of sorted values (median `center`) whose moment skewness is
+    `skewness`: that skewness (at most SKEW_MAX) when the octile skewness,
+    (Q⅞ + Q⅛ − 2·median)/(Q⅞ − Q⅛), is beyond SKEW_BAR standard errors of a Gaussian
+    sample's, else 0.
 
     The moment skewness alone cannot be the test: on symmetric heavy-tailed noise (Student
     t₃) one far value makes it large by chance, and reading those references as skewed cost
@@ -249,8 +250,7 @@ def _skew(ordered: np.ndarray, skewness: float) -> float:
     n = len(ordered)
     low = float(ordered[round((n - 1) / 8)])
     high = float(ordered[round((n - 1) * 7 / 8)])
-    middle = (float(ordered[(n - 1) // 2]) + float(ordered[n // 2])) / 2.0
-    octile = (high + low - 2.0 * middle) / (high - low) if high > low else 0.0
+    octile = (high + low - 2.0 * center) / (high - low) if high > low else 0.0
     return min(skewness, SKEW_MAX) if octile >= SKEW_BAR * OCTILE_SE / math.sqrt(n) else 0.0
 
 
