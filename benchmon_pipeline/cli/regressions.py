@@ -100,10 +100,19 @@ def _nothing_judged(evaluation: Evaluation) -> bool:
     return sum(evaluation.judged.values()) == 0
 
 
-def _nothing_judged_why(evaluation: Evaluation, matched: bool, settings: RegressionSettings) -> str:
-    """What each rule needs before it judges, when configurations matched; else that none
-    did (the Dagster checks say the same: markdown.nothing_judged)."""
-    if not matched:
+def _nothing_judged_why(
+    conn: psycopg.Connection, evaluation: Evaluation, settings: RegressionSettings
+) -> str | None:
+    """None when something was judged; else what each rule needs before it judges, when
+    configurations matched (the Dagster checks say the same: markdown.nothing_judged), or
+    that none did."""
+    if not _nothing_judged(evaluation):
+        return None
+    scope = evaluation.scope
+    wanted = Wanted(
+        scope.model_version, scope.dataset_version, scope.prompt_version, scope.environment
+    )
+    if not known_configurations(conn, wanted):
         return "Nothing judged: no stored configuration matched."
     return nothing_judged(
         evaluation.rules, settings.history_min_results, settings.staleness_settings().min_results
@@ -111,7 +120,7 @@ def _nothing_judged_why(evaluation: Evaluation, matched: bool, settings: Regress
 
 
 def report_markdown(
-    evaluation: Evaluation, fail_on: str | None, failing: list, why_nothing: str
+    evaluation: Evaluation, fail_on: str | None, failing: list, why_nothing: str | None
 ) -> str:
     scope = evaluation.scope
     # Names (the filters, the branch — a pull request's, $GITHUB_HEAD_REF) are shown
@@ -136,7 +145,7 @@ def report_markdown(
         f"Judged: {markdown_cell(scope.describe_filters())} — {against}. "
         f"Rules: {', '.join(evaluation.rules)}. Fails on: {level}.",
         "",
-        f"**{why_nothing}**" if _nothing_judged(evaluation) else f"**{summary_line(regressions)}**",
+        f"**{why_nothing or summary_line(regressions)}**",
     ]
     if regressions:
         lines += ["", findings_table(regressions, repo_url=get_settings().repo_url)]
@@ -265,8 +274,7 @@ def regressions(
         scope = Scope(model, dataset, prompt, environment, branch)
         unknown = unknown_filters(conn, scope)
         evaluation = evaluate(conn, chosen, scope, settings)
-        matched = bool(known_configurations(conn, Wanted(model, dataset, prompt, environment)))
-    why_nothing = _nothing_judged_why(evaluation, matched, settings)
+        why_nothing = _nothing_judged_why(conn, evaluation, settings)
     level = FAIL_ON[fail_on]
     failing = [] if level is None else [f for f in evaluation.at_least(level) if f.rule != TRADEOFF]
     markdown = report_markdown(evaluation, level, failing, why_nothing)
