@@ -113,9 +113,12 @@ OUTLIER_NOISE: dict[str, Draw] = {
 }
 
 
-def _is_error(values: list[float], metric: str, direction: str | None, settings) -> bool:
+def _is_error(values: list[float], metric: str, direction: str | None, settings) -> bool | None:
+    """Whether the newest of `values` is an ERROR, judged alone (None: not judged yet)."""
     evidence = gather_evidence(values, metric=metric, direction=direction, settings=settings)
-    return not evidence.not_judged and decide([evidence], settings)[0].severity == ERROR
+    if evidence.not_judged:
+        return None
+    return decide([evidence], settings)[0].severity == ERROR
 
 
 def noise_alarms(job: tuple[str, int, int]) -> tuple[str, int, int]:
@@ -127,13 +130,10 @@ def noise_alarms(job: tuple[str, int, int]) -> tuple[str, int, int]:
     for _ in range(count):
         values = [float(v) for v in draw(rng, LENGTH)]
         for t in range(FIRST_JUDGED, LENGTH):
-            evidence = gather_evidence(
-                values[: t + 1], metric=metric, direction=direction, settings=settings
-            )
-            if evidence.not_judged:
-                continue
-            judged += 1
-            errors += decide([evidence], settings)[0].severity == ERROR
+            error = _is_error(values[: t + 1], metric, direction, settings)
+            if error is not None:
+                judged += 1
+                errors += error
     return name, errors, judged
 
 
