@@ -571,8 +571,15 @@ END $$;
 CREATE FUNCTION public.configuration_lock_key(model_version text, dataset_version text, prompt_version text, environment text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-    SELECT hashtext(concat_ws(chr(31), model_version, dataset_version, prompt_version, environment))
+    SELECT hashtext(concat_ws(chr(31), model_version, dataset_version, prompt_version,
+                              environment)) & 1023
 $$;
+
+--
+-- Name: FUNCTION configuration_lock_key(model_version text, dataset_version text, prompt_version text, environment text); Type: COMMENT; Schema: public
+--
+
+COMMENT ON FUNCTION public.configuration_lock_key(model_version text, dataset_version text, prompt_version text, environment text) IS 'The advisory lock key of a configuration: its hash modulo 1,024, so a fold of any number of configurations holds at most 1,024 locks.';
 
 --
 -- Name: configuration_restarts(); Type: FUNCTION; Schema: public

@@ -343,3 +343,29 @@ def test_values_at_the_limits_are_stored(db_url, tmp_path):
     lengths = (len(row["environment"]), len(row["notes"]), len(row["commit_sha"]))
     assert lengths == (500, 10_000, 500)
     assert row["tags"] == tags.split(",")
+
+
+def test_a_file_of_more_configurations_than_the_lock_table_holds_is_stored(db_url, tmp_path):
+    # One advisory lock per configuration ran PostgreSQL out of shared lock memory between
+    # 10,000 and 15,000 configurations in one file ("out of shared memory"), which push
+    # reported as exit 69 (retry) and the inbox retried for ever. The locks are now taken on
+    # a bounded set of keys (sql/0042).
+    count = 15_000
+    document = {
+        "results": [
+            {
+                "model_version": f"sweep-{i}",
+                "dataset_version": "d",
+                "prompt_version": "p",
+                "metrics": {"a": 1.0},
+            }
+            for i in range(count)
+        ]
+    }
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps(document))
+    done = push_in_process("--input", str(path), "--environment", "e", db_url=db_url)
+    assert done.exit_code == 0, done.output
+    with psycopg.connect(db_url) as conn:
+        stored = conn.execute("SELECT count(*) FROM benchmark_snapshots").fetchone()[0]
+    assert stored == count
