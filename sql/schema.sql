@@ -735,6 +735,7 @@ CREATE FUNCTION public.detect_metric_regressions(model_version text DEFAULT NULL
           JOIN benchmark_transactions t ON t.id = c.transaction_id
          CROSS JOIN jsonb_each(c.metrics) AS m
          WHERE c.is_current AND b.metrics ? m.key
+           AND (t.metric_directions ->> m.key) IS DISTINCT FROM 'none'  -- informational
            AND (detect_metric_regressions.model_version IS NULL
                 OR c.model_version = detect_metric_regressions.model_version)
     ), judged AS (
@@ -2224,7 +2225,7 @@ CREATE TABLE public.benchmark_transactions (
     content_json text,
     CONSTRAINT content_json_is_not_kept CHECK ((content_json IS NULL)),
     CONSTRAINT content_sha256_is_hex CHECK (((length(content_sha256) = 64) AND (content_sha256 ~ '^[0-9a-f]+$'::text))),
-    CONSTRAINT metric_directions_are_known CHECK (((jsonb_typeof(metric_directions) = 'object'::text) AND (NOT jsonb_path_exists(metric_directions, '$.*?(@ != "higher" && @ != "lower")'::jsonpath)))),
+    CONSTRAINT metric_directions_are_known CHECK (((jsonb_typeof(metric_directions) = 'object'::text) AND (NOT jsonb_path_exists(metric_directions, '$.*?((@ != "higher" && @ != "lower") && @ != "none")'::jsonpath)))),
     CONSTRAINT metrics_are_numbers CHECK ((NOT jsonb_path_exists(metrics, '$.*?(@.type() != "number")'::jsonpath))),
     CONSTRAINT metrics_is_object CHECK ((jsonb_typeof(metrics) = 'object'::text))
 )
@@ -2265,6 +2266,12 @@ COMMENT ON COLUMN public.benchmark_transactions.seq IS 'Insertion order; never r
 --
 
 COMMENT ON COLUMN public.benchmark_transactions.xact_id IS 'Inserting top-level transaction: the unit of sealing (hash chain) and folding.';
+
+--
+-- Name: COLUMN benchmark_transactions.metric_directions; Type: COMMENT; Schema: public
+--
+
+COMMENT ON COLUMN public.benchmark_transactions.metric_directions IS 'Per metric, the direction the result states: higher or lower is better, or none (informational: never judged).';
 
 --
 -- Name: COLUMN benchmark_transactions.content_json; Type: COMMENT; Schema: public
@@ -2690,7 +2697,7 @@ CREATE TABLE public.benchmark_transactions_default (
     content_json text,
     CONSTRAINT content_json_is_not_kept CHECK ((content_json IS NULL)),
     CONSTRAINT content_sha256_is_hex CHECK (((length(content_sha256) = 64) AND (content_sha256 ~ '^[0-9a-f]+$'::text))),
-    CONSTRAINT metric_directions_are_known CHECK (((jsonb_typeof(metric_directions) = 'object'::text) AND (NOT jsonb_path_exists(metric_directions, '$.*?(@ != "higher" && @ != "lower")'::jsonpath)))),
+    CONSTRAINT metric_directions_are_known CHECK (((jsonb_typeof(metric_directions) = 'object'::text) AND (NOT jsonb_path_exists(metric_directions, '$.*?((@ != "higher" && @ != "lower") && @ != "none")'::jsonpath)))),
     CONSTRAINT metrics_are_numbers CHECK ((NOT jsonb_path_exists(metrics, '$.*?(@.type() != "number")'::jsonpath))),
     CONSTRAINT metrics_is_object CHECK ((jsonb_typeof(metrics) = 'object'::text))
 );

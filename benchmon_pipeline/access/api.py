@@ -350,7 +350,8 @@ class BenchmarkDataAccess:
 
         Columns: metric (str); a, b, delta (b − a), percent (100 · delta / |a|, rounded to
         2 places; NaN when a is 0 or either is missing) (float64); direction (str);
-        change (str: 'better', 'worse', 'same', or NaN when either value is missing).
+        change (str: 'better', 'worse', 'same', or NaN when either value is missing or the
+        metric is informational, such as a standard error: docs/formats.md).
         """
         params = {**_configuration(configuration), "a": a, "b": b}
         try:

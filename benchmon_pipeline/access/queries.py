@@ -184,16 +184,17 @@ SELECT d.model_version, d.dataset_version, d.prompt_version, d.environment,
 # written: `benchmon compare` and the API's compare_versions/compare_results both read it.
 _JUDGED = """
 SELECT m.metric, m.a::float8, m.b::float8, m.delta::float8, m.percent::float8, d.direction,
-       CASE WHEN m.delta IS NULL THEN NULL
+       CASE WHEN m.delta IS NULL OR d.stated = 'none' THEN NULL  -- informational
             WHEN m.delta = 0 THEN 'same'
             WHEN (m.delta > 0) = (d.direction = 'higher') THEN 'better'
             ELSE 'worse' END AS change
   FROM ({pairs}) AS m
  CROSS JOIN LATERAL (
-       SELECT metric_direction(m.metric,
-                               coalesce(({stated_b}) ->> m.metric, ({stated_a}) ->> m.metric),
-                               %(model_version)s, %(dataset_version)s, %(prompt_version)s,
-                               %(environment)s) AS direction) d
+       SELECT coalesce(({stated_b}) ->> m.metric, ({stated_a}) ->> m.metric) AS stated) s
+ CROSS JOIN LATERAL (
+       SELECT s.stated, metric_direction(m.metric, s.stated, %(model_version)s,
+                                         %(dataset_version)s, %(prompt_version)s,
+                                         %(environment)s) AS direction) d
  ORDER BY m.metric
 """
 

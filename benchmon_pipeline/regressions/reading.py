@@ -178,6 +178,7 @@ pairs AS MATERIALIZED (
       FROM current c
      CROSS JOIN jsonb_each(c.metrics) AS m
      WHERE c.baseline_metrics ? m.key
+       AND (c.metric_directions ->> m.key) IS DISTINCT FROM 'none'  -- informational
 ), {directions("pairs", "v.stated")}
 SELECT d.model_version, d.dataset_version, d.prompt_version, d.environment,
        d.current_version, d.baseline_version, d.commit_sha, d.branch_name,
@@ -266,6 +267,7 @@ SELECT r.model_version, r.dataset_version, r.prompt_version, r.environment, m.ke
        m.value::float8, r.metric_directions ->> m.key
   FROM results r
  CROSS JOIN jsonb_each(r.metrics) AS m
+ WHERE (r.metric_directions ->> m.key) IS DISTINCT FROM 'none'  -- informational: never judged
  ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
 """
 

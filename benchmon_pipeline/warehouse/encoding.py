@@ -104,10 +104,18 @@ def log_row(
             r.triggered_by,
             key,
             source,
-            _json(r.directions) if r.directions else "{}",
+            _directions_json(r),
             r.content_json() if content_json is None else content_json,
         ),
     )
+
+
+def _directions_json(result: Result) -> str:
+    """The directions the result states, and "none" for each informational metric (a
+    standard error, a count of rounds): sql/0043, no rule judges those."""
+    if not result.informational:
+        return _json(result.directions) if result.directions else "{}"
+    return _json({**result.directions, **dict.fromkeys(result.informational, "none")})
 
 
 def _stored_metrics_json(metrics: dict) -> str:

@@ -9,10 +9,13 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+from click.testing import CliRunner
 
 from benchmon_pipeline.cli.exits import CONFIG as EXIT_CONFIG
 from benchmon_pipeline.cli.exits import UNAVAILABLE as EXIT_DATABASE_UNAVAILABLE
+from benchmon_pipeline.cli.main import cli
 from benchmon_pipeline.cli.regressions import EXIT_NOTHING_JUDGED, EXIT_REGRESSION
+from benchmon_pipeline_tests.helpers import FIXTURES
 from benchmon_pipeline_tests.regressions.rendered import (
     INJECTED_COMMIT,
     INJECTED_CONFIG,
@@ -211,3 +214,61 @@ def test_commits_link_to_the_repository_when_its_url_is_set(db_url):
         BENCHMON_REPO_URL="https://gitlab.com/org/repo/-/commit/{sha}",
     )
     assert "(https://gitlab.com/org/repo/-/commit/0123456789abcdef0123)" in gitlab.stdout
+
+
+def test_an_informational_metric_is_stored_as_such_and_never_judged(db_url, tmp_path):
+    # lm-eval's standard errors describe the measurement. Their mark used to be lost on the
+    # way into the log, so the name rule made acc_stderr "higher is better" and a halved
+    # standard error failed the gate as an 82 % regression (sql/0043).
+    document = json.loads((FIXTURES / "real/lm_eval/rwkv7-1.5b-world_lambada.json").read_text())
+    task = document["results"]["lambada_openai"]
+    for day, stderr in enumerate((0.0064, 0.003, 0.0011)):
+        task["acc_stderr,none"] = stderr
+        document["date"] = 1_741_719_397 + day * 86_400
+        path = tmp_path / f"run{day}.json"
+        path.write_text(json.dumps(document))
+        done = CliRunner().invoke(
+            cli,
+            ["push", "--input", str(path), "--environment", "e"],
+            env={"BENCHMON_DATABASE_URL": db_url},
+        )
+        assert done.exit_code == 0, done.output
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        (configuration,) = conn.execute(
+            "SELECT DISTINCT model_version, dataset_version, prompt_version, environment"
+            "  FROM benchmark_snapshots"
+        ).fetchall()
+        stated = conn.execute(
+            "SELECT DISTINCT metric_directions FROM benchmark_transactions"
+        ).fetchall()
+        assert stated == [
+            (
+                {
+                    "acc": "higher",
+                    "acc_stderr": "none",
+                    "perplexity": "lower",
+                    "perplexity_stderr": "none",
+                },
+            )
+        ]
+        set_baseline(conn, configuration, 1)
+        judged = conn.execute(
+            "SELECT metric FROM detect_metric_regressions() ORDER BY 1"
+        ).fetchall()
+    assert judged == [("acc",), ("perplexity",)]
+    passed = gate("--fail-on", "warn", "--rules", "baseline", db_url=db_url)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "acc_stderr" not in passed.stdout
+    compared = CliRunner().invoke(
+        cli,
+        ["compare", "--model", configuration[0], "--format", "json", "--a", "1", "--b", "3"],
+        env={"BENCHMON_DATABASE_URL": db_url},
+    )
+    assert compared.exit_code == 0, compared.output
+    changes = {m["metric"]: m["change"] for m in json.loads(compared.stdout)["metrics"]}
+    assert changes == {
+        "acc": "same",
+        "acc_stderr": None,
+        "perplexity": "same",
+        "perplexity_stderr": None,
+    }
