@@ -1267,7 +1267,8 @@ CREATE FUNCTION public.metric_direction_by_name(name text) RETURNS text
                         '[^a-z0-9]+') AS word
          WHERE word ~ ('^(latency|duration|time|cost|error|loss|perplexity|memory|mae|rmse'
                        '|failure|fail|failed|failing|warning|crash|flake|flaky|retry|retries'
-                       '|timeout|violation)(s|es)?$')
+                       '|timeout|violation'
+                       '|ppl|bits|bpb|bpc|ter|wer|cer|brier|ece|nll|mse|mape)(s|es)?$')
             OR word ~ '.time$')
     THEN 'lower' ELSE 'higher' END
 $_$;

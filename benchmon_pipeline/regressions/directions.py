@@ -17,7 +17,7 @@ HIGHER = "higher"
 LOWER = "lower"
 DIRECTIONS = (HIGHER, LOWER)
 
-# The name rule, word for word as the database's metric_direction_by_name() (sql/0006, 0040)
+# The name rule, word for word as the database's metric_direction_by_name() (sql/0006, 0040, 0044)
 # applies it, so the database's baseline functions and these rules never disagree: split
 # camelCase humps and non-alphanumerics into words; a word that is one of these (plural
 # -s/-es allowed) or ends in "time" (runtime, walltime) makes the metric lower-is-better.
@@ -45,6 +45,19 @@ LOWER_IS_BETTER_WORDS = (
     "retries",
     "timeout",
     "violation",
+    # evaluation harnesses' error words (sql/0044_evaluation_error_words.sql)
+    "ppl",
+    "bits",
+    "bpb",
+    "bpc",
+    "ter",
+    "wer",
+    "cer",
+    "brier",
+    "ece",
+    "nll",
+    "mse",
+    "mape",
 )
 # Positive, right-skewed quantities whose changes are multiplicative (a slowdown scales every
 # run): compared on a log scale, where their noise is close to symmetric.

@@ -40,6 +40,16 @@ LOWER_NAMES = [
     "rmse",
     "RMSE",
     "word_error_rate",
+    "ppl",
+    "bits_per_byte",
+    "ter",
+    "wer",
+    "cer",
+    "brier_score",
+    "ece",
+    "nll",
+    "mse",
+    "mape",
 ]
 HIGHER_NAMES = [
     "f1",
