@@ -2043,9 +2043,10 @@ CREATE TABLE public.metric_definitions (
     abs_threshold numeric,
     rel_threshold numeric,
     description text,
-    CONSTRAINT metric_definitions_abs_threshold_check CHECK ((abs_threshold >= (0)::numeric)),
+    CONSTRAINT metric_definitions_abs_threshold_check CHECK (((abs_threshold >= (0)::numeric) AND (abs_threshold < 'Infinity'::numeric))),
     CONSTRAINT metric_definitions_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
-    CONSTRAINT metric_definitions_rel_threshold_check CHECK ((rel_threshold >= (0)::numeric))
+    CONSTRAINT metric_definitions_name_check CHECK ((btrim(name) <> ''::text)),
+    CONSTRAINT metric_definitions_rel_threshold_check CHECK (((rel_threshold >= (0)::numeric) AND (rel_threshold < 'Infinity'::numeric)))
 );
 
 --
@@ -2085,9 +2086,10 @@ CREATE TABLE public.metric_overrides (
     direction text,
     abs_threshold numeric,
     rel_threshold numeric,
-    CONSTRAINT metric_overrides_abs_threshold_check CHECK ((abs_threshold >= (0)::numeric)),
+    CONSTRAINT metric_overrides_abs_threshold_check CHECK (((abs_threshold >= (0)::numeric) AND (abs_threshold < 'Infinity'::numeric))),
     CONSTRAINT metric_overrides_direction_check CHECK ((direction = ANY (ARRAY['higher'::text, 'lower'::text]))),
-    CONSTRAINT metric_overrides_rel_threshold_check CHECK ((rel_threshold >= (0)::numeric))
+    CONSTRAINT metric_overrides_metric_check CHECK ((btrim(metric) <> ''::text)),
+    CONSTRAINT metric_overrides_rel_threshold_check CHECK (((rel_threshold >= (0)::numeric) AND (rel_threshold < 'Infinity'::numeric)))
 );
 
 --

@@ -17,6 +17,8 @@ lists.
 
 from __future__ import annotations
 
+import math
+
 import click
 from psycopg.rows import dict_row
 
@@ -192,8 +194,16 @@ def thresholds_history(model, dataset, prompt, environment, metric, limit, fmt) 
 
 
 def _threshold(value: float | None, flag: str) -> float | None:
-    if value is not None and value < 0:
-        raise click.BadParameter("must be 0 or more", param_hint=flag)
+    if value is not None and not 0 <= value < math.inf:  # NaN fails both comparisons
+        raise click.BadParameter(
+            f"must be a finite number, 0 or more (not {value})", param_hint=flag
+        )
+    return value
+
+
+def _metric_name(value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("must name a metric (it is blank)", param_hint="--metric")
     return value
 
 
@@ -222,6 +232,7 @@ def thresholds_set(
     fmt,
 ) -> None:
     """Set a metric's direction or thresholds; given a configuration, for it alone."""
+    metric = _metric_name(metric)
     abs_threshold = _threshold(abs_threshold, "--abs")
     rel_threshold = _threshold(rel_threshold, "--rel")
     if (direction, abs_threshold, rel_threshold, unit, description) == (None,) * 5:

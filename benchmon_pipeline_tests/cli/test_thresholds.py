@@ -5,6 +5,9 @@ refused (77)."""
 
 import json
 
+import psycopg
+import pytest
+
 from benchmon_pipeline.cli import exits
 from benchmon_pipeline_tests.cli.test_versions import MODEL, benchmon, ok, one_error, push
 from benchmon_pipeline_tests.db.logins import login_url
@@ -107,3 +110,39 @@ def test_a_reader_may_list_but_not_change_them(db_url, tmp_path):
             "branches", "track", "--model", MODEL, "--branch", "x", url=url, cwd=tmp_path
         )
         one_error(refused, exits.NO_PERMISSION, "benchmon_writer")
+
+
+def test_a_threshold_is_a_finite_number_and_a_metric_has_a_name(db_url, tmp_path):
+    # `--abs inf` used to be stored, and from then on every run of the gate failed with an
+    # internal error (exit 70); a NaN relative threshold was silently never met (sql/0045).
+    push(tmp_path, db_url, "v1", 0.89, 0.90, 0.88, 400)
+
+    def run(*args):
+        return benchmon(*args, url=db_url, cwd=tmp_path)
+
+    def f1_definition():
+        with psycopg.connect(db_url) as conn:
+            return conn.execute(
+                "SELECT abs_threshold, rel_threshold FROM metric_definitions WHERE name = 'f1'"
+            ).fetchone()
+
+    before = f1_definition()
+
+    for flag, value in (("--abs", "inf"), ("--abs", "1e400"), ("--rel", "nan"), ("--rel", "-1")):
+        refused = run("thresholds", "set", "--metric", "f1", flag, value)
+        assert refused.returncode == 2, refused.stderr
+        assert "must be a finite number, 0 or more" in refused.stderr, refused.stderr
+    blank = run("thresholds", "set", "--metric", " ", "--rel", "0.1")
+    assert blank.returncode == 2 and "must name a metric" in blank.stderr, blank.stderr
+    # the database refuses them too, whoever writes
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for call, args in (
+            ("set_metric_definition(%s, abs_threshold => %s::numeric)", ("f1", "Infinity")),
+            ("set_metric_definition(%s, rel_threshold => %s::numeric)", ("f1", "NaN")),
+            ("set_metric_definition(%s, rel_threshold => %s::numeric)", (" ", "0.1")),
+        ):
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(f"SELECT {call}", args)
+    assert f1_definition() == before  # nothing refused was stored
+    gate = run("regressions", "--rules", "baseline", "--allow-empty")
+    assert gate.returncode == 0, gate.stderr
