@@ -383,7 +383,9 @@ class BenchmarkDataAccess:
         `branch` — what `benchmon compare --commit/--branch` compares.
 
         Columns: model_version, dataset_version, prompt_version, environment, id (str);
-        created_at (datetime64[us, UTC]); commit_sha, branch_name (str); metrics (object).
+        created_at (datetime64[us, UTC]); commit_sha, branch_name (str); metrics (object);
+        commits_matched (object: with `commit`, the list of the configuration's commits that
+        start with it — more than one means the prefix is ambiguous; else None).
         """
         params = {
             **_scope(model_version, dataset_version, prompt_version, environment),
@@ -397,6 +399,7 @@ class BenchmarkDataAccess:
             "commit_sha": TEXT,
             "branch_name": TEXT,
             "metrics": OBJECT,
+            "commits_matched": OBJECT,
         }
         return self._ask("newest", queries.NEWEST_RESULTS, params, columns, fresh)
 

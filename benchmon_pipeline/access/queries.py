@@ -235,7 +235,15 @@ COMPARE_RESULTS = _JUDGED.format(
 NEWEST_RESULTS = f"""
 SELECT DISTINCT ON (t.model_version, t.dataset_version, t.prompt_version, t.environment)
        t.model_version, t.dataset_version, t.prompt_version, t.environment, t.id::text,
-       t.created_at, t.commit_sha, t.branch_name, t.metrics
+       t.created_at, t.commit_sha, t.branch_name, t.metrics,
+       -- every commit of the configuration the prefix matches: more than one is ambiguous
+       CASE WHEN %(commit)s::text IS NOT NULL THEN ARRAY(
+           SELECT DISTINCT u.commit_sha FROM benchmark_transactions u
+            WHERE (u.model_version, u.dataset_version, u.prompt_version, u.environment)
+                = (t.model_version, t.dataset_version, t.prompt_version, t.environment)
+              AND starts_with(u.commit_sha, %(commit)s)
+              AND (%(branch)s::text IS NULL OR u.branch_name = %(branch)s)
+            ORDER BY 1) END AS commits_matched
   FROM benchmark_transactions t
  WHERE (%(commit)s::text IS NULL OR starts_with(t.commit_sha, %(commit)s))
    AND (%(branch)s::text IS NULL OR t.branch_name = %(branch)s)

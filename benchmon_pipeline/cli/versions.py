@@ -321,6 +321,8 @@ def _result_sides(api, wanted: Wanted, flag: str, values: tuple[str, str]):
                 exits.INVALID_INPUT,
             )
         commits = {r["commit_sha"] for r in found.values()}
+        if flag == "--commit":  # also several commits of one configuration
+            commits.update(c for r in found.values() for c in r["commits_matched"] or ())
         if flag == "--commit" and len(commits) > 1:
             raise CliError(
                 visible(
@@ -388,6 +390,8 @@ def compare(
     for flag, values in (("--commit", commits), ("--branch", branches)):
         if values and len(values) != 2:
             raise click.UsageError(f"give {flag} exactly twice")
+        if any(not value.strip() for value in values):
+            raise click.UsageError(f"{flag} is blank: give a commit (a prefix will do) or branch")
     wanted = _wanted(model, dataset, prompt, environment)
     with reading() as api:
         if version_a is not None:

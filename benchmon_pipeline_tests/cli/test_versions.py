@@ -438,3 +438,25 @@ def test_errors_name_the_candidates_and_their_exit_codes(db_url, tmp_path):
         assert conn.execute(
             "SELECT count(*) FROM snapshot_events WHERE event_type <> 'new_version'"
         ).fetchone() == (0,)
+
+
+def test_a_commit_prefix_two_commits_of_one_configuration_share_is_refused(db_url, tmp_path):
+    # The newest result per configuration hid the second commit: `--commit abc` compared
+    # whichever of abc1… and abc2… was newer, silently.
+    for name, commit in (("one", "abc1" + "0" * 36), ("two", "abc2" + "0" * 36)):
+        push(tmp_path, db_url, name, 0.9, 0.9, 0.9, 400, commit=commit)
+    push(tmp_path, db_url, "three", 0.8, 0.8, 0.8, 400, commit="f" * 40)
+
+    def compare(*commits):
+        flags = [flag for commit in commits for flag in ("--commit", commit)]
+        return benchmon("compare", *flags, url=db_url, cwd=tmp_path)
+
+    one_error(
+        compare("abc", "fff"),
+        exits.INVALID_INPUT,
+        "'abc' is the start of several commits: abc1",
+        ", abc2",
+    )
+    assert compare("abc2", "fff").returncode == 0
+    blank = compare("", "fff")
+    assert blank.returncode == 2 and "--commit is blank" in blank.stderr, blank.stderr
