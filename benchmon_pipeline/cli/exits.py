@@ -23,6 +23,7 @@ INTERNAL = 70  # EX_SOFTWARE: a bug in benchmon (the traceback with -v; please r
 SCHEMA_BEHIND = 75  # EX_TEMPFAIL: the database's schema is older than this benchmon
 NO_PERMISSION = 77  # EX_NOPERM: the database role lacks the privilege (benchmon_writer)
 CONFIG = 78  # EX_CONFIG: a setting does not parse, or no database is configured
+PIPE_CLOSED = 141  # 128 + SIGPIPE: the reader of stdout closed it (`| head`); nothing printed
 
 # code → (name, meaning): docs/cli.md shows this table, and a test holds the two equal.
 TABLE = {
@@ -63,6 +64,11 @@ TABLE = {
         "configuration",
         "a `BENCHMON_*` setting does not parse, or no database is configured (in CI: "
         "the `BENCHMON_DATABASE_URL` secret is missing)",
+    ),
+    PIPE_CLOSED: (
+        "pipe closed",
+        "the program reading the output stopped early (`head -1` reading `benchmon export …`); "
+        "nothing is printed, as for any program a shell reports killed by SIGPIPE",
     ),
 }
 

@@ -142,6 +142,9 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:
+            _stdout_closed()
+            ctx.exit(exits.PIPE_CLOSED)
         except Exception as error:  # one line and a code, never a traceback (-v: both)
             code, message = _explained(error)
             if ctx.meta.get("benchmon.verbose"):
@@ -150,6 +153,19 @@ class _Commands(click.Group):
                 click.echo(traceback.format_exc().rstrip(), err=True)
             click.echo(f"error: {message}", err=True)
             ctx.exit(code)
+
+
+def _stdout_closed() -> None:
+    """The reader of stdout went away (`benchmon export … | head -1`): stop quietly, as a
+    program the shell reports killed by SIGPIPE does. What Python still holds for stdout
+    goes to /dev/null, so the flush at exit does not fail a second time."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (CliRunner's)
+        pass
 
 
 def _explained(error: Exception) -> tuple[int, str]:
