@@ -6,6 +6,12 @@ lower-is-better. With `--benchmark_repetitions` the aggregate rows (mean, median
 stddev, cv) become metrics of their base run (`real_time_median` …) instead of results of
 their own, and the repetitions are summarised by the mean, so a configuration gets one
 result per file, not one per repetition.
+
+Files of 1.4.1 and older have no `run_type`: their aggregates are named `<run>_mean`,
+`_median`, `_stddev`, and are read by that suffix as the newer layout's aggregates, so a
+series keeps its name across a library upgrade. Complexity rows (`->Complexity()`: BigO,
+RMS) describe a whole family, not a run, and hold no time of their own; they are skipped
+with a warning in both layouts.
 """
 
 from __future__ import annotations
@@ -49,6 +55,9 @@ NOT_COUNTERS = {
     "skip_message",
 }
 SPREAD = ("stddev", "cv")  # aggregates that describe noise, not the counter itself
+# What 1.4.1 and older append to a run's name for its aggregates (there is no run_type).
+OLD_AGGREGATES = ("mean", "median", "stddev")
+COMPLEXITY = ("bigo", "rms")
 
 
 def looks_like(document: Any) -> bool:
@@ -59,9 +68,46 @@ def looks_like(document: Any) -> bool:
     )
 
 
+def _complexity(row: dict) -> str | None:
+    """'BigO' or 'RMS' for a complexity row (any layout), else None."""
+    name = row.get("aggregate_name")
+    if isinstance(name, str) and name.lower() in COMPLEXITY:
+        return name
+    if "big_o" in row or "real_coefficient" in row:
+        return "BigO"
+    return "RMS" if "rms" in row else None
+
+
+def _old_aggregates(benchmarks: list) -> dict[int, tuple[str, str]]:
+    """{row index: (run name, aggregate)} of the `<run>_mean` rows of a ≤ 1.4.1 file.
+
+    A suffix alone is not proof (a benchmark may be called `BM_running_mean`): the row
+    counts as an aggregate when its run has rows of its own in the file, or when the file
+    has another aggregate of that run (`--benchmark_report_aggregates_only`).
+    """
+    names = [
+        row.get("name") if isinstance(row, dict) and "run_type" not in row else None
+        for row in benchmarks
+    ]
+    present = {name for name in names if isinstance(name, str)}
+    found = {}
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            continue
+        run, _, aggregate = name.rpartition("_")
+        if (
+            run
+            and aggregate in OLD_AGGREGATES
+            and (run in present or sum(f"{run}_{a}" in present for a in OLD_AGGREGATES) > 1)
+        ):
+            found[i] = (run, aggregate)
+    return found
+
+
 def _rows(benchmarks: list, warnings: list[str]) -> dict[str, dict[str, list]]:
     """Rows grouped by run name: {'iteration': [(path, row)], 'aggregate': [...]}."""
     runs: dict[str, dict[str, list]] = {}
+    old_aggregates = _old_aggregates(benchmarks)
     for i, row in enumerate(benchmarks):
         path = child("$.benchmarks", i)
         if not isinstance(row, dict):
@@ -73,9 +119,21 @@ def _rows(benchmarks: list, warnings: list[str]) -> dict[str, dict[str, list]]:
                 " and was not stored"
             )
             continue
-        name = row.get("run_name") or row.get("name")
+        complexity = _complexity(row)
+        if complexity:
+            warnings.append(
+                f"{path}: complexity aggregate {complexity} ({fields.show(row.get('name'))})"
+                " not stored: it describes the family, not one run"
+            )
+            continue
+        if i in old_aggregates:
+            name, aggregate = old_aggregates[i]
+            row = {**row, "aggregate_name": aggregate}  # (the newer layout's field)
+            kind = "aggregate"
+        else:
+            name = row.get("run_name") or row.get("name")
+            kind = "aggregate" if row.get("run_type") == "aggregate" else "iteration"
         fields.text(name, "model_version", child(path, "name"), required=True)
-        kind = "aggregate" if row.get("run_type") == "aggregate" else "iteration"
         runs.setdefault(name, {"iteration": [], "aggregate": []})[kind].append((path, row))
     return runs
 
@@ -163,9 +221,6 @@ def _result(name: str, rows: dict[str, list], context: dict) -> Result:
     if len(iterations) > 1:
         metrics.add("repetitions", float(len(iterations)), path, informational=True)
     for aggregate, (agg_path, row) in by_name.items():
-        if aggregate.lower() in ("bigo", "rms"):
-            metrics.warnings.append(f"{agg_path}: complexity aggregate {aggregate} not stored")
-            continue
         _add_row(metrics, row, agg_path, f"_{aggregate}", spread=aggregate in SPREAD)
     return Result(
         model_version=name,
@@ -180,16 +235,17 @@ def _result(name: str, rows: dict[str, list], context: dict) -> Result:
 def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], list[str]]:
     context_obj = document["context"]
     host = fields.text(context_obj.get("host_name"), "notes", "$.context.host_name")
+    warnings: list[str] = []
     context = {
         "created_at": fields.timestamp(context_obj.get("date"), "$.context.date"),
         "notes": fields.notes([f"host: {host}" if host else ""], "$.context"),
     }
-    warnings: list[str] = []
     runs = _rows(document["benchmarks"], warnings)
     if not runs:
         raise InvalidResult(
             "no_results",
-            "the file holds no benchmark results (none, or only ones that reported an error)",
+            "the file holds no benchmark results (none, or only ones that reported an error,"
+            " or only complexity rows)",
             "$.benchmarks",
         )
     return [_result(name, rows, context) for name, rows in runs.items()], warnings

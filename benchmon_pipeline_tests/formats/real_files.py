@@ -16,6 +16,10 @@ def read_real(relative: str) -> ParsedFile:
     return read_file(REAL / relative, inside=REAL)
 
 
+def read_synthetic(relative: str) -> ParsedFile:
+    return read_file(SYNTHETIC / relative, inside=SYNTHETIC)
+
+
 def read_fixture(path: Path) -> ParsedFile:
     return read_file(path, inside=path.parent)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from benchmon_pipeline.formats.detect import parse_document
-from benchmon_pipeline_tests.formats.real_files import by_model, read_real
+from benchmon_pipeline_tests.formats.real_files import by_model, read_real, read_synthetic
 
 
 def test_fib_file_maps_iterations_and_times():
@@ -106,3 +106,48 @@ def test_units_are_converted_and_aggregates_become_metrics_of_their_run():
     assert {"repetitions", "items_per_second_stddev"} <= set(sort.informational)
     assert sort.created_at == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
     assert results["BM_copy"].metrics["cpu_time"] == 2_000_000.0  # ms → ns
+
+
+@pytest.mark.parametrize(
+    ("relative", "runs"),
+    [
+        ("google_benchmark/gb_complexity.json", ["BM_Vec/8", "BM_Vec/64"]),
+        ("google_benchmark/gb_old_v14_bigo.json", ["BM_Find/1024", "BM_Find/4096"]),
+    ],
+    ids=["run_type layout", "1.4 layout"],
+)
+def test_complexity_rows_are_skipped_with_a_warning_and_the_runs_stored(relative, runs):
+    parsed = read_synthetic(relative)
+    results = by_model(parsed.results)
+    assert list(results) == runs
+    assert results[runs[1]].metrics["real_time"] > results[runs[0]].metrics["real_time"]
+    assert [w.split(":")[0] for w in parsed.warnings] == ["$.benchmarks[2]", "$.benchmarks[3]"]
+    assert "complexity aggregate BigO" in parsed.warnings[0]
+    assert "complexity aggregate RMS" in parsed.warnings[1]
+
+
+def test_a_1_4_file_reads_its_aggregates_by_their_name_suffix():
+    parsed = read_synthetic("google_benchmark/gb_old_v14_aggregates.json")
+    (result,) = parsed.results  # not BM_Copy/64_mean, _median, _stddev of their own
+    assert result.model_version == "BM_Copy/64"
+    assert result.metrics["real_time"] == 51.0  # the mean row, as in the newer layout
+    assert result.metrics["real_time_median"] == 51.0
+    assert result.metrics["cpu_time_stddev"] == 1.4
+    assert result.metrics["repetitions"] == 2
+    assert parsed.warnings == []  # a mean row is there: nothing was computed
+
+
+def test_a_1_4_file_with_aggregates_only_still_folds_them_into_their_run():
+    rows = [
+        {"name": f"BM_a/8_{a}", "iterations": 3, "real_time": t, "cpu_time": t, "time_unit": "ns"}
+        for a, t in (("mean", 10), ("median", 9), ("stddev", 1))
+    ]
+    (result,) = parse_document("g.json", {"context": {}, "benchmarks": rows}).results
+    assert result.model_version == "BM_a/8"
+    assert result.metrics["real_time"] == 10 and result.metrics["real_time_median"] == 9
+
+
+def test_a_1_4_benchmark_whose_name_only_ends_like_an_aggregate_keeps_its_name():
+    row = {"name": "BM_running_mean", "iterations": 9, "real_time": 5, "cpu_time": 5}
+    (result,) = parse_document("g.json", {"context": {}, "benchmarks": [row]}).results
+    assert result.model_version == "BM_running_mean"
