@@ -11,12 +11,15 @@ Files of 1.4.1 and older have no `run_type`: their aggregates are named `<run>_m
 `_median`, `_stddev`, and are read by that suffix as the newer layout's aggregates, so a
 series keeps its name across a library upgrade. Complexity rows (`->Complexity()`: BigO,
 RMS) describe a whole family, not a run, and hold no time of their own; they are skipped
-with a warning in both layouts.
+with a warning in both layouts. Before 1.5.2 the date was `strftime("%x %X")` on Windows,
+which the library (it never sets a locale) writes month first: `05/02/24 10:11:12`.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from datetime import datetime
 from typing import Any
 
 from benchmon_pipeline.formats import fields
@@ -58,6 +61,10 @@ SPREAD = ("stddev", "cv")  # aggregates that describe noise, not the counter its
 # What 1.4.1 and older append to a run's name for its aggregates (there is no run_type).
 OLD_AGGREGATES = ("mean", "median", "stddev")
 COMPLEXITY = ("bigo", "rms")
+# `%x %X` in the C locale (what Windows builds before 1.5.2 write): MM/DD/YY HH:MM:SS.
+_C_LOCALE_DATE = re.compile(r"\d\d/\d\d/\d\d \d\d:\d\d:\d\d\Z")
+# `%x %X` after the program set a locale of its own: which field is the day is unknowable.
+_LOCALE_DATE = re.compile(r"\d{1,4}[./]\d{1,2}[./]\d{1,4},? \d{1,2}:\d\d(:\d\d)?( ?[AP]M)?\Z")
 
 
 def looks_like(document: Any) -> bool:
@@ -136,6 +143,29 @@ def _rows(benchmarks: list, warnings: list[str]) -> dict[str, dict[str, list]]:
         fields.text(name, "model_version", child(path, "name"), required=True)
         runs.setdefault(name, {"iteration": [], "aggregate": []})[kind].append((path, row))
     return runs
+
+
+def _created_at(value: Any, warnings: list[str]) -> datetime | None:
+    """`context.date`: ISO 8601, or the `%x %X` of Windows builds before 1.5.2."""
+    path = "$.context.date"
+    if isinstance(value, str) and _C_LOCALE_DATE.match(value.strip()):
+        try:
+            parsed = datetime.strptime(value.strip(), "%m/%d/%y %H:%M:%S")  # noqa: DTZ007
+        except ValueError:
+            parsed = None  # not month first: the program set a locale of its own
+        if parsed is not None:
+            return fields.timestamp(parsed.isoformat(), path)
+    try:
+        return fields.timestamp(value, path)
+    except InvalidResult:
+        if not (isinstance(value, str) and _LOCALE_DATE.match(value.strip())):
+            raise
+    warnings.append(
+        f"{path}: the date {fields.show(value)} is written in a locale's own form, which"
+        " does not say whether the day or the month comes first; it was not stored"
+        " (the results take the ingest time)"
+    )
+    return None
 
 
 def _scale(row: dict, path: str) -> float:
@@ -237,7 +267,7 @@ def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], l
     host = fields.text(context_obj.get("host_name"), "notes", "$.context.host_name")
     warnings: list[str] = []
     context = {
-        "created_at": fields.timestamp(context_obj.get("date"), "$.context.date"),
+        "created_at": _created_at(context_obj.get("date"), warnings),
         "notes": fields.notes([f"host: {host}" if host else ""], "$.context"),
     }
     runs = _rows(document["benchmarks"], warnings)

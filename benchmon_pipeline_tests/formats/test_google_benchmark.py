@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from benchmon_pipeline.formats.detect import parse_document
+from benchmon_pipeline.results.model import InvalidResult
 from benchmon_pipeline_tests.formats.real_files import by_model, read_real, read_synthetic
 
 
@@ -151,3 +152,26 @@ def test_a_1_4_benchmark_whose_name_only_ends_like_an_aggregate_keeps_its_name()
     row = {"name": "BM_running_mean", "iterations": 9, "real_time": 5, "cpu_time": 5}
     (result,) = parse_document("g.json", {"context": {}, "benchmarks": [row]}).results
     assert result.model_version == "BM_running_mean"
+
+
+def test_the_windows_date_before_1_5_2_is_read_month_first():
+    parsed = read_synthetic("google_benchmark/gb_windows_v15_date.json")
+    assert parsed.warnings == []
+    assert parsed.results[0].created_at == datetime(2024, 5, 2, 10, 11, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("date", ["13/05/24 10:11:12", "02.05.2024 10:11:12", "2/5/2024 10:11"])
+def test_a_date_in_a_locales_own_form_is_dropped_with_a_warning(date):
+    document = {"context": {"date": date}, "benchmarks": [_row("BM_a", 1.0, 1.0)]}
+    parsed = parse_document("g.json", document)
+    assert parsed.results[0].created_at is None
+    assert parsed.warnings[0].startswith("$.context.date: the date")
+    assert "day or the month" in parsed.warnings[0]
+
+
+@pytest.mark.parametrize("date", ["soon", "2024-13-01T00:00:00", "01/02/03", 12])
+def test_a_date_that_is_no_date_still_refuses_the_file(date):
+    document = {"context": {"date": date}, "benchmarks": [_row("BM_a", 1.0, 1.0)]}
+    with pytest.raises(InvalidResult) as caught:
+        parse_document("g.json", document)
+    assert (caught.value.error_code, caught.value.json_path) == ("bad_timestamp", "$.context.date")
