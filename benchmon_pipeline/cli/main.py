@@ -105,6 +105,9 @@ COMMANDS = {
     ),
 }
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+# Commands that refuse text that is not UTF-8 themselves (push: with the file's name and a
+# JSON report); every other command's arguments are checked before it runs.
+CHECKS_ITS_OWN_TEXT = {"push"}
 
 
 class _Commands(click.Group):
@@ -119,7 +122,7 @@ class _Commands(click.Group):
             return None
         module, attribute, _ = COMMANDS[name]
         command = getattr(importlib.import_module(module), attribute)
-        _settings_first(command)
+        _settings_first(command, text_checked=name not in CHECKS_ITS_OWN_TEXT)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -205,14 +208,14 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     )
 
 
-def _settings_first(command: click.Command) -> None:
+def _settings_first(command: click.Command, *, text_checked: bool = True) -> None:
     """Every command reads the settings before it does anything else: a bad value stops it
     before it starts a server or touches a file. In the command's callback, which click
     calls once the arguments are parsed — `--help` has already answered by then, whatever
-    the environment holds."""
+    the environment holds. Then its arguments must be text (`_not_utf8`)."""
     if isinstance(command, click.Group):
         for sub in command.commands.values():
-            _settings_first(sub)
+            _settings_first(sub, text_checked=text_checked)
         return
     run = command.callback
     if getattr(run, "_benchmon_settings_first", False):
@@ -222,8 +225,54 @@ def _settings_first(command: click.Command) -> None:
         from benchmon_pipeline.settings import get_settings
 
         get_settings()
+        if text_checked:
+            _refuse_what_is_not_utf8(click.get_current_context(), kwargs)
         return run(*args, **kwargs)
 
     settings_then_run.__wrapped__ = run
     settings_then_run._benchmon_settings_first = True
     command.callback = settings_then_run
+
+
+def _refuse_what_is_not_utf8(ctx: click.Context, values: dict) -> None:
+    """Arguments arrive as bytes, and Python keeps bytes that are not UTF-8 as lone
+    surrogates (PEP 383), which no database column, and no terminal, takes: refused here,
+    once for every command, with exit 65 naming the flag (or variable) and the byte. Paths
+    are left alone: a file may be named so."""
+    for param in ctx.command.params:
+        if isinstance(param.type, click.Path | click.File) or param.type is click.UNPROCESSED:
+            continue
+        value = values.get(param.name)
+        for text in value if isinstance(value, tuple | list) else (value,):
+            problem = _not_utf8(text) if isinstance(text, str) else None
+            if problem:
+                raise exits.CliError(
+                    f"{_named(ctx, param)} is not valid UTF-8 ({problem}); give it as UTF-8 text",
+                    exits.INVALID_INPUT,
+                )
+
+
+def _not_utf8(text: str) -> str | None:
+    """None for text that is UTF-8; else which byte (or code point) is not, and where."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        return f"{what} at character {exc.start + 1}"
+    return None
+
+
+def _named(ctx: click.Context, param: click.Parameter) -> str:
+    """The flag as the user gave it: `--model`, or `$GITHUB_HEAD_REF` when a variable did."""
+    from click.core import ParameterSource
+
+    if ctx.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT and isinstance(
+        param, click.Option
+    ):
+        variable = param.envvar if isinstance(param.envvar, str) else None
+        if variable:
+            return f"${variable}"
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return param.human_readable_name

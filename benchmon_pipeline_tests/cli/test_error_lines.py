@@ -41,3 +41,32 @@ def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly(db_url):
         stderr = process.stderr.read()
         assert process.wait(timeout=120) == exits.PIPE_CLOSED, stderr
         assert "error" not in stderr and "Exception ignored" not in stderr, stderr
+
+
+def _run(*args, **env) -> subprocess.CompletedProcess:
+    """`benchmon` with arguments that may be bytes (as a shell passes $'\\xff')."""
+    return subprocess.run([BENCHMON, *args], env=clean_env(**env), capture_output=True, timeout=120)
+
+
+def test_an_argument_that_is_not_utf8_exits_65_naming_it_in_every_command(db_url):
+    _stored(db_url, 1)
+    for args, named in (
+        (["regressions", "--model", b"bad\xff"], "--model"),
+        (["checkout", "--model", CONFIG[0], "--version", "1", "--reason", b"r\xff"], "--reason"),
+        (["thresholds", "set", "--metric", b"m\xff", "--rel", "0.1"], "--metric"),
+        (["export", "transactions", "--model", b"bad\xff"], "--model"),
+        (["alerts", "ack", "1", "--note", b"caf\xe9"], "--note"),
+    ):
+        done = _run(*args, BENCHMON_DATABASE_URL=db_url)
+        stderr = done.stderr.decode("utf-8", "backslashreplace")
+        assert done.returncode == exits.INVALID_INPUT, (args, stderr)
+        line = _one_error_line(stderr)
+        assert line.startswith(f"error: {named} is not valid UTF-8 (byte 0x"), line
+        assert line.endswith("; give it as UTF-8 text"), line
+    from_variable = _run(
+        "regressions", BENCHMON_DATABASE_URL=db_url, GITHUB_HEAD_REF=b"feature-\xff"
+    )
+    assert from_variable.returncode == exits.INVALID_INPUT
+    assert _one_error_line(from_variable.stderr.decode()).startswith(
+        "error: $GITHUB_HEAD_REF is not valid UTF-8 (byte 0xff at character 9)"
+    )
