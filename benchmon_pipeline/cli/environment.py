@@ -16,9 +16,11 @@ from benchmon_pipeline.db import embedded, packaged, urls
 from benchmon_pipeline.db.server import (
     Databases,
     DatabaseUnavailable,
+    LoginRefused,
     NoDatabase,
     NotPermitted,
     SchemaBehind,
+    login_refused,
     prepare,
 )
 from benchmon_pipeline.db.urls import dagster_storage_url, database_name
@@ -110,7 +112,7 @@ def as_click_error() -> Iterator[None]:
         yield
     except DatabaseUnavailable as exc:
         raise CliError(f"database unavailable: {exc}", exits.UNAVAILABLE) from exc
-    except NoDatabase as exc:
+    except (NoDatabase, LoginRefused) as exc:
         raise CliError(str(exc), exits.CONFIG) from exc
     except SchemaBehind as exc:
         raise CliError(str(exc), exits.SCHEMA_BEHIND) from exc
@@ -128,6 +130,8 @@ def explain_database_error(error: psycopg.Error) -> tuple[int, str]:
             "baseline, activate|deactivate) needs a role granted benchmon_writer; reading needs "
             "benchmon_reader (docs/setup.md)"
         )
+    if login_refused(error):
+        return exits.CONFIG, f"the database refused the login: {first}; check BENCHMON_DATABASE_URL"
     if isinstance(error, psycopg.OperationalError):
         return exits.UNAVAILABLE, f"database unavailable: {first}"
     if isinstance(error, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedFunction):

@@ -39,6 +39,7 @@ from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.environment import explain_database_error, running_databases
 from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.output import format_option, to_json
+from benchmon_pipeline.db.server import login_refused
 from benchmon_pipeline.formats import benchmon as benchmon_format
 from benchmon_pipeline.formats import fields
 from benchmon_pipeline.ingest.batch import store
@@ -221,6 +222,8 @@ def _parse(source: str) -> tuple[str, str, ParsedFile]:
 
 
 def _unreachable(error: BaseException) -> bool:
+    if login_refused(error):  # a wrong password stays wrong: no retry
+        return False
     return isinstance(error, psycopg.OperationalError) or (
         isinstance(error, CliError) and error.exit_code == exits.UNAVAILABLE
     )

@@ -34,6 +34,44 @@ class DatabaseUnavailable(RuntimeError):
     """The results database cannot be reached; the message says which and why."""
 
 
+class LoginRefused(RuntimeError):
+    """The server answered but refused the login (password, role, database name, pg_hba):
+    a setting to fix, not an outage to wait out; the message says which."""
+
+
+# What the server says when it refuses a login for good (psycopg gives no SQLSTATE for a
+# failed connection, only libpq's text): retrying cannot help.
+_REFUSALS = (
+    "password authentication failed",
+    "does not exist",  # the role or the database
+    "no pg_hba.conf entry",
+    "permission denied for database",
+    "authentication failed",
+    "is not permitted to log in",
+)
+
+
+def login_refused(error: BaseException) -> bool:
+    """True if `error` is the server refusing a login, not an outage (LoginRefused)."""
+    if isinstance(error, LoginRefused):
+        return True
+    text = str(error)
+    return (
+        isinstance(error, psycopg.OperationalError)
+        and "FATAL:" in text
+        and any(refusal in text for refusal in _REFUSALS)
+    )
+
+
+def _cannot_connect(url: str, exc: psycopg.OperationalError) -> RuntimeError:
+    if login_refused(exc):
+        return LoginRefused(
+            f"{redact(url)} refused the login: {_reason(exc)}; check the user, password and "
+            "database name in BENCHMON_DATABASE_URL (docs/setup.md)"
+        )
+    return DatabaseUnavailable(f"cannot connect to {redact(url)}: {_reason(exc)}")
+
+
 class NoDatabase(RuntimeError):
     """No database is configured and none may be created here; the message says what to set."""
 
@@ -62,7 +100,7 @@ def ensure_database(url: str) -> None:
             return
     except psycopg.OperationalError as exc:
         if f'database "{name}" does not exist' not in str(exc):
-            raise DatabaseUnavailable(f"cannot connect to {redact(url)}: {_reason(exc)}") from exc
+            raise _cannot_connect(url, exc) from exc
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
@@ -79,12 +117,13 @@ def check_server_version(url: str) -> None:
 
 
 def reachable(url: str) -> None:
-    """Connect once; `DatabaseUnavailable` with libpq's reason when that fails."""
+    """Connect once; `DatabaseUnavailable` (or `LoginRefused`) with libpq's reason when
+    that fails."""
     try:
         with psycopg.connect(url, connect_timeout=10):
             return
     except psycopg.OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot connect to {redact(url)}: {_reason(exc)}") from exc
+        raise _cannot_connect(url, exc) from exc
 
 
 def _reason(exc: Exception) -> str:

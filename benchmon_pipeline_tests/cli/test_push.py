@@ -158,6 +158,31 @@ def test_unreachable_database_exits_69_after_retries():
     assert "Traceback" not in done.stderr
 
 
+def test_a_refused_login_exits_78_at_once_and_says_what_to_check(db_url):
+    # A login the server refuses for good (no such role, no such database) was reported as
+    # "database unavailable", exit 69, which CI retries, and push tried it 6 times.
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    ghost = url.set(username="no_such_role_benchmon").render_as_string(hide_password=False)
+    missing = url.set(database="no_such_database_benchmon").render_as_string(hide_password=False)
+    for wrong, says in ((ghost, "no_such_role_benchmon"), (missing, "no_such_database")):
+        done = push("--input", str(SAMPLE), env=_env(BENCHMON_DATABASE_URL=wrong))
+        assert done.returncode == EXIT_CONFIG, done.stderr
+        (line,) = [text for text in done.stderr.splitlines() if text.startswith("error:")]
+        assert "refused the login" in line and says in line, line
+        assert "BENCHMON_DATABASE_URL" in line and "attempts" not in line, line
+        listed = subprocess.run(
+            [sys.executable, "-m", "benchmon_pipeline.cli", "configs"],
+            env=_env(BENCHMON_DATABASE_URL=wrong),
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert listed.returncode == EXIT_CONFIG, listed.stderr
+        assert "refused the login" in listed.stderr and "Traceback" not in listed.stderr
+
+
 # Every bad input exits 65 with one line (defect 12) ---------------------------------------
 # In-process through click's runner (a subprocess spends seconds importing Dagster), except
 # where the process boundary is the point: bytes in argv, a variable read at import.
