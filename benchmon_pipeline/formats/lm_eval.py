@@ -4,6 +4,8 @@ One result per task; groups (the top-level `groups`, or a task with subtasks in
 `group_subtasks`) are results too, tagged `group`. A task that appears both in `results`
 and in `groups` is emitted once, and a subtask is never folded into its group's metrics,
 so nothing is counted twice. Directions come from the file's own `higher_is_better`.
+Since 0.4.5 a group without an aggregation is written with no scores at all
+(`{" ": " ", "alias": …}`): it is skipped with a warning, its subtasks carry the scores.
 """
 
 from __future__ import annotations
@@ -184,13 +186,20 @@ def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], l
     tasks += [(name, "groups") for name in groups if name not in results_obj]
     if not tasks:
         raise InvalidResult("no_results", "the file holds no task results", "$.results")
-    out = []
+    out, warnings = [], []
     for task, where in tasks:
         path = child(child("$", where), task)
         values = (results_obj if where == "results" else groups)[task]
         if not isinstance(values, dict):
             raise InvalidResult("wrong_type", "a task's results must be an object", path)
         is_group = task in groups or bool(_subtasks(task, subtasks))
+        metrics = _metrics(task, values, path, hib, subtasks)
+        if is_group and not metrics.metrics and not metrics.dropped:
+            warnings.append(
+                f"{path}: group {fields.show(task)} has no scores of its own (lm-eval"
+                " aggregates none for it) and was not stored; its subtasks were"
+            )
+            continue
         version = _version_text(versions.get(task))
         dataset = f"{task}@{version}" if version else task
         out.append(
@@ -204,7 +213,11 @@ def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], l
                 duration_seconds=duration,
                 tags=("group",) if is_group else (),
                 notes=notes,
-                **_metrics(task, values, path, hib, subtasks).fields(),
+                **metrics.fields(),
             )
         )
-    return out, []
+    if not out:
+        raise InvalidResult(
+            "no_results", "the file holds no task results, only groups without scores", "$.results"
+        )
+    return out, warnings

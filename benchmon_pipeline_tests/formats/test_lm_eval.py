@@ -8,7 +8,7 @@ import pytest
 
 from benchmon_pipeline.formats.detect import parse_document
 from benchmon_pipeline.results.model import InvalidResult
-from benchmon_pipeline_tests.formats.real_files import read_real
+from benchmon_pipeline_tests.formats.real_files import read_real, read_synthetic
 
 
 def test_rwkv_lambada_maps_configuration_metrics_and_directions():
@@ -182,3 +182,28 @@ def test_bad_lm_eval_files(change, code, path):
     with pytest.raises(InvalidResult) as caught:
         parse_document("r.json", document)
     assert (caught.value.error_code, caught.value.json_path) == (code, path)
+
+
+def test_a_group_without_aggregation_is_skipped_with_a_warning_and_its_subtasks_stored():
+    parsed = read_synthetic("lm_eval/lm_v045_group_no_aggregation.json")
+    assert [r.dataset_version for r in parsed.results] == [
+        "leaderboard_bbh_boolean_expressions@0.0",
+        "leaderboard_bbh_navigate@0.0",
+    ]
+    assert parsed.results[0].metrics["acc_norm"] == 0.8
+    assert parsed.results[0].prompt_version == "3-shot-chat"
+    assert parsed.warnings == [
+        '$.results.leaderboard_bbh: group "leaderboard_bbh" has no scores of its own'
+        " (lm-eval aggregates none for it) and was not stored; its subtasks were"
+    ]
+
+
+def test_a_task_without_scores_is_refused_even_beside_an_empty_group():
+    document = {
+        "results": {"g": {" ": " ", "alias": "g"}, "t": {"alias": "t"}},
+        "group_subtasks": {"g": ["t"]},
+        "model_name": "m",
+    }
+    with pytest.raises(InvalidResult) as caught:
+        parse_document("r.json", document)
+    assert (caught.value.error_code, caught.value.json_path) == ("no_finite_metrics", "$.results.t")
