@@ -6,6 +6,8 @@ and in `groups` is emitted once, and a subtask is never folded into its group's 
 so nothing is counted twice. Directions come from the file's own `higher_is_better`.
 Since 0.4.5 a group without an aggregation is written with no scores at all
 (`{" ": " ", "alias": …}`): it is skipped with a warning, its subtasks carry the scores.
+0.3 files have no `n-shot` table but one global `config.num_fewshot`, which names the
+prompt just as a task's n-shot does, so a 0-shot and a 5-shot run stay apart.
 """
 
 from __future__ import annotations
@@ -91,8 +93,24 @@ def _shots(task: str, n_shot: dict, subtasks: dict, seen: frozenset = frozenset(
     return found
 
 
-def _prompt_version(task: str, n_shot: dict, subtasks: dict, chat: bool) -> str:
-    shots = _shots(task, n_shot, subtasks)
+def _global_shots(config: dict) -> set:
+    """0.3's one `config.num_fewshot` for every task (0.4 writes an `n-shot` table)."""
+    shots = config.get("num_fewshot")
+    if shots is None:
+        return set()
+    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0:
+        raise InvalidResult(
+            "wrong_type",
+            f"num_fewshot must be a whole number, not {fields.show(shots)}",
+            "$.config.num_fewshot",
+        )
+    return {shots}
+
+
+def _prompt_version(
+    task: str, n_shot: dict, subtasks: dict, chat: bool, default: set = frozenset()
+) -> str:
+    shots = _shots(task, n_shot, subtasks) or default
     if len(shots) == 1:
         prompt = f"{next(iter(shots))}-shot"
     else:
@@ -171,6 +189,7 @@ def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], l
         strings=True,
     )
     chat = _chat_applied(document, config)
+    global_shots = _global_shots(config)
     limit = config.get("limit")
     notes = fields.notes(
         [
@@ -206,7 +225,7 @@ def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], l
             Result(
                 model_version=model,
                 dataset_version=fields.check_text(dataset, "dataset_version", path),
-                prompt_version=_prompt_version(task, n_shot, subtasks, chat),
+                prompt_version=_prompt_version(task, n_shot, subtasks, chat, global_shots),
                 model_provider=provider,
                 created_at=created_at,
                 commit_sha=commit,

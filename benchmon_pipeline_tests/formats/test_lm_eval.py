@@ -149,7 +149,7 @@ def test_lm_eval_0_3_keys_without_filter():
     (result,) = parse_document("r.json", document).results
     assert result.model_version == "EleutherAI/gpt-j-6B"
     assert result.dataset_version == "hellaswag@0"
-    assert result.prompt_version == "default"  # 0.3 files have no n-shot table
+    assert result.prompt_version == "0-shot"  # 0.3: the global config.num_fewshot
     assert result.metrics == {"acc": 0.5, "acc_stderr": 0.01, "acc_norm": 0.6}
     assert result.directions == {}  # no higher_is_better: the name rule decides later
     assert result.created_at is None
@@ -170,6 +170,7 @@ def test_lm_eval_0_3_keys_without_filter():
         ),
         ({"model_name": None, "config": {"model": "hf"}}, "missing_field", "$.model_name"),
         ({"versions": []}, "wrong_type", "$.versions"),
+        ({"config": {"num_fewshot": "5"}}, "wrong_type", "$.config.num_fewshot"),
     ],
 )
 def test_bad_lm_eval_files(change, code, path):
@@ -207,3 +208,11 @@ def test_a_task_without_scores_is_refused_even_beside_an_empty_group():
     with pytest.raises(InvalidResult) as caught:
         parse_document("r.json", document)
     assert (caught.value.error_code, caught.value.json_path) == ("no_finite_metrics", "$.results.t")
+
+
+def test_lm_eval_0_3_runs_with_another_num_fewshot_land_in_another_configuration():
+    five = read_synthetic("lm_eval/lm_v03_fewshot_ppl.json").results
+    zero = read_synthetic("lm_eval/lm_v03_zeroshot_ppl.json").results
+    assert {r.prompt_version for r in five} == {"5-shot"}
+    assert {r.prompt_version for r in zero} == {"0-shot"}
+    assert [r.dataset_version for r in five] == [r.dataset_version for r in zero]
