@@ -122,9 +122,17 @@ def load_document(text: str) -> Any:
             raise json.JSONDecodeError("unexpected text after the data", text, tail.end())
         return document
     except json.JSONDecodeError as exc:
-        raise InvalidResult(
-            "invalid_json", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from exc
+        where = f"at line {exc.lineno}, column {exc.colno}"
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+            # a tool writing straight into the inbox (Google Benchmark's --benchmark_out
+            # flushes after each benchmark) can be read before it has finished
+            raise InvalidResult(
+                "invalid_json",
+                f"not valid JSON: the file ends early ({exc.msg} {where}): it is cut off, "
+                "or was still being written when read; write it elsewhere (or as "
+                "name.json.tmp) and move it into the inbox, then `benchmon inbox replay` it",
+            ) from exc
+        raise InvalidResult("invalid_json", f"not valid JSON: {exc.msg} {where}") from exc
     except _DuplicateKey as exc:
         raise InvalidResult("duplicate_key", str(exc)) from exc
     except RecursionError as exc:
