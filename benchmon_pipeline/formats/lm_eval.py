@@ -150,16 +150,24 @@ def _metrics(task: str, values: dict, path: str, hib: dict, subtasks: dict) -> M
     metrics = MetricSet(path)
     for key, value in values.items():
         metric, _, filter_name = key.partition(",")
-        if (
-            metric in NOT_METRICS
-            or isinstance(value, bool)
-            or not (
-                isinstance(value, int | float)
-                or (isinstance(value, str) and value.strip().upper() == "N/A")
-            )
-        ):
-            continue  # aliases, sample counts, and other non-numbers
+        if metric in NOT_METRICS or value is None:  # (null is absent, as "N/A" is)
+            continue
         where = child(path, key)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            if filter_name:  # a "<metric>,<filter>" key: lm-eval writes a number there
+                metrics.warnings.append(
+                    f"{where}: {fields.show(value)} is not a number and was not stored"
+                )
+            continue
+        if isinstance(value, str) and value.strip().upper() != "N/A":
+            if filter_name or _numeric(value):
+                raise InvalidResult(
+                    "metric_not_a_number",
+                    f"metric {key!r} is the string {fields.show(value)}; lm-eval writes"
+                    ' metrics as JSON numbers: write it as a number (or "N/A")',
+                    where,
+                )
+            continue  # aliases and other text of 0.3 files, whose keys have no filter
         name = metric if filter_name in ("", "none") else f"{metric}/{filter_name}"
         informational = metric.endswith(STDERR)
         direction = None if informational else _direction(task, metric, hib, subtasks)
@@ -171,6 +179,14 @@ def _metrics(task: str, values: dict, path: str, hib: dict, subtasks: dict) -> M
             informational=informational,
         )
     return metrics
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def adapt(document: dict, direction: str | None = None) -> tuple[list[Result], list[str]]:

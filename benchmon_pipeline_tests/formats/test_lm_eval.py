@@ -171,6 +171,8 @@ def test_lm_eval_0_3_keys_without_filter():
         ({"model_name": None, "config": {"model": "hf"}}, "missing_field", "$.model_name"),
         ({"versions": []}, "wrong_type", "$.versions"),
         ({"config": {"num_fewshot": "5"}}, "wrong_type", "$.config.num_fewshot"),
+        ({"results": {"t": {"acc,none": [0.5]}}}, "no_finite_metrics", "$.results.t"),
+        ({"results": {"t": {"acc": "0.5"}}}, "metric_not_a_number", "$.results.t.acc"),
     ],
 )
 def test_bad_lm_eval_files(change, code, path):
@@ -216,3 +218,25 @@ def test_lm_eval_0_3_runs_with_another_num_fewshot_land_in_another_configuration
     assert {r.prompt_version for r in five} == {"5-shot"}
     assert {r.prompt_version for r in zero} == {"0-shot"}
     assert [r.dataset_version for r in five] == [r.dataset_version for r in zero]
+
+
+def test_a_metric_given_as_a_string_is_refused_not_dropped():
+    with pytest.raises(InvalidResult) as caught:
+        read_synthetic("lm_eval/lm_string_metric.json")
+    error = caught.value
+    assert (error.error_code, error.json_path) == (
+        "metric_not_a_number",
+        '$.results.arc_easy["acc,none"]',
+    )
+    assert '"0.80"' in error.message and "as a number" in error.message
+
+
+def test_a_metric_that_is_not_a_number_at_all_is_dropped_with_a_warning():
+    document = {
+        "results": {"t": {"acc,none": 0.5, "f1,none": [1, 2]}},
+        "versions": {"t": 1},
+        "model_name": "m",
+    }
+    parsed = parse_document("r.json", document)
+    assert parsed.results[0].metrics == {"acc": 0.5}
+    assert parsed.warnings == ['$.results.t["f1,none"]: [1, 2] is not a number and was not stored']
