@@ -7,7 +7,7 @@ specific shape to the most general (docs/formats.md lists the rules):
 1. github-action-benchmark history: an object with `entries` (object) and `lastUpdate`
    or `repoUrl` — what `data.js` holds once `window.BENCHMARK_DATA =` is stripped.
 2. lm-evaluation-harness: `results` is an object (of tasks) beside `versions`, `config`,
-   `higher_is_better`, `n-shot` or `group_subtasks`.
+   `higher_is_better`, `n-shot` or `group_subtasks`, or holding only objects.
 3. pytest-benchmark: `benchmarks` (list) beside `machine_info`, or benchmarks with `stats`.
 4. Google Benchmark: `benchmarks` (list) beside `context` (object).
 5. github-action-benchmark custom JSON: a non-empty list of objects that all have `name`

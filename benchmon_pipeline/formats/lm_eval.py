@@ -22,17 +22,18 @@ from benchmon_pipeline.results.model import InvalidResult, Result
 FORMAT = "lm_eval"
 NOT_METRICS = {"alias", "name", "sample_len", "sample_count", "samples"}
 STDERR = "_stderr"
+OWN_KEYS = ("versions", "config", "higher_is_better", "n-shot", "group_subtasks")
 
 
 def looks_like(document: Any) -> bool:
-    """`results` is an object of tasks (benchmon's is a list) beside lm-eval's own keys."""
-    return (
-        isinstance(document, dict)
-        and isinstance(document.get("results"), dict)
-        and any(
-            k in document
-            for k in ("versions", "config", "higher_is_better", "n-shot", "group_subtasks")
-        )
+    """`results` is an object of tasks (benchmon's is a list) beside lm-eval's own keys, or
+    alone when every entry is a task object: a trimmed file is still lm-eval's, and the
+    adapter can say what it lacks better than a benchmon "must be a list" can."""
+    if not isinstance(document, dict) or not isinstance(document.get("results"), dict):
+        return False
+    tasks = document["results"]
+    return any(key in document for key in OWN_KEYS) or (
+        bool(tasks) and all(isinstance(values, dict) for values in tasks.values())
     )
 
 
@@ -62,6 +63,15 @@ def _model_version(document: dict, config: dict) -> str:
     for key in ("pretrained", "model", "path"):  # HF / API models / local paths
         if isinstance(args.get(key), str) and args[key].strip():
             return fields.check_text(args[key].strip(), "model_version", "$.config.model_args")
+    if "config" not in document:
+        raise InvalidResult(
+            "missing_field",
+            "this lm-evaluation-harness file has neither 'model_name' nor 'config' (only"
+            " results?), so the model it evaluated is unknown: use the whole"
+            " results_<date>.json that lm_eval --output_path writes, or add"
+            ' "model_name": "<model>"',
+            "$.model_name",
+        )
     raise InvalidResult(
         "missing_field",
         "no model name: neither 'model_name' nor 'pretrained=' in config.model_args",

@@ -240,3 +240,21 @@ def test_a_metric_that_is_not_a_number_at_all_is_dropped_with_a_warning():
     parsed = parse_document("r.json", document)
     assert parsed.results[0].metrics == {"acc": 0.5}
     assert parsed.warnings == ['$.results.t["f1,none"]: [1, 2] is not a number and was not stored']
+
+
+def test_a_results_only_file_is_read_as_lm_eval_and_refused_for_its_missing_model():
+    with pytest.raises(InvalidResult) as caught:
+        read_synthetic("lm_eval/lm_results_only.json")
+    error = caught.value
+    assert (error.error_code, error.json_path) == ("missing_field", "$.model_name")
+    assert "lm-evaluation-harness" in error.message and "model_name" in error.message
+    assert "must be a list" not in error.message
+
+
+def test_a_results_only_file_that_names_its_model_is_stored():
+    document = {"results": {"hellaswag": {"acc,none": 0.5, "alias": "hellaswag"}}}
+    parsed = parse_document("r.json", {**document, "model_name": "org/m"})
+    assert parsed.format == "lm_eval"
+    (result,) = parsed.results
+    assert (result.dataset_version, result.prompt_version) == ("hellaswag", "default")
+    assert result.metrics == {"acc": 0.5}
