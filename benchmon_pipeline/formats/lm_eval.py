@@ -8,6 +8,10 @@ Since 0.4.5 a group without an aggregation is written with no scores at all
 (`{" ": " ", "alias": …}`): it is skipped with a warning, its subtasks carry the scores.
 0.3 files have no `n-shot` table but one global `config.num_fewshot`, which names the
 prompt just as a task's n-shot does, so a 0-shot and a 5-shot run stay apart.
+
+Task versions are kept as the file writes them (`@2`, `@2.0`, `@N/A`): they are part of
+the dataset label, and rewriting a label would move every result already stored under it
+to a new configuration and store a second copy of any file read again.
 """
 
 from __future__ import annotations

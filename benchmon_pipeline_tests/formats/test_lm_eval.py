@@ -242,6 +242,15 @@ def test_a_metric_that_is_not_a_number_at_all_is_dropped_with_a_warning():
     assert parsed.warnings == ['$.results.t["f1,none"]: [1, 2] is not a number and was not stored']
 
 
+def test_task_versions_are_kept_as_written_so_stored_labels_do_not_move():
+    """ "N/A" and 2.0 are not rewritten (to no version, to 2): the label is part of the
+    configuration and of the content key, so a rewrite would split every stored series."""
+    datasets = {
+        r.dataset_version for r in read_synthetic("lm_eval/lm_v040_na_versions.json").results
+    }
+    assert {"mmlu@N/A", "mmlu_stem@N/A", "wikitext@2.0", "wmt16-de-en@1.0"} <= datasets
+
+
 def test_a_results_only_file_is_read_as_lm_eval_and_refused_for_its_missing_model():
     with pytest.raises(InvalidResult) as caught:
         read_synthetic("lm_eval/lm_results_only.json")
