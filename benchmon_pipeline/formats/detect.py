@@ -10,8 +10,8 @@ specific shape to the most general (docs/formats.md lists the rules):
    `higher_is_better`, `n-shot` or `group_subtasks`, or holding only objects.
 3. pytest-benchmark: `benchmarks` (list) beside `machine_info`, or benchmarks with `stats`.
 4. Google Benchmark: `benchmarks` (list) beside `context` (object).
-5. github-action-benchmark custom JSON: a non-empty list of objects that all have `name`
-   and `value` and none has `metrics`.
+5. github-action-benchmark custom JSON: a non-empty list of objects that all have `name`,
+   none `metrics`, and at least one `value` (one without is refused for that value).
 6. benchmon: a list, or an object with `results`, `metrics` or a configuration field
    (a `results` that is not a list is then reported as a wrong type, not as unknown).
 

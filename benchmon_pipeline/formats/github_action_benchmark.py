@@ -5,6 +5,8 @@ better: the user tells the action with `tool: customBiggerIsBetter|customSmaller
 A dropped file has no such flag, so the direction must come from the file name or from a
 sidecar `<file>.benchmon.json` ({"direction": "higher"|"lower"}); guessing would make
 every regression check on the series wrong, so without a hint the file is refused.
+A file is recognised as custom JSON even when an item lacks its `value`, so that the
+item is refused for what it lacks; `unit` is optional, as it is for the action.
 The history (`window.BENCHMARK_DATA = {...}`, what the action commits to gh-pages) holds
 every run of every suite with its `tool`, from which the direction follows exactly as the
 action itself decides it.
@@ -44,14 +46,15 @@ _NAME_HINTS = (("custombiggerisbetter", "higher"), ("customsmallerisbetter", "lo
 
 
 def looks_like_custom(document: Any) -> bool:
-    """A non-empty list of {name, value, …} objects (benchmon's list items have `metrics`)."""
+    """A non-empty list of {name, value, …} objects (benchmon's list items have `metrics`);
+    one item without `value` is still this format's, and refused for the missing value."""
     return (
         isinstance(document, list)
         and bool(document)
         and all(
-            isinstance(item, dict) and "name" in item and "value" in item and "metrics" not in item
-            for item in document
+            isinstance(item, dict) and "name" in item and "metrics" not in item for item in document
         )
+        and any(METRIC in item for item in document)
     )
 
 
@@ -80,8 +83,14 @@ def _bench(item: Any, path: str, direction: str, extra_notes: list[str]) -> dict
     """The configuration and metrics of one {name, unit, value, range?, extra?} item."""
     if not isinstance(item, dict):
         raise InvalidResult("wrong_type", "a benchmark must be an object", path)
-    unit = fields.text(item.get("unit"), "unit", child(path, "unit"), required=True, limit=100)
+    unit = fields.text(item.get("unit"), "unit", child(path, "unit"), limit=100)
     value_path = child(path, METRIC)
+    if METRIC not in item:
+        raise InvalidResult(
+            "missing_field",
+            f"required field {METRIC!r} is missing: every benchmark needs its number",
+            value_path,
+        )
     metrics = MetricSet(path)
     metrics.add(
         METRIC,
@@ -104,7 +113,7 @@ def _bench(item: Any, path: str, direction: str, extra_notes: list[str]) -> dict
         "model_provider": PROVIDER,
         "notes": fields.notes(
             [
-                f"unit: {unit}",
+                f"unit: {unit}" if unit else "",
                 f"range: {spread if isinstance(spread, str) else fields.show(spread)}"
                 if spread is not None
                 else "",

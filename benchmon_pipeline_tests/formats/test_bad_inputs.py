@@ -232,11 +232,11 @@ ADAPTER_CASES = [
         "$.benchmarks",
     ),
     (
-        "custom unit missing",
+        "custom value missing in one item",
         "customSmallerIsBetter.json",
-        [{"name": "n", "value": 1}],
+        [{"name": "a", "unit": "ms", "value": 1}, {"name": "b", "unit": "ms"}],
         "missing_field",
-        "$[0].unit",
+        "$[1].value",
     ),
     (
         "custom value is boolean",

@@ -16,6 +16,7 @@ from benchmon_pipeline_tests.formats.real_files import (
     by_model,
     read_fixture,
     read_real,
+    read_synthetic,
 )
 
 SMALLER = "github_action_benchmark/customSmallerIsBetter_numeric-range.json"
@@ -156,3 +157,19 @@ def test_history_with_an_unknown_tool_needs_a_sidecar(tmp_path):
     (tmp_path / "data.js.benchmon.json").write_text('{"direction": "lower"}')
     (result,) = read_file(path, inside=tmp_path).results
     assert result.directions == {"value": "lower"}
+
+
+def test_one_item_without_a_value_is_refused_for_that_value():
+    with pytest.raises(InvalidResult) as caught:
+        read_synthetic("github_action_benchmark/missingvalue-customSmallerIsBetter.json")
+    assert (caught.value.error_code, caught.value.json_path) == ("missing_field", "$[1].value")
+    assert "'value'" in caught.value.message
+
+
+def test_an_item_without_a_unit_is_stored_without_one():
+    parsed = read_synthetic("github_action_benchmark/nounit-customBiggerIsBetter.json")
+    assert parsed.format == "github_action_benchmark"
+    (result,) = parsed.results
+    assert result.metrics == {"value": 42}
+    assert result.directions == {"value": "higher"}
+    assert result.units == {} and result.notes is None
