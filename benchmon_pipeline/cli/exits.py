@@ -45,7 +45,8 @@ TABLE = {
     INVALID_INPUT: (
         "invalid input",
         "a result file, flag or variable holds a bad value; a configuration or version "
-        "that does not exist or is ambiguous (the message lists the candidates)",
+        "that does not exist or is ambiguous (the message lists the candidates); an output "
+        "file (`--output`, `--summary-file`, `$GITHUB_OUTPUT`) that cannot be written",
     ),
     UNAVAILABLE: (
         "unavailable",

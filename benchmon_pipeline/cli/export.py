@@ -18,6 +18,8 @@ import click
 import psycopg
 from psycopg import sql
 
+from benchmon_pipeline.cli import exits
+from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.output import format_option
 from benchmon_pipeline.cli.versions import connection
 
@@ -186,9 +188,10 @@ def _arrow_value(kind):
 
 
 def export_parquet(
-    conn: psycopg.Connection, what: str, path: str, *, filters: dict, since=None, until=None
+    conn: psycopg.Connection, what: str, path, *, filters: dict, since=None, until=None
 ) -> int:
-    """Write `what` to the Parquet file `path`, batch by batch; returns how many rows."""
+    """Write `what` to the Parquet file `path` (a name or a binary file), batch by batch;
+    returns how many rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -234,6 +237,7 @@ def _export_command(what: str, help_text: str):
     @click.option(
         "--output",
         "-o",
+        type=click.Path(allow_dash=True),
         default="-",
         show_default=True,
         help="File to write, or - for stdout (not for parquet).",
@@ -256,11 +260,7 @@ def _export_command(what: str, help_text: str):
                 ctx=click.get_current_context(),
             )
         with connection() as conn:
-            if fmt == "parquet":
-                count = export_parquet(
-                    conn, what, output, filters=filters, since=since, until=until
-                )
-            elif output == "-":
+            if output == "-":
                 count = export_rows(
                     conn,
                     what,
@@ -271,13 +271,30 @@ def _export_command(what: str, help_text: str):
                     until=until,
                 )
             else:
-                with open(output, "wb") as out:
-                    count = export_rows(
-                        conn, what, fmt, out, filters=filters, since=since, until=until
-                    )
+                with _opened(output) as out:
+                    if fmt == "parquet":
+                        count = export_parquet(
+                            conn, what, out, filters=filters, since=since, until=until
+                        )
+                    else:
+                        count = export_rows(
+                            conn, what, fmt, out, filters=filters, since=since, until=until
+                        )
         click.echo(f"exported {count} {what} rows", err=True)
 
     return command
+
+
+def _opened(output: str):
+    """The file --output names, open for writing; a path that cannot be written (no such
+    folder, a folder, no permission) is the user's to fix: one line and exit 65, before a
+    row is read."""
+    try:
+        return open(output, "wb")  # noqa: SIM115 (the caller's `with` closes it)
+    except OSError as exc:
+        raise CliError(
+            f"cannot write --output {output}: {exc.strerror or exc}", exits.INVALID_INPUT
+        ) from exc
 
 
 def _utc(moment: datetime | None):

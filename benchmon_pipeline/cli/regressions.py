@@ -246,7 +246,7 @@ def _finding_rows(evaluation: Evaluation) -> list[dict]:
 )
 @click.option(
     "--summary-file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     envvar="GITHUB_STEP_SUMMARY",
     show_envvar=True,
     help="Also append the markdown report to this file.",
@@ -284,10 +284,10 @@ def regressions(
         emit(_finding_rows(evaluation), FINDING_COLUMNS, fmt, empty="no regressions found")
     else:
         click.echo(markdown)
-    if summary_file:
-        with open(summary_file, "a", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
+    unwritten = _append_summary(summary_file, markdown) if summary_file else None
     if failing:
+        if unwritten:  # the verdict's code wins; the file's problem is said too
+            click.echo(f"error: {unwritten}", err=True)
         raise CliError(f"regression gate failed: {summary_line(failing)}", EXIT_REGRESSION)
     if unknown or _nothing_judged(evaluation):
         why = "; ".join(unknown) or (
@@ -296,9 +296,29 @@ def regressions(
         )
         if allow_empty:
             click.echo(f"warning: {why} (--allow-empty: passing)", err=True)
-            return
-        raise CliError(
-            f"{why} (the gate does not pass having judged nothing; pass --allow-empty "
-            "if that is expected)",
-            EXIT_NOTHING_JUDGED,
-        )
+        else:
+            if unwritten:
+                click.echo(f"error: {unwritten}", err=True)
+            raise CliError(
+                f"{why} (the gate does not pass having judged nothing; pass --allow-empty "
+                "if that is expected)",
+                EXIT_NOTHING_JUDGED,
+            )
+    if unwritten:
+        raise CliError(unwritten, exits.INVALID_INPUT)
+
+
+def _append_summary(path: Path, markdown: str) -> str | None:
+    """Append the report to --summary-file ($GITHUB_STEP_SUMMARY); None when done, else
+    the one line saying which file could not be written and why. The gate's verdict does
+    not depend on it: the caller reports both."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source("summary_file")
+    named = "$GITHUB_STEP_SUMMARY" if source == ParameterSource.ENVIRONMENT else "--summary-file"
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    except OSError as exc:
+        return f"cannot write {named} {path}: {exc.strerror or exc}"
+    return None

@@ -7,7 +7,7 @@ import subprocess
 import psycopg
 
 from benchmon_pipeline.cli import exits
-from benchmon_pipeline_tests.cli.test_conventions import BENCHMON, clean_env
+from benchmon_pipeline_tests.cli.test_conventions import BENCHMON, benchmon, clean_env
 from benchmon_pipeline_tests.warehouse.calls import CONFIG, upsert
 
 
@@ -70,3 +70,63 @@ def test_an_argument_that_is_not_utf8_exits_65_naming_it_in_every_command(db_url
     assert _one_error_line(from_variable.stderr.decode()).startswith(
         "error: $GITHUB_HEAD_REF is not valid UTF-8 (byte 0xff at character 9)"
     )
+
+
+def _a_warn(db_url: str) -> None:
+    """A configuration whose newest version is worse than its baseline: a WARN."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        upsert(conn, CONFIG, {"f1": 0.9})
+        upsert(conn, CONFIG, {"f1": 0.7})
+    done = benchmon(
+        "baseline", "set", "--model", CONFIG[0], "--version", "1", "--reason", "golden",
+        BENCHMON_DATABASE_URL=db_url,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_unwritable_summary_file_is_said_and_the_gates_verdict_still_wins(db_url, tmp_path):
+    _a_warn(db_url)
+    missing = tmp_path / "no-such-folder" / "summary.md"
+    gate = ("regressions", "--fail-on", "warn", "--format", "json")
+    failed = benchmon(*gate, "--summary-file", str(missing), BENCHMON_DATABASE_URL=db_url)
+    assert failed.returncode == exits.FAILED, failed.stderr
+    assert "Traceback" not in failed.stderr and "internal error" not in failed.stderr
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: cannot write --summary-file {missing}: No such file or directory",
+        "error: regression gate failed: 0 ERROR, 1 WARN in 1 configuration.",
+    ], failed.stderr
+    # the gate passes: the file's problem is the outcome, 65, naming the variable
+    passed = benchmon(
+        "regressions", "--fail-on", "error", BENCHMON_DATABASE_URL=db_url,
+        GITHUB_STEP_SUMMARY=str(tmp_path),  # a folder
+    )  # fmt: skip
+    assert passed.returncode == exits.INVALID_INPUT, passed.stderr
+    assert _one_error_line(passed.stderr) == (
+        f"error: cannot write $GITHUB_STEP_SUMMARY {tmp_path}: Is a directory"
+    )
+
+
+def test_an_export_to_a_path_that_cannot_be_written_exits_65_naming_it(db_url, tmp_path):
+    _stored(db_url, 1)
+    missing = tmp_path / "no-such-folder" / "x"
+    for output, fmt, reason in (
+        (missing.with_suffix(".csv"), "csv", "No such file or directory"),
+        (tmp_path, "jsonl", "Is a directory"),
+        (missing.with_suffix(".parquet"), "parquet", "No such file or directory"),
+    ):
+        done = benchmon(
+            "export", "transactions", "--format", fmt, "-o", str(output),
+            BENCHMON_DATABASE_URL=db_url,
+        )  # fmt: skip
+        assert done.returncode == exits.INVALID_INPUT, done.stderr
+        assert _one_error_line(done.stderr) == f"error: cannot write --output {output}: {reason}"
+    written = tmp_path / "x.parquet"
+    done = benchmon(
+        "export", "transactions", "--format", "parquet", "-o", str(written),
+        BENCHMON_DATABASE_URL=db_url,
+    )  # fmt: skip
+    assert done.returncode == 0 and "exported 1 transactions rows" in done.stderr, done.stderr
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(written).num_rows == 1
