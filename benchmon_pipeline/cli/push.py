@@ -44,7 +44,7 @@ from benchmon_pipeline.formats import benchmon as benchmon_format
 from benchmon_pipeline.formats import fields
 from benchmon_pipeline.ingest.batch import store
 from benchmon_pipeline.ingest.ledger import DUPLICATE, FileOutcome
-from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, parse_bytes
+from benchmon_pipeline.ingest.reading import MAX_FILE_BYTES, parse_bytes, read_sidecar
 from benchmon_pipeline.results.model import InvalidResult, ParsedFile, Result
 from benchmon_pipeline.settings import ENVIRONMENT_VAR, get_settings
 
@@ -209,7 +209,10 @@ def _parse(source: str) -> tuple[str, str, ParsedFile]:
     `internal_error` (a shape of file no adapter foresaw), never a traceback."""
     try:
         name, uri, raw = _read_input(source)
-        return name, uri, parse_bytes(name, raw)
+        # the sidecar next to the file, as the inbox reads it (`x.json.benchmon.json` or
+        # `x.benchmon.json`): the direction or context a format cannot state
+        sidecar = None if source == "-" else read_sidecar(uri, inside=Path(uri).parent)
+        return name, uri, parse_bytes(name, raw, sidecar=sidecar)
     except InvalidResult:
         raise
     except Exception as exc:  # noqa: BLE001 (one line and exit 65, not a traceback)

@@ -394,3 +394,18 @@ def test_a_file_of_more_configurations_than_the_lock_table_holds_is_stored(db_ur
     with psycopg.connect(db_url) as conn:
         stored = conn.execute("SELECT count(*) FROM benchmark_snapshots").fetchone()[0]
     assert stored == count
+
+
+def test_push_reads_the_sidecar_next_to_the_file(db_url, tmp_path):
+    # The inbox read `run.benchmon.json` beside `run.json`; push ignored it and refused a
+    # custom github-action-benchmark file for want of the direction the sidecar gave.
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps([{"name": "API p99", "unit": "req/s", "value": 250}]))
+    refused = push_in_process("--input", str(path), "--environment", "e", db_url=db_url)
+    assert refused.exit_code == EXIT_INVALID_INPUT and "missing_direction" in refused.output
+    (tmp_path / "run.benchmon.json").write_text(json.dumps({"direction": "higher"}))
+    done = push_in_process("--input", str(path), "--environment", "e", db_url=db_url)
+    assert done.exit_code == 0, done.output
+    with psycopg.connect(db_url) as conn:
+        stated = conn.execute("SELECT metric_directions FROM benchmark_transactions").fetchall()
+    assert stated == [({"value": "higher"},)]
