@@ -97,7 +97,22 @@ PostgresURL = Annotated[
     AfterValidator(_postgres_url),
     Form("a PostgreSQL URL naming a database (postgresql://user:password@host:5432/name)", True),
 ]
+
+
+def _folder(path: Path) -> Path:
+    """A folder benchmon keeps its state in: made when missing, so only a path that cannot
+    become one is refused (a file, or a file on the way: /dev/null, ./notes.txt/x)."""
+    path = path.resolve()
+    for existing in (path, *path.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                raise ValueError(f"{existing} is not a folder")
+            break
+    return path
+
+
 HttpURL = Annotated[str, AfterValidator(_http_url), Form("an http(s):// URL", True)]
+Folder = Annotated[Path, AfterValidator(_folder), Form("a folder (made when missing)")]
 WebhookURL = Annotated[str, AfterValidator(_http_url), Form("an http(s):// URL", True, True)]
 
 
@@ -139,7 +154,7 @@ class Settings(BaseSettings, RegressionKnobs):
         allow_inf_nan=False,
     )
 
-    home: Path = Path(".benchmon")
+    home: Folder = Path(".benchmon")
     # A field's `description` says what unset means, when that is not its default's value.
     database_url: PostgresURL | None = Field(None, description="the embedded server")
     dagster_database_url: PostgresURL | None = Field(
@@ -161,7 +176,7 @@ class Settings(BaseSettings, RegressionKnobs):
     blocking_checks: bool = False
     push_attempts: int = Field(6, ge=1, le=100)  # `benchmon push`'s tries of the database
 
-    @field_validator("home", "inbox_root")
+    @field_validator("inbox_root")
     @classmethod
     def _absolute(cls, path: Path) -> Path:
         return path.resolve()

@@ -2,6 +2,7 @@
 starting with `error:` and the code docs/cli.md's table gives, never "internal error"
 (exit 70) for something the user can fix. Real subprocesses, a real database."""
 
+import os
 import subprocess
 
 import psycopg
@@ -130,3 +131,15 @@ def test_an_export_to_a_path_that_cannot_be_written_exits_65_naming_it(db_url, t
     import pyarrow.parquet as pq
 
     assert pq.read_table(written).num_rows == 1
+
+
+def test_a_benchmon_home_that_cannot_be_a_folder_is_a_setting_error(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("")
+    for home in (os.devnull, str(a_file), str(a_file / "below")):
+        done = benchmon("configs", cwd=tmp_path, BENCHMON_HOME=home)
+        assert done.returncode == exits.CONFIG, done.stderr
+        assert _one_error_line(done.stderr) == (
+            f"error: BENCHMON_HOME={home!r} is not a folder (made when missing); "
+            "unset it for the default (.benchmon)"
+        )
