@@ -23,6 +23,7 @@ import click
 from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.cli.exits import CliError
+from benchmon_pipeline.cli.params import PORT
 from benchmon_pipeline.cli.processes import stop_group
 from benchmon_pipeline.settings import DATABASE_URL_VAR, get_settings
 
@@ -114,7 +115,9 @@ def _interrupt(_signum, _frame):
 
 
 @click.command()
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port to serve on.")
+@click.option(
+    "--port", default=DEFAULT_PORT, show_default=True, type=PORT, help="Port to serve on."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 def dashboard(port: int, host: str) -> None:
     """Serve the interactive dashboard (snapshot, trends, models, regressions) over the

@@ -20,6 +20,7 @@ from benchmon_pipeline.cli.environment import (
     child_environment,
     running_databases,
 )
+from benchmon_pipeline.cli.params import PORT
 from benchmon_pipeline.cli.processes import stop_group
 from benchmon_pipeline.db import embedded, packaged
 from benchmon_pipeline.ingest.inbox import FolderInbox
@@ -95,7 +96,7 @@ def _interrupt(_signum, _frame):
 
 
 @click.command()
-@click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
+@click.option("--port", default=3000, show_default=True, type=PORT, help="Port of the Dagster UI.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--dashboard", is_flag=True, help="Also serve the interactive dashboard (`benchmon dashboard`)."
@@ -104,6 +105,7 @@ def _interrupt(_signum, _frame):
     "--dashboard-port",
     default=dashboard_server.DEFAULT_PORT,
     show_default=True,
+    type=PORT,
     help="Port of the dashboard, with --dashboard.",
 )
 def dev(port: int, host: str, dashboard: bool, dashboard_port: int) -> None:

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 import click
 
 from benchmon_pipeline.cli.exits import FAILED, UNAVAILABLE, CliError
+from benchmon_pipeline.cli.params import HTTP_URL
 
 BODY_SHOWN = 500  # characters of an error answer's body shown
 POLL_SECONDS = 2.0
@@ -224,6 +225,7 @@ def trends() -> None:
 @click.option(
     "--url",
     default=None,
+    type=HTTP_URL,
     help="A Dagster UI to use [default: the one the running `benchmon dev` serves, as "
     "recorded in $BENCHMON_HOME/dev.json].",
 )

@@ -143,3 +143,20 @@ def test_a_benchmon_home_that_cannot_be_a_folder_is_a_setting_error(tmp_path):
             f"error: BENCHMON_HOME={home!r} is not a folder (made when missing); "
             "unset it for the default (.benchmon)"
         )
+
+
+def test_ports_and_urls_are_checked_by_click_before_anything_starts(tmp_path):
+    for args, says in (
+        (["dashboard", "--port", "99999"], "99999 is not in the range 0<=x<=65535"),
+        (["dashboard", "--port", "-1"], "-1 is not in the range 0<=x<=65535"),
+        (["dev", "--port", "99999"], "99999 is not in the range 0<=x<=65535"),
+        (["dev", "--dashboard-port", "65536"], "65536 is not in the range 0<=x<=65535"),
+        (
+            ["trends", "backfill", "--from", "2026-11-01", "--to", "2026-11-02", "--url", "x"],
+            "'x' is not an http(s):// URL",
+        ),
+    ):
+        done = benchmon(*args, cwd=tmp_path)
+        assert done.returncode == exits.USAGE, (args, done.stderr)
+        assert says in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert list(tmp_path.iterdir()) == [], "nothing was started"
