@@ -66,6 +66,10 @@ def _rules(text: str | None) -> tuple[str, ...]:
     if not text:
         return GATE_RULES
     chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not chosen:
+        raise click.BadParameter(
+            f"{text!r} names no rule; choose from {', '.join(RULES)}", param_hint="--rules"
+        )
     unknown = [rule for rule in chosen if rule not in RULES]
     if unknown:
         raise click.BadParameter(
@@ -96,8 +100,14 @@ def unknown_filters(conn, scope: Scope) -> list[str]:
     return problems
 
 
+def _judged(evaluation: Evaluation) -> dict[str, int]:
+    """What each rule asked for judged. Only those: `evaluate` counts the baseline rule's
+    comparisons for the trade-off rule too (and the other way round), run or not."""
+    return {rule: evaluation.judged.get(rule, 0) for rule in evaluation.rules}
+
+
 def _nothing_judged(evaluation: Evaluation) -> bool:
-    return sum(evaluation.judged.values()) == 0
+    return sum(_judged(evaluation).values()) == 0
 
 
 def _nothing_judged_why(
@@ -184,7 +194,7 @@ def report_json(evaluation: Evaluation, fail_on: str | None, failing: list) -> s
             "fail_on": fail_on,
             "branch": evaluation.scope.branch,
             "rules": list(evaluation.rules),
-            "judged": evaluation.judged,
+            "judged": _judged(evaluation),
             "findings": [
                 {k: _json_value(v) for k, v in f.as_row().items()}
                 for f in evaluation.findings
@@ -281,7 +291,13 @@ def regressions(
     if fmt == "json":
         click.echo(report_json(evaluation, level, failing))
     elif fmt in ("table", "csv"):
-        emit(_finding_rows(evaluation), FINDING_COLUMNS, fmt, empty="no regressions found")
+        # an empty table is a pass only when something was judged; CSV stays a header
+        emit(
+            _finding_rows(evaluation),
+            FINDING_COLUMNS,
+            fmt,
+            empty=why_nothing or "no regressions found",
+        )
     else:
         click.echo(markdown)
     unwritten = _append_summary(summary_file, markdown) if summary_file else None

@@ -2,6 +2,7 @@
 starting with `error:` and the code docs/cli.md's table gives, never "internal error"
 (exit 70) for something the user can fix. Real subprocesses, a real database."""
 
+import json
 import os
 import subprocess
 
@@ -160,3 +161,26 @@ def test_ports_and_urls_are_checked_by_click_before_anything_starts(tmp_path):
         assert done.returncode == exits.USAGE, (args, done.stderr)
         assert says in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert list(tmp_path.iterdir()) == [], "nothing was started"
+
+
+def test_rules_that_name_no_rule_are_a_usage_error(db_url):
+    done = benchmon("regressions", "--rules", " , ,", BENCHMON_DATABASE_URL=db_url)
+    assert done.returncode == exits.USAGE, done.stderr
+    assert "' , ,' names no rule; choose from baseline" in done.stderr
+
+
+def test_the_gate_reports_only_the_rules_it_ran(db_url):
+    _a_warn(db_url)
+    done = benchmon(
+        "regressions", "--rules", "baseline", "--format", "json", BENCHMON_DATABASE_URL=db_url
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["judged"] == {"baseline": 1}
+
+
+def test_a_table_of_nothing_judged_does_not_read_as_a_pass(db_url):
+    _stored(db_url, 1)
+    done = benchmon("regressions", "--format", "table", BENCHMON_DATABASE_URL=db_url)
+    assert done.returncode == exits.NOTHING_JUDGED, done.stderr
+    assert done.stdout.startswith("Nothing judged: no configuration has a baseline"), done.stdout
+    assert "no regressions found" not in done.stdout
