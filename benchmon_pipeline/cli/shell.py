@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -31,6 +32,21 @@ def _psql() -> str:
 def shell(sql: str | None, psql_args: tuple[str, ...]) -> None:
     """Open psql on the results database (extra arguments go to psql)."""
     with as_click_error(), running_databases() as databases:
-        args = [_psql(), databases.results_url, *(["-c", sql] if sql else []), *psql_args]
-        code = subprocess.call(args)
+        conninfo, env = psql_connection(databases.results_url)
+        args = [_psql(), conninfo, *(["-c", sql] if sql else []), *psql_args]
+        code = subprocess.call(args, env=env)
     raise SystemExit(code)
+
+
+def psql_connection(url: str) -> tuple[str, dict[str, str]]:
+    """What psql is given: the connection without its password, and the environment with
+    it (PGPASSWORD). A process's arguments are readable by every user of the machine (`ps`);
+    its environment only by its owner."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    password = params.pop("password", None)
+    env = dict(os.environ)
+    if password is not None:
+        env["PGPASSWORD"] = str(password)
+    return make_conninfo(**params), env

@@ -62,3 +62,20 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
     assert "\t" not in line
     assert "secret" not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_db_shell_gives_psql_the_password_in_its_environment_not_its_arguments(db_url):
+    from benchmon_pipeline.cli.shell import psql_connection
+
+    conninfo, env = psql_connection(
+        "postgresql://ci_pusher:s3cret%21@db.example.com:5432/benchmon?sslmode=require"
+    )
+    assert "s3cret" not in conninfo and env["PGPASSWORD"] == "s3cret!"
+    assert "host=db.example.com" in conninfo and "sslmode=require" in conninfo
+    in_query, env = psql_connection("postgresql://u@h/db?password=hidden")
+    assert "hidden" not in in_query and env["PGPASSWORD"] == "hidden"
+    # and psql connects with what it was given
+    done = benchmon(
+        "db", "shell", "-c", "SELECT 41 + 1", "-tA", env=_env(BENCHMON_DATABASE_URL=db_url)
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "42"), done.stderr
