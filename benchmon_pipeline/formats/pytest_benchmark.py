@@ -8,6 +8,7 @@ what is there rather than inventing values.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -20,6 +21,11 @@ FORMAT = "pytest_benchmark"
 PROVIDER = "pytest-benchmark"
 SECONDS = ("min", "max", "mean", "median", "stddev", "iqr")
 INFORMATIONAL = ("rounds", "iterations")
+# A params label longer than prompt_version holds keeps this many characters, then "…" and
+# the start of the sha256 of the whole: distinct params stay distinct, and equal params
+# always get the same label.
+PARAMS_KEPT = 440
+PARAMS_DIGEST = 16
 
 
 def looks_like(document: Any) -> bool:
@@ -40,12 +46,24 @@ def _object(value: Any, path: str) -> dict:
     return value
 
 
-def _params(bench: dict, path: str) -> str:
+def _params(bench: dict, path: str, warnings: list[str]) -> str:
     params = bench.get("params")
     if params in (None, {}):
         return "default"
+    where = child(path, "params")
     compact = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return fields.check_text(compact, "prompt_version", child(path, "params"))
+    if len(compact) <= fields.DEFAULT_MAX_TEXT:
+        return fields.check_text(compact, "prompt_version", where)
+    # (no NUL or unpaired surrogate anywhere, as for a short label; only the length differs)
+    fields.check_text(compact, "prompt_version", where, limit=len(compact))
+    digest = hashlib.sha256(compact.encode()).hexdigest()[:PARAMS_DIGEST]
+    label = f"{compact[:PARAMS_KEPT]}…{digest}"
+    warnings.append(
+        f"{where}: the params are {len(compact):,} characters as JSON, more than the "
+        f"{fields.DEFAULT_MAX_TEXT} of prompt_version; the label was shortened to their "
+        f"first {PARAMS_KEPT} and a sha256 digest of the whole: …{digest}"
+    )
+    return label
 
 
 def _metrics(stats: dict, path: str) -> MetricSet:
@@ -74,15 +92,18 @@ def _result(bench: Any, path: str, context: dict) -> Result:
             child(path, "stats"),
         )
     group = fields.text(bench.get("group"), "dataset_version", child(path, "group"))
+    model = fields.text(bench.get(name_key), "model_version", child(path, name_key), required=True)
+    warnings: list[str] = []
+    prompt = _params(bench, path, warnings)
+    metrics = _metrics(stats, child(path, "stats"))
+    metrics.warnings.extend(warnings)
     return Result(
-        model_version=fields.text(
-            bench.get(name_key), "model_version", child(path, name_key), required=True
-        ),
+        model_version=model,
         dataset_version=group or "default",
-        prompt_version=_params(bench, path),
+        prompt_version=prompt,
         model_provider=PROVIDER,
         **context,
-        **_metrics(stats, child(path, "stats")).fields(),
+        **metrics.fields(),
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
 
 from benchmon_pipeline.formats.detect import parse_document
-from benchmon_pipeline_tests.formats.real_files import by_model, read_real
+from benchmon_pipeline_tests.formats.real_files import by_model, read_real, read_synthetic
 
 TIMES = ("min", "max", "mean", "median", "stddev", "iqr")
 
@@ -85,3 +87,49 @@ def test_legacy_2x_group_and_params():
     assert set(result.metrics) == {*TIMES, "rounds"}  # no ops, total or iterations
     assert result.created_at == datetime(2016, 3, 1, 9, 0, tzinfo=UTC)
     assert result.notes == "machine: ci-7"
+
+
+def _compact(params) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_long_params_are_shortened_to_a_label_with_a_digest():
+    parsed = read_synthetic("pytest_benchmark/pt_v4_long_params.json")
+    results = by_model(parsed.results)
+    # data0 and data1 differ only after their first 440 characters
+    for name, data in (("data0", list(range(200))), ("data1", [*range(199), 1000])):
+        compact = _compact({"data": data, "label": "x"})
+        digest = hashlib.sha256(compact.encode()).hexdigest()[:16]
+        label = results[f"t.py::test_big[{name}]"].prompt_version
+        assert label == compact[:440] + "…" + digest
+        assert len(label) == 457
+    labels = {r.prompt_version for r in results.values()}
+    assert len(labels) == 3
+    # the label of short params is what it always was
+    assert results["t.py::test_big[data2]"].prompt_version == '{"data":[0,1,2],"label":"x"}'
+    # pinned: a label once stored must come out the same forever
+    assert results["t.py::test_big[data0]"].prompt_version.endswith("…180f29ceac8c23fe")
+    warning = (
+        "$.benchmarks[0].params: the params are 712 characters as JSON, more than the 500 of"
+        " prompt_version; the label was shortened to their first 440 and a sha256 digest of"
+        " the whole: …180f29ceac8c23fe"
+    )
+    assert results["t.py::test_big[data0]"].warnings == (warning,)
+    assert warning in parsed.warnings
+    assert results["t.py::test_big[data2]"].warnings == ()
+
+
+def test_params_are_shortened_only_beyond_500_characters():
+    params = {n: {"s": "é" * (n - len(_compact({"s": ""})))} for n in (500, 501)}
+    assert [len(_compact(p)) for p in params.values()] == [500, 501]
+    document = {
+        "machine_info": {},
+        "benchmarks": [
+            {"name": f"t{n}", "params": p, "stats": {"mean": 1.0}} for n, p in params.items()
+        ],
+    }
+    at_limit, beyond = parse_document("long.json", document).results
+    assert at_limit.prompt_version == _compact(params[500])
+    assert at_limit.warnings == ()
+    assert beyond.prompt_version.startswith(_compact(params[501])[:440] + "…")
+    assert len(beyond.prompt_version) == 457
