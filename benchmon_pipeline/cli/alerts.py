@@ -1,7 +1,7 @@
 """`benchmon alerts list|ack|resolve|accept`: the alerts the checks opened (docs/alerts.md).
 
-Errors are one line and exit 1 (an unknown alert, a transition the lifecycle forbids: the
-database's own message); 2 for usage errors, as everywhere in click.
+Errors are one line: exit 65 for an alert that does not exist, 1 for a transition the
+lifecycle forbids (the database's own message); 2 for usage errors, as everywhere in click.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from decimal import Decimal
 import click
 import psycopg
 
+from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.environment import as_click_error, running_databases
+from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.output import csv_text, format_option
 from benchmon_pipeline.regressions.alerts import (
     ACKNOWLEDGED,
@@ -27,6 +29,7 @@ from benchmon_pipeline.regressions.alerts import (
     UNRESOLVED,
     Alert,
     AlertError,
+    AlertNotFound,
     accept,
     acknowledge,
     alerts_markdown,
@@ -157,8 +160,10 @@ def _act(action, verb: str, alert_id: int, note: str | None, actor: str | None) 
         with psycopg.connect(databases.results_url, connect_timeout=10) as conn:
             try:
                 alert = action(conn, alert_id, actor, note)
-            except AlertError as exc:
-                raise click.ClickException(str(exc)) from exc
+            except AlertNotFound as exc:
+                raise CliError(visible(str(exc)), exits.INVALID_INPUT) from exc
+            except AlertError as exc:  # a transition the lifecycle forbids
+                raise CliError(visible(str(exc)), exits.FAILED) from exc
     what = visible(f"{alert.rule} {alert.metric}".strip())
     click.echo(
         f"{verb} alert {alert.id} ({alert.severity} {what} on "

@@ -173,7 +173,7 @@ def archive_command(before: str, to: str | None, dry_run: bool) -> None:
             exits.INVALID_INPUT,
         )
     if not dry_run and not to:
-        raise CliError("--to DIR or --to s3://bucket/prefix is required", exits.INVALID_INPUT)
+        raise click.UsageError("--to DIR or --to s3://bucket/prefix is required (or --dry-run)")
     target = archive.Target(to) if to else None
     with running_databases() as databases:
         with psycopg.connect(databases.results_url, connect_timeout=10) as conn:

@@ -44,6 +44,12 @@ def in_ci(env: dict[str, str] | None = None) -> bool:
     return any(env.get(name, "").strip().lower() == "true" for name in CI_VARIABLES)
 
 
+def _ci_marker() -> str:
+    """Which variable says this is a CI job, as the message shows it (`GITHUB_ACTIONS=true`)."""
+    name = next(n for n in CI_VARIABLES if os.environ.get(n, "").strip().lower() == "true")
+    return f"{name}={os.environ[name].strip()}"
+
+
 @contextmanager
 def running_databases(
     settings: Settings | None = None,
@@ -64,7 +70,7 @@ def running_databases(
     settings = settings or get_settings()
     if not settings.database_url and not create and in_ci():
         raise CliError(
-            f"{DATABASE_URL_VAR} is not set, and this is a CI job (CI=true): add the "
+            f"{DATABASE_URL_VAR} is not set, and this is a CI job ({_ci_marker()}): add the "
             f"secret {DATABASE_URL_VAR} to the job's environment (a pull request from a "
             "fork gets no secrets; run the gate only where the secret exists). Refusing "
             "to store or judge results in a throwaway database.",
@@ -134,6 +140,8 @@ def explain_database_error(error: psycopg.Error) -> tuple[int, str]:
         return exits.CONFIG, f"the database refused the login: {first}; check BENCHMON_DATABASE_URL"
     if isinstance(error, psycopg.OperationalError):
         return exits.UNAVAILABLE, f"database unavailable: {first}"
+    if isinstance(error, psycopg.errors.NumericValueOutOfRange):
+        return exits.INVALID_INPUT, f"a value is out of range for the database: {first}"
     if isinstance(error, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedFunction):
         return exits.SCHEMA_BEHIND, f"{first}: run `benchmon db upgrade`"
     return exits.INTERNAL, (

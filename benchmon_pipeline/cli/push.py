@@ -198,6 +198,8 @@ def _read_input(source: str) -> tuple[str, str, bytes]:
         return "stdin.json", "stdin", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
     outside_text(source, "--input")
     path = Path(source)
+    if path.is_dir():
+        raise InvalidResult("file_not_found", f"{source} is a directory: give a result file")
     if not path.is_file():
         raise InvalidResult("file_not_found", f"{source}: no such file")
     return path.name, str(path.resolve()), path.read_bytes()
@@ -358,6 +360,8 @@ def push(
         size=parsed.size,
         warnings=parsed.warnings,
     )
+    if unwritable := _github_output([]):  # before anything is stored
+        _fail(exits.INVALID_INPUT, unwritable, as_json)
     try:
         problems = _store(outcome, parsed, verify, attempts)
     except CliError as exc:
@@ -373,7 +377,8 @@ def push(
             message = f"{message} (after {attempts} attempts)"
         _fail(code, message, as_json)
     ids = [str(t) for t in outcome.transaction_ids]
-    _github_output(ids)
+    if unwritable := _github_output(ids):
+        _fail(exits.INVALID_INPUT, f"stored, but {unwritable}", as_json)
     summary = {
         "status": outcome.status,
         "format": parsed.format,
@@ -401,12 +406,20 @@ def push(
         raise SystemExit(EXIT_VERIFY_FAILED)
 
 
-def _github_output(ids: list[str]) -> None:
+def _github_output(ids: list[str]) -> str | None:
+    """Append the ids to $GITHUB_OUTPUT (none: only see that it can be written). None when
+    done; else the line saying why not (the job's to fix: exit 65)."""
     path = os.environ.get("GITHUB_OUTPUT")
-    if path and ids:
+    if not path:
+        return None
+    try:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(f"transaction_id={ids[0]}\n")
-            handle.write(f"transaction_ids={','.join(dict.fromkeys(ids))}\n")
+            if ids:
+                handle.write(f"transaction_id={ids[0]}\n")
+                handle.write(f"transaction_ids={','.join(dict.fromkeys(ids))}\n")
+    except OSError as exc:
+        return f"cannot write $GITHUB_OUTPUT {_shown(path)}: {exc.strerror or exc}"
+    return None
 
 
 def _fail(code: int, message: str, as_json: bool, report: dict | None = None):

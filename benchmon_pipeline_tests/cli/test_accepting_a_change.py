@@ -215,7 +215,7 @@ def test_accept_needs_a_reason_and_a_level_to_accept(db_url, stepped):
     blank = benchmon("alerts", "accept", str(alert_id), "--reason", " ", db_url=db_url)
     assert blank.returncode == 2
     unknown = benchmon("alerts", "accept", "99999", "--reason", REASON, db_url=db_url)
-    assert unknown.returncode == 1 and "no regression alert 99999" in unknown.stderr
+    assert unknown.returncode == 65 and "error: no regression alert 99999" in unknown.stderr
     conn.execute(
         "INSERT INTO regression_alerts (rule, model_version, dataset_version, prompt_version,"
         " environment, metric, severity, reason) VALUES ('stale', %s, %s, %s, %s, '',"

@@ -184,3 +184,56 @@ def test_a_table_of_nothing_judged_does_not_read_as_a_pass(db_url):
     assert done.returncode == exits.NOTHING_JUDGED, done.stderr
     assert done.stdout.startswith("Nothing judged: no configuration has a baseline"), done.stdout
     assert "no regressions found" not in done.stdout
+
+
+def test_push_names_a_directory_and_an_unwritable_github_output(db_url, tmp_path):
+    folder = benchmon("push", str(tmp_path), BENCHMON_DATABASE_URL=db_url)
+    assert folder.returncode == exits.INVALID_INPUT
+    assert f"{tmp_path} is a directory: give a result file" in _one_error_line(folder.stderr)
+    result = tmp_path / "r.json"
+    result.write_text(
+        json.dumps({"model_version": "m", "dataset_version": "d", "prompt_version": "p",
+                    "metrics": {"f1": 0.9}})
+    )  # fmt: skip
+    missing = tmp_path / "no-such-folder" / "out"
+    done = benchmon("push", str(result), BENCHMON_DATABASE_URL=db_url, GITHUB_OUTPUT=str(missing))
+    assert done.returncode == exits.INVALID_INPUT, done.stderr
+    assert _one_error_line(done.stderr) == (
+        f"error: cannot write $GITHUB_OUTPUT {missing}: No such file or directory"
+    )
+    with psycopg.connect(db_url) as conn:  # refused before anything was stored
+        assert conn.execute("SELECT count(*) FROM benchmark_transactions").fetchone()[0] == 0
+
+
+def test_in_ci_the_message_names_the_variable_that_says_so(tmp_path):
+    done = benchmon("configs", cwd=tmp_path, GITHUB_ACTIONS="true")
+    assert done.returncode == exits.CONFIG
+    assert "this is a CI job (GITHUB_ACTIONS=true)" in _one_error_line(done.stderr)
+
+
+def test_db_archive_without_to_is_a_usage_error(db_url):
+    done = benchmon("db", "archive", "--before", "2020-01", BENCHMON_DATABASE_URL=db_url)
+    assert done.returncode == exits.USAGE, done.stderr
+    assert "--to DIR or --to s3://bucket/prefix is required (or --dry-run)" in done.stderr
+
+
+def test_an_alert_that_does_not_exist_is_one_error_line_and_65(db_url):
+    for args in (["ack", "999999"], ["resolve", "999999"], ["accept", "999999", "--reason", "x"]):
+        done = benchmon("alerts", *args, BENCHMON_DATABASE_URL=db_url)
+        assert done.returncode == exits.INVALID_INPUT, done.stderr
+        assert _one_error_line(done.stderr) == "error: no regression alert 999999"
+
+
+def test_a_number_the_database_cannot_hold_is_invalid_input_not_a_bug(db_url):
+    """What `thresholds history --limit 99999999999999999999` met: PostgreSQL's 22003."""
+    from benchmon_pipeline.cli.environment import explain_database_error
+
+    with psycopg.connect(db_url) as conn:
+        try:
+            conn.execute("SELECT %s::bigint", (10**20,))
+        except psycopg.errors.NumericValueOutOfRange as error:
+            code, message = explain_database_error(error)
+    assert (code, message) == (
+        exits.INVALID_INPUT,
+        "a value is out of range for the database: bigint out of range",
+    )
