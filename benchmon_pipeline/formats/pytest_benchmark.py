@@ -4,6 +4,10 @@ One result per benchmark. The statistics are seconds per call, so lower is bette
 `ops` (calls per second); `rounds` and `iterations` say how the numbers were obtained and
 are kept as informational metrics. Legacy 2.x files lack `ops`/`total`/`data`: we emit
 what is there rather than inventing values.
+
+`extra_info` (3.1+) holds whatever the user put there beside the timings; its numbers are
+metrics of the result. What cannot be stored from it is skipped with a warning, never
+refused: a file stored before `extra_info` was read is still stored.
 """
 
 from __future__ import annotations
@@ -14,18 +18,20 @@ from typing import Any
 
 from benchmon_pipeline.formats import fields
 from benchmon_pipeline.formats.fields import child
-from benchmon_pipeline.formats.metrics import MetricSet
+from benchmon_pipeline.formats.metrics import MAX_METRICS, MetricSet
 from benchmon_pipeline.results.model import InvalidResult, Result
 
 FORMAT = "pytest_benchmark"
 PROVIDER = "pytest-benchmark"
 SECONDS = ("min", "max", "mean", "median", "stddev", "iqr")
 INFORMATIONAL = ("rounds", "iterations")
+STATS = (*SECONDS, "ops", *INFORMATIONAL)
 # A params label longer than prompt_version holds keeps this many characters, then "…" and
 # the start of the sha256 of the whole: distinct params stay distinct, and equal params
 # always get the same label.
 PARAMS_KEPT = 440
 PARAMS_DIGEST = 16
+LISTED_KEYS = 20  # keys named in one warning about skipped extra_info entries
 
 
 def looks_like(document: Any) -> bool:
@@ -68,7 +74,7 @@ def _params(bench: dict, path: str, warnings: list[str]) -> str:
 
 def _metrics(stats: dict, path: str) -> MetricSet:
     metrics = MetricSet(path)
-    for name in (*SECONDS, "ops", *INFORMATIONAL):
+    for name in STATS:
         where = child(path, name)
         value = fields.number(stats.get(name), name, where)
         if name in SECONDS:
@@ -78,6 +84,45 @@ def _metrics(stats: dict, path: str) -> MetricSet:
         else:
             metrics.add(name, value, where, informational=True)
     return metrics
+
+
+def _keys(names: list[str]) -> str:
+    shown = ", ".join(fields.show(name, 60) for name in names[:LISTED_KEYS])
+    more = len(names) - LISTED_KEYS
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
+def _extra_info(extra: Any, path: str, metrics: MetricSet) -> None:
+    """Numbers of `extra_info` as metrics without a direction (the name rule decides)."""
+    if extra is None:
+        return
+    if not isinstance(extra, dict):
+        metrics.warnings.append(f"{path}: {fields.show(extra)} is not an object; not read")
+        return
+    not_numbers, stats_names, over_limit = [], [], []
+    for key, value in extra.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            not_numbers.append(key)
+        elif key in STATS:
+            stats_names.append(key)
+        elif over_limit:
+            over_limit.append(key)
+        elif not metrics.add_plain(key, value):
+            where = child(path, key)
+            try:  # non-finite values are dropped with a warning, as in stats
+                metrics.add(key, fields.number(value, key, where), where)
+            except InvalidResult as error:  # a name that cannot be a metric's, or too many
+                if error.error_code == "too_many_metrics":
+                    over_limit.append(key)
+                else:
+                    metrics.warnings.append(f"{where}: {error.message}; not stored")
+    for names, why in (
+        (stats_names, "the stats give a metric of the same name"),
+        (not_numbers, "not numbers"),
+        (over_limit, f"past the {MAX_METRICS:,} metrics of a result"),
+    ):
+        if names:
+            metrics.warnings.append(f"{path}: not stored ({why}): {_keys(names)}")
 
 
 def _result(bench: Any, path: str, context: dict) -> Result:
@@ -97,6 +142,7 @@ def _result(bench: Any, path: str, context: dict) -> Result:
     prompt = _params(bench, path, warnings)
     metrics = _metrics(stats, child(path, "stats"))
     metrics.warnings.extend(warnings)
+    _extra_info(bench.get("extra_info"), child(path, "extra_info"), metrics)
     return Result(
         model_version=model,
         dataset_version=group or "default",

@@ -133,3 +133,64 @@ def test_params_are_shortened_only_beyond_500_characters():
     assert at_limit.warnings == ()
     assert beyond.prompt_version.startswith(_compact(params[501])[:440] + "…")
     assert len(beyond.prompt_version) == 457
+
+
+def test_extra_info_numbers_are_metrics_whose_direction_the_name_rule_gives():
+    parsed = read_synthetic("pytest_benchmark/pt_v5_extra_info.json")
+    results = by_model(parsed.results)
+    parse = results["tests/test_parse.py::test_parse[small-3]"]
+    assert parse.metrics == {
+        "min": 0.001,
+        "max": 0.003,
+        "mean": 0.002,  # the stats value, not extra_info's 0.5
+        "median": 0.002,
+        "stddev": 0.0005,
+        "iqr": 0.0004,
+        "ops": 500.0,
+        "rounds": 100,
+        "iterations": 1,
+        "peak_memory_mb": 412.5,
+        "items": 1000,
+    }
+    # no direction stated: the database's name rule decides (memory → lower, items → higher)
+    assert parse.directions == {**dict.fromkeys(TIMES, "lower"), "ops": "higher"}
+    assert set(parse.informational) == {"rounds", "iterations"}
+    where = "$.benchmarks[0].extra_info"
+    assert parse.warnings == (
+        f"{where}.hit_rate: nan is not finite and was not stored",
+        f'{where}: not stored (the stats give a metric of the same name): "mean"',
+        f'{where}: not stored (not numbers): "dataset", "cached", "sizes"',
+    )
+    assert parsed.warnings == list(parse.warnings)
+    # an empty extra_info changes nothing
+    one_round = results["tests/test_parse.py::test_one_round"]
+    assert set(one_round.metrics) == {*TIMES, "ops", "rounds", "iterations"}
+    assert one_round.warnings == ()
+
+
+def test_extra_info_that_cannot_be_stored_is_skipped_and_never_refuses_the_file():
+    stats = {"mean": 1.0}
+    many = {f"m{i}": i for i in range(1000)}  # beside mean: one past the 1,000 metrics
+    benchmarks = [
+        {"name": "names", "stats": stats, "extra_info": {"": 1, "x" * 201: 2, "ok": 3}},
+        {"name": "not an object", "stats": stats, "extra_info": [1, 2]},
+        {"name": "too many", "stats": stats, "extra_info": many},
+        {"name": "huge", "stats": stats, "extra_info": {"big": 10**400}},
+    ]
+    parsed = parse_document("x.json", {"machine_info": {}, "benchmarks": benchmarks})
+    names, not_object, too_many, huge = parsed.results
+    assert names.metrics == {"mean": 1.0, "ok": 3}
+    assert names.warnings[0] == (
+        '$.benchmarks[0].extra_info[""]: a metric name must not be empty; not stored'
+    )
+    assert "'metric name' is 201 characters; the limit is 200; not stored" in names.warnings[1]
+    assert not_object.metrics == {"mean": 1.0}
+    assert not_object.warnings == ("$.benchmarks[1].extra_info: [1, 2] is not an object; not read",)
+    assert len(too_many.metrics) == 1_000
+    assert too_many.warnings == (
+        '$.benchmarks[2].extra_info: not stored (past the 1,000 metrics of a result): "m999"',
+    )
+    assert huge.metrics == {"mean": 1.0}
+    assert huge.warnings == (
+        "$.benchmarks[3].extra_info.big: inf is not finite and was not stored",
+    )
