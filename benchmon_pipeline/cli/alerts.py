@@ -18,6 +18,12 @@ from decimal import Decimal
 import click
 import psycopg
 
+from benchmon_pipeline.access.configurations import (
+    Configuration,
+    Wanted,
+    known_configurations,
+    unknown_parts,
+)
 from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.environment import as_click_error, running_databases
 from benchmon_pipeline.cli.exits import CliError
@@ -140,6 +146,11 @@ def list_alerts(status, model, dataset, prompt, environment, rule, fmt) -> None:
                 environment=environment,
                 rule=rule,
             )
+            wanted = Wanted(model, dataset, prompt, environment)
+            if not found and wanted.given():  # a typo, or really no alert? (as `configs`)
+                problems = unknown_parts(_alerted_or_stored(conn), wanted)
+                if problems:
+                    raise CliError(visible("; ".join(problems)), exits.INVALID_INPUT)
     if fmt == "json":
         click.echo(json.dumps([asdict(a) for a in found], indent=2, default=_json_value))
     elif fmt == "markdown":
@@ -152,6 +163,16 @@ def list_alerts(status, model, dataset, prompt, environment, rule, fmt) -> None:
     else:
         click.echo(_table(found))
         click.echo(f"{len(found)} alert(s); details: --format markdown or json")
+
+
+def _alerted_or_stored(conn: psycopg.Connection) -> list[Configuration]:
+    """The configurations a name may come from: those with versions, and those an alert
+    is about (a check may have judged a configuration since gone, or one never folded)."""
+    alerted = conn.execute(
+        "SELECT DISTINCT model_version, dataset_version, prompt_version, environment"
+        " FROM regression_alerts"
+    )
+    return sorted({*known_configurations(conn), *(Configuration(*row) for row in alerted)})
 
 
 def _act(action, verb: str, alert_id: int, note: str | None, actor: str | None) -> None:

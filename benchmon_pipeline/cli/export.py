@@ -12,16 +12,19 @@ stays that of one batch.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import difflib
 
 import click
 import psycopg
 from psycopg import sql
 
+from benchmon_pipeline.access.configurations import Wanted, known_configurations, unknown_parts
 from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.output import format_option
+from benchmon_pipeline.cli.params import UTC_TIME
 from benchmon_pipeline.cli.versions import connection
+from benchmon_pipeline.regressions.escaping import visible
 
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 PARQUET_BATCH_ROWS = 50_000
@@ -220,9 +223,6 @@ def export_parquet(
     return count
 
 
-TIME = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
-
-
 def _export_command(what: str, help_text: str):
     @click.command(what, help=help_text)
     @click.option("--model", help="Only this model_version.")
@@ -232,8 +232,10 @@ def _export_command(what: str, help_text: str):
     @click.option(
         "--branch", help="Only this branch." if what != "snapshots" else "(not for snapshots)"
     )
-    @click.option("--since", type=TIME, help="From this time (UTC), included.")
-    @click.option("--until", type=TIME, help="Up to this time (UTC), excluded.")
+    @click.option("--since", type=UTC_TIME, help="From this date or ISO 8601 time (UTC), included.")
+    @click.option(
+        "--until", type=UTC_TIME, help="Up to this date or ISO 8601 time (UTC), excluded."
+    )
     @click.option(
         "--output",
         "-o",
@@ -253,13 +255,19 @@ def _export_command(what: str, help_text: str):
             "environment": environment,
             "branch": branch,
         }
-        since, until = (_utc(t) for t in (since, until))
+        if since is not None and until is not None and until <= since:
+            raise click.BadParameter(
+                f"{until.isoformat()} is not after --since {since.isoformat()}: the range "
+                "would be empty",
+                param_hint="--until",
+            )
         if fmt == "parquet" and output == "-":
             raise click.UsageError(
                 "Parquet is written to a file, not to stdout: pass --output FILE",
                 ctx=click.get_current_context(),
             )
         with connection() as conn:
+            _refuse_unknown_names(conn, what, filters)
             if output == "-":
                 count = export_rows(
                     conn,
@@ -297,10 +305,33 @@ def _opened(output: str):
         ) from exc
 
 
-def _utc(moment: datetime | None):
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC)
+def _refuse_unknown_names(conn: psycopg.Connection, what: str, filters: dict) -> None:
+    """Names that match nothing stored are a typo until shown otherwise: exit 65 with the
+    near matches, as `configs` and `history` answer (access/configurations.py). Asked only
+    when no row of the export matches the names, so a model that only a pull request's
+    branch has (in the log, with no snapshot) is exported as it is."""
+    if not any(value is not None for value in filters.values()):
+        return
+    query, params = _query(what, filters, None, None)
+    if conn.execute(sql.SQL("SELECT EXISTS ({})").format(query), params).fetchone()[0]:
+        return
+    wanted = Wanted(filters["model"], filters["dataset"], filters["prompt"], filters["environment"])
+    problems = unknown_parts(known_configurations(conn), wanted)
+    branch = filters.get("branch")
+    if branch is not None:
+        known = [
+            name
+            for (name,) in conn.execute(
+                "SELECT DISTINCT branch_name FROM benchmark_transactions"
+                " WHERE branch_name IS NOT NULL ORDER BY 1"
+            )
+        ]
+        if branch not in known:
+            near = difflib.get_close_matches(branch, known, n=5, cutoff=0.6)
+            hint = f"did you mean {', '.join(map(repr, near))}?" if near else "no such branch"
+            problems.append(f"--branch {branch!r} matches no stored result; {hint}")
+    if problems:
+        raise CliError(visible("; ".join(problems)), exits.INVALID_INPUT)
 
 
 @click.group("export")

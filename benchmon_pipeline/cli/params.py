@@ -3,6 +3,7 @@ error (exit 2) naming the flag, before the command starts a server or opens a so
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import click
@@ -25,3 +26,30 @@ class HttpUrl(click.ParamType):
 
 
 HTTP_URL = HttpUrl()
+
+
+class UtcTime(click.ParamType):
+    """A date or an ISO 8601 time, as the exports write them (`2026-11-02T09:00:00Z`,
+    `…+00:00`, fractions of a second); without an offset it is UTC. Returned in UTC."""
+
+    name = "time"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            moment = value
+        else:
+            try:
+                moment = datetime.fromisoformat(value.strip())
+            except ValueError:
+                self.fail(
+                    f"{value!r} is not a date or an ISO 8601 time (2026-11-01, "
+                    "2026-11-01T09:00:00Z)",
+                    param,
+                    ctx,
+                )
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+
+
+UTC_TIME = UtcTime()

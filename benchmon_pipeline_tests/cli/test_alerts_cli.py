@@ -100,8 +100,11 @@ def test_list_filters_and_formats(benchmon, seeded):
     assert markdown.startswith("**1 regression alert** (1 ERROR, 0 WARN)")
     assert "| f1 | 0.85 | 0.9 | -0.05 | -5.56 % | abc1234 | main |" in markdown
 
+    stored_apart = ["--model", CONFIG[0], "--environment", OTHER[3]]  # no alert has both
+    assert json.loads(benchmon("list", "--format", "json", *stored_apart).stdout) == []
     for options in (["--environment", "staging"], ["--dataset", "x"], ["--prompt", "x"]):
-        assert json.loads(benchmon("list", "--format", "json", *options).stdout) == []
+        typo = benchmon("list", "--format", "json", *options)  # a typo: near matches, 65
+        assert typo.exit_code == 65 and "matches no stored configuration" in typo.stderr
     assert benchmon("list", "--status", "resolved").stdout.strip() == "no resolved alerts"
     assert benchmon("list", "--status", "closed").exit_code == 2
 

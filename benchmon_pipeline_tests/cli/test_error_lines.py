@@ -237,3 +237,57 @@ def test_a_number_the_database_cannot_hold_is_invalid_input_not_a_bug(db_url):
         exits.INVALID_INPUT,
         "a value is out of range for the database: bigint out of range",
     )
+
+
+def test_an_unknown_name_is_a_typo_with_near_matches_in_alerts_and_exports(db_url):
+    _stored(db_url, 2)
+    typo = "error: --model 'medgema-v1.2' matches no stored configuration; did you mean "
+    for args in (
+        ["alerts", "list", "--model", "medgema-v1.2"],
+        ["export", "snapshots", "--model", "medgema-v1.2"],
+        ["export", "transactions", "--model", "medgema-v1.2"],
+    ):
+        done = benchmon(*args, BENCHMON_DATABASE_URL=db_url)
+        assert done.returncode == exits.INVALID_INPUT, (args, done.stderr)
+        assert _one_error_line(done.stderr) == typo + "'medgemma-v1.2'?"
+        assert done.stdout == ""
+    branch = benchmon("export", "trends", "--branch", "mian", BENCHMON_DATABASE_URL=db_url)
+    assert branch.returncode == exits.INVALID_INPUT
+    assert _one_error_line(branch.stderr) == (
+        "error: --branch 'mian' matches no stored result; no such branch"
+    )
+    # names that are stored, with no alert (or no row in the range): an empty answer
+    for args in (
+        ["alerts", "list", "--model", CONFIG[0]],
+        ["export", "transactions", "--model", CONFIG[0], "--since", "2099-01-01"],
+    ):
+        done = benchmon(*args, BENCHMON_DATABASE_URL=db_url)
+        assert done.returncode == 0, (args, done.stderr)
+
+
+def test_export_times_are_iso_8601_and_an_empty_range_is_refused(db_url):
+    _stored(db_url, 2)
+    empty = benchmon(
+        "export", "transactions", "--since", "2026-12-01", "--until", "2026-11-01",
+        BENCHMON_DATABASE_URL=db_url,
+    )  # fmt: skip
+    assert empty.returncode == exits.USAGE
+    assert "2026-11-01T00:00:00+00:00 is not after --since 2026-12-01T00:00:00+00:00" in (
+        empty.stderr
+    )
+    # the exports' own times read back: everything from the first result's time on
+    listed = benchmon("export", "transactions", "--format", "jsonl", BENCHMON_DATABASE_URL=db_url)
+    first, second = (json.loads(line)["created_at"] for line in listed.stdout.splitlines())
+    for since in (first, first.replace("+00:00", "Z")):
+        done = benchmon(
+            "export", "transactions", "--format", "jsonl", "--since", since,
+            BENCHMON_DATABASE_URL=db_url,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert len(done.stdout.splitlines()) == 2
+    until = benchmon(
+        "export", "transactions", "--until", second, BENCHMON_DATABASE_URL=db_url
+    )  # excluded
+    assert until.returncode == 0 and "exported 1 transactions rows" in until.stderr
+    bad = benchmon("export", "transactions", "--since", "yesterday", BENCHMON_DATABASE_URL=db_url)
+    assert bad.returncode == exits.USAGE and "is not a date or an ISO 8601 time" in bad.stderr
