@@ -8,7 +8,8 @@ makes the whole range one run, visible under Overview → Backfills and in the r
 
 Exit codes (cli/exits.py; docs/pipeline.md): 0 launched, or with `--wait` done with every
 partition materialized; 1 the backfill failed or was canceled (`--wait`), or Dagster
-refused to launch it; 69 no Dagster to talk to — `benchmon dev` is not running, the UI
+refused to launch it; 65 a day with no trend partition (before BENCHMON_TRENDS_START_DATE,
+or after today); 69 no Dagster to talk to — `benchmon dev` is not running, the UI
 cannot be reached, or it answered with an HTTP error (its status and body are shown).
 """
 
@@ -18,12 +19,13 @@ import json
 import time
 import urllib.error
 import urllib.request
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import click
 
-from benchmon_pipeline.cli.exits import FAILED, UNAVAILABLE, CliError
+from benchmon_pipeline.cli.exits import FAILED, INVALID_INPUT, UNAVAILABLE, CliError
 from benchmon_pipeline.cli.params import HTTP_URL
+from benchmon_pipeline.settings import TRENDS_START_DATE_VAR, get_settings
 
 BODY_SHOWN = 500  # characters of an error answer's body shown
 POLL_SECONDS = 2.0
@@ -202,6 +204,27 @@ def _dev_url() -> str:
         raise CliError(f"{exc}; start it with `benchmon dev`, or pass --url", UNAVAILABLE) from None
 
 
+def _check_days(first: date, last: date, *, own_server: bool) -> None:
+    """Refuse days that have no trend partition: after today (UTC), or — for the `benchmon
+    dev` of this environment, which reads the same setting — before
+    BENCHMON_TRENDS_START_DATE. Dagster answered those with an HTTP 500, which read as an
+    outage (exit 69), and a range reaching past today launched fewer days than it said."""
+    today = datetime.now(UTC).date()
+    if last > today:
+        raise CliError(
+            f"--to {last} is after today ({today}, UTC): there is no trend day after it yet",
+            INVALID_INPUT,
+        )
+    start = get_settings().trends_start_date
+    if own_server and first < start:
+        raise CliError(
+            f"--from {first} is before the first trend day, {start} "
+            f"({TRENDS_START_DATE_VAR}); give --from {start} or later, or set "
+            f"{TRENDS_START_DATE_VAR} earlier for `benchmon dev` and restart it",
+            INVALID_INPUT,
+        )
+
+
 @click.group()
 def trends() -> None:
     """Daily trend tables."""
@@ -239,12 +262,13 @@ def backfill(first, last, url: str | None, wait: bool) -> None:
     """Rebuild the trend partitions of a range of days, in one run.
 
     Exit codes: 0 launched (with --wait: succeeded); 1 failed, canceled or refused by
-    Dagster; 69 no Dagster UI to talk to (benchmon dev not running, unreachable, or an
-    HTTP error).
+    Dagster; 65 a day with no trend partition; 69 no Dagster UI to talk to (benchmon dev
+    not running, unreachable, or an HTTP error).
     """
     first, last = first.date(), last.date()
     if last < first:
         raise click.UsageError("--to is before --from")
+    _check_days(first, last, own_server=url is None)
     url = url or _dev_url()
     backfill_id = launch_backfill(url, first, last)
     click.echo(

@@ -9,10 +9,11 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from benchmon_pipeline.cli import dev_file
-from benchmon_pipeline.cli.exits import FAILED, UNAVAILABLE
+from benchmon_pipeline.cli.exits import FAILED, INVALID_INPUT, UNAVAILABLE
 
 
 def _backfill(*args, home):
@@ -129,3 +130,21 @@ def test_wait_follows_the_backfill_found_through_dev_json_and_exits_with_its_out
     assert done.returncode == 0, done.stderr
     assert "2/2 partition(s) materialized" in done.stdout
     assert "backfill bf1 succeeded" in done.stdout
+
+
+def test_days_with_no_trend_partition_are_refused_before_dagster_is_asked(tmp_path):
+    # Dagster answered them with HTTP 500 ("Multiple initial assets not yet supported"),
+    # which read as an outage (69), and a range past today launched fewer days than it said.
+    early = _backfill("--from", "1900-01-01", "--to", "1900-01-02", home=tmp_path)
+    assert early.returncode == INVALID_INPUT, early.stderr
+    assert "before the first trend day, 2024-01-01 (BENCHMON_TRENDS_START_DATE)" in early.stderr
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    late = _backfill("--from", "2025-12-01", "--to", tomorrow, home=tmp_path)
+    assert late.returncode == INVALID_INPUT, late.stderr
+    assert f"--to {tomorrow} is after today" in late.stderr
+    # a remote UI may start its days elsewhere: only the future is refused for it
+    with _server(lambda _query: (500, "no such partition")) as url:
+        remote = _backfill(
+            "--from", "1900-01-01", "--to", "1900-01-02", "--url", url, home=tmp_path
+        )
+    assert remote.returncode == UNAVAILABLE and "HTTP 500" in remote.stderr
