@@ -14,12 +14,13 @@ import click
 import psutil
 
 from benchmon_pipeline.cli import dashboard as dashboard_server
-from benchmon_pipeline.cli import dev_file
+from benchmon_pipeline.cli import dev_file, exits
 from benchmon_pipeline.cli.environment import (
     as_click_error,
     child_environment,
     running_databases,
 )
+from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.params import PORT
 from benchmon_pipeline.cli.processes import stop_group
 from benchmon_pipeline.db import embedded, packaged
@@ -95,6 +96,21 @@ def _interrupt(_signum, _frame):
     raise KeyboardInterrupt
 
 
+def _refuse_a_second(home: Path) -> None:
+    """Two `benchmon dev` on one BENCHMON_HOME share its embedded PostgreSQL and Dagster
+    home: Dagster warns of two daemons, and the second one's exit removed the first's
+    dev.json, so `trends backfill` said nothing was running."""
+    try:
+        other = dev_file.running(home)
+    except dev_file.NotRunning:
+        return
+    raise CliError(
+        f"benchmon dev is already running for {home} (process {other.pid}, {other.url}); "
+        "stop it first, or set BENCHMON_HOME to another folder to run a second one",
+        exits.CONFIG,
+    )
+
+
 @click.command()
 @click.option("--port", default=3000, show_default=True, type=PORT, help="Port of the Dagster UI.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -116,6 +132,7 @@ def dev(port: int, host: str, dashboard: bool, dashboard_port: int) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
+    _refuse_a_second(settings.home)
     if dashboard:
         dashboard_server.check_port_free(host, dashboard_port)
     with (
