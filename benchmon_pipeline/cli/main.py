@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from typing import NoReturn
 
 import click
 
@@ -140,9 +141,21 @@ class _Commands(click.Group):
         ]
         return names + click.Command.shell_complete(self, ctx, incomplete)
 
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `benchmon` alone: its help
+        except click.UsageError as error:  # `benchmon --bogus`
+            _usage_error(error, info_name or "benchmon")
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `benchmon db` alone: its help
+        except click.UsageError as error:
+            _usage_error(error, ctx.command_path)
         except (click.exceptions.Exit, click.Abort, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:
@@ -156,6 +169,14 @@ class _Commands(click.Group):
                 click.echo(traceback.format_exc().rstrip(), err=True)
             click.echo(f"error: {message}", err=True)
             ctx.exit(code)
+
+
+def _usage_error(error: click.UsageError, where: str) -> NoReturn:
+    """A usage error as every other error is said: one line starting with `error:` (click's
+    own is four, the last starting with `Error:`), then exit 2."""
+    where = error.ctx.command_path if error.ctx else where
+    click.echo(f"error: {error.format_message()} (see `{where} -h`)", err=True)
+    raise SystemExit(error.exit_code)
 
 
 def _stdout_closed() -> None:

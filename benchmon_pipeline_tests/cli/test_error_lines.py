@@ -291,3 +291,22 @@ def test_export_times_are_iso_8601_and_an_empty_range_is_refused(db_url):
     assert until.returncode == 0 and "exported 1 transactions rows" in until.stderr
     bad = benchmon("export", "transactions", "--since", "yesterday", BENCHMON_DATABASE_URL=db_url)
     assert bad.returncode == exits.USAGE and "is not a date or an ISO 8601 time" in bad.stderr
+
+
+def test_a_usage_error_is_one_error_line_too(tmp_path):
+    for args, line in (
+        (["--bogus"], "error: No such option: --bogus Did you mean --verbose? (see `benchmon -h`)"),
+        (["nosuch"], "error: No such command 'nosuch'. (see `benchmon -h`)"),
+        (
+            ["history", "--limit", "0"],
+            "error: Invalid value for '--limit': 0 is not in the range x>=1. "
+            "(see `benchmon history -h`)",
+        ),
+        (
+            ["alerts", "accept", "1"],
+            "error: Missing option '--reason'. (see `benchmon alerts accept -h`)",
+        ),
+    ):
+        done = benchmon(*args, cwd=tmp_path)
+        assert (done.returncode, done.stderr) == (exits.USAGE, line + "\n")
+    assert benchmon("db", cwd=tmp_path).stderr.startswith("Usage: benchmon db")  # help, as before
