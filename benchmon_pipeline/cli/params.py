@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 import click
 
 PORT = click.IntRange(0, 65535)  # what a socket takes
+# a count of rows: PostgreSQL's integer, which the functions behind --limit take
+LIMIT = click.IntRange(1, 2**31 - 1)
 
 
 class HttpUrl(click.ParamType):

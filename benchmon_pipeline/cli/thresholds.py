@@ -26,6 +26,7 @@ from benchmon_pipeline.access.configurations import PARTS, Wanted
 from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.output import emit, format_option, to_json
+from benchmon_pipeline.cli.params import LIMIT
 from benchmon_pipeline.cli.versions import configuration_options, connection, resolved
 from benchmon_pipeline.regressions.escaping import visible
 
@@ -145,9 +146,7 @@ def _shown_setting(row: dict | None, setting: str) -> str:
 @thresholds.command("history")
 @configuration_options
 @click.option("--metric", help="Only this metric (tracked-branch changes have none).")
-@click.option(
-    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest first."
-)
+@click.option("--limit", type=LIMIT, default=50, show_default=True, help="Newest first.")
 @format_option()
 def thresholds_history(model, dataset, prompt, environment, metric, limit, fmt) -> None:
     """List audited changes of thresholds, directions and tracked branches, newest first."""

@@ -41,6 +41,7 @@ from benchmon_pipeline.cli.alerts import by_option, default_actor
 from benchmon_pipeline.cli.environment import running_databases
 from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.output import emit, format_option, to_json
+from benchmon_pipeline.cli.params import LIMIT
 from benchmon_pipeline.regressions.escaping import visible
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ def _shown_metrics(rows: list[dict], chosen: tuple[str, ...]) -> list[str]:
 @configuration_options
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIMIT,
     default=20,
     show_default=True,
     help="How many versions, newest first.",

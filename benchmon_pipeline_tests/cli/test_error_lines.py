@@ -299,8 +299,18 @@ def test_a_usage_error_is_one_error_line_too(tmp_path):
         (["nosuch"], "error: No such command 'nosuch'. (see `benchmon -h`)"),
         (
             ["history", "--limit", "0"],
-            "error: Invalid value for '--limit': 0 is not in the range x>=1. "
+            "error: Invalid value for '--limit': 0 is not in the range 1<=x<=2147483647. "
             "(see `benchmon history -h`)",
+        ),
+        (  # it reached the database as a bigint, which read as a schema behind (75)
+            ["history", "--limit", "99999999999"],
+            "error: Invalid value for '--limit': 99999999999 is not in the range "
+            "1<=x<=2147483647. (see `benchmon history -h`)",
+        ),
+        (  # ... and as "bigint out of range", an internal error (70)
+            ["thresholds", "history", "--limit", "99999999999999999999"],
+            "error: Invalid value for '--limit': 99999999999999999999 is not in the range "
+            "1<=x<=2147483647. (see `benchmon thresholds history -h`)",
         ),
         (
             ["alerts", "accept", "1"],
