@@ -22,7 +22,12 @@ import math
 import click
 from psycopg.rows import dict_row
 
-from benchmon_pipeline.access.configurations import PARTS, Wanted
+from benchmon_pipeline.access.configurations import (
+    PARTS,
+    Wanted,
+    known_configurations,
+    unknown_parts,
+)
 from benchmon_pipeline.cli import exits
 from benchmon_pipeline.cli.exits import CliError
 from benchmon_pipeline.cli.output import emit, format_option, to_json
@@ -324,7 +329,8 @@ def branches() -> None:
 @format_option()
 def branches_list(model, dataset, prompt, environment, fmt) -> None:
     """List each configuration's tracked branch, and whether it is the default."""
-    given = _wanted(model, dataset, prompt, environment).given()
+    wanted = _wanted(model, dataset, prompt, environment)
+    given = wanted.given()
     where = "".join(f" AND c.{column} = %({column})s" for column in given)
     with connection() as conn:
         rows = (
@@ -345,6 +351,10 @@ def branches_list(model, dataset, prompt, environment, fmt) -> None:
             )
             .fetchall()
         )
+        if not rows and given:  # a typo, as `configs` says it
+            problems = unknown_parts(known_configurations(conn), wanted)
+            if problems:
+                raise CliError(visible("; ".join(problems)), exits.INVALID_INPUT)
     emit(rows, (*PARTS, "tracked_branch", "is_default"), fmt, empty="no configuration matches")
 
 

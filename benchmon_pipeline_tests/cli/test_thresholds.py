@@ -146,3 +146,13 @@ def test_a_threshold_is_a_finite_number_and_a_metric_has_a_name(db_url, tmp_path
     assert f1_definition() == before  # nothing refused was stored
     gate = run("regressions", "--rules", "baseline", "--allow-empty")
     assert gate.returncode == 0, gate.stderr
+
+
+def test_branches_list_calls_a_name_that_matches_nothing_a_typo(db_url, tmp_path):
+    # It printed "no configuration matches" and exited 0, where `configs` says 65 with the
+    # near matches.
+    push(tmp_path, db_url, "v1", 0.89, 0.90, 0.88, 400)
+    typo = benchmon("branches", "list", "--model", MODEL[:-1] + "X", url=db_url, cwd=tmp_path)
+    one_error(typo, exits.INVALID_INPUT, "matches no stored configuration", MODEL)
+    listed = ok(benchmon("branches", "list", "--model", MODEL, url=db_url, cwd=tmp_path))
+    assert MODEL in listed
