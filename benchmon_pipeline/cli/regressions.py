@@ -101,8 +101,7 @@ def unknown_filters(conn, scope: Scope) -> list[str]:
 
 
 def _judged(evaluation: Evaluation) -> dict[str, int]:
-    """What each rule asked for judged. Only those: `evaluate` counts the baseline rule's
-    comparisons for the trade-off rule too (and the other way round), run or not."""
+    """What each rule asked for judged, 0 where it judged nothing."""
     return {rule: evaluation.judged.get(rule, 0) for rule in evaluation.rules}
 
 

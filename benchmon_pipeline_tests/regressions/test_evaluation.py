@@ -77,6 +77,10 @@ def test_tradeoffs_are_said_in_one_sentence(conn):
     assert tradeoff.metric == "cost"
     assert "f1 +1.0 %" in tradeoff.reason and "cost +40.0 %" in tradeoff.reason
     assert [f.metric for f in evaluation.of(BASELINE)] == ["cost"]
+    assert evaluation.judged == {BASELINE: 2, TRADEOFF: 2}
+    # a rule not asked for judged nothing, though both read the same comparisons
+    assert evaluate(conn, [BASELINE]).judged == {BASELINE: 2}
+    assert evaluate(conn, [TRADEOFF]).judged == {TRADEOFF: 2}
 
 
 def _steady_history(conn, config, n, *, start=START, every=timedelta(hours=1), branch=None):
