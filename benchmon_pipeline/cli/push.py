@@ -412,6 +412,12 @@ def _github_output(ids: list[str]) -> str | None:
     path = os.environ.get("GITHUB_OUTPUT")
     if not path:
         return None
+    if not ids and not os.path.lexists(path):  # only a look: a failed push leaves no file
+        folder = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return None
+        why = "Permission denied" if os.path.isdir(folder) else "No such file or directory"
+        return f"cannot write $GITHUB_OUTPUT {_shown(path)}: {why}"
     try:
         with open(path, "a", encoding="utf-8") as handle:
             if ids:
